@@ -1,0 +1,25 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// The command-line tools; each is a thin executable over ULCore and ULCLI.
+let tools: [String] = []
+
+let package = Package(
+    name: "ul",
+    products: tools.map { .executable(name: $0, targets: [$0]) } + [
+        .library(name: "ULCore", targets: ["ULCore"])
+    ],
+    targets: [
+        .systemLibrary(name: "CCSV", path: "Sources/CCSV"),
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
+        .systemLibrary(name: "CLAPACKE", path: "Sources/CLAPACKE"),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .systemLibrary(name: "CCrypto", path: "Sources/CCrypto"),
+        // Pure core: no printing, no file system, no process exit.
+        .target(name: "ULCore", dependencies: ["CBLAS", "CLAPACKE", "CZlib", "CCrypto"]),
+        // Options, CSV over libcsv, diagnostics, exit codes, atomic files.
+        .target(name: "ULCLI", dependencies: ["ULCore", "CCSV"]),
+        .testTarget(name: "ULCoreTests", dependencies: ["ULCore", "ULCLI"]),
+    ] + tools.map { .executableTarget(name: $0, dependencies: ["ULCore", "ULCLI"]) },
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,165 @@
+import CCSV
+import Foundation
+import ULCore
+
+/// Streams CSV records (RFC 4180: quotes, embedded commas and newlines, CRLF) from a file or
+/// standard input through libcsv, in chunks. A record is a view valid until the next `next()`.
+///
+///     let r = try CSVReader(path: "-")
+///     while try r.next() { let x = r.field(2) ... }
+public final class CSVReader {
+    /// The path as given (`-` for standard input), for messages.
+    public let path: String
+    /// Column names (from the header, or `1, 2, ...` without one).
+    public private(set) var header: [String] = []
+    /// 1-based line where the current record starts.
+    public var line: Int { state.rowLines[current] }
+    /// Number of data records returned so far.
+    public private(set) var recordCount = 0
+    /// Bytes read from the input so far (for progress).
+    public private(set) var bytesRead = 0
+    /// Total size, when the input is a regular file.
+    public let totalBytes: Int?
+
+    private let fd: Int32
+    private let ownsDescriptor: Bool
+    private var parser = csv_parser()
+    private let state = CSVParseState()
+    private var chunk: UnsafeMutableRawPointer
+    private static let chunkSize = 1 << 20
+    private var current = -1
+    private var currentFieldBase = 0
+    private var finished = false
+    private var first = true
+
+    /// Opens `path` (`-` is standard input) and reads the header unless `hasHeader` is false.
+    public init(path: String, hasHeader: Bool = true) throws {
+        self.path = path
+        if path == "-" {
+            fd = 0
+            ownsDescriptor = false
+        } else {
+            fd = open(path, O_RDONLY)
+            guard fd >= 0 else {
+                throw ToolError(.noInput, "cannot open: \(String(cString: strerror(errno)))", file: path)
+            }
+            ownsDescriptor = true
+            var st = stat()
+            if fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR {
+                close(fd)
+                throw ToolError(.noInput, "is a directory", file: path)
+            }
+        }
+        var st = stat()
+        totalBytes = fstat(fd, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG ? Int(st.st_size) : nil
+        chunk = .allocate(byteCount: Self.chunkSize, alignment: 16)
+        guard csv_init(&parser, UInt8(CSV_STRICT | CSV_STRICT_FINI)) == 0 else {
+            throw ToolError(.software, "cannot initialise the CSV parser")
+        }
+        if hasHeader {
+            guard try next(checkWidth: false) else { throw ToolError.data("empty input: no header row", file: path) }
+            header = (0..<fieldCount).map { string($0) }
+            recordCount = 0
+            var seen = [String: Int]()
+            for (i, name) in header.enumerated() {
+                if let j = seen[name] {
+                    throw ToolError.data("duplicate column name '\(name)' (columns \(j + 1) and \(i + 1))", file: path, line: 1)
+                }
+                seen[name] = i
+            }
+        }
+    }
+
+    deinit {
+        csv_free(&parser)
+        chunk.deallocate()
+        if ownsDescriptor { close(fd) }
+    }
+
+    /// Advances to the next record; false at the end of input. Every record must have as many
+    /// fields as the header.
+    public func next() throws -> Bool { try next(checkWidth: true) }
+
+    private func next(checkWidth: Bool) throws -> Bool {
+        current += 1
+        while current >= state.completeRows {
+            if finished { current = state.completeRows; return false }
+            state.discardCompleteRows()
+            current = 0
+            try fill()
+        }
+        currentFieldBase = state.rowFirstField[current]
+        if first {
+            first = false
+            // Without a header the first record fixes the width and names the columns 1, 2, ...
+            if header.isEmpty && checkWidth { header = (1...max(1, fieldCount)).map { String($0) } }
+        }
+        if checkWidth, fieldCount != header.count {
+            throw ToolError.data("ragged row: expected \(header.count) fields, found \(fieldCount)", file: path, line: line)
+        }
+        if checkWidth { recordCount += 1 }
+        return true
+    }
+
+    private func fill() throws {
+        let ctx = Unmanaged.passUnretained(state).toOpaque()
+        var n: Int
+        repeat { n = read(fd, chunk, Self.chunkSize) } while n < 0 && errno == EINTR
+        guard n >= 0 else {
+            throw ToolError(.ioError, "read error: \(String(cString: strerror(errno)))", file: path)
+        }
+        if n == 0 {
+            finished = true
+            if csv_fini(&parser, csvFieldCallback, csvRowCallback, ctx) != 0 {
+                throw ToolError.data("malformed CSV: \(String(cString: csv_strerror(csv_error(&parser))))", file: path, line: state.currentLine)
+            }
+            return
+        }
+        var start = 0
+        if bytesRead == 0, n >= 3, chunk.load(as: UInt8.self) == 0xEF,
+           chunk.load(fromByteOffset: 1, as: UInt8.self) == 0xBB, chunk.load(fromByteOffset: 2, as: UInt8.self) == 0xBF {
+            start = 3  // UTF-8 byte-order mark
+        }
+        bytesRead += n
+        let parsed = csv_parse(&parser, chunk + start, n - start, csvFieldCallback, csvRowCallback, ctx)
+        if parsed != n - start {
+            throw ToolError.data("malformed CSV: \(String(cString: csv_strerror(csv_error(&parser))))", file: path, line: state.currentLine)
+        }
+    }
+
+    /// Number of fields of the current record.
+    public var fieldCount: Int { state.rowFirstField[current + 1] - currentFieldBase }
+
+    /// The bytes of field `i` of the current record.
+    @inline(__always)
+    public func field(_ i: Int) -> UnsafeBufferPointer<UInt8> {
+        let k = currentFieldBase + i
+        let start = state.fieldStarts[k]
+        let end = k + 1 < state.fieldStarts.count ? state.fieldStarts[k + 1] : state.used
+        return UnsafeBufferPointer(start: state.bytes + start, count: end - start)
+    }
+
+    public func string(_ i: Int) -> String { String(decoding: field(i), as: UTF8.self) }
+
+    /// Field `i` as a finite Float32, or an error naming line, column and value.
+    @inline(__always)
+    public func float(_ i: Int) throws -> Float {
+        let f = field(i)
+        if let v = parseFloat32(f), v.isFinite { return v }
+        let text = String(decoding: f, as: UTF8.self)
+        let what = parseFloat32(f) == nil ? (text.isEmpty ? "empty numeric field" : "not a number") : "non-finite value"
+        throw ToolError.data("column '\(header[i])': \(what) '\(text)'", file: path, line: line)
+    }
+
+    /// Index of a column by name, or nil.
+    public func column(_ name: String) -> Int? { header.firstIndex(of: name) }
+
+    /// Index of a required column, or an error naming it.
+    public func requireColumn(_ name: String, option: String? = nil) throws -> Int {
+        guard let i = column(name) else {
+            let hint = option.map { " (choose another with --\($0))" } ?? ""
+            throw ToolError.data("missing required column '\(name)'\(hint)", file: path, line: 1)
+        }
+        return i
+    }
+}

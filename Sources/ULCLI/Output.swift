@@ -1,0 +1,120 @@
+import Foundation
+
+/// Thrown when the reader of our standard output has gone (`| head`): the tool stops quietly.
+public struct BrokenPipe: Error {}
+
+/// Temporary files to remove if the tool fails, so that no partial output is left behind.
+final class PendingFiles: @unchecked Sendable {
+    static let shared = PendingFiles()
+    private var paths = Set<String>()
+    private let lock = NSLock()
+    func add(_ p: String) { lock.lock(); paths.insert(p); lock.unlock() }
+    func remove(_ p: String) { lock.lock(); paths.remove(p); lock.unlock() }
+    func removeAll() {
+        lock.lock()
+        for p in paths { unlink(p) }
+        paths.removeAll()
+        lock.unlock()
+    }
+}
+
+/// An output destination: standard output, or a file written under a temporary name in the same
+/// directory and renamed into place by `commit()`, so a crash never leaves a half-written file and
+/// the previous version stays valid until the rename.
+public final class OutputFile {
+    public let path: String
+    public let fd: Int32
+    private let tempPath: String?
+    private var committed = false
+
+    /// `nil` or `-` is standard output.
+    public init(path: String?) throws {
+        guard let path, path != "-" else {
+            self.path = "-"
+            fd = 1
+            tempPath = nil
+            return
+        }
+        self.path = path
+        let url = URL(fileURLWithPath: path)
+        let dir = url.deletingLastPathComponent().path
+        let temp = dir + "/." + url.lastPathComponent + ".\(getpid()).tmp"
+        let f = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard f >= 0 else {
+            throw ToolError(.cantCreate, "cannot create output: \(String(cString: strerror(errno)))", file: path)
+        }
+        fd = f
+        tempPath = temp
+        PendingFiles.shared.add(temp)
+    }
+
+    public var isStandardOutput: Bool { tempPath == nil }
+
+    /// Writes all bytes, retrying short writes. EPIPE on standard output becomes `BrokenPipe`.
+    public func write(_ p: UnsafeRawPointer, _ count: Int) throws {
+        var done = 0
+        while done < count {
+            let n = Foundation.write(fd, p + done, count - done)
+            if n < 0 {
+                if errno == EINTR { continue }
+                if errno == EPIPE { throw BrokenPipe() }
+                throw ToolError(.ioError, "write error: \(String(cString: strerror(errno)))", file: path)
+            }
+            done += n
+        }
+    }
+
+    public func write(_ bytes: [UInt8]) throws {
+        try bytes.withUnsafeBytes { try write($0.baseAddress!, $0.count) }
+    }
+
+    /// Flushes to disk and renames the temporary file into place.
+    public func commit() throws {
+        guard let temp = tempPath, !committed else { return }
+        guard fsync(fd) == 0 else {
+            throw ToolError(.ioError, "cannot write output: \(String(cString: strerror(errno)))", file: path)
+        }
+        close(fd)
+        guard rename(temp, path) == 0 else {
+            throw ToolError(.cantCreate, "cannot rename output into place: \(String(cString: strerror(errno)))", file: path)
+        }
+        committed = true
+        PendingFiles.shared.remove(temp)
+        let dir = open(URL(fileURLWithPath: path).deletingLastPathComponent().path, O_RDONLY)
+        if dir >= 0 { fsync(dir); close(dir) }
+    }
+
+    deinit {
+        if let temp = tempPath, !committed {
+            close(fd)
+            unlink(temp)
+            PendingFiles.shared.remove(temp)
+        }
+    }
+}
+
+/// Writes a whole file atomically (temporary file, fsync, rename).
+public func writeFileAtomically(_ path: String, _ bytes: [UInt8]) throws {
+    let out = try OutputFile(path: path)
+    try out.write(bytes)
+    try out.commit()
+}
+
+/// Reads a whole file (`-` is standard input).
+public func readWholeFile(_ path: String) throws -> [UInt8] {
+    let fd = path == "-" ? 0 : open(path, O_RDONLY)
+    guard fd >= 0 else { throw ToolError(.noInput, "cannot open: \(String(cString: strerror(errno)))", file: path) }
+    defer { if fd != 0 { close(fd) } }
+    var out = [UInt8]()
+    var buf = [UInt8](repeating: 0, count: 1 << 20)
+    while true {
+        let n = buf.withUnsafeMutableBytes { Foundation.read(fd, $0.baseAddress, $0.count) }
+        if n < 0 {
+            if errno == EINTR { continue }
+            throw ToolError(.ioError, "read error: \(String(cString: strerror(errno)))", file: path)
+        }
+        if n == 0 { break }
+        out += buf[0..<n]
+    }
+    return out
+}

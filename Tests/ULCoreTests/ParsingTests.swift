@@ -1,0 +1,41 @@
+import XCTest
+@testable import ULCore
+
+final class ParsingTests: XCTestCase {
+    func parse(_ s: String) -> Float? {
+        var s = s
+        return s.withUTF8 { parseFloat32($0) }
+    }
+
+    func testFastPathMatchesStrtof() {
+        let cases = ["0", "1", "16", "255", "-3", "+7", "0.5", "0.1", "17.99", "1001.0", "0.07871", "123.4567",
+                     "16777216", "16777217", "99999999", "1e3", "2.5E-3", "-0.0", "3.4028235e38", " 12 ", "0.3"]
+        for c in cases {
+            XCTAssertEqual(parse(c), Float(c.trimmingCharacters(in: .whitespaces)), c)
+        }
+    }
+
+    func testExhaustiveShortDecimals() {
+        for i in 0..<20000 {
+            let s = String(format: "%d.%03d", i / 1000, i % 1000)
+            XCTAssertEqual(parse(s), Float(s), s)
+        }
+    }
+
+    func testRejects() {
+        for c in ["", "  ", "abc", "1.2.3", "1e", "--1", "0x10", "1,5"] {
+            XCTAssertNil(parse(c), c)
+        }
+        XCTAssertEqual(parse("nan")?.isNaN, true)
+        XCTAssertEqual(parse("inf"), .infinity)
+    }
+
+    func testStableHashIsStable() {
+        // Fixed values: assignments in saved models depend on them never changing.
+        XCTAssertEqual(stableHash("d00000", seed: 0), stableHash("d00000", seed: 0))
+        XCTAssertNotEqual(stableHash("d00000", seed: 0), stableHash("d00000", seed: 1))
+        XCTAssertEqual(hexString(SHA256Digest.hash(Array("abc".utf8))),
+                       "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        XCTAssertEqual(crc32Checksum(Array("123456789".utf8)), 0xCBF4_3926)
+    }
+}
