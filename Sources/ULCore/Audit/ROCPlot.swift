@@ -100,6 +100,11 @@ public struct ROCPlot {
         let rowHeight = 18.0
         let legendTop = top + ph - 10 - rowHeight * Double(series.count)
         let legendLeft = left + pw * 0.42
+        if !series.isEmpty {
+            s += "<rect x=\"\(f(legendLeft - 8))\" y=\"\(f(legendTop - rowHeight / 2 - 4))\" "
+                + "width=\"\(f(left + pw - legendLeft))\" height=\"\(f(rowHeight * Double(series.count) + 8))\" "
+                + "fill=\"white\" fill-opacity=\"0.85\" stroke=\"#bbbbbb\"/>\n"
+        }
         for (i, serie) in series.enumerated() {
             let colour = Self.colours[i % Self.colours.count]
             let ly = legendTop + rowHeight * Double(i)
@@ -111,15 +116,30 @@ public struct ROCPlot {
         return s + "</svg>\n"
     }
 
-    /// Straight segments between the ROC points in display space, skipping points that land on the previous pixel.
+    /// The ROC points joined as the empirical curve joins them: linearly in (FPR, TPR). A step in one coordinate is
+    /// straight on log axes too; a diagonal step (tied scores) bends there, so it is drawn as 16 pieces. Points
+    /// that land within a quarter pixel of the previous one are skipped.
     private func pathData(_ c: ROCCurve, x: (Double) -> Double, y: (Double) -> Double) -> String {
         var d = ""
         var last = (-1.0, -1.0)
-        for (i, p) in c.points.enumerated() {
-            let q = (x(p.falsePositiveRate), y(p.truePositiveRate))
-            if i > 0 && i < c.points.count - 1 && abs(q.0 - last.0) < 0.25 && abs(q.1 - last.1) < 0.25 { continue }
-            d += (i == 0 ? "M" : "L") + "\(f(q.0)) \(f(q.1))"
+        func add(_ fpr: Double, _ tpr: Double, force: Bool) {
+            let q = (x(fpr), y(tpr))
+            if !force && abs(q.0 - last.0) < 0.25 && abs(q.1 - last.1) < 0.25 { return }
+            d += (d.isEmpty ? "M" : "L") + "\(f(q.0)) \(f(q.1))"
             last = q
+        }
+        for (i, p) in c.points.enumerated() {
+            if i > 0 {
+                let a = c.points[i - 1]
+                if a.falsePositives != p.falsePositives && a.truePositives != p.truePositives {
+                    for k in 1..<16 {
+                        let t = Double(k) / 16
+                        add(a.falsePositiveRate + t * (p.falsePositiveRate - a.falsePositiveRate),
+                            a.truePositiveRate + t * (p.truePositiveRate - a.truePositiveRate), force: false)
+                    }
+                }
+            }
+            add(p.falsePositiveRate, p.truePositiveRate, force: i == 0 || i == c.points.count - 1)
         }
         return d
     }
