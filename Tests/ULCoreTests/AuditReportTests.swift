@@ -93,4 +93,24 @@ final class AuditReportTests: XCTestCase {
         XCTAssertEqual(g.count, 1)
         XCTAssertTrue(g[0].reason.contains("reference accuracy missing"), g[0].reason)
     }
+
+    func testMembershipMetrics() throws {
+        let neg = (0..<200).map { Double($0) }
+        let loss = try ROCCurve(memberScores: [150.5, 199.5, 300], nonMemberScores: neg)
+        var r = AuditReport()
+        r.setMembership(loss: loss, lira: nil)
+        XCTAssertEqual(r.entries.map(\.name), ["mia_loss_auc", "mia_loss_advantage", "mia_lira_auc",
+                                               "mia_tpr_at_1pct", "mia_tpr_at_0_1pct"])
+        XCTAssertEqual(r["mia_loss_auc"], loss.auc)
+        XCTAssertEqual(r["mia_loss_advantage"], loss.advantage)
+        XCTAssertTrue(r["mia_lira_auc"]!.isNaN)
+        // 200 non-members: 1% allows two false positives (198, 199), so 300 and 199.5 count; 0.1% is unresolved.
+        XCTAssertEqual(r["mia_tpr_at_1pct"], 2.0 / 3)
+        XCTAssertTrue(r["mia_tpr_at_0_1pct"]!.isNaN)
+        let lira = try ROCCurve(memberScores: [1000, 1001], nonMemberScores: (0..<1000).map { Double($0) })
+        r.setMembership(loss: loss, lira: lira)
+        XCTAssertEqual(r["mia_lira_auc"], 1)
+        XCTAssertEqual(r["mia_tpr_at_1pct"], 1)
+        XCTAssertEqual(r["mia_tpr_at_0_1pct"], 1)
+    }
 }

@@ -175,3 +175,20 @@ extension AuditThresholds {
         return failures
     }
 }
+
+extension AuditReport {
+    /// Records the membership-attack metrics. `mia_loss_auc` and `mia_loss_advantage` come from `loss`;
+    /// `mia_lira_auc` from `lira` (NaN without shadow models). The two TPR metrics come from the strongest attack
+    /// measured, LiRA when given, else the loss attack, and are NaN when the non-members are too few to resolve
+    /// the target FPR (`TPRAtFPR.isResolved`), e.g. fewer than 1000 for 0.1%.
+    public mutating func setMembership(loss: ROCCurve, lira: ROCCurve?) {
+        set(AuditMetric.miaLossAUC, loss.auc)
+        set(AuditMetric.miaLossAdvantage, loss.advantage)
+        set(AuditMetric.miaLiRAAUC, lira?.auc ?? .nan)
+        let strongest = lira ?? loss
+        for (name, target) in [(AuditMetric.miaTPRAt1Percent, 0.01), (AuditMetric.miaTPRAt0_1Percent, 0.001)] {
+            let t = strongest.tpr(atFPR: target)
+            set(name, t.isResolved ? t.truePositiveRate : .nan)
+        }
+    }
+}

@@ -18,7 +18,7 @@ public struct TPRAtFPR: Equatable {
     public let targetFPR: Double
     /// The largest TPR over the ROC points with FPR ≤ `targetFPR`.
     public let truePositiveRate: Double
-    /// The FPR of the point that gave `truePositiveRate` (≤ `targetFPR`).
+    /// The FPR of the first (lowest-FPR) point reaching `truePositiveRate`; ≤ `targetFPR`.
     public let falsePositiveRate: Double
     /// The smallest non-zero FPR measurable: 1 / non-members.
     public let resolution: Double
