@@ -27,12 +27,12 @@ final class SelectionBenchmarkTests: XCTestCase {
         return (s, d)
     }
 
-    enum Method { case random, entropy(EntropySelectionConfig) }
+    enum Method { case random(UInt64), entropy(EntropySelectionConfig) }
 
     func choose(_ method: Method, fraction: Double, features: [Float], ids: [String], d: Int) throws -> [Bool] {
         switch method {
-        case .random:
-            return ids.map { isRandomlySelected(id: $0, fraction: fraction, seed: 1) }
+        case .random(let seed):
+            return ids.map { isRandomlySelected(id: $0, fraction: fraction, seed: seed) }
         case .entropy(let cfg):
             let m = SelectionBudget.count(fraction: fraction, rows: ids.count)
             return try selectByEntropy(features: features, dimension: d, ids: ids, config: cfg,
@@ -43,8 +43,10 @@ final class SelectionBenchmarkTests: XCTestCase {
     func testDigitsAccuracyBySelectionMethod() throws {
         guard ProcessInfo.processInfo.environment["UL_BENCH"] == "1" else { throw XCTSkip("set UL_BENCH=1") }
         let (s, d) = try loadDigits()
+        let floor = Double(ProcessInfo.processInfo.environment["UL_FLOOR"] ?? "0.01")!
         let methods: [(String, Method)] = [
-            ("random", .random),
+            ("random-seed1", .random(1)), ("random-seed2", .random(2)), ("random-seed3", .random(3)),
+            ("random-seed4", .random(4)), ("random-seed5", .random(5)),
             ("entropy-rbf(1/d)", .entropy(EntropySelectionConfig())),
             ("entropy-rbf(10/d)", .entropy(EntropySelectionConfig(kernel: .rbf(gamma: 10 / Double(d))))),
             ("entropy-linear", .entropy(EntropySelectionConfig(kernel: .linear))),
@@ -66,8 +68,8 @@ final class SelectionBenchmarkTests: XCTestCase {
                         f += s.train[k][i * d..<(i + 1) * d]; ids.append(s.trainIDs[k][i])
                     }
                     kept += ids.count
-                    fitted[0].append(try PPCAModel.fit(features: f, dimension: d, ids: ids))
-                    let mix = try MixturePPCAModel.fit(features: f, dimension: d, ids: ids, iterations: 10)
+                    fitted[0].append(try PPCAModel.fit(features: f, dimension: d, ids: ids, config: PPCAConfig(varianceFloor: floor)))
+                    let mix = try MixturePPCAModel.fit(features: f, dimension: d, ids: ids, config: MixturePPCAConfig(ppca: PPCAConfig(components: 10, varianceFloor: floor)), iterations: 10)
                     fitted[1].append(mix)
                     mixtures.append(mix)
                     fitted[3].append(try NearestNeighbourDescription.fit(features: f, dimension: d, ids: ids))

@@ -153,13 +153,17 @@ final class SelectionTests: XCTestCase {
     }
 
     func testVarianceStoppingRuleIgnoresUnselectedRows() throws {
-        let (f, ids) = selectionSample(rows: 40, dimension: d, seed: 6)
-        let budget = SelectionBudget.variance(atLeast: 0.5)
-        let cfg = EntropySelectionConfig(kernel: .rbf(gamma: 0.3))
+        // More than 64 chosen rows, so the factor grows past its initial size.
+        let (f, ids) = selectionSample(rows: 150, dimension: d, seed: 6)
+        let budget = SelectionBudget.variance(atLeast: 0.2)
+        let cfg = EntropySelectionConfig(kernel: .rbf(gamma: 0.5))
         let base = try selectByEntropy(features: f, dimension: d, ids: ids, config: cfg, budget: budget)
-        XCTAssertTrue(base.order.count > 0 && base.order.count < 40)
-        XCTAssertTrue(base.conditionalVariances.allSatisfy { $0 >= 0.5 })
-        for r in 0..<ids.count where !base.selected[r] {
+        XCTAssertTrue(base.order.count > 64 && base.order.count < 150, "\(base.order.count)")
+        XCTAssertTrue(base.conditionalVariances.allSatisfy { $0 >= 0.2 })
+        let counted = try selectByEntropy(features: f, dimension: d, ids: ids, config: cfg,
+                                          budget: SelectionBudget(count: base.order.count))
+        XCTAssertEqual(counted, base)
+        for r in stride(from: 0, to: ids.count, by: 7) where !base.selected[r] {
             let (f2, ids2) = removingRow(r, features: f, ids: ids, dimension: d)
             let after = try selectByEntropy(features: f2, dimension: d, ids: ids2, config: cfg, budget: budget)
             XCTAssertEqual(after.orderedIDs(ids2), base.orderedIDs(ids))

@@ -4,7 +4,7 @@ import Foundation
 public struct MixturePPCAConfig: Equatable, Sendable {
     /// Number of mixture components K (fewer when the class has fewer rows). Default 4.
     public var mixtureComponents: Int
-    /// Each component's PPCA settings. Default q = 10, variance floor 1e-3.
+    /// Each component's PPCA settings. Default q = 10, variance floor 0.01.
     public var ppca: PPCAConfig
     /// Seed of the initial centres.
     public var seed: UInt64

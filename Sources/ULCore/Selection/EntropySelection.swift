@@ -74,7 +74,9 @@ public func selectByEntropy(
     }
 
     var engine = GreedyLogDet(features: features, dimension: dimension, ids: ids, config: config,
-                              quality: quality, capacity: min(budget.count, n))
+                              quality: quality,
+                              // With the variance rule alone m is unknown: start small, grow by doubling.
+                              capacity: budget.count <= n ? budget.count : min(64, n))
     var result = EntropySelection(selected: Array(repeating: false, count: n), step: Array(repeating: 0, count: n),
                                   order: [], conditionalVariances: [], replayedSteps: 0)
     var replay = previous.makeIterator()
@@ -119,7 +121,7 @@ struct GreedyLogDet {
     var remainingInCell: [Int]
     var nextCellPointer = 0
     var factor: [Double]     // n × capacity: row i holds its Cholesky row (first `t` entries)
-    let capacity: Int
+    var capacity: Int
     var t = 0
     var variance: [Double]
     var chosen: [Bool]
@@ -137,7 +139,8 @@ struct GreedyLogDet {
         cellOf = ids.map { config.cell(of: $0) }
         remainingInCell = Array(repeating: 0, count: config.cells)
         for c in cellOf { remainingInCell[c] += 1 }
-        self.capacity = max(capacity, 0)
+        // A budget without a count (variance rule only) starts small and grows, keeping memory O(N·m).
+        self.capacity = capacity
         factor = Array(repeating: 0, count: n * self.capacity)
         chosen = Array(repeating: false, count: n)
         variance = Array(repeating: 0, count: n)
@@ -171,6 +174,15 @@ struct GreedyLogDet {
         return nil
     }
 
+    /// Doubles the factor's row length (capped at n), keeping each row's entries.
+    mutating func grow() {
+        let newCapacity = min(max(2 * capacity, 1), n)
+        var f = [Double](repeating: 0, count: n * newCapacity)
+        for i in 0..<n { for k in 0..<t { f[i * newCapacity + k] = factor[i * capacity + k] } }
+        factor = f
+        capacity = newCapacity
+    }
+
     /// The unchosen row of `cell` with the largest conditional variance, ties to the smallest id.
     func best(in cell: Int) -> Int? {
         var b: Int? = nil
@@ -183,7 +195,7 @@ struct GreedyLogDet {
 
     /// Adds row j to S: appends one column to the factor of every unchosen row and lowers its variance.
     mutating func choose(_ j: Int) {
-        precondition(t < capacity)
+        if t == capacity { grow() }
         let pivot = variance[j].squareRoot()
         chosen[j] = true
         remainingInCell[cellOf[j]] -= 1
