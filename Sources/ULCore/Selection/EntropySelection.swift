@@ -152,11 +152,7 @@ struct GreedyLogDet {
             let a = p.baseAddress! + i * d, b = p.baseAddress! + j * d
             if let g = gamma {
                 if i == j { return 1 }
-                var s0 = 0.0, s1 = 0.0
-                var k = 0
-                while k + 1 < d { let u = a[k] - b[k], v = a[k + 1] - b[k + 1]; s0 += u * u; s1 += v * v; k += 2 }
-                if k < d { let u = a[k] - b[k]; s0 += u * u }
-                return exp(-g * (s0 + s1))
+                return exp(-g * orderedSquaredDistance(a, b, d))
             }
             return orderedDot(a, b, d)
         }
@@ -211,15 +207,34 @@ struct GreedyLogDet {
     }
 }
 
-/// Dot product with a fixed summation order (four interleaved partial sums), independent of alignment.
+/// Dot product with a fixed summation order (four lanes, then lane sums), independent of alignment and of
+/// where the vectors sit in memory.
 @inline(__always)
 func orderedDot(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ n: Int) -> Double {
-    var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
+    var s = SIMD4<Double>()
     var k = 0
+    let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
     while k + 3 < n {
-        s0 += a[k] * b[k]; s1 += a[k + 1] * b[k + 1]; s2 += a[k + 2] * b[k + 2]; s3 += a[k + 3] * b[k + 3]
+        s += ra.loadUnaligned(fromByteOffset: k * 8, as: SIMD4<Double>.self)
+            * rb.loadUnaligned(fromByteOffset: k * 8, as: SIMD4<Double>.self)
         k += 4
     }
-    while k < n { s0 += a[k] * b[k]; k += 1 }
-    return (s0 + s1) + (s2 + s3)
+    while k < n { s[0] += a[k] * b[k]; k += 1 }
+    return (s[0] + s[1]) + (s[2] + s[3])
+}
+
+/// ‖a − b‖² with the same fixed order.
+@inline(__always)
+func orderedSquaredDistance(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ n: Int) -> Double {
+    var s = SIMD4<Double>()
+    var k = 0
+    let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
+    while k + 3 < n {
+        let t = ra.loadUnaligned(fromByteOffset: k * 8, as: SIMD4<Double>.self)
+            - rb.loadUnaligned(fromByteOffset: k * 8, as: SIMD4<Double>.self)
+        s += t * t
+        k += 4
+    }
+    while k < n { let t = a[k] - b[k]; s[0] += t * t; k += 1 }
+    return (s[0] + s[1]) + (s[2] + s[3])
 }
