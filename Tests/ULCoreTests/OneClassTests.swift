@@ -102,6 +102,12 @@ final class OneClassTests: XCTestCase {
         XCTAssertTrue(one.scores(features: f).allSatisfy(\.isFinite))
         XCTAssertThrowsError(try PPCAModel.fit(features: [], dimension: d, ids: [])) { XCTAssertEqual($0 as? OneClassError, .noRows) }
         XCTAssertThrowsError(try PPCAModel.fit(features: [1, 2], dimension: d, ids: ["a"]))
+        XCTAssertThrowsError(try PPCAModel.fit(features: Array(f.prefix(2 * d)), dimension: d, ids: ["a", "a"])) {
+            XCTAssertEqual($0 as? OneClassError, .duplicateID("a"))
+        }
+        XCTAssertThrowsError(try MixturePPCAModel.fit(features: f, dimension: d, ids: ids,
+                                                      config: MixturePPCAConfig(mixtureComponents: 0), iterations: 1))
+        XCTAssertThrowsError(try NearestNeighbourDescription.fit(features: f, dimension: d, ids: ids, neighbours: 0))
     }
 
     func testMixtureContinuesFromACheckpointExactly() throws {

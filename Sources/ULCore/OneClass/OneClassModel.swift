@@ -42,6 +42,8 @@ public enum OneClassError: Error, Equatable {
     case invalidConfig(String)
     /// The checkpoint to continue from does not fit this configuration or these features.
     case incompatibleState(String)
+    /// A row id occurs twice.
+    case duplicateID(String)
     /// LAPACK reported a failure (info code).
     case lapack(String, Int32)
 }
@@ -60,6 +62,9 @@ struct CanonicalRows {
         }
         guard !ids.isEmpty else { throw OneClassError.noRows }
         let perm = ids.indices.sorted { ids[$0] < ids[$1] }
+        for k in perm.indices.dropFirst() where ids[perm[k]] == ids[perm[k - 1]] {
+            throw OneClassError.duplicateID(ids[perm[k]])
+        }
         var x = [Double](repeating: 0, count: features.count)
         for (k, i) in perm.enumerated() {
             for c in 0..<dimension { x[k * dimension + c] = Double(features[i * dimension + c]) }

@@ -23,6 +23,8 @@ public struct PPCAConfig: Equatable, Sendable {
 /// With λ₁ ≥ … ≥ λ_d the eigenvalues of the sample covariance (divisor n) and U_q the leading q eigenvectors,
 /// σ² = mean(λ_{q+1..d}) and W = U_q (Λ_q − σ²I)^{1/2}, so C = U_q Λ_q U_qᵀ + σ²(I − U_q U_qᵀ).
 /// The score is the Gaussian log-likelihood log N(x | μ, C), a normalised density, comparable across classes.
+/// The covariance product (dsyrk) and the eigensolver (dsyevr) run in OpenBLAS/LAPACK: for bit-identical refits
+/// the caller fixes the BLAS thread count (openblas_set_num_threads), as for any training in a shard.
 public struct PPCAModel: OneClassModel, Equatable {
     public let dimension: Int
     /// μ (d values).
