@@ -2,7 +2,7 @@
 import PackageDescription
 
 /// The command-line tools; each is a thin executable over ULCore and ULCLI.
-let tools: [String] = []
+let tools: [String] = ["ul-partition"]
 
 let package = Package(
     name: "ul",

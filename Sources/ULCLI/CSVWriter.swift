@@ -5,10 +5,12 @@ public final class CSVWriter {
     public let output: OutputFile
     private var buffer: [UInt8] = []
     private var atRowStart = true
-    private let flushAt = 1 << 20
+    private let flushAt: Int
 
-    public init(_ output: OutputFile) {
+    /// `bufferSize` bytes are gathered before each write; keep it small when many writers are open.
+    public init(_ output: OutputFile, bufferSize: Int = 1 << 20) {
         self.output = output
+        flushAt = bufferSize
         buffer.reserveCapacity(flushAt + 4096)
     }
 
