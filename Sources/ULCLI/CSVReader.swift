@@ -27,8 +27,8 @@ public final class CSVReader {
     private let state = CSVParseState()
     private var chunk: UnsafeMutableRawPointer
     private static let chunkSize = 1 << 20
-    private var current = -1
-    private var currentFieldBase = 0
+    @exclusivity(unchecked) private var current = -1
+    @exclusivity(unchecked) private var currentFieldBase = 0
     private var finished = false
     private var first = true
 
@@ -134,9 +134,8 @@ public final class CSVReader {
     @inline(__always)
     public func field(_ i: Int) -> UnsafeBufferPointer<UInt8> {
         let k = currentFieldBase + i
-        let start = state.fieldStarts[k]
-        let end = k + 1 < state.fieldStarts.count ? state.fieldStarts[k + 1] : state.used
-        return UnsafeBufferPointer(start: state.bytes + start, count: end - start)
+        let starts = state.fieldStarts
+        return UnsafeBufferPointer(start: state.bytes + starts[k], count: starts[k + 1] - starts[k])
     }
 
     public func string(_ i: Int) -> String { String(decoding: field(i), as: UTF8.self) }

@@ -15,6 +15,7 @@ let spec = CommandSpec(
         OptionSpec("capacity", value: "C", help: "with --by capacity: fill a shard until its summed probability reaches C"),
         OptionSpec("classes", value: "LIST", help: "with --by class: the comma-separated label set (lets it stream)"),
         OptionSpec("exclude", value: "LIST", help: "comma-separated columns that are not numeric features"),
+        OptionSpec("check", help: "only check the input (columns, numbers, unique ids); write nothing"),
         OptionSpec("split", value: "DIR", help: "write DIR/shard-0000.csv, ... (one file per shard) instead of one stream"),
         .output, .id, .label,
     ] + OptionSpec.common,
@@ -36,6 +37,7 @@ struct Plan {
     var excluded: Set<String>
     var split: String?
     var output: String?
+    var check: Bool
     var idName: String
     var labelName: String
 
@@ -55,6 +57,7 @@ struct Plan {
         sortBy = args.value("sort-by")
         split = args.value("split")
         output = args.value("output")
+        check = args.flag("check")
         idName = args.string("id", default: "id")
         labelName = args.string("label", default: "label")
         excluded = Set(args.value("exclude").map { $0.split(separator: ",").map(String.init) } ?? [])
@@ -76,6 +79,7 @@ struct Plan {
             throw ToolError.usage("--shards does not apply to --by \(byName): the data decide the number of shards")
         }
         if split != nil, output != nil { throw ToolError.usage("--split and -o exclude each other") }
+        if check, split != nil || output != nil { throw ToolError.usage("--check writes nothing: drop -o and --split") }
     }
 }
 
@@ -91,7 +95,7 @@ final class RowSink {
     init(plan: Plan, header: [String]) throws {
         self.header = header
         directory = plan.split
-        single = plan.split == nil ? CSVWriter(try OutputFile(path: plan.output)) : nil
+        single = plan.split == nil && !plan.check ? CSVWriter(try OutputFile(path: plan.output)) : nil
     }
 
     /// Opens the per-shard files (split mode), refusing to leave stale higher-numbered shard files.
@@ -274,6 +278,7 @@ runTool(spec) { args, ctx in
                 let shard = try hashShard(h)
                 if rows == 0 { try sink.open(shards: plan.method == .byClass ? plan.classes!.count : a.shards) }
                 rows += 1
+                if plan.check { continue }
                 try cols.emit(try sink.writer(shard: shard), count: width, field: reader.field, shard: shard, block: a.block(idHash: h))
             }
             guard rows > 0 else { throw ToolError.data("no data rows (header only)", file: path) }
@@ -321,7 +326,7 @@ runTool(spec) { args, ctx in
             ? blocksByRank(shard: shard, probability: probability, tie: tie, blocks: a.blocks)
             : hashes.map { a.block(idHash: $0) }
         try sink.open(shards: shardCount)
-        for row in 0..<rows {
+        for row in 0..<rows where !plan.check {
             let w = try sink.writer(shard: shard[row])
             for i in 0..<width {
                 if i == cols.shard { w.field(shard[row]) } else if i == cols.block { w.field(block[row]) } else {
