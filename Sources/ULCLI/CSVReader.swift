@@ -150,6 +150,24 @@ public final class CSVReader {
         throw ToolError.data("column '\(header[i])': \(what) '\(text)'", file: path, line: line)
     }
 
+    /// Checks that fields `columns` of the current record are finite numbers, as `float` would,
+    /// without converting plain digit strings (the common case of counts and pixels).
+    @inline(__always)
+    public func checkNumbers(_ columns: [Int]) throws {
+        let starts = state.fieldStarts
+        let bytes = state.bytes
+        for i in columns {
+            let k = currentFieldBase + i
+            var j = starts[k]
+            let end = starts[k + 1]
+            if end > j, end - j <= 9 {
+                while j < end, bytes[j] &- 0x30 < 10 { j += 1 }
+                if j == end { continue }
+            }
+            _ = try float(i)
+        }
+    }
+
     /// Index of a column by name, or nil.
     public func column(_ name: String) -> Int? { header.firstIndex(of: name) }
 

@@ -182,7 +182,7 @@ struct Columns {
 /// Checks the current row's features and probability; returns the probability (0 without --sort-by).
 @inline(__always)
 func validate(_ r: CSVReader, _ c: Columns, _ plan: Plan) throws -> Double {
-    for i in c.features { _ = try r.float(i) }
+    try r.checkNumbers(c.features)
     guard let pc = c.probability else { return 0 }
     let text = r.string(pc)
     guard let p = parseDouble(text), p >= 0, p <= 1 else {
@@ -204,6 +204,11 @@ func duplicateError(_ id: [UInt8], _ r: CSVReader, first: Int?) -> ToolError {
     let name = String(decoding: id, as: UTF8.self)
     let earlier = first.map { "line \($0) and line \(r.line)" } ?? "line \(r.line) and an earlier line"
     return ToolError.data("duplicate id '\(name)' at \(earlier)", file: r.path, line: r.line)
+}
+
+/// Fingerprints of the ids seen so far (a class, so the per-row closures share it without copies).
+final class IdRegister {
+    @exclusivity(unchecked) var seen = FingerprintSet()
 }
 
 /// The rows held in memory for the modes that need all of them.
@@ -234,7 +239,7 @@ runTool(spec) { args, ctx in
     let sink = try RowSink(plan: plan, header: cols.outputHeader)
     let a = plan.assigner
     let width = reader.header.count
-    var seen = FingerprintSet()
+    let ids = IdRegister()
     var rows = 0
     let labelIndex = plan.classes.map { Dictionary(uniqueKeysWithValues: $0.enumerated().map { ($1, $0) }) }
     do {
@@ -253,7 +258,7 @@ runTool(spec) { args, ctx in
             }
         }
         func checkUnique(_ h: UInt64, store: RowStore?, lines: [Int]) throws {
-            if seen.insert(stableHash(reader.field(cols.id), seed: 0x1d5)) { return }
+            if ids.seen.insert(stableHash(reader.field(cols.id), seed: 0x1d5)) { return }
             let id = Array(reader.field(cols.id))
             var first: Int?
             if let s = store {
