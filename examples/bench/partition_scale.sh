@@ -21,7 +21,7 @@ if [ ! -s "$in" ]; then
       printf "\n" } }' > "$in.tmp" && mv "$in.tmp" "$in"
 fi
 size=$(stat -c %s "$in")
-printf '%-34s%12s%10s%10s%14s\n' command rows 'input MB' 'MB/s' 'peak RSS MiB'
+printf '%-42s%12s%10s%10s%14s\n' command rows 'input MB' 'MB/s' 'peak RSS MiB'
 for args in "--by random --shards 16 --blocks 4" "--by stratified --shards 16 --blocks 4" "--check"; do
   results=()
   for run in 1 2 3; do
@@ -33,6 +33,6 @@ for args in "--by random --shards 16 --blocks 4" "--by stratified --shards 16 --
   done
   read -r secs rss < <(printf '%s\n' "${results[@]}" | sort -n | sed -n 2p)
   awk -v a="$args" -v n="$n" -v b="$size" -v s="$secs" -v r="$rss" \
-    'BEGIN { printf "%-34s%12d%10.1f%10.1f%14.1f\n", a, n, b / 1e6, b / 1e6 / s, r / 1024 }'
+    'BEGIN { printf "%-42s%12d%10.1f%10.1f%14.1f\n", a, n, b / 1e6, b / 1e6 / s, r / 1024 }'
 done
 rm -f "$work/out.csv" "$work/time.txt"
