@@ -9,7 +9,7 @@ func csvFieldCallback(_ data: UnsafeMutableRawPointer?, _ length: Int, _ context
 }
 
 func csvRowCallback(_ terminator: Int32, _ context: UnsafeMutableRawPointer?) {
-    Unmanaged<CSVParseState>.fromOpaque(context!)._withUnsafeGuaranteedRef { $0.endRow() }
+    Unmanaged<CSVParseState>.fromOpaque(context!)._withUnsafeGuaranteedRef { $0.endRow(terminator) }
 }
 
 /// Complete rows parsed from the chunks seen so far: field bytes back to back, with offsets.
@@ -55,8 +55,9 @@ final class CSVParseState {
             while j < length {
                 let b = src[j]
                 dst[j] = b
-                newlines &+= b == 0x0A ? 1 : 0
                 j += 1
+                // A line ends at LF, or at a CR not followed by LF (old Mac files).
+                if b <= 0x0D, b == 0x0A || (b == 0x0D && (j == length || src[j] != 0x0A)) { newlines &+= 1 }
             }
             newlinesInRow &+= newlines
         }
@@ -84,8 +85,19 @@ final class CSVParseState {
         fieldCapacity = c
     }
 
+    /// Terminator of the previous record, to pair the CR and LF of a CRLF.
+    @exclusivity(unchecked) var lastTerminator: Int32 = -1
+
+    /// The parser runs with CSV_REPALL_NL, so every line end outside a record arrives as an empty
+    /// record: blank lines are counted (line numbers stay right) and dropped.
     @inline(__always)
-    func endRow() {
+    func endRow(_ terminator: Int32) {
+        defer { lastTerminator = terminator }
+        if fieldCount == rowFirstField.last! {
+            if !(terminator == 0x0A && lastTerminator == 0x0D) { currentLine += 1 }
+            newlinesInRow = 0
+            return
+        }
         rowLines.append(currentLine)
         currentLine += 1 + newlinesInRow
         newlinesInRow = 0

@@ -53,7 +53,7 @@ public final class CSVReader {
         var st = stat()
         totalBytes = fstat(fd, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG ? Int(st.st_size) : nil
         chunk = .allocate(byteCount: Self.chunkSize, alignment: 16)
-        guard csv_init(&parser, UInt8(CSV_STRICT | CSV_STRICT_FINI)) == 0 else {
+        guard csv_init(&parser, UInt8(CSV_STRICT | CSV_STRICT_FINI | CSV_REPALL_NL)) == 0 else {
             throw ToolError(.software, "cannot initialise the CSV parser")
         }
         if hasHeader {

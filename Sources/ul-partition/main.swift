@@ -50,8 +50,9 @@ struct Plan {
         method = PartitionMethod(rawValue: byName)!
         let shards = try args.int("shards", default: 1, min: 1, max: 1 << 20)
         let blocks = try args.int("blocks", default: 1, min: 1, max: 1 << 20)
-        guard let seedText = args.value("seed") ?? Optional("0"), let seed = UInt64(seedText) else {
-            throw ToolError.usage("--seed: expected a non-negative integer, got '\(args.value("seed")!)'")
+        let seedText = args.string("seed", default: "0")
+        guard let seed = UInt64(seedText) else {
+            throw ToolError.usage("--seed: expected a non-negative integer, got '\(seedText)'")
         }
         assigner = HashAssigner(shards: shards, blocks: blocks, seed: seed)
         sortBy = args.value("sort-by")
@@ -258,6 +259,9 @@ runTool(spec) { args, ctx in
             }
         }
         func checkUnique(_ h: UInt64, store: RowStore?, lines: [Int]) throws {
+            if reader.field(cols.id).isEmpty {
+                throw ToolError.data("column '\(reader.header[cols.id])': empty id", file: reader.path, line: reader.line)
+            }
             if ids.seen.insert(stableHash(reader.field(cols.id), seed: 0x1d5)) { return }
             let id = Array(reader.field(cols.id))
             var first: Int?

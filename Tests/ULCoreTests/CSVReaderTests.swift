@@ -32,4 +32,14 @@ final class CSVReaderTests: XCTestCase {
         XCTAssertEqual([r.string(0), r.string(1), "\(r.line)"], ["b", "say \"hi\"", "4"])
         XCTAssertFalse(try r.next())
     }
+
+    /// Blank lines are skipped but still counted, with LF, CRLF or CR line ends.
+    func testLineNumbersCountBlankLines() throws {
+        for nl in ["\n", "\r\n", "\r"] {
+            let r = try reader("\(nl)id,x\(nl)a,1\(nl)\(nl)\(nl)b,2\(nl)\"c\(nl)\(nl)d\",3\(nl)\(nl)e,4")
+            var seen = [String]()
+            while try r.next() { seen.append("\(r.string(0).count):\(r.line)") }  // "\r\n" is one Character
+            XCTAssertEqual(seen, ["1:3", "1:6", "4:7", "1:11"], "line end \(nl.debugDescription)")
+        }
+    }
 }
