@@ -266,7 +266,7 @@ runTool(spec) { args, ctx in
             if reader.field(cols.id).isEmpty {
                 throw ToolError.data("column '\(reader.header[cols.id])': empty id", file: reader.path, line: reader.line)
             }
-            if ids.seen.insert(stableHash(reader.field(cols.id), seed: 0x1d5)) { return }
+            if ids.seen.insert(h) { return }  // any 64-bit hash of the id serves as its fingerprint
             let id = Array(reader.field(cols.id))
             var first: Int?
             if let s = store {
