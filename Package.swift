@@ -2,7 +2,7 @@
 import PackageDescription
 
 /// The command-line tools; each is a thin executable over ULCore and ULCLI.
-let tools: [String] = []
+let tools: [String] = ["ul-partition"]
 
 let package = Package(
     name: "ul",
@@ -20,6 +20,8 @@ let package = Package(
         // Options, CSV over libcsv, diagnostics, exit codes, atomic files.
         .target(name: "ULCLI", dependencies: ["ULCore", "CCSV"]),
         .testTarget(name: "ULCoreTests", dependencies: ["ULCore", "ULCLI"]),
+        // Runs the built tools over the case folders; depending on the tools makes `swift test` build them.
+        .testTarget(name: "ULEndToEndTests", dependencies: tools.map { .target(name: $0) }, exclude: ["cases"]),
     ] + tools.map { .executableTarget(name: $0, dependencies: ["ULCore", "ULCLI"]) },
     swiftLanguageModes: [.v5]
 )
