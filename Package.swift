@@ -2,7 +2,7 @@
 import PackageDescription
 
 /// The command-line tools; each is a thin executable over ULCore and ULCLI.
-let tools: [String] = []
+let tools: [String] = ["ul-train", "ul-predict"]
 
 let package = Package(
     name: "ul",
@@ -20,6 +20,7 @@ let package = Package(
         // Options, CSV over libcsv, diagnostics, exit codes, atomic files.
         .target(name: "ULCLI", dependencies: ["ULCore", "CCSV"]),
         .testTarget(name: "ULCoreTests", dependencies: ["ULCore", "ULCLI"]),
+        .testTarget(name: "ULTrainTests", dependencies: ["ULCore", "ULCLI"]),
     ] + tools.map { .executableTarget(name: $0, dependencies: ["ULCore", "ULCLI"]) },
     swiftLanguageModes: [.v5]
 )
