@@ -35,10 +35,10 @@ let spec = CommandSpec(
 
 /// Overall progress of shards training on several threads.
 final class TrainingProgress: @unchecked Sendable {
-    private let bar: Progress
+    private let bar: ULCLI.Progress
     private let lock = NSLock()
     private var fractions: [Double]
-    init(_ bar: Progress, shards: Int) {
+    init(_ bar: ULCLI.Progress, shards: Int) {
         self.bar = bar
         fractions = [Double](repeating: 0, count: shards)
     }
