@@ -6,6 +6,8 @@ import ULCore
 /// request ids; reading and checking the data against the model's record; and the outputs (new model,
 /// ledger line, remaining rows), written in an order that a crash at any point leaves recoverable.
 final class ForgetJob {
+    /// The parsed command line (methods read their own options from it).
+    let args: ParsedArguments
     let ctx: ToolContext
     let method: String
     let modelPath: String
@@ -31,6 +33,7 @@ final class ForgetJob {
     let started = Date()
 
     init(_ args: ParsedArguments, _ ctx: ToolContext, method: String) throws {
+        self.args = args
         self.ctx = ctx
         self.method = method
         guard args.positionals.isEmpty else { throw ToolError.usage("unexpected argument '\(args.positionals[0])' (inputs are named by --model, --data, --requests)") }
@@ -69,7 +72,12 @@ final class ForgetJob {
         }
         recorded = self.model.rowLocations()
         requestIds = try Self.readRequests(requests, idColumn: idColumn)
-        if let l = ledgerPath { ledger = try LedgerFile.read(l) }
+        if let l = ledgerPath {
+            ledger = try LedgerFile.read(l)
+            if let last = ledger.last, last.modelAfter != hexString(SHA256Digest.hash(modelBytes)) {
+                ctx.note("warning: \(model) is not the model the ledger's last line produced")
+            }
+        }
     }
 
     private(set) var ledger: [LedgerEntry] = []
