@@ -60,6 +60,13 @@ final class ForgetJob {
         let wait = try args.double("wait", default: 0, min: 0)
 
         _ = try FileByteSource(path: model)  // a missing model is "cannot open" before a lock file is created
+        // Outputs that cannot be created fail now, not after the retraining.
+        for out in [output, remainingPath, ledgerPath].compactMap({ $0 }) where out != "-" {
+            let dir = URL(fileURLWithPath: out).deletingLastPathComponent().path
+            guard access(dir, W_OK) == 0 else {
+                throw ToolError(.cantCreate, "cannot create output: directory \(dir) is not writable", file: out)
+            }
+        }
         lock = try LockFile(for: model, timeout: wait)
         modelBytes = try readWholeFile(model)
         do {
