@@ -213,7 +213,8 @@ final class ChunkWorkspace {
 /// Sums of the loss, gradient and Hessian-vector product over a list of rows. Rows are cut into chunks of
 /// `chunkRows` in list order; chunk c goes to lane c mod `lanes`, each lane sums its chunks in order in
 /// Double, and lanes are summed in lane order. Lanes run concurrently, yet the result depends only on the
-/// rows, their order, `chunkRows` and `lanes` — never on the thread count.
+/// rows, their order, `chunkRows` and `lanes` — never on the thread count. An evaluator (and a loss
+/// built on one) reuses its buffers, so one instance must not be called from two threads at once.
 public final class NetworkEvaluator {
     public let network: DenseNetwork
     public let data: Dataset
@@ -223,6 +224,7 @@ public final class NetworkEvaluator {
 
     public init(network: DenseNetwork, data: Dataset, chunkRows: Int = 1024, lanes: Int = 8) {
         precondition(data.featureCount == network.inputCount && chunkRows >= 1 && lanes >= 1)
+        _ = blasSingleThreaded
         self.network = network
         self.data = data
         self.chunkRows = chunkRows
