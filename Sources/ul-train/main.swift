@@ -7,7 +7,7 @@ let spec = CommandSpec(
     summary: "train a sharded, block-checkpointed model, deterministic to the bit",
     usage: ["[options] [FILE|-] -o MODEL", "--merge PART... -o MODEL"],
     options: [
-        .output,
+        OptionSpec("output", short: "o", value: "MODEL", help: "model file to write, atomically (required)"),
         OptionSpec("model", short: "m", value: "KIND", help: "softmax (default) or mlp"),
         OptionSpec("epochs", short: "e", value: "E", help: "epochs (softmax: L-BFGS iterations; default 100, mlp 10)"),
         OptionSpec("l2", value: "L", help: "L2 penalty λ of (λ/2)‖θ‖² on the summed loss (default 1)"),
