@@ -1,0 +1,45 @@
+/// Training rows in memory: features as Float32, row-major `count × featureCount`; a class index per
+/// row into the model's label list; a unique id per row.
+public struct Dataset: Sendable, Equatable {
+    public let featureCount: Int
+    public var features: [Float]
+    public var classes: [Int32]
+    public var ids: [String]
+
+    public init(featureCount: Int, features: [Float] = [], classes: [Int32] = [], ids: [String] = []) {
+        precondition(features.count == ids.count * featureCount && classes.count == ids.count)
+        self.featureCount = featureCount
+        self.features = features
+        self.classes = classes
+        self.ids = ids
+    }
+
+    public var count: Int { ids.count }
+
+    /// Appends one row.
+    public mutating func append(id: String, classIndex: Int32, features row: UnsafeBufferPointer<Float>) {
+        precondition(row.count == featureCount)
+        ids.append(id)
+        classes.append(classIndex)
+        features.append(contentsOf: row)
+    }
+
+    /// The given rows, in the given order.
+    public func subset(_ rows: [Int]) -> Dataset {
+        var out = Dataset(featureCount: featureCount)
+        out.ids.reserveCapacity(rows.count)
+        out.classes.reserveCapacity(rows.count)
+        out.features.reserveCapacity(rows.count * featureCount)
+        features.withUnsafeBufferPointer { f in
+            for r in rows {
+                out.ids.append(ids[r])
+                out.classes.append(classes[r])
+                out.features.append(contentsOf: UnsafeBufferPointer(rebasing: f[r * featureCount ..< (r + 1) * featureCount]))
+            }
+        }
+        return out
+    }
+
+    /// The rows for which `keep` is true, in their current order.
+    public func filter(_ keep: (Int) -> Bool) -> Dataset { subset((0..<count).filter(keep)) }
+}

@@ -1,0 +1,167 @@
+/// A trained model as stored in a `.ulm` container (sections documented in man/ul-model.5):
+/// `config`, `labels`, `features`, then one `shardNNNN` section per held shard, ascending.
+public struct ModelFile: Equatable, Sendable {
+    public var config: TrainConfig
+    /// Class labels; class index i of the model is `labels[i]`.
+    public var labels: [String]
+    /// Feature column names, in the order of the parameters' input dimension.
+    public var features: [String]
+    /// The held shards, ascending by index (all of them unless a part file).
+    public var shards: [ShardRecord]
+
+    /// `config.heldShards` is set from `shards`.
+    public init(config: TrainConfig, labels: [String], features: [String], shards: [ShardRecord]) {
+        self.config = config
+        self.config.heldShards = shards.map(\.index).sorted()
+        self.labels = labels
+        self.features = features
+        self.shards = shards.sorted { $0.index < $1.index }
+    }
+
+    /// True when every shard is present (not a part file).
+    public var isComplete: Bool { shards.map(\.index) == Array(0..<config.shardCount) }
+
+    public static func shardTag(_ index: Int) -> String {
+        let s = String(index)
+        return "shard" + String(repeating: "0", count: max(0, 4 - s.count)) + s
+    }
+
+    public func encode() throws -> [UInt8] {
+        var sections = [ModelSection]()
+        var w = ByteWriter()
+        config.encode(into: &w)
+        sections.append(ModelSection(tag: "config", payload: w.bytes))
+        w = ByteWriter()
+        w.strings(labels)
+        sections.append(ModelSection(tag: "labels", payload: w.bytes))
+        w = ByteWriter()
+        w.strings(features)
+        sections.append(ModelSection(tag: "features", payload: w.bytes))
+        for s in shards {
+            w = ByteWriter()
+            Self.encodeShard(s, into: &w)
+            sections.append(ModelSection(tag: Self.shardTag(s.index), payload: w.bytes))
+        }
+        return try ModelContainer.encode(sections)
+    }
+
+    static func encodeShard(_ s: ShardRecord, into w: inout ByteWriter) {
+        w.int(s.index)
+        w.bool(s.standardization != nil)
+        w.floats(s.standardization?.mean ?? [])
+        w.floats(s.standardization?.factor ?? [])
+        w.int(s.blocks.count)
+        for b in s.blocks {
+            w.int(b.rowCount)
+            w.strings(b.ids)
+            w.raw(b.digest)
+            w.doubles(b.parameters)
+        }
+    }
+
+    static func decodeShard(_ r: inout ByteReader, featureCount: Int) throws -> ShardRecord {
+        let index = try r.int()
+        let standardized = try r.bool()
+        let mean = try r.floats()
+        let factor = try r.floats()
+        guard mean.count == factor.count, mean.count == (standardized ? featureCount : 0) else {
+            throw ByteReaderError.invalid("standardisation has \(mean.count) values for \(featureCount) features")
+        }
+        let n = try r.int()
+        guard n >= 1, n <= r.remaining else { throw ByteReaderError.invalid("block count \(n)") }
+        var blocks = [BlockRecord]()
+        for _ in 0..<n {
+            let count = try r.int()
+            let ids = try r.strings()
+            guard ids.count == count else { throw ByteReaderError.invalid("row count \(count) but \(ids.count) ids") }
+            let digest = try r.raw(32)
+            blocks.append(BlockRecord(ids: ids, digest: digest, parameters: try r.doubles()))
+        }
+        return ShardRecord(index: index, standardization: standardized ? FeatureStandardization(mean: mean, factor: factor) : nil,
+                           blocks: blocks)
+    }
+
+    /// Reads and checks a model; errors are `ModelFileError`.
+    public static func decode(_ reader: ModelContainerReader) throws -> ModelFile {
+        let config = try reader.decode("config") { try TrainConfig.decode(&$0) }
+        let labels = try reader.decode("labels") { try $0.strings() }
+        let features = try reader.decode("features") { try $0.strings() }
+        guard !labels.isEmpty else { throw ModelFileError.malformedSection("labels", "no labels") }
+        guard !features.isEmpty else { throw ModelFileError.malformedSection("features", "no features") }
+        let learner = config.kind.learner(config: config, featureCount: features.count, classCount: labels.count)
+        var shards = [ShardRecord]()
+        for index in config.heldShards {
+            let tag = shardTag(index)
+            let s = try reader.decode(tag) { try decodeShard(&$0, featureCount: features.count) }
+            guard s.index == index, s.blocks.count == config.blockCount,
+                  s.blocks.allSatisfy({ $0.parameters.count == learner.parameterCount })
+            else { throw ModelFileError.malformedSection(tag, "shard does not match the configuration") }
+            shards.append(s)
+        }
+        return ModelFile(config: config, labels: labels, features: features, shards: shards)
+    }
+
+    /// Why part files cannot be merged.
+    public enum MergeError: Error, Equatable, CustomStringConvertible {
+        /// Two parts were trained with different configurations, labels or features.
+        case mismatch(String)
+        /// A shard appears in two parts.
+        case duplicateShard(Int)
+        /// A shard appears in no part.
+        case missingShard(Int)
+
+        public var description: String {
+            switch self {
+            case let .mismatch(what): return "parts differ in \(what)"
+            case let .duplicateShard(s): return "shard \(s) is in more than one part"
+            case let .missingShard(s): return "shard \(s) is in no part"
+            }
+        }
+    }
+
+    /// Combines part files (disjoint shard subsets of one configuration) into the complete model.
+    public static func merge(_ parts: [ModelFile]) throws -> ModelFile {
+        guard let first = parts.first else { throw MergeError.mismatch("nothing to merge") }
+        var all = [ShardRecord]()
+        var seen = Set<Int>()
+        for p in parts {
+            var a = p.config, b = first.config
+            a.heldShards = []
+            b.heldShards = []
+            guard a == b else { throw MergeError.mismatch("configuration") }
+            guard p.labels == first.labels else { throw MergeError.mismatch("labels") }
+            guard p.features == first.features else { throw MergeError.mismatch("features") }
+            for s in p.shards {
+                guard seen.insert(s.index).inserted else { throw MergeError.duplicateShard(s.index) }
+                all.append(s)
+            }
+        }
+        for s in 0..<first.config.shardCount where !seen.contains(s) { throw MergeError.missingShard(s) }
+        var config = first.config
+        config.heldShards = Array(0..<config.shardCount)
+        return ModelFile(config: config, labels: first.labels, features: first.features, shards: all)
+    }
+}
+
+extension ModelFile {
+    /// The learner of this model's kind and shape.
+    public var learner: ShardLearner {
+        config.kind.learner(config: config, featureCount: features.count, classCount: labels.count)
+    }
+
+    /// `data` (features after `config.scale`, as `TrainingRows` reads them) as shard `shard`'s
+    /// sub-model sees it: with that shard's standardisation applied.
+    public func standardized(_ data: Dataset, shard: ShardRecord) -> Dataset {
+        guard let s = shard.standardization else { return data }
+        var out = data
+        out.features.withUnsafeMutableBufferPointer { s.apply($0.baseAddress!, rows: data.count) }
+        return out
+    }
+
+    /// The training objective J of shard `shard` on `data` (features after `config.scale`), for
+    /// influence and removal methods: λ from the configuration, weights and linear term from `terms`.
+    public func loss(shard: ShardRecord, data: Dataset, weights: [Double]? = nil, linear: [Double]? = nil) -> TwiceDifferentiableLoss? {
+        learner.loss(data: standardized(data, shard: shard), rows: Array(0..<data.count),
+                     terms: ObjectiveTerms(l2: config.l2, weights: weights, linear: linear))
+    }
+}

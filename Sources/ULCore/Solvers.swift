@@ -1,0 +1,112 @@
+import Foundation
+/// Limited-memory BFGS with a backtracking (Armijo) line search: deterministic, for full-batch convex
+/// objectives. The memory starts empty on every call, so a block step's result depends only on its
+/// starting parameters and its rows.
+public struct LBFGS: Sendable {
+    public var memory: Int = 10
+    public var maxIterations: Int
+    /// Stop when ‖∇J‖ ≤ tolerance · max(1, ‖∇J(θ₀)‖).
+    public var tolerance: Double = 1e-7
+
+    public init(maxIterations: Int) { self.maxIterations = maxIterations }
+
+    /// Minimises `loss` from `theta`; returns the final parameters and the number of iterations run.
+    public func minimize(_ loss: TwiceDifferentiableLoss, from theta: [Double],
+                         progress: ((Int) -> Void)? = nil) -> (theta: [Double], iterations: Int) {
+        var x = theta
+        var g = [Double]()
+        var f = loss.valueAndGradient(x, into: &g)
+        let stop = tolerance * max(1, norm(g))
+        var s = [[Double]](), y = [[Double]](), rho = [Double]()
+        var iter = 0
+        var gNew = [Double]()
+        while iter < maxIterations, norm(g) > stop {
+            // Two-loop recursion for the direction −H·g.
+            var q = g
+            var alpha = [Double](repeating: 0, count: s.count)
+            for i in stride(from: s.count - 1, through: 0, by: -1) {
+                alpha[i] = rho[i] * dot(s[i], q)
+                axpy(-alpha[i], y[i], &q)
+            }
+            let gamma = s.isEmpty ? 1 / max(norm(g), 1e-300) : dot(s[s.count - 1], y[y.count - 1]) / dot(y[y.count - 1], y[y.count - 1])
+            for i in q.indices { q[i] *= gamma }
+            for i in 0..<s.count {
+                let beta = rho[i] * dot(y[i], q)
+                axpy(alpha[i] - beta, s[i], &q)
+            }
+            var direction = q.map { -$0 }
+            var slope = dot(g, direction)
+            if !(slope < 0) {  // not a descent direction: restart from steepest descent
+                s.removeAll(); y.removeAll(); rho.removeAll()
+                direction = g.map { -$0 / max(norm(g), 1e-300) }
+                slope = dot(g, direction)
+            }
+            var step = 1.0
+            var accepted = false
+            var xNew = x
+            var fNew = f
+            for _ in 0..<40 {
+                for i in x.indices { xNew[i] = x[i] + step * direction[i] }
+                fNew = loss.valueAndGradient(xNew, into: &gNew)
+                if fNew <= f + 1e-4 * step * slope { accepted = true; break }
+                step *= 0.5
+            }
+            iter += 1
+            progress?(iter)
+            guard accepted else { break }
+            var si = [Double](repeating: 0, count: x.count), yi = si
+            for i in x.indices { si[i] = xNew[i] - x[i]; yi[i] = gNew[i] - g[i] }
+            let sy = dot(si, yi)
+            x = xNew; g = gNew
+            let decrease = f - fNew
+            f = fNew
+            if sy > 1e-12 * dot(yi, yi) {
+                if s.count == memory { s.removeFirst(); y.removeFirst(); rho.removeFirst() }
+                s.append(si); y.append(yi); rho.append(1 / sy)
+            }
+            if decrease <= 1e-15 * max(1, abs(f)) { break }
+        }
+        return (x, iter)
+    }
+}
+
+/// Adam (Kingma & Ba) on a stochastic gradient; the moments start at zero on every `Adam` value.
+public struct Adam: Sendable {
+    public var learningRate: Double
+    public var beta1 = 0.9
+    public var beta2 = 0.999
+    public var epsilon = 1e-8
+    private var m: [Double]
+    private var v: [Double]
+    private var t = 0
+
+    public init(parameterCount: Int, learningRate: Double) {
+        self.learningRate = learningRate
+        m = [Double](repeating: 0, count: parameterCount)
+        v = m
+    }
+
+    public mutating func step(_ theta: inout [Double], gradient g: [Double]) {
+        t += 1
+        let c1 = 1 - pow(beta1, Double(t)), c2 = 1 - pow(beta2, Double(t))
+        let a = learningRate * c2.squareRoot() / c1
+        let eps = epsilon * c2.squareRoot()
+        for i in theta.indices {
+            m[i] = beta1 * m[i] + (1 - beta1) * g[i]
+            v[i] = beta2 * v[i] + (1 - beta2) * g[i] * g[i]
+            theta[i] -= a * m[i] / (v[i].squareRoot() + eps)
+        }
+    }
+}
+
+func dot(_ a: [Double], _ b: [Double]) -> Double {
+    var s = 0.0
+    for i in a.indices { s += a[i] * b[i] }
+    return s
+}
+
+func norm(_ a: [Double]) -> Double { dot(a, a).squareRoot() }
+
+func axpy(_ alpha: Double, _ x: [Double], _ y: inout [Double]) {
+    for i in x.indices { y[i] += alpha * x[i] }
+}

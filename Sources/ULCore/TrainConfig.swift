@@ -1,0 +1,109 @@
+/// How per-shard class probabilities combine into the model's prediction.
+public enum Aggregation: String, CaseIterable, Sendable {
+    /// Mean of the shards' class probabilities.
+    case mean
+    /// Majority vote of the shards' predicted classes (ties to the first label); probabilities are vote shares.
+    case vote
+}
+
+/// Everything that determines training besides the rows: recorded in the model's `config` section, so
+/// that retraining (exact forgetting) can reproduce a model bit for bit.
+public struct TrainConfig: Equatable, Sendable {
+    public var kind: ModelKind
+    /// Epochs `e` of SISA's rule; for `softmax`, L-BFGS iterations.
+    public var epochs: Int
+    /// λ of the L2 term (λ/2)‖θ‖² (biases included).
+    public var l2: Double
+    /// Hidden layer widths (`mlp`).
+    public var hidden: [Int]
+    /// Adam step size (`mlp`).
+    public var learningRate: Double
+    /// Mini-batch size (`mlp`).
+    public var batchSize: Int
+    public var seed: UInt64
+    /// Constant every feature is multiplied by on reading (nil: none).
+    public var scale: Float?
+    /// Standardise features with statistics of each shard's own rows.
+    public var standardize: Bool
+    public var aggregation: Aggregation
+    public var shardCount: Int
+    public var blockCount: Int
+    /// The shards this file holds, ascending (all of them unless it is a part file).
+    public var heldShards: [Int]
+
+    public init(kind: ModelKind, epochs: Int? = nil, l2: Double = 1, hidden: [Int] = [], learningRate: Double = 1e-3,
+                batchSize: Int = 128, seed: UInt64 = 0, scale: Float? = nil, standardize: Bool = false,
+                aggregation: Aggregation = .mean, shardCount: Int = 1, blockCount: Int = 1, heldShards: [Int]? = nil) {
+        self.kind = kind
+        self.epochs = epochs ?? kind.defaultEpochs
+        self.l2 = l2
+        self.hidden = hidden
+        self.learningRate = learningRate
+        self.batchSize = batchSize
+        self.seed = seed
+        self.scale = scale
+        self.standardize = standardize
+        self.aggregation = aggregation
+        self.shardCount = shardCount
+        self.blockCount = blockCount
+        self.heldShards = heldShards ?? Array(0..<shardCount)
+    }
+
+    /// SISA's epoch rule: e_r = ⌊r·2e/(R+1)⌋ − ⌊(r−1)·2e/(R+1)⌋ for block step r in 1...R.
+    public func epochs(forStep r: Int) -> Int {
+        let R = blockCount, e = epochs
+        return (r * 2 * e) / (R + 1) - ((r - 1) * 2 * e) / (R + 1)
+    }
+
+    /// A feature value as training sees it before per-shard standardisation.
+    @inline(__always)
+    public func scaled(_ x: Float) -> Float { scale.map { x * $0 } ?? x }
+
+    static let encodingVersion: UInt32 = 1
+
+    public func encode(into w: inout ByteWriter) {
+        w.u32(Self.encodingVersion)
+        w.string(kind.rawValue)
+        w.int(epochs)
+        w.f64(l2)
+        w.ints(hidden)
+        w.f64(learningRate)
+        w.int(batchSize)
+        w.u64(seed)
+        w.bool(scale != nil)
+        w.f32(scale ?? 1)
+        w.bool(standardize)
+        w.string(aggregation.rawValue)
+        w.int(shardCount)
+        w.int(blockCount)
+        w.ints(heldShards)
+    }
+
+    public static func decode(_ r: inout ByteReader) throws -> TrainConfig {
+        guard try r.u32() == encodingVersion else { throw ByteReaderError.invalid("unknown config version") }
+        let kindName = try r.string()
+        guard let kind = ModelKind(rawValue: kindName) else { throw ByteReaderError.invalid("unknown model kind '\(kindName)'") }
+        var c = TrainConfig(kind: kind)
+        c.epochs = try r.int()
+        c.l2 = try r.f64()
+        c.hidden = try r.ints()
+        c.learningRate = try r.f64()
+        c.batchSize = try r.int()
+        c.seed = try r.u64()
+        let hasScale = try r.bool()
+        let scale = try r.f32()
+        c.scale = hasScale ? scale : nil
+        c.standardize = try r.bool()
+        let agg = try r.string()
+        guard let a = Aggregation(rawValue: agg) else { throw ByteReaderError.invalid("unknown aggregation '\(agg)'") }
+        c.aggregation = a
+        c.shardCount = try r.int()
+        c.blockCount = try r.int()
+        c.heldShards = try r.ints()
+        guard c.epochs >= 0, c.l2 >= 0, c.batchSize >= 1, c.hidden.allSatisfy({ $0 >= 1 }), c.shardCount >= 1,
+              c.blockCount >= 1, c.heldShards.allSatisfy({ $0 >= 0 && $0 < c.shardCount }),
+              c.heldShards == c.heldShards.sorted(), Set(c.heldShards).count == c.heldShards.count
+        else { throw ByteReaderError.invalid("configuration values out of range") }
+        return c
+    }
+}

@@ -1,0 +1,97 @@
+import Foundation
+import ULCLI
+import ULCore
+
+let spec = CommandSpec(
+    name: "ul-predict",
+    summary: "add the predicted class (and class probabilities) of a model to every row",
+    usage: ["--model MODEL [--proba] [FILE|-] [-o FILE]"],
+    options: [
+        OptionSpec("model", short: "m", value: "MODEL", help: "model file written by ul-train or ul-forget (required)"),
+        OptionSpec("proba", short: "p", help: "also add p_<label>, the probability of each class"),
+        OptionSpec("aggregate", value: "mean|vote", help: "combine shards this way instead of as the model says"),
+        .output,
+    ] + OptionSpec.common,
+    footer: """
+    Every input column passes through unchanged and in order; the columns predicted (and p_<label>) follow.
+    The input must hold every feature column the model was trained on. See ul-predict(1).
+    """)
+
+runTool(spec) { args, ctx in
+    guard let modelPath = args.value("model") else { throw ToolError.usage("a model is required (--model MODEL)") }
+    var model: ModelFile
+    do {
+        model = try ModelFile.decode(try openModelContainer(modelPath))
+    } catch let e as ModelFileError {
+        throw ToolError.data("\(e)", file: modelPath)
+    }
+    guard model.isComplete else {
+        throw ToolError.data("part file holds only shards \(model.config.heldShards.map(String.init).joined(separator: ",")); merge the parts first (ul-train --merge)", file: modelPath)
+    }
+    if args.value("aggregate") != nil {
+        model.config.aggregation = Aggregation(rawValue: try args.choice("aggregate", Aggregation.allCases.map(\.rawValue), default: "mean"))!
+    }
+    let predictor = Predictor(model: model)
+    let proba = args.flag("proba")
+    let r = try CSVReader(path: try singleInput(args))
+    var columns = [Int]()
+    for f in model.features {
+        guard let c = r.column(f) else {
+            throw ToolError.data("missing feature column '\(f)' (the model has \(model.features.count) features)", file: r.path, line: 1)
+        }
+        columns.append(c)
+    }
+    let out = try OutputFile(path: args.value("output"))
+    let w = CSVWriter(out)
+    w.fields(r.header)
+    w.field("predicted")
+    if proba { for l in model.labels { w.field("p_" + l) } }
+    try w.endRow()
+
+    let d = model.features.count
+    let k = model.labels.count
+    let batch = 1024
+    var x = [Float]()
+    var bytes = [UInt8]()
+    var ends = [Int]()
+    var rows = 0
+    var total = 0
+    let width = r.header.count
+    func flush() throws {
+        guard rows > 0 else { return }
+        let p = predictor.probabilities(x, rows: rows)
+        try bytes.withUnsafeBufferPointer { b in
+            for i in 0..<rows {
+                var start = i == 0 ? 0 : ends[i * width - 1]
+                for j in 0..<width {
+                    let end = ends[i * width + j]
+                    w.field(UnsafeBufferPointer(rebasing: b[start..<end]))
+                    start = end
+                }
+                var best = 0
+                for c in 1..<k where p[i * k + c] > p[i * k + best] { best = c }
+                w.field(model.labels[best])
+                if proba { for c in 0..<k { w.field(p[i * k + c]) } }
+                try w.endRow()
+            }
+        }
+        total += rows
+        rows = 0
+        x.removeAll(keepingCapacity: true)
+        bytes.removeAll(keepingCapacity: true)
+        ends.removeAll(keepingCapacity: true)
+    }
+    while try r.next() {
+        for c in columns { x.append(try r.float(c)) }
+        for j in 0..<width {
+            bytes.append(contentsOf: r.field(j))
+            ends.append(bytes.count)
+        }
+        rows += 1
+        if rows == batch { try flush() }
+    }
+    try flush()
+    try w.finish()
+    ctx.summary("\(total) rows, \(model.config.shardCount) shards, \(d) features, \(k) classes")
+    return .ok
+}

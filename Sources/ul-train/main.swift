@@ -1,0 +1,147 @@
+import Foundation
+import ULCLI
+import ULCore
+
+let spec = CommandSpec(
+    name: "ul-train",
+    summary: "train a sharded, block-checkpointed model, deterministic to the bit",
+    usage: ["[options] [FILE|-] -o MODEL", "--merge PART... -o MODEL"],
+    options: [
+        OptionSpec("output", short: "o", value: "MODEL", help: "model file to write, atomically (required)"),
+        OptionSpec("model", short: "m", value: "KIND", help: "softmax (default) or mlp"),
+        OptionSpec("epochs", short: "e", value: "E", help: "epochs (softmax: L-BFGS iterations; default 100, mlp 10)"),
+        OptionSpec("l2", value: "L", help: "L2 penalty λ of (λ/2)‖θ‖² on the summed loss (default 1)"),
+        OptionSpec("hidden", value: "H", help: "mlp hidden widths, comma-separated (default 256)"),
+        OptionSpec("lr", value: "A", help: "mlp Adam step size (default 0.001)"),
+        OptionSpec("batch", short: "b", value: "B", help: "mlp mini-batch size (default 128)"),
+        OptionSpec("seed", short: "s", value: "N", help: "seed of initial states and row orders (default 0)"),
+        OptionSpec("jobs", short: "j", value: "J", help: "shards trained at once (default: all cores); never changes the result"),
+        OptionSpec("scale", value: "none|F", help: "multiply every feature by F on reading (default none)"),
+        OptionSpec("standardize", help: "standardise features with each shard's own mean and deviation"),
+        OptionSpec("aggregate", value: "mean|vote", help: "combine shards by mean probability (default) or majority vote"),
+        OptionSpec("classes", value: "A,B,...", help: "fixed label list (default: the sorted labels of the input)"),
+        OptionSpec("exclude", value: "COL,...", help: "columns that are not features"),
+        OptionSpec("shards", value: "S", help: "shard count (default: largest shard + 1)"),
+        OptionSpec("blocks", value: "R", help: "block count (default: largest block + 1)"),
+        OptionSpec("only-shards", value: "LIST", help: "train only these shards into a part file"),
+        OptionSpec("merge", help: "merge the part files given as arguments into one model"),
+        .id, .label,
+    ] + OptionSpec.common,
+    footer: """
+    Features are every column except id, label, shard, block, selected and --exclude. Without shard and block
+    columns the input is one shard with one block. With a selected column only rows with selected=1 train.
+    See ul-train(1) and ul-model(5).
+    """)
+
+/// Overall progress of shards training on several threads.
+final class TrainingProgress: @unchecked Sendable {
+    private let bar: ULCLI.Progress
+    private let lock = NSLock()
+    private var fractions: [Double]
+    init(_ bar: ULCLI.Progress, shards: Int) {
+        self.bar = bar
+        fractions = [Double](repeating: 0, count: shards)
+    }
+    func update(_ shard: Int, _ done: Int, _ total: Int) {
+        lock.lock()
+        defer { lock.unlock() }
+        fractions[shard] = total > 0 ? Double(done) / Double(total) : 1
+        bar.update(Int(1000 * fractions.reduce(0, +) / Double(fractions.count)))
+    }
+    func finish() { bar.finish() }
+}
+
+func merge(_ args: ParsedArguments, _ output: String, _ ctx: ToolContext) throws -> ExitStatus {
+    guard !args.positionals.isEmpty else { throw ToolError.usage("--merge needs part files") }
+    var parts = [ModelFile]()
+    for path in args.positionals {
+        do {
+            parts.append(try ModelFile.decode(try openModelContainer(path)))
+        } catch let e as ModelFileError {
+            throw ToolError.data("\(e)", file: path)
+        }
+    }
+    do {
+        let model = try ModelFile.merge(parts)
+        try writeFileAtomically(output, try model.encode())
+        ctx.summary("merged \(parts.count) parts, \(model.shards.count) shards")
+    } catch let e as ModelFile.MergeError {
+        throw ToolError.data("\(e)")
+    }
+    return .ok
+}
+
+runTool(spec) { args, ctx in
+    guard let output = args.value("output") else { throw ToolError.usage("an output model is required (-o MODEL)") }
+    if args.flag("merge") { return try merge(args, output, ctx) }
+    let started = Date()
+    let kindName = args.string("model", default: "softmax")
+    guard let kind = ModelKind(rawValue: kindName) else {
+        throw ToolError.usage("--model: unknown model kind '\(kindName)' (expected one of \(ModelKind.allCases.map(\.rawValue).joined(separator: ", ")))")
+    }
+    var config = TrainConfig(kind: kind)
+    config.epochs = try args.int("epochs", default: kind.defaultEpochs, min: 0)
+    config.l2 = try args.double("l2", default: 1, min: 0)
+    config.hidden = kind == .mlp ? try args.intList("hidden", default: [256], min: 1) : []
+    config.learningRate = try args.double("lr", default: 1e-3, min: 0)
+    config.batchSize = try args.int("batch", default: 128, min: 1)
+    guard let seed = UInt64(args.string("seed", default: "0")) else { throw ToolError.usage("--seed: expected a non-negative integer") }
+    config.seed = seed
+    let scaleText = args.string("scale", default: "none")
+    if scaleText != "none" {
+        guard let f = Float(scaleText), f.isFinite, f != 0 else { throw ToolError.usage("--scale: expected none or a non-zero number, got '\(scaleText)'") }
+        config.scale = f
+    }
+    config.standardize = args.flag("standardize")
+    config.aggregation = Aggregation(rawValue: try args.choice("aggregate", Aggregation.allCases.map(\.rawValue), default: "mean"))!
+    let jobs = try args.int("jobs", default: ProcessInfo.processInfo.activeProcessorCount, min: 1)
+    let fixedClasses = args.value("classes").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+    if let c = fixedClasses, c.isEmpty || Set(c).count != c.count || c.contains("") {
+        throw ToolError.usage("--classes: expected distinct, non-empty labels")
+    }
+    let only = try args.value("only-shards").map { _ in try args.intList("only-shards", default: [], min: 0) }
+
+    var options = TrainingRows.Options()
+    options.idColumn = args.string("id", default: "id")
+    options.labelColumn = args.string("label", default: "label")
+    options.exclude = args.value("exclude").map { $0.split(separator: ",").map(String.init) } ?? []
+    options.scale = config.scale
+    options.keepShards = only.map(Set.init)
+    options.classes = fixedClasses
+    let input = try singleInput(args)
+    let data = try TrainingRows(path: input, options: options, progress: ctx.progress("reading", total: nil))
+    config.shardCount = try args.int("shards", default: data.maxShard + 1, min: 1)
+    config.blockCount = try args.int("blocks", default: data.maxBlock + 1, min: 1)
+    guard data.maxShard < config.shardCount else { throw ToolError.data("shard \(data.maxShard) is outside --shards \(config.shardCount)", file: input) }
+    guard data.maxBlock < config.blockCount else { throw ToolError.data("block \(data.maxBlock) is outside --blocks \(config.blockCount)", file: input) }
+    let held = (only ?? Array(0..<config.shardCount)).sorted()
+    if let bad = held.first(where: { $0 >= config.shardCount }) {
+        throw ToolError.usage("--only-shards: shard \(bad) is outside 0..\(config.shardCount - 1)")
+    }
+    guard Set(held).count == held.count else { throw ToolError.usage("--only-shards: a shard is listed twice") }
+    config.heldShards = held
+    let labels = data.labelList(fixed: fixedClasses)
+    guard labels.count >= 2 else { throw ToolError.data("need at least two classes, found \(labels.count)", file: input) }
+    if config.shardCount > 1 {
+        for l in labels.sorted() where (data.labelShards[l]?.count ?? 0) == 1 {
+            ctx.note("warning: label '\(l)' occurs only in shard \(data.labelShards[l]!.first!); other shards never predict it")
+        }
+    }
+    var inputs = [ShardInput]()
+    for s in held {
+        guard let shard = data.shardInput(s, labels: labels) else { throw ToolError.data("shard \(s) has no rows", file: input) }
+        inputs.append(shard)
+    }
+    let d = data.featureNames.count
+
+    let bar = TrainingProgress(ctx.progress("training", total: 1000), shards: inputs.count)
+    let records = try trainShards(inputs, config: config, labels: labels, jobs: jobs) { bar.update($0, $1, $2) }
+    bar.finish()
+    let model = ModelFile(config: config, labels: labels, features: data.featureNames, shards: records)
+    try writeFileAtomically(output, try model.encode())
+    let rows = inputs.reduce(0) { $0 + $1.data.count }
+    ctx.summary(String(format: "%@: %d rows, %d of %d shards × %d blocks, %d classes, %d features, %.2f s",
+                       kind.rawValue, rows, held.count, config.shardCount, config.blockCount, labels.count, d,
+                       Date().timeIntervalSince(started)))
+    return .ok
+}
