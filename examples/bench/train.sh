@@ -1,7 +1,8 @@
 #!/bin/sh
 # ul-train + ul-predict against scikit-learn on Fashion-MNIST (60,000 training rows, 10,000 test rows,
 # pixels scaled to [0, 1]). Times are wall clock end to end (reading the CSVs, training, predicting the
-# test set), medians of REPS runs; memory is the peak resident set of the largest process.
+# test set), medians of REPS runs, with the median CPU time (user + system, all processes); memory is
+# the peak resident set of the largest process. On a loaded machine compare CPU times as well.
 #
 #   examples/bench/train.sh            (REPS=3 WORK=/tmp/ul-bench-fashion BIN=.build/release)
 #
@@ -39,9 +40,9 @@ run() {
     : > "$WORK/$name.runs"
     i=0
     while [ $i -lt "$REPS" ]; do
-        /usr/bin/time -f "%e %M" -o "$WORK/$name.time" sh -c "$*" > "$WORK/$name.out"
+        /usr/bin/time -f "%e %M %U %S" -o "$WORK/$name.time" sh -c "$*" > "$WORK/$name.out"
         cat "$WORK/$name.time" >> "$WORK/$name.runs"
-        echo "  $name run $((i+1)): $(cat "$WORK/$name.time") (s, KB)" >&2
+        echo "  $name run $((i+1)): $(cat "$WORK/$name.time") (wall s, KB, user s, sys s)" >&2
         i=$((i+1))
     done
 }
@@ -49,7 +50,8 @@ run() {
 row() {  # NAME ACCURACY VOTE_ACCURACY
     t=$(awk '{print $1}' "$WORK/$1.runs" | median)
     m=$(awk '{print $2}' "$WORK/$1.runs" | sort -n | tail -1)
-    printf "| %-28s | %8s | %8s | %8s | %4s | %8d |\n" "$1" "$2" "$3" "$t" "$(wc -l < "$WORK/$1.runs")" $((m / 1024))
+    c=$(awk '{print $3 + $4}' "$WORK/$1.runs" | median)
+    printf "| %-28s | %8s | %8s | %8s | %8s | %4s | %8d |\n" "$1" "$2" "$3" "$t" "$c" "$(wc -l < "$WORK/$1.runs")" $((m / 1024))
 }
 
 T="$WORK/train.csv"; S="$WORK/train_sharded.csv"; E="$WORK/test.csv"
@@ -63,8 +65,8 @@ run sklearn-mlp-100-20it "python3 $HERE/train_peer.py mlp $T $E"
 cp "$WORK/sklearn-mlp-100-20it.out" "$WORK/mlpsk.acc"
 for m in softmax10 mlp10; do "$BIN/ul-predict" --aggregate vote -m "$WORK/$m.ulm" "$E" > "$WORK/$m.vote"; done
 
-echo "| run                          | accuracy |     vote | median s | runs |  peak MB |"
-echo "|------------------------------|----------|----------|----------|------|----------|"
+echo "| run                          | accuracy |     vote | median s |    cpu s | runs |  peak MB |"
+echo "|------------------------------|----------|----------|----------|----------|------|----------|"
 row ul-softmax "$(accuracy "$WORK/softmax.pred")" -
 row ul-mlp-256 "$(accuracy "$WORK/mlp.pred")" -
 row ul-softmax-10x5 "$(accuracy "$WORK/softmax10.pred")" "$(accuracy "$WORK/softmax10.vote")"
