@@ -121,7 +121,11 @@ runTool(spec) { args, ctx in
     }
     var selectionSpec: SelectionSpec? = nil
     if let text = args.value("selection") {
-        do { selectionSpec = try SelectionSpec(parsing: text) } catch { throw ToolError.usage("--selection: \(error)") }
+        do {
+            selectionSpec = try SelectionSpec(parsing: text)
+        } catch SelectionError.invalidConfig(let why) {
+            throw ToolError.usage("--selection: \(why) (expected the text of ul-select --spec)")
+        }
     }
     config.aggregation = Aggregation(rawValue: try args.choice("aggregate", Aggregation.allCases.map(\.rawValue), default: "mean"))!
     let jobs = try args.int("jobs", default: ProcessInfo.processInfo.activeProcessorCount, min: 1)
