@@ -8,12 +8,16 @@ import ULCore
 /// count m, and retrain from the checkpoint before the first block whose selected rows changed; other shards
 /// keep their bytes. The remaining rows carry the new selected/select_step values, so the result equals
 /// ul-select (with the recorded counts) and ul-train on them, bit for bit.
-func forgetArcane(_ job: ForgetJob) throws -> ExitStatus {
-    guard let spec = job.model.selection else { return try forgetExact(job) }
-    let affected = Set(job.requestIds.compactMap { job.recorded[$0]?.shard })
+///
+/// `--method retrain` (`fromScratch`) re-selects every shard from step 1 and retrains it from block step 1:
+/// the same result at full cost, the reference the exact mode is checked against.
+func forgetArcane(_ job: ForgetJob, fromScratch: Bool = false) throws -> ExitStatus {
+    guard let spec = job.model.selection else { return fromScratch ? try forgetRetrain(job) : try forgetExact(job) }
+    let hit = Set(job.requestIds.compactMap { job.recorded[$0]?.shard })
+    let affected = fromScratch ? Set(job.model.config.heldShards) : hit
     let checked = try job.readData(keepShards: affected)  // checks the data against the model's record
     let unselected = checked.droppedIds.filter { job.recorded[$0] == nil }.count
-    if affected.isEmpty {
+    if hit.isEmpty && !(fromScratch && !checked.droppedIds.isEmpty) {
         guard !checked.droppedIds.isEmpty, checked.unknown.isEmpty || job.ignoreUnknown else {
             return try job.finishIfNothingToRetrain(checked)!
         }
@@ -38,7 +42,8 @@ func forgetArcane(_ job: ForgetJob) throws -> ExitStatus {
         let result: ArcaneShardForgetting
         do {
             result = try forgetInSelectedShard(model.shards[position], candidates: remaining, blocks: keep.map { all.blocks[$0] },
-                                               forgotten: gone, spec: spec, config: model.config, labels: model.labels)
+                                               forgotten: gone, spec: spec, config: model.config, labels: model.labels,
+                                               fromScratch: fromScratch)
         } catch let e as TrainingError {
             throw ToolError.data("shard \(shard): \(e)", file: job.dataPath)
         } catch let e as SelectionError {

@@ -72,7 +72,7 @@ runTool(spec) { args, ctx in
     let job = try ForgetJob(args, ctx, method: method)
     switch method {
     case "exact": return job.model.selection != nil ? try forgetArcane(job) : try forgetExact(job)
-    case "retrain": return try forgetRetrain(job)
+    case "retrain": return job.model.selection != nil ? try forgetArcane(job, fromScratch: true) : try forgetRetrain(job)
     case "puma": return try forgetPUMA(job)
     default: return try forgetNewton(job)
     }

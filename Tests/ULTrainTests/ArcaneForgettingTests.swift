@@ -48,16 +48,16 @@ final class ArcaneForgettingTests: XCTestCase {
     }
 
     /// Forgets `ids` shard by shard with `forgetInSelectedShard`.
-    func forget(_ model: ModelFile, _ ids: Set<String>, data: Dataset) throws -> (ModelFile, [ArcaneShardForgetting]) {
+    func forget(_ model: ModelFile, _ ids: Set<String>, data: Dataset, fromScratch: Bool = false) throws -> (ModelFile, [ArcaneShardForgetting]) {
         var out = model
         var results = [ArcaneShardForgetting]()
         let remaining = data.filter { !ids.contains(data.ids[$0]) }
         for s in 0..<3 {
             let gone = Set(shard(s, of: data).ids).intersection(ids)
-            guard !gone.isEmpty else { continue }
+            guard !gone.isEmpty || fromScratch else { continue }
             let rows = shard(s, of: remaining)
             let r = try forgetInSelectedShard(model.shards[s], candidates: rows, blocks: rows.ids.map(block), forgotten: gone,
-                                              spec: model.selection!, config: model.config, labels: Self.labels)
+                                              spec: model.selection!, config: model.config, labels: Self.labels, fromScratch: fromScratch)
             out.shards[s] = r.record
             results.append(r)
         }
@@ -110,6 +110,9 @@ final class ArcaneForgettingTests: XCTestCase {
         let (after3, _) = try forget(model, many, data: data)
         let remaining3 = data.filter { !many.contains(data.ids[$0]) }
         XCTAssertEqual(try after3.encode(), try pipeline(remaining3, kind: kind, spec: spec, counts: counts).encode())
+        let (retrained, all) = try forget(model, many, data: data, fromScratch: true)
+        XCTAssertEqual(all.map(\.fromStep), [1, 1, 1])
+        XCTAssertEqual(try retrained.encode(), try after3.encode())
     }
 
     func testPPCAEntropy() throws { try checkForgetting(kind: .ppca, spec: entropy) }

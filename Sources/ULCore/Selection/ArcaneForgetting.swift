@@ -25,20 +25,23 @@ public struct ArcaneShardForgetting: Sendable {
 ///   first block whose selected rows changed.
 ///
 /// Either way the result equals selecting (with m) and training from scratch on the remaining rows, bit for bit.
+/// `fromScratch` does exactly that instead (re-selection from step 1, training from block step 1): the
+/// reference `--method retrain` computes.
 public func forgetInSelectedShard(_ old: ShardRecord, candidates: Dataset, blocks: [Int], forgotten: Set<String>,
-                                  spec: SelectionSpec, config: TrainConfig, labels: [String]) throws -> ArcaneShardForgetting {
+                                  spec: SelectionSpec, config: TrainConfig, labels: [String],
+                                  fromScratch: Bool = false) throws -> ArcaneShardForgetting {
     precondition(blocks.count == candidates.count)
     guard let recorded = old.selection else { throw TrainingError.badResume("shard \(old.index) has no selection record") }
     let R = config.blockCount
     let stepOf = Dictionary(uniqueKeysWithValues: recorded.order.enumerated().map { ($1, $0 + 1) })
     let hit = forgotten.compactMap { stepOf[$0] }.min()
-    guard let firstHit = hit else {
+    guard let firstHit = hit ?? (fromScratch ? 1 : nil) else {
         let steps = candidates.ids.map { stepOf[$0] ?? 0 }
         return ArcaneShardForgetting(record: old, selected: steps.map { $0 > 0 }, step: steps, fromStep: R + 1,
                                      reselectedFromStep: nil, blockSizes: old.blocks.map(\.rowCount))
     }
     let outcome = try selectShard(features: candidates.features, dimension: candidates.featureCount, ids: candidates.ids,
-                                  spec: spec, count: recorded.count, resumingFrom: recorded.order)
+                                  spec: spec, count: recorded.count, resumingFrom: fromScratch ? [] : recorded.order)
     let rows = (0..<candidates.count).filter { outcome.selected[$0] }
     var train = candidates.subset(rows)
     if config.scale != nil { train.features = train.features.map { config.scaled($0) } }
@@ -47,16 +50,16 @@ public func forgetInSelectedShard(_ old: ShardRecord, candidates: Dataset, block
     for (k, b) in trainBlocks.enumerated() where b >= 0 && b < R { newIDs[b].append(train.ids[k]) }
     for b in 0..<R { newIDs[b].sort { $0.utf8.lexicographicallyPrecedes($1.utf8) } }
     let firstChanged = (0..<R).first { b in b >= old.blocks.count || newIDs[b] != old.blocks[b].ids } ?? R
-    let fromStep = firstChanged + 1
+    let fromStep = fromScratch ? 1 : firstChanged + 1
     var record: ShardRecord
     if fromStep > R {
         record = old
     } else {
         record = try trainShard(train, blocks: trainBlocks, shard: old.index, config: config, labels: labels,
-                                fromStep: fromStep, checkpoints: old.blocks.prefix(firstChanged).map(\.parameters))
+                                fromStep: fromStep, checkpoints: old.blocks.prefix(fromStep - 1).map(\.parameters))
     }
     record.selection = outcome.record
     return ArcaneShardForgetting(record: record, selected: outcome.selected, step: outcome.step, fromStep: fromStep,
-                                 reselectedFromStep: spec.method == .entropy ? firstHit : nil,
+                                 reselectedFromStep: spec.method == .entropy ? (fromScratch ? 1 : firstHit) : nil,
                                  blockSizes: newIDs.map(\.count))
 }
