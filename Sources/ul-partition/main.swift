@@ -73,7 +73,11 @@ struct Plan {
         if args.value("capacity") != nil || method == .capacity {
             guard method == .capacity else { throw ToolError.usage("--capacity applies only to --by capacity") }
             guard args.value("capacity") != nil else { throw ToolError.usage("--by capacity needs --capacity C") }
-            capacity = try args.double("capacity", default: 1, min: .leastNonzeroMagnitude)
+            let text = args.value("capacity")!
+            guard let c = Double(text), c.isFinite, c > 0 else {
+                throw ToolError.usage("--capacity: expected a positive number (expected requests per shard), got '\(text)'")
+            }
+            capacity = c
             guard sortBy != nil else { throw ToolError.usage("--by capacity needs --sort-by COL (the deletion probability)") }
         }
         if args.value("shards") != nil, method == .byClass || method == .capacity {
@@ -262,7 +266,7 @@ runTool(spec) { args, ctx in
             if reader.field(cols.id).isEmpty {
                 throw ToolError.data("column '\(reader.header[cols.id])': empty id", file: reader.path, line: reader.line)
             }
-            if ids.seen.insert(stableHash(reader.field(cols.id), seed: 0x1d5)) { return }
+            if ids.seen.insert(h) { return }  // any 64-bit hash of the id serves as its fingerprint
             let id = Array(reader.field(cols.id))
             var first: Int?
             if let s = store {
