@@ -11,6 +11,8 @@ public struct TrainingRows {
         public var blocks: [Int] = []
         /// Features after `--scale`, row-major.
         public var features: [Float] = []
+        /// select_step per row (only with `Options.selectionSteps`).
+        public var steps: [Int] = []
     }
 
     /// What to read.
@@ -27,6 +29,8 @@ public struct TrainingRows {
         public var keepShards: Set<Int>? = nil
         /// Fixed label list: another label is an error.
         public var classes: [String]? = nil
+        /// Read the select_step column of ul-select (required then).
+        public var selectionSteps = false
         public init() {}
     }
 
@@ -56,12 +60,16 @@ public struct TrainingRows {
         return ShardInput(shard: shard, data: data, blocks: s.blocks)
     }
 
-    /// Reads `path` (`-` is standard input). Rows with selected=0 are skipped. Errors name file, line and column.
+    /// Reads `path` (`-` is standard input). Rows with selected=0 are skipped; select_step is never a feature. Errors name file, line and column.
     public init(path: String, options: Options, progress: Progress? = nil) throws {
         let r = try CSVReader(path: path)
         let idCol = try r.requireColumn(options.idColumn, option: "id")
         let labelCol = try r.requireColumn(options.labelColumn, option: "label")
         let shardCol = r.column("shard"), blockCol = r.column("block"), selectedCol = r.column("selected")
+        let stepCol = r.column("select_step")
+        if options.selectionSteps, selectedCol == nil || stepCol == nil {
+            throw ToolError.data("a recorded selection needs the selected and select_step columns of ul-select", file: r.path, line: 1)
+        }
         let featureCols: [Int]
         if let names = options.features {
             featureCols = try names.map { name in
@@ -74,7 +82,7 @@ public struct TrainingRows {
             for e in options.exclude where r.column(e) == nil {
                 throw ToolError.usage("--exclude: no column '\(e)' in \(displayName(r.path))")
             }
-            let special = Set([idCol, labelCol] + [shardCol, blockCol, selectedCol].compactMap { $0 }
+            let special = Set([idCol, labelCol] + [shardCol, blockCol, selectedCol, stepCol].compactMap { $0 }
                 + options.exclude.compactMap { r.column($0) })
             featureCols = r.header.indices.filter { !special.contains($0) }
         }
@@ -125,6 +133,7 @@ public struct TrainingRows {
                 shards[shard]!.labels.append(label)
                 shards[shard]!.blocks.append(block)
                 shards[shard]!.features.append(contentsOf: row)
+                if options.selectionSteps { shards[shard]!.steps.append(try index(stepCol!)) }
             }
             if r.recordCount % 1024 == 0 { progress?.update(r.bytesRead) }
         }

@@ -1,5 +1,6 @@
 /// A trained model as stored in a `.ulm` container (sections documented in man/ul-model.5):
-/// `config`, `labels`, `features`, then one `shardNNNN` section per held shard, ascending.
+/// `config`, `labels`, `features`, `selection` (only for a model trained on selected rows), then one `shardNNNN`
+/// section per held shard, ascending.
 public struct ModelFile: Equatable, Sendable {
     public var config: TrainConfig
     /// Class labels; class index i of the model is `labels[i]`.
@@ -8,9 +9,13 @@ public struct ModelFile: Equatable, Sendable {
     public var features: [String]
     /// The held shards, ascending by index (all of them unless a part file).
     public var shards: [ShardRecord]
+    /// ARCANE: how the training rows were selected, when recorded (`ul-train --selection`).
+    public var selection: SelectionSpec?
 
     /// `config.heldShards` is set from `shards`.
-    public init(config: TrainConfig, labels: [String], features: [String], shards: [ShardRecord]) {
+    public init(config: TrainConfig, labels: [String], features: [String], shards: [ShardRecord],
+                selection: SelectionSpec? = nil) {
+        self.selection = selection
         self.config = config
         self.config.heldShards = shards.map(\.index).sorted()
         self.labels = labels
@@ -37,6 +42,11 @@ public struct ModelFile: Equatable, Sendable {
         w = ByteWriter()
         w.strings(features)
         sections.append(ModelSection(tag: "features", payload: w.bytes))
+        if let spec = selection {
+            w = ByteWriter()
+            spec.encode(into: &w)
+            sections.append(ModelSection(tag: "selection", payload: w.bytes))
+        }
         for s in shards {
             w = ByteWriter()
             Self.encodeShard(s, into: &w)
@@ -56,6 +66,11 @@ public struct ModelFile: Equatable, Sendable {
             w.strings(b.ids)
             w.raw(b.digest)
             w.doubles(b.parameters)
+        }
+        // Optional trailer, absent in models without selection.
+        if let sel = s.selection {
+            w.int(sel.count)
+            w.strings(sel.order)
         }
     }
 
@@ -77,8 +92,18 @@ public struct ModelFile: Equatable, Sendable {
             let digest = try r.raw(32)
             blocks.append(BlockRecord(ids: ids, digest: digest, parameters: try r.doubles()))
         }
+        var selection: ShardSelection? = nil
+        if !r.atEnd {
+            let count = try r.int()
+            let order = try r.strings()
+            let trained = Set(blocks.flatMap(\.ids))
+            guard count >= -1, count == -1 || order.count <= count, Set(order) == trained, order.count == trained.count else {
+                throw ByteReaderError.invalid("selection does not match the trained rows")
+            }
+            selection = ShardSelection(count: count, order: order)
+        }
         return ShardRecord(index: index, standardization: standardized ? FeatureStandardization(mean: mean, factor: factor) : nil,
-                           blocks: blocks)
+                           blocks: blocks, selection: selection)
     }
 
     /// Reads and checks a model; errors are `ModelFileError`.
@@ -88,17 +113,21 @@ public struct ModelFile: Equatable, Sendable {
         let features = try reader.decode("features") { try $0.strings() }
         guard !labels.isEmpty else { throw ModelFileError.malformedSection("labels", "no labels") }
         guard !features.isEmpty else { throw ModelFileError.malformedSection("features", "no features") }
+        let selection = reader.has("selection") ? try reader.decode("selection") { try SelectionSpec.decode(&$0) } : nil
         let learner = config.kind.learner(config: config, featureCount: features.count, classCount: labels.count)
         var shards = [ShardRecord]()
         for index in config.heldShards {
             let tag = shardTag(index)
             let s = try reader.decode(tag) { try decodeShard(&$0, featureCount: features.count) }
             guard s.index == index, s.blocks.count == config.blockCount,
-                  s.blocks.allSatisfy({ $0.parameters.count == learner.parameterCount })
+                  s.blocks.allSatisfy({ learner.accepts($0.parameters) })
             else { throw ModelFileError.malformedSection(tag, "shard does not match the configuration") }
             shards.append(s)
         }
-        return ModelFile(config: config, labels: labels, features: features, shards: shards)
+        guard shards.allSatisfy({ ($0.selection != nil) == (selection != nil) }) else {
+            throw ModelFileError.malformedSection("selection", "shards and the selection record disagree")
+        }
+        return ModelFile(config: config, labels: labels, features: features, shards: shards, selection: selection)
     }
 
     /// Why part files cannot be merged.
@@ -131,6 +160,7 @@ public struct ModelFile: Equatable, Sendable {
             guard a == b else { throw MergeError.mismatch("configuration") }
             guard p.labels == first.labels else { throw MergeError.mismatch("labels") }
             guard p.features == first.features else { throw MergeError.mismatch("features") }
+            guard p.selection == first.selection else { throw MergeError.mismatch("selection") }
             for s in p.shards {
                 guard seen.insert(s.index).inserted else { throw MergeError.duplicateShard(s.index) }
                 all.append(s)
@@ -139,7 +169,7 @@ public struct ModelFile: Equatable, Sendable {
         for s in 0..<first.config.shardCount where !seen.contains(s) { throw MergeError.missingShard(s) }
         var config = first.config
         config.heldShards = Array(0..<config.shardCount)
-        return ModelFile(config: config, labels: first.labels, features: first.features, shards: all)
+        return ModelFile(config: config, labels: first.labels, features: first.features, shards: all, selection: first.selection)
     }
 }
 

@@ -7,12 +7,23 @@ public enum ModelKind: String, CaseIterable, Sendable {
     case softmax
     /// ReLU multilayer perceptron, mini-batch Adam.
     case mlp
+    /// One-class probabilistic PCA per class shard (closed form at each block step).
+    case ppca
+    /// One-class mixture of PPCA per class shard (EM, continued from the previous block's checkpoint).
+    case mppca
+    /// One-class nearest-neighbour description per class shard (the rows are the model).
+    case knn
+
+    /// Kinds that model each class shard alone (ARCANE) instead of all classes per shard.
+    public var isOneClass: Bool { self == .ppca || self == .mppca || self == .knn }
 
     /// Default of `--epochs`: L-BFGS iterations for softmax, passes over the data for mlp.
     public var defaultEpochs: Int {
         switch self {
         case .softmax: return 100
         case .mlp: return 10
+        case .ppca, .knn: return 1
+        case .mppca: return 20
         }
     }
 
@@ -23,13 +34,18 @@ public enum ModelKind: String, CaseIterable, Sendable {
             return NetworkLearner(network: DenseNetwork(inputs: featureCount, hidden: [], classes: classCount), config: config)
         case .mlp:
             return NetworkLearner(network: DenseNetwork(inputs: featureCount, hidden: config.hidden, classes: classCount), config: config)
+        case .ppca, .mppca, .knn:
+            return OneClassLearner(kind: self, config: config, dimension: featureCount, classCount: classCount)
         }
     }
 }
 
 /// One shard's sub-model: its initial state, one block step of training, and prediction.
 public protocol ShardLearner {
+    /// Length of θ (−1 when it varies, as for one-class models).
     var parameterCount: Int { get }
+    /// Whether `theta` is a well-formed checkpoint of this learner.
+    func accepts(_ theta: [Double]) -> Bool
     /// θ0 of a shard, seeded by (seed, shard).
     func initialParameters(shard: Int) -> [Double]
     /// Trains block step `step` (1-based) on `rows` of `data` from `theta` for `epochs` epochs; `order(epoch)`
@@ -40,6 +56,10 @@ public protocol ShardLearner {
     func probabilities(_ theta: [Double], x: UnsafePointer<Float>, m: Int) -> [Double]
     /// The training objective on `rows` of `data`, for influence and removal methods (nil if the kind has none).
     func loss(data: Dataset, rows: [Int], terms: ObjectiveTerms) -> TwiceDifferentiableLoss?
+}
+
+extension ShardLearner {
+    public func accepts(_ theta: [Double]) -> Bool { theta.count == parameterCount }
 }
 
 /// BLAS runs single-threaded inside a shard: parallelism comes from shards and fixed lanes, so results

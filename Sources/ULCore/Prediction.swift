@@ -1,3 +1,5 @@
+import Foundation
+
 /// Class probabilities of a complete model: each shard's sub-model on its own standardisation, then
 /// aggregated (mean of probabilities, or vote shares).
 public final class Predictor {
@@ -27,8 +29,36 @@ public final class Predictor {
         }
     }
 
-    /// Aggregated probabilities, `m × K` row-major.
+    /// One-class kinds: per class, the largest score of its shards (−∞ for a class without a shard), `m × K`.
+    public func classScores(_ raw: [Float], rows m: Int) -> [Double] {
+        let d = model.features.count
+        precondition(raw.count == m * d)
+        let k = classCount
+        var out = [Double](repeating: -.infinity, count: m * k)
+        guard let oneClass = learner as? OneClassLearner else { preconditionFailure("not a one-class model") }
+        let x = raw.map { model.config.scaled($0) }
+        for s in model.shards {
+            let (c, scores) = x.withUnsafeBufferPointer { oneClass.scores(s.finalParameters, x: $0.baseAddress!, m: m) }
+            for i in 0..<m { out[i * k + c] = max(out[i * k + c], scores[i]) }
+        }
+        return out
+    }
+
+    /// Aggregated probabilities, `m × K` row-major. One-class kinds: the softmax of the class scores (for
+    /// log-likelihoods, the class posterior under equal priors).
     public func probabilities(_ raw: [Float], rows m: Int) -> [Double] {
+        if model.config.kind.isOneClass {
+            var s = classScores(raw, rows: m)
+            let k = classCount
+            for i in 0..<m {
+                let top = (0..<k).map { s[i * k + $0] }.max()!
+                guard top.isFinite else { for c in 0..<k { s[i * k + c] = 1 / Double(k) }; continue }
+                var sum = 0.0
+                for c in 0..<k { s[i * k + c] = exp(s[i * k + c] - top); sum += s[i * k + c] }
+                for c in 0..<k { s[i * k + c] /= sum }
+            }
+            return s
+        }
         let per = shardProbabilities(raw, rows: m)
         let k = classCount
         var out = [Double](repeating: 0, count: m * k)
@@ -46,9 +76,10 @@ public final class Predictor {
         return out
     }
 
-    /// Predicted class index per row: the largest aggregated probability, ties to the first label.
+    /// Predicted class index per row: the largest aggregated probability (one-class kinds: the largest class
+    /// score), ties to the first label.
     public func predict(_ raw: [Float], rows m: Int) -> [Int] {
-        let p = probabilities(raw, rows: m)
+        let p = model.config.kind.isOneClass ? classScores(raw, rows: m) : probabilities(raw, rows: m)
         return (0..<m).map { argmax(p, row: $0, k: classCount) }
     }
 }

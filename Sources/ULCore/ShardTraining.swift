@@ -62,12 +62,15 @@ public struct ShardRecord: Equatable, Sendable {
     public var index: Int
     public var standardization: FeatureStandardization?
     public var blocks: [BlockRecord]
+    /// ARCANE: the shard's selection (count m and chosen ids in step order) when it was trained on selected rows.
+    public var selection: ShardSelection?
     public var finalParameters: [Double] { blocks.last!.parameters }
 
-    public init(index: Int, standardization: FeatureStandardization?, blocks: [BlockRecord]) {
+    public init(index: Int, standardization: FeatureStandardization?, blocks: [BlockRecord], selection: ShardSelection? = nil) {
         self.index = index
         self.standardization = standardization
         self.blocks = blocks
+        self.selection = selection
     }
 }
 
@@ -79,12 +82,16 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
     case blockOutOfRange(id: String, block: Int, blocks: Int)
     /// Resuming needs the checkpoints of steps 1..<fromStep.
     case badResume(String)
+    /// A one-class model kind met a shard holding more than one label (the row is the first of another label).
+    case mixedClassShard(shard: Int, id: String)
 
     public var description: String {
         switch self {
         case let .emptyShard(s): return "shard \(s) has no rows"
         case let .blockOutOfRange(id, b, n): return "row '\(id)': block \(b) is outside 0..\(n - 1)"
         case let .badResume(why): return "cannot resume training: \(why)"
+        case let .mixedClassShard(s, id):
+            return "shard \(s) holds more than one label (row '\(id)'); one-class models need class shards (ul-partition --by class)"
         }
     }
 }
@@ -150,8 +157,14 @@ public func trainShard(_ data: Dataset, blocks: [Int], shard: Int, config: Train
     }
     let blockRows = try rowsByBlock(ids: data.ids, blocks: blocks, blockCount: R)
     let learner = config.kind.learner(config: config, featureCount: data.featureCount, classCount: labels.count)
-    if let bad = checkpoints.first(where: { $0.count != learner.parameterCount }) {
-        throw TrainingError.badResume("checkpoint has \(bad.count) parameters, the model needs \(learner.parameterCount)")
+    if checkpoints.contains(where: { !learner.accepts($0) }) {
+        throw TrainingError.badResume("a checkpoint does not fit the \(config.kind.rawValue) model")
+    }
+    if config.kind.isOneClass {
+        if let i = data.classes.firstIndex(where: { $0 != data.classes[0] }) {
+            throw TrainingError.mixedClassShard(shard: shard, id: data.ids[i])
+        }
+        guard !config.standardize else { throw TrainingError.badResume("one-class models take no per-shard standardisation") }
     }
     var standardization: FeatureStandardization? = nil
     var train = data

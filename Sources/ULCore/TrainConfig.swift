@@ -30,6 +30,16 @@ public struct TrainConfig: Equatable, Sendable {
     public var blockCount: Int
     /// The shards this file holds, ascending (all of them unless it is a part file).
     public var heldShards: [Int]
+    /// One-class kinds: principal directions q of ppca (and of each mppca component).
+    public var components: Int = 20
+    /// mppca: mixture components per class.
+    public var mixtures: Int = 4
+    /// knn: neighbours k.
+    public var neighbours: Int = 5
+    /// ppca/mppca: lower bound on σ² and on the kept eigenvalues (absolute; presumes features of about unit range).
+    public var varianceFloor: Double = 0.01
+    /// One-class kinds: standardise each class's score by the mean and deviation of its own training rows' scores.
+    public var calibrate: Bool = false
 
     public init(kind: ModelKind, epochs: Int? = nil, l2: Double = 1, hidden: [Int] = [], learningRate: Double = 1e-3,
                 batchSize: Int = 128, seed: UInt64 = 0, scale: Float? = nil, standardize: Bool = false,
@@ -59,10 +69,13 @@ public struct TrainConfig: Equatable, Sendable {
     @inline(__always)
     public func scaled(_ x: Float) -> Float { scale.map { x * $0 } ?? x }
 
+    /// Version 1 holds the fields up to `heldShards`; version 2 (written only for one-class kinds, so files of
+    /// the other kinds keep their bytes) adds the one-class fields.
     static let encodingVersion: UInt32 = 1
+    static let oneClassEncodingVersion: UInt32 = 2
 
     public func encode(into w: inout ByteWriter) {
-        w.u32(Self.encodingVersion)
+        w.u32(kind.isOneClass ? Self.oneClassEncodingVersion : Self.encodingVersion)
         w.string(kind.rawValue)
         w.int(epochs)
         w.f64(l2)
@@ -77,10 +90,18 @@ public struct TrainConfig: Equatable, Sendable {
         w.int(shardCount)
         w.int(blockCount)
         w.ints(heldShards)
+        if kind.isOneClass {
+            w.int(components)
+            w.int(mixtures)
+            w.int(neighbours)
+            w.f64(varianceFloor)
+            w.bool(calibrate)
+        }
     }
 
     public static func decode(_ r: inout ByteReader) throws -> TrainConfig {
-        guard try r.u32() == encodingVersion else { throw ByteReaderError.invalid("unknown config version") }
+        let version = try r.u32()
+        guard version == encodingVersion || version == oneClassEncodingVersion else { throw ByteReaderError.invalid("unknown config version") }
         let kindName = try r.string()
         guard let kind = ModelKind(rawValue: kindName) else { throw ByteReaderError.invalid("unknown model kind '\(kindName)'") }
         var c = TrainConfig(kind: kind)
@@ -100,6 +121,17 @@ public struct TrainConfig: Equatable, Sendable {
         c.shardCount = try r.int()
         c.blockCount = try r.int()
         c.heldShards = try r.ints()
+        guard (version == oneClassEncodingVersion) == kind.isOneClass else { throw ByteReaderError.invalid("config version \(version) for \(kindName)") }
+        if kind.isOneClass {
+            c.components = try r.int()
+            c.mixtures = try r.int()
+            c.neighbours = try r.int()
+            c.varianceFloor = try r.f64()
+            c.calibrate = try r.bool()
+            guard c.components >= 0, c.mixtures >= 1, c.neighbours >= 1, c.varianceFloor > 0, !c.standardize else {
+                throw ByteReaderError.invalid("one-class configuration values out of range")
+            }
+        }
         guard c.epochs >= 0, c.l2 >= 0, c.batchSize >= 1, c.hidden.allSatisfy({ $0 >= 1 }), c.shardCount >= 1,
               c.blockCount >= 1, c.heldShards.allSatisfy({ $0 >= 0 && $0 < c.shardCount }),
               c.heldShards == c.heldShards.sorted(), Set(c.heldShards).count == c.heldShards.count

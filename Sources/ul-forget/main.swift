@@ -71,8 +71,8 @@ runTool(spec) { args, ctx in
     let method = try args.choice("method", ["exact", "retrain", "puma", "newton"], default: "exact")
     let job = try ForgetJob(args, ctx, method: method)
     switch method {
-    case "exact": return try forgetExact(job)
-    case "retrain": return try forgetRetrain(job)
+    case "exact": return job.model.selection != nil ? try forgetArcane(job) : try forgetExact(job)
+    case "retrain": return job.model.selection != nil ? try forgetArcane(job, fromScratch: true) : try forgetRetrain(job)
     case "puma": return try forgetPUMA(job)
     default: return try forgetNewton(job)
     }

@@ -8,8 +8,8 @@ let spec = CommandSpec(
     usage: ["[options] [FILE|-] -o MODEL", "--merge PART... -o MODEL"],
     options: [
         OptionSpec("output", short: "o", value: "MODEL", help: "model file to write, atomically (required)"),
-        OptionSpec("model", short: "m", value: "KIND", help: "softmax (default) or mlp"),
-        OptionSpec("epochs", short: "e", value: "E", help: "epochs (softmax: L-BFGS iterations; default 100, mlp 10)"),
+        OptionSpec("model", short: "m", value: "KIND", help: "softmax (default), mlp, or per class shard ppca, mppca, knn"),
+        OptionSpec("epochs", short: "e", value: "E", help: "epochs (softmax: L-BFGS iterations; default 100, mlp 10; mppca: EM iterations, default 20)"),
         OptionSpec("l2", value: "L", help: "L2 penalty λ of (λ/2)‖θ‖² on the summed loss (default 1)"),
         OptionSpec("hidden", value: "H", help: "mlp hidden widths, comma-separated (default 256)"),
         OptionSpec("lr", value: "A", help: "mlp Adam step size (default 0.001)"),
@@ -24,13 +24,19 @@ let spec = CommandSpec(
         OptionSpec("shards", value: "S", help: "shard count (default: largest shard + 1)"),
         OptionSpec("blocks", value: "R", help: "block count (default: largest block + 1)"),
         OptionSpec("only-shards", value: "LIST", help: "train only these shards into a part file"),
+        OptionSpec("components", value: "Q", help: "ppca/mppca: principal directions per model (default 20, mppca 10)"),
+        OptionSpec("mixtures", value: "K", help: "mppca: PPCA components per class (default 4)"),
+        OptionSpec("neighbours", value: "K", help: "knn: neighbours (default 5)"),
+        OptionSpec("variance-floor", value: "V", help: "ppca/mppca: lower bound on variances (default 0.01)"),
+        OptionSpec("calibrate", help: "one-class kinds: standardise each class's score by its own rows' scores"),
+        OptionSpec("selection", value: "SPEC", help: "record the selection ul-select --spec printed (needed to forget selected rows)"),
         OptionSpec("merge", help: "merge the part files given as arguments into one model"),
         .id, .label,
     ] + OptionSpec.common,
     footer: """
-    Features are every column except id, label, shard, block, selected and --exclude. Without shard and block
-    columns the input is one shard with one block. With a selected column only rows with selected=1 train.
-    See ul-train(1) and ul-model(5).
+    Features are every column except id, label, shard, block, selected, select_step and --exclude. Without shard
+    and block columns the input is one shard with one block. With a selected column only rows with selected=1
+    train. ppca, mppca and knn need class shards (ul-partition --by class). See ul-train(1) and ul-model(5).
     """)
 
 /// Overall progress of shards training on several threads.
@@ -71,6 +77,16 @@ func merge(_ args: ParsedArguments, _ output: String, _ ctx: ToolContext) throws
     return .ok
 }
 
+/// The selection record of one shard from its selected rows' select_step values: steps 1..n, each once. The
+/// count m is the number selected, except for random selection by a fraction (no count).
+func recordedSelection(_ rows: TrainingRows.Shard, spec: SelectionSpec, shard: Int, path: String) throws -> ShardSelection {
+    let order = rows.steps.indices.sorted { rows.steps[$0] < rows.steps[$1] }
+    guard order.enumerated().allSatisfy({ rows.steps[$1] == $0 + 1 }) else {
+        throw ToolError.data("shard \(shard): select_step of the selected rows must be 1, 2, ... once each", file: path)
+    }
+    return ShardSelection(count: spec.fraction != nil ? -1 : rows.steps.count, order: order.map { rows.ids[$0] })
+}
+
 runTool(spec) { args, ctx in
     guard let output = args.value("output") else { throw ToolError.usage("an output model is required (-o MODEL)") }
     if args.flag("merge") { return try merge(args, output, ctx) }
@@ -93,6 +109,24 @@ runTool(spec) { args, ctx in
         config.scale = f
     }
     config.standardize = args.flag("standardize")
+    if kind.isOneClass {
+        guard !config.standardize else { throw ToolError.usage("--standardize: one-class scores must share one feature space; use --scale") }
+        config.components = try args.int("components", default: kind == .mppca ? 10 : 20, min: 0)
+        config.mixtures = try args.int("mixtures", default: 4, min: 1)
+        config.neighbours = try args.int("neighbours", default: 5, min: 1)
+        config.varianceFloor = try args.double("variance-floor", default: 0.01, min: 1e-300)
+        config.calibrate = args.flag("calibrate")
+    } else if let o = ["components", "mixtures", "neighbours", "variance-floor", "calibrate"].first(where: { args.flag($0) }) {
+        throw ToolError.usage("--\(o) applies only to ppca, mppca and knn")
+    }
+    var selectionSpec: SelectionSpec? = nil
+    if let text = args.value("selection") {
+        do {
+            selectionSpec = try SelectionSpec(parsing: text)
+        } catch SelectionError.invalidConfig(let why) {
+            throw ToolError.usage("--selection: \(why) (expected the text of ul-select --spec)")
+        }
+    }
     config.aggregation = Aggregation(rawValue: try args.choice("aggregate", Aggregation.allCases.map(\.rawValue), default: "mean"))!
     let jobs = try args.int("jobs", default: ProcessInfo.processInfo.activeProcessorCount, min: 1)
     let fixedClasses = args.value("classes").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
@@ -109,6 +143,7 @@ runTool(spec) { args, ctx in
     options.keepShards = only.map(Set.init)
     options.classes = fixedClasses
     let input = try singleInput(args)
+    options.selectionSteps = selectionSpec != nil
     let data = try TrainingRows(path: input, options: options, progress: ctx.progress("reading", total: nil))
     config.shardCount = try args.int("shards", default: data.maxShard + 1, min: 1)
     config.blockCount = try args.int("blocks", default: data.maxBlock + 1, min: 1)
@@ -122,22 +157,32 @@ runTool(spec) { args, ctx in
     config.heldShards = held
     let labels = data.labelList(fixed: fixedClasses)
     guard labels.count >= 2 else { throw ToolError.data("need at least two classes, found \(labels.count)", file: input) }
-    if config.shardCount > 1 {
+    if config.shardCount > 1 && !kind.isOneClass {
         for l in labels.sorted() where (data.labelShards[l]?.count ?? 0) == 1 {
             ctx.note("warning: label '\(l)' occurs only in shard \(data.labelShards[l]!.first!); other shards never predict it")
         }
     }
     var inputs = [ShardInput]()
+    var selections = [Int: ShardSelection]()
     for s in held {
         guard let shard = data.shardInput(s, labels: labels) else { throw ToolError.data("shard \(s) has no rows", file: input) }
         inputs.append(shard)
+        if let spec = selectionSpec { selections[s] = try recordedSelection(data.shards[s]!, spec: spec, shard: s, path: input) }
     }
     let d = data.featureNames.count
 
     let bar = TrainingProgress(ctx.progress("training", total: 1000), shards: inputs.count)
-    let records = try trainShards(inputs, config: config, labels: labels, jobs: jobs) { bar.update($0, $1, $2) }
+    var records: [ShardRecord]
+    do {
+        records = try trainShards(inputs, config: config, labels: labels, jobs: jobs) { bar.update($0, $1, $2) }
+    } catch let e as TrainingError {
+        throw ToolError.data("\(e)", file: input)
+    }
     bar.finish()
-    let model = ModelFile(config: config, labels: labels, features: data.featureNames, shards: records)
+    for i in records.indices { records[i].selection = selections[records[i].index] }
+    // The entropy method keeps no fraction: its count m is recorded per shard.
+    let model = ModelFile(config: config, labels: labels, features: data.featureNames, shards: records,
+                          selection: selectionSpec.map { var s = $0; if s.method == .entropy { s.fraction = nil }; return s })
     try writeFileAtomically(output, try model.encode())
     let rows = inputs.reduce(0) { $0 + $1.data.count }
     ctx.summary(String(format: "%@: %d rows, %d of %d shards × %d blocks, %d classes, %d features, %.2f s",

@@ -1,0 +1,187 @@
+import Foundation
+
+/// A sub-model of one class shard (ARCANE): a one-class model of the shard's only label, refitted at each block
+/// step on the cumulative rows B1 ∪ … ∪ Br. The checkpoint θr is the model as a flat list of numbers:
+///
+///     [class index, calibration mean, calibration deviation, dimension (0: no rows yet), kind-specific values…]
+///
+/// `ppca`: q, σ², μ (d), λ (q), U (d·q row-major). `mppca`: K, EM iterations, log π (K), then per component
+/// q, σ², μ, λ, U. `knn`: k, n, the n rows (d each). Every value is an exact copy of the fitted model's Double
+/// (or Float) bits, so a checkpoint reproduces the model bit for bit.
+///
+/// A shard's score for a row is the model's score (log-likelihood for ppca and mppca, −mean distance to the k
+/// nearest rows for knn), optionally standardised by the mean and deviation of the scores of the class's own
+/// training rows (`calibrate`). Prediction is the argmax of the classes' scores; probabilities are the softmax
+/// of the scores (for a log-likelihood: the posterior under equal class priors).
+struct OneClassLearner: ShardLearner {
+    let kind: ModelKind
+    let config: TrainConfig
+    let dimension: Int
+    let classCount: Int
+
+    var parameterCount: Int { -1 }
+    var isOneClass: Bool { true }
+
+    func accepts(_ theta: [Double]) -> Bool {
+        guard theta.count >= 4, let c = exactInt(theta[0]), c >= 0, c < classCount, let d = exactInt(theta[3]) else { return false }
+        if d == 0 { return theta.count == 4 }
+        guard d == dimension else { return false }
+        return (try? decode(theta)) != nil
+    }
+
+    /// θ0: no class known yet, no rows.
+    func initialParameters(shard: Int) -> [Double] { [] }
+
+    func loss(data: Dataset, rows: [Int], terms: ObjectiveTerms) -> TwiceDifferentiableLoss? { nil }
+
+    func trainStep(data: Dataset, order: (Int) -> [Int], from theta: [Double], epochs: Int,
+                   progress: ((Int) -> Void)?) -> [Double] {
+        _ = blasSingleThreaded
+        let rows = order(0)
+        let cls = Double(data.classes[0])
+        guard !rows.isEmpty else { return [cls, 0, 1, 0] }
+        let sub = data.subset(rows)
+        let model: FittedOneClass
+        // Failures here are LAPACK errors on finite data, which the checks on reading rule out; fail loudly.
+        switch kind {
+        case .ppca:
+            model = .ppca(try! PPCAModel.fit(features: sub.features, dimension: dimension, ids: sub.ids,
+                                             config: ppcaConfig))
+        case .mppca:
+            let state: MixturePPCAModel?
+            if case .mppca(let m)? = try? decode(theta).model { state = m } else { state = nil }
+            model = .mppca(try! MixturePPCAModel.fit(features: sub.features, dimension: dimension, ids: sub.ids,
+                                                     config: mixtureConfig, startingFrom: state, iterations: epochs))
+        case .knn:
+            model = .knn(try! NearestNeighbourDescription.fit(features: sub.features, dimension: dimension, ids: sub.ids,
+                                                             neighbours: config.neighbours))
+        default:
+            preconditionFailure("not a one-class kind")
+        }
+        var calibration = (mean: 0.0, deviation: 1.0)
+        if config.calibrate {
+            let s = model.scores(sub.features)
+            let mean = s.reduce(0, +) / Double(s.count)
+            let v = s.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(s.count)
+            calibration = (mean, max(v.squareRoot(), 1e-12))
+        }
+        progress?(epochs)
+        return [cls, calibration.mean, calibration.deviation] + model.flattened
+    }
+
+    /// One-hot rows of the shard's class (a one-class sub-model has no probabilities of its own); `Predictor`
+    /// combines one-class shards through `scores` instead.
+    func probabilities(_ theta: [Double], x: UnsafePointer<Float>, m: Int) -> [Double] {
+        var p = [Double](repeating: 0, count: m * classCount)
+        if let c = exactInt(theta.first ?? -1), c >= 0, c < classCount { for i in 0..<m { p[i * classCount + c] = 1 } }
+        return p
+    }
+
+    /// The shard's class and the (calibrated) score of each of `m` rows; −∞ when the shard had no rows.
+    func scores(_ theta: [Double], x: UnsafePointer<Float>, m: Int) -> (classIndex: Int, scores: [Double]) {
+        let fitted = try! decode(theta)
+        guard let model = fitted.model else { return (fitted.classIndex, Array(repeating: -.infinity, count: m)) }
+        let raw = model.scores(Array(UnsafeBufferPointer(start: x, count: m * dimension)))
+        return (fitted.classIndex, raw.map { ($0 - fitted.calibration.mean) / fitted.calibration.deviation })
+    }
+
+    var ppcaConfig: PPCAConfig { PPCAConfig(components: config.components, varianceFloor: config.varianceFloor) }
+    var mixtureConfig: MixturePPCAConfig {
+        MixturePPCAConfig(mixtureComponents: config.mixtures, ppca: ppcaConfig, seed: config.seed)
+    }
+
+    func decode(_ theta: [Double]) throws -> (classIndex: Int, calibration: (mean: Double, deviation: Double), model: FittedOneClass?) {
+        var r = FlatReader(theta)
+        guard let c = exactInt(try r.next()) else { throw ByteReaderError.invalid("class index") }
+        let calibration = (try r.next(), try r.next())
+        let d = try r.int()
+        guard d == 0 || d == dimension else { throw ByteReaderError.invalid("dimension \(d)") }
+        if d == 0 { return (c, calibration, nil) }
+        let model: FittedOneClass
+        switch kind {
+        case .ppca: model = .ppca(try r.ppca(dimension: d))
+        case .mppca:
+            let k = try r.int(), iterations = try r.int()
+            guard k >= 1 else { throw ByteReaderError.invalid("mixture components") }
+            let logW = try r.take(k)
+            let comps = try (0..<k).map { _ in try r.ppca(dimension: d) }
+            model = .mppca(MixturePPCAModel(dimension: d, logWeights: logW, components: comps, iterations: iterations,
+                                            calibration: (0, 1)))
+        case .knn:
+            let k = try r.int(), n = try r.int()
+            guard k >= 1, n >= k else { throw ByteReaderError.invalid("nearest-neighbour shape") }
+            model = .knn(NearestNeighbourDescription(dimension: d, neighbours: k, rows: try r.take(n * d).map(Float.init)))
+        default: throw ByteReaderError.invalid("not a one-class kind")
+        }
+        guard r.atEnd else { throw ByteReaderError.invalid("trailing values") }
+        return (c, calibration, model)
+    }
+}
+
+/// A fitted one-class model of any kind.
+enum FittedOneClass {
+    case ppca(PPCAModel)
+    case mppca(MixturePPCAModel)
+    case knn(NearestNeighbourDescription)
+
+    func scores(_ features: [Float]) -> [Double] {
+        switch self {
+        case .ppca(let m): return m.scores(features: features)
+        case .mppca(let m): return m.scores(features: features)
+        case .knn(let m): return m.scores(features: features)
+        }
+    }
+
+    /// The values after the calibration (see `OneClassLearner`), starting with the dimension.
+    var flattened: [Double] {
+        switch self {
+        case .ppca(let m): return [Double(m.dimension)] + flat(m)
+        case .mppca(let m):
+            return [Double(m.dimension), Double(m.components.count), Double(m.iterations)] + m.logWeights
+                + m.components.flatMap(flat)
+        case .knn(let m):
+            return [Double(m.dimension), Double(m.neighbours), Double(m.rows.count / m.dimension)] + m.rows.map(Double.init)
+        }
+    }
+
+    private func flat(_ p: PPCAModel) -> [Double] {
+        [Double(p.components), p.noiseVariance] + p.mean + p.eigenvalues + p.basis
+    }
+}
+
+/// Reads a flat checkpoint front to back.
+struct FlatReader {
+    let values: [Double]
+    var offset = 0
+    init(_ values: [Double]) { self.values = values }
+    var atEnd: Bool { offset == values.count }
+
+    mutating func next() throws -> Double {
+        guard offset < values.count else { throw ByteReaderError.invalid("checkpoint too short") }
+        defer { offset += 1 }
+        return values[offset]
+    }
+    mutating func int() throws -> Int {
+        guard let v = exactInt(try next()), v >= 0 else { throw ByteReaderError.invalid("count") }
+        return v
+    }
+    mutating func take(_ n: Int) throws -> [Double] {
+        guard n >= 0, n <= values.count - offset else { throw ByteReaderError.invalid("checkpoint too short") }
+        defer { offset += n }
+        return Array(values[offset..<offset + n])
+    }
+    mutating func ppca(dimension d: Int) throws -> PPCAModel {
+        let q = try int()
+        guard q < d else { throw ByteReaderError.invalid("PPCA components") }
+        let sigma2 = try next()
+        let mean = try take(d), eig = try take(q), basis = try take(d * q)
+        guard sigma2 > 0, eig.allSatisfy({ $0 >= sigma2 }) else { throw ByteReaderError.invalid("PPCA variances") }
+        return PPCAModel(dimension: d, mean: mean, basis: basis, eigenvalues: eig, noiseVariance: sigma2)
+    }
+}
+
+/// The integer a Double holds exactly, if any (within ±2⁵³).
+func exactInt(_ v: Double) -> Int? {
+    guard v.isFinite, v == v.rounded(), abs(v) <= 9_007_199_254_740_992 else { return nil }
+    return Int(v)
+}

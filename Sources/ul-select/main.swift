@@ -1,0 +1,200 @@
+import Dispatch
+import Foundation
+import ULCLI
+import ULCore
+
+let spec = CommandSpec(
+    name: "ul-select",
+    summary: "choose representative rows per shard (greedy joint entropy, or random)",
+    usage: ["[OPTIONS] [FILE|-] [-o FILE]", "--spec [OPTIONS]"],
+    options: [
+        OptionSpec("method", value: "METHOD", help: "entropy (default) or random"),
+        OptionSpec("fraction", short: "f", value: "F", help: "choose m = round(F·N) rows per shard (default 0.5)"),
+        OptionSpec("per-shard", value: "M", help: "choose M rows per shard instead of a fraction"),
+        OptionSpec("counts-from", value: "MODEL", help: "use the count m recorded per shard in MODEL (re-run after forgetting)"),
+        OptionSpec("kernel", value: "linear|rbf", help: "kernel of the entropy method (default rbf)"),
+        OptionSpec("gamma", value: "G", help: "rbf width γ of exp(−γ‖x−y‖²) (default 1/number of features)"),
+        OptionSpec("noise", value: "S", help: "σ² added to the kernel diagonal (default 0.01)"),
+        OptionSpec("cells", value: "C", help: "greedy entropy within C hash cells visited in turn (default 1)"),
+        OptionSpec("seed", value: "N", help: "seed of cells and of random selection (default 0)"),
+        OptionSpec("scale", value: "none|F", help: "multiply every feature by F before selecting (default none)"),
+        OptionSpec("exclude", value: "COL,...", help: "columns that are not features"),
+        OptionSpec("jobs", short: "j", value: "J", help: "shards selected at once (default: all cores); never changes the result"),
+        OptionSpec("spec", help: "print the selection record for ul-train --selection and exit"),
+        .output, .id, .label,
+    ] + OptionSpec.common,
+    footer: """
+    Adds selected (1/0) and select_step (the 1-based step a row was chosen at, 0 if not) after the input columns,
+    or replaces them in place. Shards come from the shard column (none: one shard). Features are every column
+    except id, label, shard, block, selected, select_step and --exclude. The count m of a shard is fixed at this
+    first selection; ul-train --selection "$(ul-select --spec ...)" records it for forgetting. Random selection
+    with --fraction keeps a row iff a hash of (id, seed) is below F and needs no count. Memory O(N·m), time
+    O(N·m·(m + d)) per shard of N rows and d features. See ul-select(1).
+    """)
+
+/// Reads the selection options into a spec; `counted` is false for random selection by a fraction.
+func selectionSpec(_ args: ParsedArguments) throws -> (spec: SelectionSpec, fraction: Double, perShard: Int?) {
+    let method = SelectionMethod(rawValue: try args.choice("method", SelectionMethod.allCases.map(\.rawValue), default: "entropy"))!
+    let fraction = try args.double("fraction", default: 0.5, min: 0, max: 1)
+    guard fraction > 0 else { throw ToolError.usage("--fraction: expected a number in (0, 1]") }
+    let perShard = try args.value("per-shard").map { _ in try args.int("per-shard", default: 0, min: 0) }
+    if perShard != nil && args.value("fraction") != nil { throw ToolError.usage("--fraction and --per-shard exclude each other") }
+    let kernel = try args.choice("kernel", ["rbf", "linear"], default: "rbf")
+    let gamma = try args.value("gamma").map { _ in try args.double("gamma", default: 1, min: 1e-300) }
+    if kernel == "linear" && gamma != nil { throw ToolError.usage("--gamma applies only to --kernel rbf") }
+    var config = EntropySelectionConfig(kernel: kernel == "linear" ? .linear : .rbf(gamma: gamma))
+    config.noise = try args.double("noise", default: 0.01, min: 1e-300)
+    config.cells = try args.int("cells", default: 1, min: 1)
+    guard let seed = UInt64(args.string("seed", default: "0")) else { throw ToolError.usage("--seed: expected a non-negative integer") }
+    config.seed = seed
+    var scale: Float? = nil
+    let scaleText = args.string("scale", default: "none")
+    if scaleText != "none" {
+        guard let f = Float(scaleText), f.isFinite, f != 0 else { throw ToolError.usage("--scale: expected none or a non-zero number, got '\(scaleText)'") }
+        scale = f
+    }
+    let byFraction = method == .random && perShard == nil && args.value("counts-from") == nil
+    return (SelectionSpec(method: method, entropy: config, fraction: byFraction ? fraction : nil, scale: scale), fraction, perShard)
+}
+
+/// One shard's rows as read.
+struct ShardRows {
+    var rows: [Int] = []      // positions in the input
+    var ids: [String] = []
+    var features: [Float] = []
+}
+
+runTool(spec) { args, ctx in
+    let (selection, fraction, perShard) = try selectionSpec(args)
+    if args.flag("spec") {
+        print(selection.description)
+        return .ok
+    }
+    var recordedCounts: [Int: Int]? = nil
+    if let path = args.value("counts-from") {
+        if perShard != nil { throw ToolError.usage("--counts-from and --per-shard exclude each other") }
+        do {
+            let model = try ModelFile.decode(try openModelContainer(path))
+            guard model.selection != nil else { throw ToolError.data("the model records no selection", file: path) }
+            recordedCounts = Dictionary(uniqueKeysWithValues: model.shards.map { ($0.index, $0.selection!.count) })
+            if recordedCounts!.values.contains(-1) {
+                throw ToolError.usage("--counts-from: the model was selected at random by a fraction, which has no counts; use --fraction")
+            }
+        } catch let e as ModelFileError {
+            throw ToolError.data("\(e)", file: path)
+        }
+    }
+    let jobs = try args.int("jobs", default: ProcessInfo.processInfo.activeProcessorCount, min: 1)
+    let r = try CSVReader(path: try singleInput(args))
+    let idCol = try r.requireColumn(args.string("id", default: "id"), option: "id")
+    let labelCol = r.column(args.string("label", default: "label"))
+    let shardCol = r.column("shard")
+    let replaced = [r.column("selected"), r.column("select_step")]
+    let excluded = args.value("exclude").map { $0.split(separator: ",").map(String.init) } ?? []
+    for e in excluded where r.column(e) == nil { throw ToolError.usage("--exclude: no column '\(e)' in \(displayName(r.path))") }
+    let special = Set([idCol] + ([labelCol, shardCol, r.column("block")] + replaced).compactMap { $0 } + excluded.compactMap { r.column($0) })
+    let featureCols = r.header.indices.filter { !special.contains($0) }
+    guard !featureCols.isEmpty else { throw ToolError.data("no feature columns", file: r.path, line: 1) }
+    let d = featureCols.count
+
+    var shards = [Int: ShardRows]()
+    var seen = Set<String>()
+    var bytes = [UInt8](), ends = [Int]()
+    let width = r.header.count
+    var count = 0
+    let progress = ctx.progress("reading", total: r.totalBytes)
+    while try r.next() {
+        let id = r.string(idCol)
+        guard !id.isEmpty else { throw ToolError.data("empty id", file: r.path, line: r.line) }
+        guard seen.insert(id).inserted else { throw ToolError.data("duplicate id '\(id)'", file: r.path, line: r.line) }
+        var shard = 0
+        if let c = shardCol {
+            let text = r.string(c)
+            guard let v = Int(text.trimmingCharacters(in: .whitespaces)), v >= 0 else {
+                throw ToolError.data("column 'shard': expected a non-negative integer, got '\(text)'", file: r.path, line: r.line)
+            }
+            shard = v
+        }
+        shards[shard, default: ShardRows()].rows.append(count)
+        shards[shard]!.ids.append(id)
+        for c in featureCols { shards[shard]!.features.append(try r.float(c)) }
+        for j in 0..<width where !replaced.contains(j) {
+            bytes.append(contentsOf: r.field(j))
+            ends.append(bytes.count)
+        }
+        count += 1
+        if count % 1024 == 0 { progress.update(r.bytesRead) }
+    }
+    progress.finish()
+
+    let order = shards.keys.sorted()
+    let lock = NSLock()
+    var next = 0
+    var results = [Result<(SelectionOutcome, Double), Error>?](repeating: nil, count: order.count)
+    DispatchQueue.concurrentPerform(iterations: max(1, min(jobs, order.count))) { _ in
+        while true {
+            lock.lock()
+            let i = next
+            next += 1
+            lock.unlock()
+            guard i < order.count else { return }
+            let s = shards[order[i]]!
+            let m = recordedCounts?[order[i]] ?? perShard.map { min($0, s.ids.count) }
+                ?? SelectionBudget.count(fraction: fraction, rows: s.ids.count)
+            let started = Date()
+            let result = Result {
+                (try selectShard(features: s.features, dimension: d, ids: s.ids, spec: selection, count: m),
+                 Date().timeIntervalSince(started))
+            }
+            lock.lock()
+            results[i] = result
+            lock.unlock()
+        }
+    }
+    var selected = [Bool](repeating: false, count: count), step = [Int](repeating: 0, count: count)
+    var total = 0
+    for (i, s) in order.enumerated() {
+        let outcome: SelectionOutcome, seconds: Double
+        do {
+            (outcome, seconds) = try results[i]!.get()
+        } catch let e as SelectionError {
+            throw ToolError.data("shard \(s): \(e)", file: r.path)
+        }
+        if let counts = recordedCounts, counts[s] == nil { throw ToolError.data("shard \(s) is not in --counts-from", file: r.path) }
+        let rows = shards[s]!.rows
+        for (k, row) in rows.enumerated() { selected[row] = outcome.selected[k]; step[row] = outcome.step[k] }
+        total += outcome.record.order.count
+        ctx.summary(String(format: "shard %d: %d of %d rows chosen, %.3f s", s, outcome.record.order.count, rows.count, seconds))
+    }
+
+    let out = try OutputFile(path: args.value("output"))
+    let w = CSVWriter(out)
+    let kept = (0..<width).filter { !replaced.contains($0) }
+    // Replaced columns keep their place; new ones follow the input columns.
+    for j in 0..<width {
+        if j == replaced[0] { w.field("selected") } else if j == replaced[1] { w.field("select_step") } else { w.field(r.header[j]) }
+    }
+    if replaced[0] == nil { w.field("selected") }
+    if replaced[1] == nil { w.field("select_step") }
+    try w.endRow()
+    try bytes.withUnsafeBufferPointer { b in
+        var start = 0
+        for i in 0..<count {
+            var k = 0
+            for j in 0..<width {
+                if j == replaced[0] { w.field(selected[i] ? "1" : "0"); continue }
+                if j == replaced[1] { w.field(step[i]); continue }
+                let end = ends[i * kept.count + k]
+                w.field(UnsafeBufferPointer(rebasing: b[start..<end]))
+                start = end
+                k += 1
+            }
+            if replaced[0] == nil { w.field(selected[i] ? "1" : "0") }
+            if replaced[1] == nil { w.field(step[i]) }
+            try w.endRow()
+        }
+    }
+    try w.finish()
+    ctx.summary("\(total) of \(count) rows chosen in \(order.count) shards; --selection '\(selection)'")
+    return .ok
+}
