@@ -65,7 +65,8 @@ struct NetworkLearner: ShardLearner {
         guard epochs > 0 else { return theta }
         if network.layerCount == 1 {
             // Full batch: "epochs" are L-BFGS iterations; sums run in the step's canonical order.
-            let loss = NetworkLoss(network: network, data: data, rows: order(0), terms: ObjectiveTerms(l2: config.l2))
+            let linear = ShardCurvature.perturbation(config: config, parameterCount: network.parameterCount)
+            let loss = NetworkLoss(network: network, data: data, rows: order(0), terms: ObjectiveTerms(l2: config.l2, linear: linear))
             guard loss.rowCount > 0 else { return theta }
             return LBFGS(maxIterations: epochs).minimize(loss, from: theta, progress: progress).theta
         }
