@@ -391,6 +391,9 @@ extension ModelFile {
     func replacingShards(_ records: [ShardRecord]) -> ModelFile {
         var byIndex = Dictionary(uniqueKeysWithValues: shards.map { ($0.index, $0) })
         for r in records { byIndex[r.index] = r }
-        return ModelFile(config: config, labels: labels, features: features, shards: byIndex.values.sorted { $0.index < $1.index })
+        var out = ModelFile(config: config, labels: labels, features: features, shards: byIndex.values.sorted { $0.index < $1.index })
+        // A replaced shard is retrained: no longer approximate.
+        out.approximate = approximate.filter { a in !records.contains { $0.index == a.shard } }
+        return out
     }
 }

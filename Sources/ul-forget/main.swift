@@ -36,7 +36,9 @@ func forgetExact(_ job: ForgetJob) throws -> ExitStatus {
     var cost = 0
     for shard in affected.keys.sorted() {
         let (rows, blocks) = try job.remainingRows(of: shard, in: data)
-        let fromStep = firstStepToRetrain(affectedBlocks: affected[shard]!, config: job.model.config)
+        // An approximately unlearned shard's checkpoints still reflect its removed rows: retrain it from step 1.
+        let approximate = job.model.approximate.contains { $0.shard == shard }
+        let fromStep = approximate ? 1 : firstStepToRetrain(affectedBlocks: affected[shard]!, config: job.model.config)
         inputs.append(ResumeInput(old: job.shardRecord(shard), data: rows, blocks: blocks, fromStep: fromStep))
         cost += rowEpochs(blockSizes: blockSizes(blocks, count: job.model.config.blockCount), fromStep: fromStep, config: job.model.config)
     }
@@ -80,7 +82,7 @@ runTool(spec) { args, ctx in
     switch method {
     case "exact": return try forgetExact(job)
     case "retrain": return try forgetRetrain(job)
-    case "puma": return try forgetPUMA(job)
-    default: return try forgetNewton(job)
+    case "puma": return try forgetPUMA(job, args)
+    default: return try forgetNewton(job, args)
     }
 }

@@ -148,3 +148,35 @@ public struct CurvatureFile: Equatable, Sendable {
         return CurvatureFile(solver: head.0, damping: head.1, entries: entries)
     }
 }
+
+extension ShardCurvature {
+    /// A solver for `objective`: the stored curvature under `key` when `file` has it, otherwise computed now
+    /// (and returned as `computed`, for the caller to store).
+    public static func solver(objective: RowObjective, file: CurvatureFile?, shard: Int, key: [UInt8], solver: SolverKind,
+                              damping: Double, progress: ((Int, Int) -> Void)? = nil) throws
+        -> (solver: CurvatureSolver, computed: CurvatureFile.Entry?) {
+        if let stored = file?.lookup(shard: shard, key: key, solver: solver, damping: damping) {
+            return (CurvatureSolver(objective: objective, stored: stored, damping: damping), nil)
+        }
+        let stored = try StoredCurvature.compute(objective, solver: solver, damping: damping, progress: progress)
+        return (CurvatureSolver(objective: objective, stored: stored, damping: damping),
+                CurvatureFile.Entry(shard: shard, key: key, curvature: stored))
+    }
+
+    /// The shard record after approximate removal: the forgotten ids leave their blocks (digests recomputed
+    /// from `data`, which holds at least the remaining rows), and the last block carries `theta`. Earlier
+    /// checkpoints are kept as they were: they no longer match the rows (see `ApproximateShard`).
+    public static func patchedRecord(_ record: ShardRecord, removing forgotten: Set<String>, data: Dataset,
+                                     labels: [String], theta: [Double]) -> ShardRecord {
+        var index = [String: Int]()
+        for (i, id) in data.ids.enumerated() { index[id] = i }
+        var out = record
+        for b in out.blocks.indices {
+            let ids = out.blocks[b].ids.filter { !forgotten.contains($0) }
+            let rows = ids.map { index[$0]! }
+            out.blocks[b] = BlockRecord(ids: ids, digest: blockDigest(data, rows: rows, labels: labels), parameters: out.blocks[b].parameters)
+        }
+        out.blocks[out.blocks.count - 1].parameters = theta
+        return out
+    }
+}
