@@ -21,6 +21,7 @@ let package = Package(
         .target(name: "ULCLI", dependencies: ["ULCore", "CCSV"]),
         .testTarget(name: "ULCoreTests", dependencies: ["ULCore", "ULCLI"]),
         .testTarget(name: "ULTrainTests", dependencies: ["ULCore", "ULCLI"]),
+        .testTarget(name: "ULInfluenceTests", dependencies: ["ULCore", "ULCLI"]),
     ] + tools.map { .executableTarget(name: $0, dependencies: ["ULCore", "ULCLI"]) },
     swiftLanguageModes: [.v5]
 )
