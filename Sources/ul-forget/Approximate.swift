@@ -127,8 +127,7 @@ func forgetApproximately(_ job: ForgetJob, _ args: ParsedArguments, puma: Bool) 
     if !retrain.isEmpty {
         var inputs = [ShardInput]()
         for shard in retrain {
-            let (rows, blocks) = try job.remainingRows(of: shard, in: data)
-            inputs.append(ShardInput(shard: shard, data: rows, blocks: blocks))
+            inputs.append(try job.remainingRows(of: shard, in: data))
             approximate[shard] = nil
         }
         let fresh = try trainShards(inputs, config: config, labels: job.model.labels, jobs: job.jobs)

@@ -238,13 +238,13 @@ final class ForgetJob {
 
     /// A kept shard's rows without the forgotten ones, and their blocks. A shard left with no rows is
     /// refused: ul-train cannot train an empty shard either, so no model could be bit-identical to it.
-    func remainingRows(of shard: Int, in data: ForgetData) throws -> (Dataset, [Int]) {
+    func remainingRows(of shard: Int, in data: ForgetData) throws -> ShardInput {
         let all = data.shards[shard] ?? ShardRows(featureCount: model.features.count)
         let keep = (0..<all.data.count).filter { !data.droppedIds.contains(all.data.ids[$0]) }
         guard !keep.isEmpty else {
             throw ToolError.data("forgetting these rows leaves shard \(shard) with no rows, and a shard cannot be trained empty; repartition the remaining rows into fewer shards and train anew (ul-partition, ul-train)", file: requestsPath)
         }
-        return (all.data.subset(keep), keep.map { all.blocks[$0] })
+        return ShardInput(shard: shard, data: all.data.subset(keep), blocks: keep.map { all.blocks[$0] })
     }
 
     // MARK: Outputs
@@ -384,16 +384,4 @@ final class ShardProgress: @unchecked Sendable {
         bar.update(Int(1000 * fractions.reduce(0, +) / Double(fractions.count)))
     }
     func finish() { bar.finish() }
-}
-
-extension ModelFile {
-    /// This model with some shard records replaced (matched by index).
-    func replacingShards(_ records: [ShardRecord]) -> ModelFile {
-        var byIndex = Dictionary(uniqueKeysWithValues: shards.map { ($0.index, $0) })
-        for r in records { byIndex[r.index] = r }
-        var out = ModelFile(config: config, labels: labels, features: features, shards: byIndex.values.sorted { $0.index < $1.index })
-        // A replaced shard is retrained: no longer approximate.
-        out.approximate = approximate.filter { a in !records.contains { $0.index == a.shard } }
-        return out
-    }
 }
