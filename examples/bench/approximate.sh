@@ -6,11 +6,13 @@
 #     examples/bench/approximate.sh [WORKDIR]     (default ${TMPDIR:-/tmp}/ul-approximate-bench)
 #
 # Prints markdown tables. Times are wall-clock medians of RUNS runs (default 3) of the whole command
-# (reading the 133 MB CSV, the stored curvature, writing the model and the remaining rows).
+# (reading the 133 MB CSV, the stored curvature, writing the model and the remaining rows); the
+# reference retrain and scikit-learn run RETRAIN_RUNS times (default 1: each takes a minute or more).
 set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 W=${1:-${TMPDIR:-/tmp}/ul-approximate-bench}
 RUNS=${RUNS:-3}
+RETRAIN_RUNS=${RETRAIN_RUNS:-1}
 L2=${L2:-1}
 SCALE=0.00392156862745098   # 1/255
 mkdir -p "$W"
@@ -33,15 +35,15 @@ timed() {
 }
 
 echo "## Fashion-MNIST softmax (λ = $L2 on the summed loss, pixels/255), $(nproc) cores"
-t0=$(now); ul-train --scale $SCALE --l2 "$L2" -e 100 train.csv -o model.ulm; t1=$(now)
+t0=$(now); [ -f model.ulm ] || ul-train --scale $SCALE --l2 "$L2" -e 100 train.csv -o model.ulm; t1=$(now)
 echo "ul-train: $(python3 -c "print('%.1f' % ($t1 - $t0))") s"
-SK=$(python3 - "$L2" <<'PY'
+SK=$(python3 - "$L2" "$RETRAIN_RUNS" <<'PY'
 import sys, time, statistics
 import numpy as np, pandas as pd
 from sklearn.linear_model import LogisticRegression
 lam = float(sys.argv[1])
 times = []
-for _ in range(3):
+for _ in range(int(sys.argv[2])):
     t0 = time.time()
     d = pd.read_csv("train.csv")
     X = d.iloc[:, 2:].to_numpy(np.float64) / 255
@@ -52,7 +54,7 @@ print("%.2f %.4f" % (statistics.median(times), m.score(t.iloc[:, 2:].to_numpy(np
 PY
 )
 SKT=${SK% *}
-echo "scikit-learn LogisticRegression(lbfgs, 100 iterations) retrain incl. reading: $SKT s (median of 3), test accuracy ${SK#* }"
+echo "scikit-learn LogisticRegression(lbfgs, 100 iterations) retrain incl. reading: $SKT s (median of $RETRAIN_RUNS), test accuracy ${SK#* }"
 
 # One-time cost: the Hessian and its Cholesky factor (stored in model.ulm.curv), through a one-row request.
 python3 -c "
@@ -75,7 +77,7 @@ with open('train.csv') as f, open('forget$k.csv', 'w') as o:
     for l in f:
         if l.split(',', 1)[0] in want: o.write(l)
 "
-    tr=$(timed ul-forget --model model.ulm --data train.csv --requests req$k.csv --method retrain -o retrain$k.ulm --remaining rem.csv)
+    tr=$(RUNS=$RETRAIN_RUNS timed ul-forget --model model.ulm --data train.csv --requests req$k.csv --method retrain -o retrain$k.ulm --remaining rem.csv)
     tn=$(timed ul-forget --model model.ulm --data train.csv --requests req$k.csv --method newton -o newton$k.ulm --remaining rem.csv)
     tp=$(timed ul-forget --model model.ulm --data train.csv --requests req$k.csv --method puma -o puma$k.ulm --remaining rem.csv)
     ti=$(timed ul-forget --model model.ulm --data train.csv --requests req$k.csv --method puma --iterations 0 -o naive$k.ulm --remaining rem.csv)
