@@ -75,12 +75,14 @@ public enum ApproximateRemoval {
     /// diag(Au) − (Au)pᵀ − p(Au)ᵀ with ‖A‖ ≤ 1/2 and ‖p‖ ≤ 1, hence ≤ 1/2 + 2·1/2.
     public static let softmaxHessianLipschitz = 1.5
 
-    /// Newton removal (Guo et al. 2020): `θ⁻ = θ̂ − H₋⁻¹∇J₋(θ̂)`, which is `θ̂ + H₋⁻¹Σ_{i∈F}gᵢ` at an exact
-    /// optimum; H₋ is the Hessian without the forgotten rows (Woodbury downdate of the stored factor).
-    /// `linear` is the training loss perturbation b, if any.
+    /// Newton removal (Guo et al. 2020): `θ⁻ = θ̂ + H₋⁻¹Σ_{i∈F}gᵢ`, H₋ the Hessian without the forgotten rows
+    /// (Woodbury downdate of the stored factor). The step undoes only the forgotten rows' gradient, not
+    /// whatever gradient ∇J(θ̂) training left (a full Newton step from an unconverged θ̂ can overshoot);
+    /// that remainder stays in the residual and in the bound. `linear` is the loss perturbation b, if any.
     ///
     /// The bound (softmax) follows from ∇J₋(θ⁻) = e + Σᵢ x̃ᵢ ⊗ ∫₀¹(A(zᵢ + tΔzᵢ) − A(zᵢ))dt Δzᵢ, with
-    /// e = ∇J₋(θ̂) + H₋Δ the linear-solve error, A the softmax Hessian in the logits and Δzᵢ = ΔΘᵀx̃ᵢ:
+    /// e = ∇J₋(θ̂) + H₋Δ (training's remainder ∇J(θ̂) plus the linear-solve error), A the softmax Hessian in
+    /// the logits and Δzᵢ = ΔΘᵀx̃ᵢ:
     /// ‖∇J₋(θ⁻)‖ ≤ ‖e‖ + (γ/2)‖X̃₋‖₂ · maxᵢ‖Δzᵢ‖ · (Σᵢ‖Δzᵢ‖²)^½ over the remaining rows, γ = 1.5.
     public static func newton(objective: RowObjective, solver: CurvatureSolver, forget: [Int], linear: [Double]?) throws -> NewtonResult {
         let n = objective.rowCount
@@ -88,7 +90,7 @@ public enum ApproximateRemoval {
         for r in forget { weights[r] = 0 }
         let grad = objective.objectiveGradient(at: objective.theta, weights: weights, linear: linear)
         try solver.downdate(rows: forget)
-        let delta = try solver.solve(grad).map { -$0 }
+        let delta = try solver.solve(objective.gradientSum(rows: forget))
         var theta = objective.theta
         for i in theta.indices { theta[i] += delta[i] }
         let residual = norm(objective.objectiveGradient(at: theta, weights: weights, linear: linear))
