@@ -107,7 +107,10 @@ extension ModelFile {
     public func replacingShards(_ records: [ShardRecord]) -> ModelFile {
         var byIndex = Dictionary(uniqueKeysWithValues: shards.map { ($0.index, $0) })
         for r in records { byIndex[r.index] = r }
-        return ModelFile(config: config, labels: labels, features: features, shards: byIndex.values.sorted { $0.index < $1.index })
+        var out = ModelFile(config: config, labels: labels, features: features, shards: byIndex.values.sorted { $0.index < $1.index })
+        // A replaced shard is retrained: no longer approximate.
+        out.approximate = approximate.filter { a in !records.contains { $0.index == a.shard } }
+        return out
     }
 }
 
@@ -134,7 +137,9 @@ public func forgetExactly(_ model: ModelFile, ids: Set<String>, remaining: (Int)
     for shard in affected.keys.sorted() {
         let rows = try remaining(shard)
         guard rows.data.count > 0 else { throw TrainingError.emptyShard(shard) }
-        let fromStep = firstStepToRetrain(affectedBlocks: affected[shard]!, config: model.config)
+        // An approximately unlearned shard's checkpoints still reflect its removed rows: retrain it from step 1.
+        let approximate = model.approximate.contains { $0.shard == shard }
+        let fromStep = approximate ? 1 : firstStepToRetrain(affectedBlocks: affected[shard]!, config: model.config)
         var sizes = [Int](repeating: 0, count: model.config.blockCount)
         for b in rows.blocks where b >= 0 && b < sizes.count { sizes[b] += 1 }
         cost += rowEpochs(blockSizes: sizes, fromStep: fromStep, config: model.config)

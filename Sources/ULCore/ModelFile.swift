@@ -11,6 +11,8 @@ public struct ModelFile: Equatable, Sendable {
     public var shards: [ShardRecord]
     /// ARCANE: how the training rows were selected, when recorded (`ul-train --selection`).
     public var selection: SelectionSpec?
+    /// Shards changed by approximate removal (section `approx`, absent when empty).
+    public var approximate: [ApproximateShard] = []
 
     /// `config.heldShards` is set from `shards`.
     public init(config: TrainConfig, labels: [String], features: [String], shards: [ShardRecord],
@@ -51,6 +53,9 @@ public struct ModelFile: Equatable, Sendable {
             w = ByteWriter()
             Self.encodeShard(s, into: &w)
             sections.append(ModelSection(tag: Self.shardTag(s.index), payload: w.bytes))
+        }
+        if !approximate.isEmpty {
+            sections.append(ModelSection(tag: "approx", payload: ApproximateShard.encode(approximate.sorted { $0.shard < $1.shard })))
         }
         return try ModelContainer.encode(sections)
     }
@@ -127,7 +132,14 @@ public struct ModelFile: Equatable, Sendable {
         guard shards.allSatisfy({ ($0.selection != nil) == (selection != nil) }) else {
             throw ModelFileError.malformedSection("selection", "shards and the selection record disagree")
         }
-        return ModelFile(config: config, labels: labels, features: features, shards: shards, selection: selection)
+        var model = ModelFile(config: config, labels: labels, features: features, shards: shards, selection: selection)
+        if reader.has("approx") {
+            model.approximate = try reader.decode("approx") { try ApproximateShard.decode(&$0) }
+            guard model.approximate.allSatisfy({ a in shards.contains { $0.index == a.shard } }) else {
+                throw ModelFileError.malformedSection("approx", "names a shard the file does not hold")
+            }
+        }
+        return model
     }
 
     /// Why part files cannot be merged.

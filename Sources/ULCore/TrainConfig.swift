@@ -40,6 +40,8 @@ public struct TrainConfig: Equatable, Sendable {
     public var varianceFloor: Double = 0.01
     /// One-class kinds: standardise each class's score by the mean and deviation of its own training rows' scores.
     public var calibrate: Bool = false
+    /// σ of the loss perturbation bᵀθ, b ~ N(0, σ²I) seeded by `seed` (0: none; softmax only).
+    public var perturbation: Double = 0
 
     public init(kind: ModelKind, epochs: Int? = nil, l2: Double = 1, hidden: [Int] = [], learningRate: Double = 1e-3,
                 batchSize: Int = 128, seed: UInt64 = 0, scale: Float? = nil, standardize: Bool = false,
@@ -69,13 +71,17 @@ public struct TrainConfig: Equatable, Sendable {
     @inline(__always)
     public func scaled(_ x: Float) -> Float { scale.map { x * $0 } ?? x }
 
-    /// Version 1 holds the fields up to `heldShards`; version 2 (written only for one-class kinds, so files of
-    /// the other kinds keep their bytes) adds the one-class fields.
+    /// Layout 1 holds the fields up to `heldShards`; the others append fields only the kinds that need
+    /// them write, so the files of every other kind keep their bytes.
     static let encodingVersion: UInt32 = 1
+    /// Layout 2 (one-class kinds only) appends the one-class fields.
     static let oneClassEncodingVersion: UInt32 = 2
+    /// Layout 3 (written only when σ > 0, so unperturbed models keep their layout-1 bytes) appends σ of
+    /// the loss perturbation.
+    static let perturbedVersion: UInt32 = 3
 
     public func encode(into w: inout ByteWriter) {
-        w.u32(kind.isOneClass ? Self.oneClassEncodingVersion : Self.encodingVersion)
+        w.u32(kind.isOneClass ? Self.oneClassEncodingVersion : perturbation > 0 ? Self.perturbedVersion : Self.encodingVersion)
         w.string(kind.rawValue)
         w.int(epochs)
         w.f64(l2)
@@ -97,11 +103,14 @@ public struct TrainConfig: Equatable, Sendable {
             w.f64(varianceFloor)
             w.bool(calibrate)
         }
+        if perturbation > 0 { w.f64(perturbation) }
     }
 
     public static func decode(_ r: inout ByteReader) throws -> TrainConfig {
         let version = try r.u32()
-        guard version == encodingVersion || version == oneClassEncodingVersion else { throw ByteReaderError.invalid("unknown config version") }
+        guard [encodingVersion, oneClassEncodingVersion, perturbedVersion].contains(version) else {
+            throw ByteReaderError.invalid("unknown config version")
+        }
         let kindName = try r.string()
         guard let kind = ModelKind(rawValue: kindName) else { throw ByteReaderError.invalid("unknown model kind '\(kindName)'") }
         var c = TrainConfig(kind: kind)
@@ -131,6 +140,11 @@ public struct TrainConfig: Equatable, Sendable {
             guard c.components >= 0, c.mixtures >= 1, c.neighbours >= 1, c.varianceFloor > 0, !c.standardize else {
                 throw ByteReaderError.invalid("one-class configuration values out of range")
             }
+        }
+        if version == perturbedVersion {
+            guard !kind.isOneClass else { throw ByteReaderError.invalid("config version \(version) for \(kindName)") }
+            c.perturbation = try r.f64()
+            guard c.perturbation > 0, c.perturbation.isFinite else { throw ByteReaderError.invalid("perturbation out of range") }
         }
         guard c.epochs >= 0, c.l2 >= 0, c.batchSize >= 1, c.hidden.allSatisfy({ $0 >= 1 }), c.shardCount >= 1,
               c.blockCount >= 1, c.heldShards.allSatisfy({ $0 >= 0 && $0 < c.shardCount }),

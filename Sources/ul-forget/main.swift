@@ -4,8 +4,8 @@ import ULCore
 
 let spec = CommandSpec(
     name: "ul-forget",
-    summary: "forget rows: exact retraining from block checkpoints, or a full retrain",
-    usage: ["--model M --data FILE|DIR --requests FILE|- [--method exact|retrain] -o NEW [--remaining FILE] [--ledger FILE]"],
+    summary: "forget rows: exact retraining from block checkpoints, a full retrain, or an approximate patch (PUMA, Newton)",
+    usage: ["--model M --data FILE|DIR --requests FILE|- [--method exact|retrain|puma|newton] -o NEW [--remaining FILE] [--ledger FILE]"],
     options: [
         OptionSpec("model", short: "m", value: "M", help: "the model to forget from (left unchanged unless -o names it)"),
         OptionSpec("data", short: "d", value: "FILE|DIR", help: "the rows the model was trained on (a CSV, or a ul-partition --split directory)"),
@@ -73,7 +73,7 @@ runTool(spec) { args, ctx in
     switch method {
     case "exact": return job.model.selection != nil ? try forgetArcane(job) : try forgetExact(job)
     case "retrain": return job.model.selection != nil ? try forgetArcane(job, fromScratch: true) : try forgetRetrain(job)
-    case "puma": return try forgetPUMA(job)
-    default: return try forgetNewton(job)
+    case "puma": return try forgetPUMA(job, args)
+    default: return try forgetNewton(job, args)
     }
 }
