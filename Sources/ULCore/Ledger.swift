@@ -1,0 +1,53 @@
+/// One line of the forget ledger: an append-only CSV record of every processed request batch.
+public struct LedgerEntry: Equatable, Sendable {
+    public static let columns = ["time", "requests_digest", "request_count", "method", "model_before", "model_after",
+                                 "shards_retrained", "rows_retrained", "residual_bound", "note"]
+    /// UTC time in ISO 8601.
+    public var time: String
+    /// SHA-256 of the sorted, length-prefixed request ids.
+    public var requestsDigest: String
+    public var requestCount: Int
+    public var method: String
+    /// SHA-256 of the model file before and after.
+    public var modelBefore: String
+    public var modelAfter: String
+    /// Shard numbers retrained, separated by spaces.
+    public var shardsRetrained: String
+    public var rowsRetrained: Int
+    /// Newton removal's accumulated gradient-residual bound; empty for exact methods.
+    public var residualBound: String
+    public var note: String
+
+    public init(time: String, requestsDigest: String, requestCount: Int, method: String, modelBefore: String,
+                modelAfter: String, shardsRetrained: String, rowsRetrained: Int, residualBound: String = "", note: String = "") {
+        self.time = time
+        self.requestsDigest = requestsDigest
+        self.requestCount = requestCount
+        self.method = method
+        self.modelBefore = modelBefore
+        self.modelAfter = modelAfter
+        self.shardsRetrained = shardsRetrained
+        self.rowsRetrained = rowsRetrained
+        self.residualBound = residualBound
+        self.note = note
+    }
+
+    public var fields: [String] {
+        [time, requestsDigest, String(requestCount), method, modelBefore, modelAfter, shardsRetrained,
+         String(rowsRetrained), residualBound, note]
+    }
+
+    /// Parses the fields of one ledger record (in `columns` order).
+    public init?(fields f: [String]) {
+        guard f.count == Self.columns.count, let count = Int(f[2]), let rows = Int(f[7]) else { return nil }
+        self.init(time: f[0], requestsDigest: f[1], requestCount: count, method: f[3], modelBefore: f[4],
+                  modelAfter: f[5], shardsRetrained: f[6], rowsRetrained: rows, residualBound: f[8], note: f[9])
+    }
+}
+
+/// Digest of a set of request ids: order-independent (sorted), length-prefixed.
+public func requestsDigest(_ ids: [String]) -> String {
+    let d = SHA256Digest()
+    for id in ids.sorted() { d.updateField(id) }
+    return hexString(d.finish())
+}
