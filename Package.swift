@@ -21,6 +21,9 @@ let package = Package(
         .target(name: "ULCLI", dependencies: ["ULCore", "CCSV"]),
         .testTarget(name: "ULCoreTests", dependencies: ["ULCore", "ULCLI"]),
         .testTarget(name: "ULTrainTests", dependencies: ["ULCore", "ULCLI"]),
+        .testTarget(name: "ULAuditTests", dependencies: ["ULCore"]),
+        // Runs the built tools over the case folders; depending on the tools makes `swift test` build them.
+        .testTarget(name: "ULEndToEndTests", dependencies: tools.map { .target(name: $0) }, exclude: ["cases"]),
     ] + tools.map { .executableTarget(name: $0, dependencies: ["ULCore", "ULCLI"]) },
     swiftLanguageModes: [.v5]
 )
