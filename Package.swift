@@ -2,7 +2,7 @@
 import PackageDescription
 
 /// The command-line tools; each is a thin executable over ULCore and ULCLI.
-let tools: [String] = ["ul-train", "ul-predict", "ul-audit"]
+let tools: [String] = ["ul-train", "ul-predict", "ul-forget", "ul-audit"]
 
 let package = Package(
     name: "ul",

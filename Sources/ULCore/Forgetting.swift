@@ -1,0 +1,103 @@
+import Dispatch
+import Foundation
+
+/// Where a trained row sits in a model's record (both 0-based).
+public struct RowLocation: Equatable, Sendable {
+    public var shard: Int
+    public var block: Int
+    public init(shard: Int, block: Int) {
+        self.shard = shard
+        self.block = block
+    }
+}
+
+extension ModelFile {
+    /// Every recorded id with its shard and block.
+    public func rowLocations() -> [String: RowLocation] {
+        var out = [String: RowLocation](minimumCapacity: shards.reduce(0) { $0 + $1.blocks.reduce(0) { $0 + $1.rowCount } })
+        for s in shards {
+            for (b, block) in s.blocks.enumerated() {
+                for id in block.ids { out[id] = RowLocation(shard: s.index, block: b) }
+            }
+        }
+        return out
+    }
+}
+
+/// First block step (1-based) to rerun when the given 0-based blocks of a shard lose rows: the step of
+/// the earliest such block, or 1 with `standardize` (the statistics cover the whole shard).
+public func firstStepToRetrain<C: Collection>(affectedBlocks: C, config: TrainConfig) -> Int where C.Element == Int {
+    guard let first = affectedBlocks.min() else { return config.blockCount + 1 }
+    return config.standardize ? 1 : first + 1
+}
+
+/// The first 0-based block of `record` whose digest differs from that of the rows `data` holds for it
+/// (`blocks[i]` is row i's block), or nil when every block matches. Uses the digest training records.
+public func firstMismatchingBlock(_ record: ShardRecord, data: Dataset, blocks: [Int], labels: [String]) -> Int? {
+    var rows = [[Int]](repeating: [], count: record.blocks.count)
+    for (i, b) in blocks.enumerated() {
+        guard b >= 0, b < rows.count else { return max(0, min(b, rows.count - 1)) }
+        rows[b].append(i)
+    }
+    for b in rows.indices {
+        let sorted = rows[b].sorted { data.ids[$0].utf8.lexicographicallyPrecedes(data.ids[$1].utf8) }
+        if blockDigest(data, rows: sorted, labels: labels) != record.blocks[b].digest { return b }
+    }
+    return nil
+}
+
+/// Row-epochs of block steps `fromStep...R` of a shard whose blocks hold `blockSizes` rows: each row
+/// counted once per epoch of every step that trains on it (the cost unit of SISA's formulas).
+public func rowEpochs(blockSizes: [Int], fromStep: Int, config: TrainConfig) -> Int {
+    var total = 0, cumulative = 0
+    for r in 1...max(1, blockSizes.count) {
+        cumulative += r <= blockSizes.count ? blockSizes[r - 1] : 0
+        if r >= fromStep { total += config.epochs(forStep: r) * cumulative }
+    }
+    return total
+}
+
+/// One shard to retrain from a checkpoint: its remaining rows, their blocks, and the old record whose
+/// checkpoints θ1…θ(fromStep−1) are kept.
+public struct ResumeInput: Sendable {
+    public var old: ShardRecord
+    public var data: Dataset
+    public var blocks: [Int]
+    public var fromStep: Int
+    public init(old: ShardRecord, data: Dataset, blocks: [Int], fromStep: Int) {
+        self.old = old
+        self.data = data
+        self.blocks = blocks
+        self.fromStep = fromStep
+    }
+}
+
+/// Retrains shards from their checkpoints (`trainShard(fromStep:checkpoints:)`), at most `jobs` at a time;
+/// the records come back in input order and do not depend on `jobs`. With the remaining rows of a
+/// shard this gives, bit for bit, what training that shard from scratch on them gives.
+public func resumeShards(_ inputs: [ResumeInput], config: TrainConfig, labels: [String], jobs: Int,
+                         progress: (@Sendable (Int, Int, Int) -> Void)? = nil) throws -> [ShardRecord] {
+    let lock = NSLock()
+    var next = 0
+    var results = [Result<ShardRecord, Error>?](repeating: nil, count: inputs.count)
+    DispatchQueue.concurrentPerform(iterations: max(1, min(jobs, inputs.count))) { _ in
+        while true {
+            lock.lock()
+            let i = next
+            next += 1
+            lock.unlock()
+            guard i < inputs.count else { return }
+            let input = inputs[i]
+            let r = Result {
+                try trainShard(input.data, blocks: input.blocks, shard: input.old.index, config: config, labels: labels,
+                               fromStep: input.fromStep,
+                               checkpoints: input.old.blocks.prefix(input.fromStep - 1).map(\.parameters),
+                               progress: { progress?(i, $0, $1) })
+            }
+            lock.lock()
+            results[i] = r
+            lock.unlock()
+        }
+    }
+    return try results.map { try $0!.get() }
+}
