@@ -99,11 +99,6 @@ func required(_ args: ParsedArguments, _ name: String) throws -> String {
     return v
 }
 
-func writeText(_ text: String, to path: String?) throws {
-    let out = try OutputFile(path: path)
-    try out.write(Array(text.utf8))
-    try out.commit()
-}
 
 runTool(spec) { args, ctx in
     let started = Date()
@@ -126,6 +121,11 @@ runTool(spec) { args, ctx in
     for (name, path) in [("json", args.value("json")), ("plot", args.value("plot"))] where path == "-" && (reportPath ?? "-") == "-" {
         throw ToolError.usage("--\(name) and the report cannot both go to standard output")
     }
+
+    // Outputs are created before the work, so an unwritable path fails fast, and committed together at the end.
+    let reportOut = try OutputFile(path: reportPath)
+    let jsonOut = try args.value("json").map { try OutputFile(path: $0) }
+    let plotOut = try args.value("plot").map { try OutputFile(path: $0) }
 
     let model = try loadModel(modelPath)
     let reference = try args.value("reference").map { path -> ModelFile in
@@ -218,17 +218,18 @@ runTool(spec) { args, ctx in
     report.set("shadow_models", Double(shadowCount))
 
     // Outputs are written even when a threshold fails: the report says why.
-    try writeText(format == "json" ? report.json() : report.csv(), to: reportPath)
-    if let path = args.value("json") { try writeText(report.json(), to: path) }
-    if let path = args.value("plot") {
+    try reportOut.write(Array((format == "json" ? report.json() : report.csv()).utf8))
+    try jsonOut?.write(Array(report.json().utf8))
+    if let plotOut {
         var series = [ROCPlot.Series(name: "model, loss", curve: measured.lossCurve)]
         if let c = measured.liraCurve { series.append(ROCPlot.Series(name: "model, LiRA", curve: c)) }
         if let r = referenceMeasured {
             series.append(ROCPlot.Series(name: "reference, loss", curve: r.lossCurve))
             if let c = r.liraCurve { series.append(ROCPlot.Series(name: "reference, LiRA", curve: c)) }
         }
-        try writeText(ROCPlot(series: series, title: "Forgotten rows vs test rows").svg(), to: path)
+        try plotOut.write(Array(ROCPlot(series: series, title: "Forgotten rows vs test rows").svg().utf8))
     }
+    for out in [reportOut, jsonOut, plotOut].compactMap({ $0 }) { try out.commit() }
 
     var failures = AuditThresholds(maxAUC: maxAUC, maxAccuracyDrop: maxDrop)
         .check(report, referenceAccuracy: referenceMeasured?.accuracyTest).map(\.reason)
