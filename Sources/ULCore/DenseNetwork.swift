@@ -107,8 +107,10 @@ final class ChunkWorkspace {
         p.deallocate()
     }
 
-    /// Forward pass over the `m` rows in `x`; fills A, H and the class probabilities P.
-    func forward(_ theta: UnsafePointer<Float>, m: Int) {
+    /// Forward pass over `m` rows at `input` (default: the workspace's `x`); fills A, H and the class
+    /// probabilities P.
+    func forward(_ theta: UnsafePointer<Float>, m: Int, input: UnsafePointer<Float>? = nil) {
+        h[0] = input.map { UnsafeMutablePointer(mutating: $0) } ?? x
         let s = net.sizes
         for l in 0..<net.layerCount {
             let out = a[l + 1]
@@ -134,9 +136,9 @@ final class ChunkWorkspace {
 
     /// Weighted loss of the chunk; with `gradient`, its gradient into `grad`; with `direction`,
     /// the Hessian-vector product into `hv` (Pearlmutter's R-operator; ReLU'' = 0 almost everywhere).
-    func run(_ theta: UnsafePointer<Float>, direction: UnsafePointer<Float>?, m: Int,
+    func run(_ theta: UnsafePointer<Float>, direction: UnsafePointer<Float>?, m: Int, input: UnsafePointer<Float>?,
              classes: (Int) -> Int, weight: (Int) -> Double, gradient: Bool) -> Double {
-        forward(theta, m: m)
+        forward(theta, m: m, input: input)
         let s = net.sizes
         let L = net.layerCount
         let k = net.classCount
@@ -211,7 +213,8 @@ final class ChunkWorkspace {
 /// Sums of the loss, gradient and Hessian-vector product over a list of rows. Rows are cut into chunks of
 /// `chunkRows` in list order; chunk c goes to lane c mod `lanes`, each lane sums its chunks in order in
 /// Double, and lanes are summed in lane order. Lanes run concurrently, yet the result depends only on the
-/// rows, their order, `chunkRows` and `lanes` — never on the thread count.
+/// rows, their order, `chunkRows` and `lanes` — never on the thread count. An evaluator (and a loss
+/// built on one) reuses its buffers, so one instance must not be called from two threads at once.
 public final class NetworkEvaluator {
     public let network: DenseNetwork
     public let data: Dataset
@@ -221,6 +224,7 @@ public final class NetworkEvaluator {
 
     public init(network: DenseNetwork, data: Dataset, chunkRows: Int = 1024, lanes: Int = 8) {
         precondition(data.featureCount == network.inputCount && chunkRows >= 1 && lanes >= 1)
+        _ = blasSingleThreaded
         self.network = network
         self.data = data
         self.chunkRows = chunkRows
@@ -266,12 +270,20 @@ public final class NetworkEvaluator {
                                     while c < nChunks {
                                         let start = c * self.chunkRows
                                         let m = min(self.chunkRows, rows.count - start)
-                                        for i in 0..<m {
-                                            let r = rows[start + i]
-                                            (ws.x + i * d).update(from: features.baseAddress! + r * d, count: d)
+                                        // Consecutive rows are read in place; others are gathered.
+                                        var input: UnsafePointer<Float>? = features.baseAddress! + rows[start] * d
+                                        for i in 1..<max(m, 1) where rows[start + i] != rows[start] + i {
+                                            input = nil
+                                            break
+                                        }
+                                        if input == nil {
+                                            for i in 0..<m {
+                                                let r = rows[start + i]
+                                                (ws.x + i * d).update(from: features.baseAddress! + r * d, count: d)
+                                            }
                                         }
                                         let run = { (dir: UnsafePointer<Float>?) in
-                                            ws.run(tf.baseAddress!, direction: dir, m: m,
+                                            ws.run(tf.baseAddress!, direction: dir, m: m, input: input,
                                                    classes: { Int(cls[rows[start + $0]]) },
                                                    weight: { weights?[start + $0] ?? 1 }, gradient: wantG)
                                         }

@@ -98,6 +98,18 @@ public func canonicalOrder(_ rows: [Int], ids: [String], seed: UInt64, salt: UIn
     }.map { $0.1 }
 }
 
+/// Row indices of each block 0..<blockCount, each in canonical record order (ascending id bytes), as
+/// block records and digests list them. A tool that checks data against a model digests these.
+public func rowsByBlock(ids: [String], blocks: [Int], blockCount R: Int) throws -> [[Int]] {
+    var out = [[Int]](repeating: [], count: R)
+    for (i, b) in blocks.enumerated() {
+        guard b >= 0, b < R else { throw TrainingError.blockOutOfRange(id: ids[i], block: b, blocks: R) }
+        out[b].append(i)
+    }
+    for b in 0..<R { out[b].sort { ids[$0].utf8.lexicographicallyPrecedes(ids[$1].utf8) } }
+    return out
+}
+
 /// Salt of the row order of block step `step`, epoch `epoch` (never zero).
 public func orderSalt(step: Int, epoch: Int) -> UInt64 { (UInt64(step) << 32) | UInt64(epoch + 1) }
 
@@ -136,14 +148,7 @@ public func trainShard(_ data: Dataset, blocks: [Int], shard: Int, config: Train
     guard fromStep >= 1, fromStep <= R + 1, checkpoints.count == fromStep - 1 else {
         throw TrainingError.badResume("step \(fromStep) needs \(fromStep - 1) checkpoints, got \(checkpoints.count)")
     }
-    var blockRows = [[Int]](repeating: [], count: R)
-    for (i, b) in blocks.enumerated() {
-        guard b >= 0, b < R else { throw TrainingError.blockOutOfRange(id: data.ids[i], block: b, blocks: R) }
-        blockRows[b].append(i)
-    }
-    for b in 0..<R {
-        blockRows[b].sort { data.ids[$0].utf8.lexicographicallyPrecedes(data.ids[$1].utf8) }
-    }
+    let blockRows = try rowsByBlock(ids: data.ids, blocks: blocks, blockCount: R)
     let learner = config.kind.learner(config: config, featureCount: data.featureCount, classCount: labels.count)
     if let bad = checkpoints.first(where: { $0.count != learner.parameterCount }) {
         throw TrainingError.badResume("checkpoint has \(bad.count) parameters, the model needs \(learner.parameterCount)")

@@ -9,6 +9,7 @@ let spec = CommandSpec(
     options: [
         OptionSpec("model", short: "m", value: "MODEL", help: "model file written by ul-train or ul-forget (required)"),
         OptionSpec("proba", short: "p", help: "also add p_<label>, the probability of each class"),
+        OptionSpec("aggregate", value: "mean|vote", help: "combine shards this way instead of as the model says"),
         .output,
     ] + OptionSpec.common,
     footer: """
@@ -18,7 +19,7 @@ let spec = CommandSpec(
 
 runTool(spec) { args, ctx in
     guard let modelPath = args.value("model") else { throw ToolError.usage("a model is required (--model MODEL)") }
-    let model: ModelFile
+    var model: ModelFile
     do {
         model = try ModelFile.decode(try openModelContainer(modelPath))
     } catch let e as ModelFileError {
@@ -26,6 +27,9 @@ runTool(spec) { args, ctx in
     }
     guard model.isComplete else {
         throw ToolError.data("part file holds only shards \(model.config.heldShards.map(String.init).joined(separator: ",")); merge the parts first (ul-train --merge)", file: modelPath)
+    }
+    if args.value("aggregate") != nil {
+        model.config.aggregation = Aggregation(rawValue: try args.choice("aggregate", Aggregation.allCases.map(\.rawValue), default: "mean"))!
     }
     let predictor = Predictor(model: model)
     let proba = args.flag("proba")

@@ -7,7 +7,7 @@ let spec = CommandSpec(
     summary: "train a sharded, block-checkpointed model, deterministic to the bit",
     usage: ["[options] [FILE|-] -o MODEL", "--merge PART... -o MODEL"],
     options: [
-        .output,
+        OptionSpec("output", short: "o", value: "MODEL", help: "model file to write, atomically (required)"),
         OptionSpec("model", short: "m", value: "KIND", help: "softmax (default) or mlp"),
         OptionSpec("epochs", short: "e", value: "E", help: "epochs (softmax: L-BFGS iterations; default 100, mlp 10)"),
         OptionSpec("l2", value: "L", help: "L2 penalty λ of (λ/2)‖θ‖² on the summed loss (default 1)"),
@@ -49,31 +49,6 @@ final class TrainingProgress: @unchecked Sendable {
         bar.update(Int(1000 * fractions.reduce(0, +) / Double(fractions.count)))
     }
     func finish() { bar.finish() }
-}
-
-/// Rows of one shard as read.
-struct ShardRows {
-    var ids: [String] = []
-    var labels: [String] = []
-    var blocks: [Int] = []
-    var features: [Float] = []
-}
-
-func parseIndex(_ r: CSVReader, _ col: Int) throws -> Int {
-    let text = r.string(col)
-    guard let v = Int(text.trimmingCharacters(in: .whitespaces)), v >= 0 else {
-        throw ToolError.data("column '\(r.header[col])': expected a non-negative integer, got '\(text)'", file: r.path, line: r.line)
-    }
-    return v
-}
-
-/// Sorted label set: numeric order when every label is a number, else by UTF-8 bytes.
-func sortedLabels(_ set: Set<String>) -> [String] {
-    let numbers = set.map { Double($0) }
-    if numbers.allSatisfy({ $0 != nil }) {
-        return set.sorted { Double($0)! != Double($1)! ? Double($0)! < Double($1)! : $0.utf8.lexicographicallyPrecedes($1.utf8) }
-    }
-    return set.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
 }
 
 func merge(_ args: ParsedArguments, _ output: String, _ ctx: ToolContext) throws -> ExitStatus {
@@ -126,87 +101,43 @@ runTool(spec) { args, ctx in
     }
     let only = try args.value("only-shards").map { _ in try args.intList("only-shards", default: [], min: 0) }
 
-    let r = try CSVReader(path: try singleInput(args))
-    let idCol = try r.requireColumn(args.string("id", default: "id"), option: "id")
-    let labelCol = try r.requireColumn(args.string("label", default: "label"), option: "label")
-    let shardCol = r.column("shard"), blockCol = r.column("block"), selectedCol = r.column("selected")
-    let excluded = args.value("exclude").map { $0.split(separator: ",").map(String.init) } ?? []
-    for e in excluded where r.column(e) == nil { throw ToolError.usage("--exclude: no column '\(e)' in \(displayName(r.path))") }
-    let special = Set([idCol, labelCol] + [shardCol, blockCol, selectedCol].compactMap { $0 } + excluded.compactMap { r.column($0) })
-    let featureCols = r.header.indices.filter { !special.contains($0) }
-    guard !featureCols.isEmpty else { throw ToolError.data("no feature columns", file: r.path, line: 1) }
-    let d = featureCols.count
-    let onlySet = only.map(Set.init)
-
-    var shards = [Int: ShardRows]()
-    var seenIds = Set<String>()
-    var labelShards = [String: Set<Int>]()
-    var maxShard = 0, maxBlock = 0
-    var row = [Float](repeating: 0, count: d)
-    let progress = ctx.progress("reading", total: r.totalBytes)
-    while try r.next() {
-        if let s = selectedCol {
-            let v = r.string(s).trimmingCharacters(in: .whitespaces)
-            guard v == "0" || v == "1" else {
-                throw ToolError.data("column 'selected': expected 0 or 1, got '\(v)'", file: r.path, line: r.line)
-            }
-            if v == "0" { continue }
-        }
-        let id = r.string(idCol)
-        guard !id.isEmpty else { throw ToolError.data("empty id", file: r.path, line: r.line) }
-        guard seenIds.insert(id).inserted else { throw ToolError.data("duplicate id '\(id)'", file: r.path, line: r.line) }
-        let label = r.string(labelCol)
-        if let c = fixedClasses, !c.contains(label) {
-            throw ToolError.data("label '\(label)' is not in --classes", file: r.path, line: r.line)
-        }
-        let shard = try shardCol.map { try parseIndex(r, $0) } ?? 0
-        let block = try blockCol.map { try parseIndex(r, $0) } ?? 0
-        maxShard = max(maxShard, shard)
-        maxBlock = max(maxBlock, block)
-        labelShards[label, default: []].insert(shard)
-        if onlySet?.contains(shard) ?? true {
-            for (j, c) in featureCols.enumerated() { row[j] = config.scaled(try r.float(c)) }
-            if let bad = row.firstIndex(where: { !$0.isFinite }) {
-                throw ToolError.data("column '\(r.header[featureCols[bad]])': value overflows after --scale", file: r.path, line: r.line)
-            }
-            shards[shard, default: ShardRows()].ids.append(id)
-            shards[shard]!.labels.append(label)
-            shards[shard]!.blocks.append(block)
-            shards[shard]!.features.append(contentsOf: row)
-        }
-        if r.recordCount % 1024 == 0 { progress.update(r.bytesRead) }
-    }
-    progress.finish()
-    guard !seenIds.isEmpty else { throw ToolError.data("no rows to train on", file: r.path) }
-    config.shardCount = try args.int("shards", default: maxShard + 1, min: 1)
-    config.blockCount = try args.int("blocks", default: maxBlock + 1, min: 1)
-    guard maxShard < config.shardCount else { throw ToolError.data("shard \(maxShard) is outside --shards \(config.shardCount)", file: r.path) }
-    guard maxBlock < config.blockCount else { throw ToolError.data("block \(maxBlock) is outside --blocks \(config.blockCount)", file: r.path) }
+    var options = TrainingRows.Options()
+    options.idColumn = args.string("id", default: "id")
+    options.labelColumn = args.string("label", default: "label")
+    options.exclude = args.value("exclude").map { $0.split(separator: ",").map(String.init) } ?? []
+    options.scale = config.scale
+    options.keepShards = only.map(Set.init)
+    options.classes = fixedClasses
+    let input = try singleInput(args)
+    let data = try TrainingRows(path: input, options: options, progress: ctx.progress("reading", total: nil))
+    config.shardCount = try args.int("shards", default: data.maxShard + 1, min: 1)
+    config.blockCount = try args.int("blocks", default: data.maxBlock + 1, min: 1)
+    guard data.maxShard < config.shardCount else { throw ToolError.data("shard \(data.maxShard) is outside --shards \(config.shardCount)", file: input) }
+    guard data.maxBlock < config.blockCount else { throw ToolError.data("block \(data.maxBlock) is outside --blocks \(config.blockCount)", file: input) }
     let held = (only ?? Array(0..<config.shardCount)).sorted()
     if let bad = held.first(where: { $0 >= config.shardCount }) {
         throw ToolError.usage("--only-shards: shard \(bad) is outside 0..\(config.shardCount - 1)")
     }
     guard Set(held).count == held.count else { throw ToolError.usage("--only-shards: a shard is listed twice") }
     config.heldShards = held
-    let labels = fixedClasses ?? sortedLabels(Set(labelShards.keys))
-    guard labels.count >= 2 else { throw ToolError.data("need at least two classes, found \(labels.count)", file: r.path) }
+    let labels = data.labelList(fixed: fixedClasses)
+    guard labels.count >= 2 else { throw ToolError.data("need at least two classes, found \(labels.count)", file: input) }
     if config.shardCount > 1 {
-        for l in labels.sorted() where (labelShards[l]?.count ?? 0) == 1 {
-            ctx.note("warning: label '\(l)' occurs only in shard \(labelShards[l]!.first!); other shards never predict it")
+        for l in labels.sorted() where (data.labelShards[l]?.count ?? 0) == 1 {
+            ctx.note("warning: label '\(l)' occurs only in shard \(data.labelShards[l]!.first!); other shards never predict it")
         }
     }
-    let classIndex = Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, Int32($0)) })
     var inputs = [ShardInput]()
     for s in held {
-        guard let rows = shards.removeValue(forKey: s) else { throw ToolError.data("shard \(s) has no rows", file: r.path) }
-        let data = Dataset(featureCount: d, features: rows.features, classes: rows.labels.map { classIndex[$0]! }, ids: rows.ids)
-        inputs.append(ShardInput(shard: s, data: data, blocks: rows.blocks))
+        guard let shard = data.shardInput(s, labels: labels) else { throw ToolError.data("shard \(s) has no rows", file: input) }
+        inputs.append(shard)
     }
+    let d = data.featureNames.count
 
     let bar = TrainingProgress(ctx.progress("training", total: 1000), shards: inputs.count)
     let records = try trainShards(inputs, config: config, labels: labels, jobs: jobs) { bar.update($0, $1, $2) }
     bar.finish()
-    let model = ModelFile(config: config, labels: labels, features: featureCols.map { r.header[$0] }, shards: records)
+    let model = ModelFile(config: config, labels: labels, features: data.featureNames, shards: records)
     try writeFileAtomically(output, try model.encode())
     let rows = inputs.reduce(0) { $0 + $1.data.count }
     ctx.summary(String(format: "%@: %d rows, %d of %d shards × %d blocks, %d classes, %d features, %.2f s",
