@@ -138,4 +138,41 @@ final class ForgettingAuditTests: XCTestCase {
         XCTAssertTrue(partial.ok)
         XCTAssertEqual(partial.unverified.count, 2)
     }
+
+    func testReferenceComparisonAndReportKeys() throws {
+        let ms = Self.models
+        let d = ms.data
+        let original = try ModelOutputs(model: ms.original, data: d), exact = try ModelOutputs(model: ms.exact, data: d)
+        let retrained = try ModelOutputs(model: ms.retrained, data: d)
+        let same = try ReferenceComparison(model: ms.exact, reference: ms.retrained, outputs: exact, referenceOutputs: retrained)
+        XCTAssertEqual(same.parameterDistance, 0)
+        XCTAssertEqual(same.agreement, 1)
+        XCTAssertEqual(same.kl, 0)
+        let differs = try ReferenceComparison(model: ms.original, reference: ms.retrained, outputs: original, referenceOutputs: retrained)
+        XCTAssertGreaterThan(try XCTUnwrap(differs.parameterDistance), 0)
+        XCTAssertGreaterThan(differs.kl, 0)
+        XCTAssertGreaterThan(differs.klTest, 0)
+
+        // Another layout (two shards) has no parameter distance, but the output comparisons still hold.
+        var twoShards = ms.retrained
+        twoShards.config.shardCount = 2
+        var second = twoShards.shards[0]
+        second.index = 1
+        twoShards = ModelFile(config: twoShards.config, labels: twoShards.labels, features: twoShards.features,
+                              shards: twoShards.shards + [second])
+        let other = try ReferenceComparison(model: ms.exact, reference: twoShards, outputs: exact,
+                                            referenceOutputs: try ModelOutputs(model: twoShards, data: d))
+        XCTAssertNil(other.parameterDistance)
+        XCTAssertEqual(other.kl, 0, accuracy: 1e-9)
+
+        var report = AuditReport()
+        try ModelMeasurement(outputs: exact, data: d, shadows: nil).record(into: &report)
+        same.record(into: &report)
+        try ModelMeasurement(outputs: retrained, data: d, shadows: nil).record(into: &report, prefix: "reference_")
+        report.set(AuditMetric.lineageOK, true)
+        for name in AuditMetric.all { XCTAssertNotNil(report[name], name) }
+        XCTAssertTrue(report[AuditMetric.miaLiRAAUC]!.isNaN, "no LiRA without shadow models")
+        XCTAssertEqual(report["reference_mia_loss_auc"], report[AuditMetric.miaLossAUC])
+        XCTAssertEqual(report["reference_accuracy_test"], report[AuditMetric.accuracyTest])
+    }
 }
