@@ -2,7 +2,7 @@
 import PackageDescription
 
 /// The command-line tools; each is a thin executable over ULCore and ULCLI.
-let tools: [String] = ["ul-train", "ul-predict", "ul-forget", "ul-audit"]
+let tools: [String] = ["ul-partition", "ul-train", "ul-predict", "ul-forget", "ul-influence", "ul-audit"]
 
 let package = Package(
     name: "ul",
@@ -22,6 +22,9 @@ let package = Package(
         .testTarget(name: "ULCoreTests", dependencies: ["ULCore", "ULCLI"]),
         .testTarget(name: "ULTrainTests", dependencies: ["ULCore", "ULCLI"]),
         .testTarget(name: "ULAuditTests", dependencies: ["ULCore"]),
+        .testTarget(name: "ULInfluenceTests", dependencies: ["ULCore", "ULCLI"]),
+        // Exact forgetting in the core, and the built ul-forget and ul-train run as processes.
+        .testTarget(name: "ULForgetTests", dependencies: ["ULCore", "ULCLI", .target(name: "ul-forget"), .target(name: "ul-train")]),
         // Runs the built tools over the case folders; depending on the tools makes `swift test` build them.
         .testTarget(name: "ULEndToEndTests", dependencies: tools.map { .target(name: $0) }, exclude: ["cases"]),
     ] + tools.map { .executableTarget(name: $0, dependencies: ["ULCore", "ULCLI"]) },

@@ -27,8 +27,8 @@ public final class CSVReader {
     private let state = CSVParseState()
     private var chunk: UnsafeMutableRawPointer
     private static let chunkSize = 1 << 20
-    private var current = -1
-    private var currentFieldBase = 0
+    @exclusivity(unchecked) private var current = -1
+    @exclusivity(unchecked) private var currentFieldBase = 0
     private var finished = false
     private var first = true
 
@@ -53,7 +53,7 @@ public final class CSVReader {
         var st = stat()
         totalBytes = fstat(fd, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG ? Int(st.st_size) : nil
         chunk = .allocate(byteCount: Self.chunkSize, alignment: 16)
-        guard csv_init(&parser, UInt8(CSV_STRICT | CSV_STRICT_FINI)) == 0 else {
+        guard csv_init(&parser, UInt8(CSV_STRICT | CSV_STRICT_FINI | CSV_REPALL_NL)) == 0 else {
             throw ToolError(.software, "cannot initialise the CSV parser")
         }
         if hasHeader {
@@ -134,9 +134,8 @@ public final class CSVReader {
     @inline(__always)
     public func field(_ i: Int) -> UnsafeBufferPointer<UInt8> {
         let k = currentFieldBase + i
-        let start = state.fieldStarts[k]
-        let end = k + 1 < state.fieldStarts.count ? state.fieldStarts[k + 1] : state.used
-        return UnsafeBufferPointer(start: state.bytes + start, count: end - start)
+        let starts = state.fieldStarts
+        return UnsafeBufferPointer(start: state.bytes + starts[k], count: starts[k + 1] - starts[k])
     }
 
     public func string(_ i: Int) -> String { String(decoding: field(i), as: UTF8.self) }
@@ -149,6 +148,24 @@ public final class CSVReader {
         let text = String(decoding: f, as: UTF8.self)
         let what = parseFloat32(f) == nil ? (text.isEmpty ? "empty numeric field" : "not a number") : "non-finite value"
         throw ToolError.data("column '\(header[i])': \(what) '\(text)'", file: path, line: line)
+    }
+
+    /// Checks that fields `columns` of the current record are finite numbers, as `float` would,
+    /// without converting plain digit strings (the common case of counts and pixels).
+    @inline(__always)
+    public func checkNumbers(_ columns: [Int]) throws {
+        let starts = state.fieldStarts
+        let bytes = state.bytes
+        for i in columns {
+            let k = currentFieldBase + i
+            var j = starts[k]
+            let end = starts[k + 1]
+            if end > j, end - j <= 9 {
+                while j < end, bytes[j] &- 0x30 < 10 { j += 1 }
+                if j == end { continue }
+            }
+            _ = try float(i)
+        }
     }
 
     /// Index of a column by name, or nil.

@@ -3,37 +3,57 @@ import Foundation
 /// Buffered RFC 4180 writer: a field is quoted only when it holds a comma, a quote, CR or LF.
 public final class CSVWriter {
     public let output: OutputFile
-    private var buffer: [UInt8] = []
-    private var atRowStart = true
-    private let flushAt = 1 << 20
+    // A raw buffer with unchecked exclusivity: this runs once per field of every row written.
+    @exclusivity(unchecked) private var buffer: UnsafeMutablePointer<UInt8>
+    @exclusivity(unchecked) private var used = 0
+    @exclusivity(unchecked) private var capacity: Int
+    @exclusivity(unchecked) private var atRowStart = true
+    private let flushAt: Int
 
-    public init(_ output: OutputFile) {
+    /// `bufferSize` bytes are gathered before each write; keep it small when many writers are open.
+    public init(_ output: OutputFile, bufferSize: Int = 1 << 20) {
         self.output = output
-        buffer.reserveCapacity(flushAt + 4096)
+        flushAt = bufferSize
+        capacity = bufferSize + 4096
+        buffer = .allocate(capacity: capacity)
     }
 
+    deinit { buffer.deallocate() }
+
     @inline(__always)
-    private func separator() {
-        if atRowStart { atRowStart = false } else { buffer.append(0x2C) }
+    private func reserve(_ n: Int) {
+        guard used + n > capacity else { return }
+        var c = capacity * 2
+        while c < used + n { c *= 2 }
+        let nb = UnsafeMutablePointer<UInt8>.allocate(capacity: c)
+        nb.update(from: buffer, count: used)
+        buffer.deallocate()
+        buffer = nb
+        capacity = c
     }
 
     public func field(_ bytes: UnsafeBufferPointer<UInt8>) {
-        separator()
+        reserve(2 * bytes.count + 3)
+        if atRowStart { atRowStart = false } else { buffer[used] = 0x2C; used += 1 }
         var needsQuotes = false
         for b in bytes where b == 0x2C || b == 0x22 || b == 0x0A || b == 0x0D {
             needsQuotes = true
             break
         }
         if !needsQuotes {
-            buffer.append(contentsOf: bytes)
+            if let base = bytes.baseAddress { (buffer + used).update(from: base, count: bytes.count) }
+            used += bytes.count
             return
         }
-        buffer.append(0x22)
+        buffer[used] = 0x22
+        used += 1
         for b in bytes {
-            if b == 0x22 { buffer.append(0x22) }
-            buffer.append(b)
+            if b == 0x22 { buffer[used] = 0x22; used += 1 }
+            buffer[used] = b
+            used += 1
         }
-        buffer.append(0x22)
+        buffer[used] = 0x22
+        used += 1
     }
 
     public func field(_ s: String) {
@@ -50,9 +70,11 @@ public final class CSVWriter {
     public func fields(_ values: [String]) { for v in values { field(v) } }
 
     public func endRow() throws {
-        buffer.append(0x0A)
+        reserve(1)
+        buffer[used] = 0x0A
+        used += 1
         atRowStart = true
-        if buffer.count >= flushAt { try flush() }
+        if used >= flushAt { try flush() }
     }
 
     public func row(_ values: [String]) throws {
@@ -61,9 +83,9 @@ public final class CSVWriter {
     }
 
     public func flush() throws {
-        guard !buffer.isEmpty else { return }
-        try buffer.withUnsafeBytes { try output.write($0.baseAddress!, $0.count) }
-        buffer.removeAll(keepingCapacity: true)
+        guard used > 0 else { return }
+        try output.write(buffer, used)
+        used = 0
     }
 
     /// Flushes and, for a file, renames it into place.

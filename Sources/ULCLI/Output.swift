@@ -36,6 +36,18 @@ public final class OutputFile {
             return
         }
         self.path = path
+        var st = stat()
+        if stat(path, &st) == 0, (st.st_mode & S_IFMT) != S_IFREG, (st.st_mode & S_IFMT) != S_IFDIR {
+            // A device or a pipe (/dev/null, a FIFO): write to it directly; renaming a file over it
+            // would replace the device node.
+            let f = open(path, O_WRONLY | O_CLOEXEC)
+            guard f >= 0 else {
+                throw ToolError(.cantCreate, "cannot open output: \(String(cString: strerror(errno)))", file: path)
+            }
+            fd = f
+            tempPath = nil
+            return
+        }
         let url = URL(fileURLWithPath: path)
         let dir = url.deletingLastPathComponent().path
         let temp = dir + "/." + url.lastPathComponent + ".\(getpid()).tmp"
@@ -48,7 +60,7 @@ public final class OutputFile {
         PendingFiles.shared.add(temp)
     }
 
-    public var isStandardOutput: Bool { tempPath == nil }
+    public var isStandardOutput: Bool { path == "-" }
 
     /// Writes all bytes, retrying short writes. EPIPE on standard output becomes `BrokenPipe`.
     public func write(_ p: UnsafeRawPointer, _ count: Int) throws {
@@ -85,6 +97,7 @@ public final class OutputFile {
     }
 
     deinit {
+        if tempPath == nil, path != "-" { close(fd) }
         if let temp = tempPath, !committed {
             close(fd)
             unlink(temp)

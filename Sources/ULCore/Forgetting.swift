@@ -101,3 +101,50 @@ public func resumeShards(_ inputs: [ResumeInput], config: TrainConfig, labels: [
     }
     return try results.map { try $0!.get() }
 }
+
+extension ModelFile {
+    /// This model with some shard records replaced (matched by index).
+    public func replacingShards(_ records: [ShardRecord]) -> ModelFile {
+        var byIndex = Dictionary(uniqueKeysWithValues: shards.map { ($0.index, $0) })
+        for r in records { byIndex[r.index] = r }
+        var out = ModelFile(config: config, labels: labels, features: features, shards: byIndex.values.sorted { $0.index < $1.index })
+        // A replaced shard is retrained: no longer approximate.
+        out.approximate = approximate.filter { a in !records.contains { $0.index == a.shard } }
+        return out
+    }
+}
+
+/// The outcome of exact forgetting.
+public struct ExactForgetResult: Sendable {
+    public var model: ModelFile
+    /// Shards retrained, ascending.
+    public var shardsRetrained: [Int]
+    /// Row-epochs of the block steps rerun (see `rowEpochs`).
+    public var rowEpochs: Int
+}
+
+/// Exact forgetting (SISA, ARCANE): every shard that holds one of `ids` reloads the checkpoint before its
+/// earliest affected block and reruns the later block steps on `remaining(shard)` (that shard's rows
+/// without the forgotten ones, each with its block); other shards keep their records. The result is
+/// bit-identical to training the model's configuration from scratch on the remaining rows.
+public func forgetExactly(_ model: ModelFile, ids: Set<String>, remaining: (Int) throws -> ShardInput, jobs: Int,
+                          progress: (@Sendable (Int, Int, Int) -> Void)? = nil) throws -> ExactForgetResult {
+    var affected = [Int: Set<Int>]()
+    let locations = model.rowLocations()
+    for id in ids { if let l = locations[id] { affected[l.shard, default: []].insert(l.block) } }
+    var inputs = [ResumeInput]()
+    var cost = 0
+    for shard in affected.keys.sorted() {
+        let rows = try remaining(shard)
+        guard rows.data.count > 0 else { throw TrainingError.emptyShard(shard) }
+        // An approximately unlearned shard's checkpoints still reflect its removed rows: retrain it from step 1.
+        let approximate = model.approximate.contains { $0.shard == shard }
+        let fromStep = approximate ? 1 : firstStepToRetrain(affectedBlocks: affected[shard]!, config: model.config)
+        var sizes = [Int](repeating: 0, count: model.config.blockCount)
+        for b in rows.blocks where b >= 0 && b < sizes.count { sizes[b] += 1 }
+        cost += rowEpochs(blockSizes: sizes, fromStep: fromStep, config: model.config)
+        inputs.append(ResumeInput(old: model.shards.first { $0.index == shard }!, data: rows.data, blocks: rows.blocks, fromStep: fromStep))
+    }
+    let records = try resumeShards(inputs, config: model.config, labels: model.labels, jobs: jobs, progress: progress)
+    return ExactForgetResult(model: model.replacingShards(records), shardsRetrained: affected.keys.sorted(), rowEpochs: cost)
+}

@@ -8,6 +8,8 @@ public struct ModelFile: Equatable, Sendable {
     public var features: [String]
     /// The held shards, ascending by index (all of them unless a part file).
     public var shards: [ShardRecord]
+    /// Shards changed by approximate removal (section `approx`, absent when empty).
+    public var approximate: [ApproximateShard] = []
 
     /// `config.heldShards` is set from `shards`.
     public init(config: TrainConfig, labels: [String], features: [String], shards: [ShardRecord]) {
@@ -41,6 +43,9 @@ public struct ModelFile: Equatable, Sendable {
             w = ByteWriter()
             Self.encodeShard(s, into: &w)
             sections.append(ModelSection(tag: Self.shardTag(s.index), payload: w.bytes))
+        }
+        if !approximate.isEmpty {
+            sections.append(ModelSection(tag: "approx", payload: ApproximateShard.encode(approximate.sorted { $0.shard < $1.shard })))
         }
         return try ModelContainer.encode(sections)
     }
@@ -98,7 +103,14 @@ public struct ModelFile: Equatable, Sendable {
             else { throw ModelFileError.malformedSection(tag, "shard does not match the configuration") }
             shards.append(s)
         }
-        return ModelFile(config: config, labels: labels, features: features, shards: shards)
+        var model = ModelFile(config: config, labels: labels, features: features, shards: shards)
+        if reader.has("approx") {
+            model.approximate = try reader.decode("approx") { try ApproximateShard.decode(&$0) }
+            guard model.approximate.allSatisfy({ a in shards.contains { $0.index == a.shard } }) else {
+                throw ModelFileError.malformedSection("approx", "names a shard the file does not hold")
+            }
+        }
+        return model
     }
 
     /// Why part files cannot be merged.

@@ -66,7 +66,8 @@ struct NetworkLearner: ShardLearner {
         if network.layerCount == 1 {
             // Full batch: "epochs" are L-BFGS iterations; sums run in the step's canonical order, on a
             // copy of the step's rows laid out in that order (read in place, chunk by chunk).
-            let loss = NetworkLoss(network: network, data: data.subset(order(0)), terms: ObjectiveTerms(l2: config.l2), chunkRows: 256)
+            let linear = ShardCurvature.perturbation(config: config, parameterCount: network.parameterCount)
+            let loss = NetworkLoss(network: network, data: data.subset(order(0)), terms: ObjectiveTerms(l2: config.l2, linear: linear), chunkRows: 256)
             guard loss.rowCount > 0 else { return theta }
             return LBFGS(maxIterations: epochs).minimize(loss, from: theta, progress: progress).theta
         }

@@ -30,6 +30,8 @@ public struct TrainConfig: Equatable, Sendable {
     public var blockCount: Int
     /// The shards this file holds, ascending (all of them unless it is a part file).
     public var heldShards: [Int]
+    /// σ of the loss perturbation bᵀθ, b ~ N(0, σ²I) seeded by `seed` (0: none; softmax only).
+    public var perturbation: Double = 0
 
     public init(kind: ModelKind, epochs: Int? = nil, l2: Double = 1, hidden: [Int] = [], learningRate: Double = 1e-3,
                 batchSize: Int = 128, seed: UInt64 = 0, scale: Float? = nil, standardize: Bool = false,
@@ -60,9 +62,12 @@ public struct TrainConfig: Equatable, Sendable {
     public func scaled(_ x: Float) -> Float { scale.map { x * $0 } ?? x }
 
     static let encodingVersion: UInt32 = 1
+    /// Version 2 appends σ of the loss perturbation; it is written only when σ > 0, so unperturbed models
+    /// keep their version-1 bytes.
+    static let perturbedVersion: UInt32 = 2
 
     public func encode(into w: inout ByteWriter) {
-        w.u32(Self.encodingVersion)
+        w.u32(perturbation > 0 ? Self.perturbedVersion : Self.encodingVersion)
         w.string(kind.rawValue)
         w.int(epochs)
         w.f64(l2)
@@ -77,10 +82,12 @@ public struct TrainConfig: Equatable, Sendable {
         w.int(shardCount)
         w.int(blockCount)
         w.ints(heldShards)
+        if perturbation > 0 { w.f64(perturbation) }
     }
 
     public static func decode(_ r: inout ByteReader) throws -> TrainConfig {
-        guard try r.u32() == encodingVersion else { throw ByteReaderError.invalid("unknown config version") }
+        let version = try r.u32()
+        guard version == encodingVersion || version == perturbedVersion else { throw ByteReaderError.invalid("unknown config version") }
         let kindName = try r.string()
         guard let kind = ModelKind(rawValue: kindName) else { throw ByteReaderError.invalid("unknown model kind '\(kindName)'") }
         var c = TrainConfig(kind: kind)
@@ -100,6 +107,10 @@ public struct TrainConfig: Equatable, Sendable {
         c.shardCount = try r.int()
         c.blockCount = try r.int()
         c.heldShards = try r.ints()
+        if version == perturbedVersion {
+            c.perturbation = try r.f64()
+            guard c.perturbation > 0, c.perturbation.isFinite else { throw ByteReaderError.invalid("perturbation out of range") }
+        }
         guard c.epochs >= 0, c.l2 >= 0, c.batchSize >= 1, c.hidden.allSatisfy({ $0 >= 1 }), c.shardCount >= 1,
               c.blockCount >= 1, c.heldShards.allSatisfy({ $0 >= 0 && $0 < c.shardCount }),
               c.heldShards == c.heldShards.sorted(), Set(c.heldShards).count == c.heldShards.count

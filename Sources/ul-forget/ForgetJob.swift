@@ -6,6 +6,8 @@ import ULCore
 /// request ids; reading and checking the data against the model's record; and the outputs (new model,
 /// ledger line, remaining rows), written in an order that a crash at any point leaves recoverable.
 final class ForgetJob {
+    /// The parsed command line (methods read their own options from it).
+    let args: ParsedArguments
     let ctx: ToolContext
     let method: String
     let modelPath: String
@@ -31,6 +33,7 @@ final class ForgetJob {
     let started = Date()
 
     init(_ args: ParsedArguments, _ ctx: ToolContext, method: String) throws {
+        self.args = args
         self.ctx = ctx
         self.method = method
         guard args.positionals.isEmpty else { throw ToolError.usage("unexpected argument '\(args.positionals[0])' (inputs are named by --model, --data, --requests)") }
@@ -57,6 +60,13 @@ final class ForgetJob {
         let wait = try args.double("wait", default: 0, min: 0)
 
         _ = try FileByteSource(path: model)  // a missing model is "cannot open" before a lock file is created
+        // Outputs that cannot be created fail now, not after the retraining.
+        for out in [output, remainingPath, ledgerPath].compactMap({ $0 }) where out != "-" {
+            let dir = URL(fileURLWithPath: out).deletingLastPathComponent().path
+            guard access(dir, W_OK) == 0 else {
+                throw ToolError(.cantCreate, "cannot create output: directory \(dir) is not writable", file: out)
+            }
+        }
         lock = try LockFile(for: model, timeout: wait)
         modelBytes = try readWholeFile(model)
         do {
@@ -69,7 +79,12 @@ final class ForgetJob {
         }
         recorded = self.model.rowLocations()
         requestIds = try Self.readRequests(requests, idColumn: idColumn)
-        if let l = ledgerPath { ledger = try LedgerFile.read(l) }
+        if let l = ledgerPath {
+            ledger = try LedgerFile.read(l)
+            if let last = ledger.last, last.modelAfter != hexString(SHA256Digest.hash(modelBytes)) {
+                ctx.note("warning: \(model) is not the model the ledger's last line produced")
+            }
+        }
     }
 
     private(set) var ledger: [LedgerEntry] = []
@@ -154,13 +169,13 @@ final class ForgetJob {
 
     /// One pass over a data file; returns how many trained rows it held.
     private func scan(_ path: String, onlyShard: Int?, keep: Set<Int>, requested: Set<String>, into data: inout ForgetData) throws -> Int {
-        let r = try CSVReader(path: path)
-        let idCol = try r.requireColumn(idColumn, option: "id")
-        let labelCol = try r.requireColumn(labelColumn, option: "label")
-        let shardCol = r.column("shard"), blockCol = r.column("block"), selectedCol = r.column("selected")
+        let r = try openDataRows(path)
+        let idCol = try r.requiredColumn(idColumn, option: "id")
+        let labelCol = try r.requiredColumn(labelColumn, option: "label")
+        let shardCol = r.columnIndex("shard"), blockCol = r.columnIndex("block"), selectedCol = r.columnIndex("selected")
         var featureCols = [Int]()
         for name in model.features {
-            guard let c = r.column(name) else {
+            guard let c = r.columnIndex(name) else {
                 throw ToolError.data("missing feature column '\(name)' the model was trained on", file: path, line: 1)
             }
             featureCols.append(c)
@@ -217,8 +232,8 @@ final class ForgetJob {
 
     /// Finds requested ids in a data file by id alone.
     private func scanIds(_ path: String, requested: Set<String>, into data: inout ForgetData) throws {
-        let r = try CSVReader(path: path)
-        let idCol = try r.requireColumn(idColumn, option: "id")
+        let r = try openDataRows(path)
+        let idCol = try r.requiredColumn(idColumn, option: "id")
         while try r.next() {
             let id = r.string(idCol)
             if requested.contains(id), recorded[id] == nil {
@@ -228,7 +243,7 @@ final class ForgetJob {
         }
     }
 
-    func parseIndex(_ r: CSVReader, _ col: Int) throws -> Int {
+    func parseIndex(_ r: DataRows, _ col: Int) throws -> Int {
         let text = r.string(col)
         guard let v = Int(text.trimmingCharacters(in: .whitespaces)), v >= 0 else {
             throw ToolError.data("column '\(r.header[col])': expected a non-negative integer, got '\(text)'", file: r.path, line: r.line)
@@ -238,13 +253,13 @@ final class ForgetJob {
 
     /// A kept shard's rows without the forgotten ones, and their blocks. A shard left with no rows is
     /// refused: ul-train cannot train an empty shard either, so no model could be bit-identical to it.
-    func remainingRows(of shard: Int, in data: ForgetData) throws -> (Dataset, [Int]) {
+    func remainingRows(of shard: Int, in data: ForgetData) throws -> ShardInput {
         let all = data.shards[shard] ?? ShardRows(featureCount: model.features.count)
         let keep = (0..<all.data.count).filter { !data.droppedIds.contains(all.data.ids[$0]) }
         guard !keep.isEmpty else {
             throw ToolError.data("forgetting these rows leaves shard \(shard) with no rows, and a shard cannot be trained empty; repartition the remaining rows into fewer shards and train anew (ul-partition, ul-train)", file: requestsPath)
         }
-        return (all.data.subset(keep), keep.map { all.blocks[$0] })
+        return ShardInput(shard: shard, data: all.data.subset(keep), blocks: keep.map { all.blocks[$0] })
     }
 
     // MARK: Outputs
@@ -323,8 +338,17 @@ final class ForgetJob {
     }
 
     private func copyRows(from input: String, to output: String?, dropping: Set<String>) throws {
-        let r = try CSVReader(path: input)
-        let idCol = try r.requireColumn(idColumn, option: "id")
+        let rows = try openDataRows(input)
+        guard let idCol = rows.header.firstIndex(of: idColumn) else {
+            throw ToolError.data("missing required column '\(idColumn)' (choose another with --id)", file: input, line: 1)
+        }
+        if let m = rows as? MappedCSV {
+            let out = try OutputFile(path: output)
+            try m.copy(to: out, idColumn: idCol, dropping: dropping)
+            try out.commit()
+            return
+        }
+        let r = rows as! CSVReader
         let w = CSVWriter(try OutputFile(path: output))
         try w.row(r.header)
         while try r.next() {
@@ -384,13 +408,4 @@ final class ShardProgress: @unchecked Sendable {
         bar.update(Int(1000 * fractions.reduce(0, +) / Double(fractions.count)))
     }
     func finish() { bar.finish() }
-}
-
-extension ModelFile {
-    /// This model with some shard records replaced (matched by index).
-    func replacingShards(_ records: [ShardRecord]) -> ModelFile {
-        var byIndex = Dictionary(uniqueKeysWithValues: shards.map { ($0.index, $0) })
-        for r in records { byIndex[r.index] = r }
-        return ModelFile(config: config, labels: labels, features: features, shards: byIndex.values.sorted { $0.index < $1.index })
-    }
 }

@@ -4,8 +4,8 @@ import ULCore
 
 let spec = CommandSpec(
     name: "ul-forget",
-    summary: "forget rows: exact retraining from block checkpoints, or a full retrain",
-    usage: ["--model M --data FILE|DIR --requests FILE|- [--method exact|retrain] -o NEW [--remaining FILE] [--ledger FILE]"],
+    summary: "forget rows: exact retraining from block checkpoints, a full retrain, or an approximate patch (PUMA, Newton)",
+    usage: ["--model M --data FILE|DIR --requests FILE|- [--method exact|retrain|puma|newton] -o NEW [--remaining FILE] [--ledger FILE]"],
     options: [
         OptionSpec("model", short: "m", value: "M", help: "the model to forget from (left unchanged unless -o names it)"),
         OptionSpec("data", short: "d", value: "FILE|DIR", help: "the rows the model was trained on (a CSV, or a ul-partition --split directory)"),
@@ -29,21 +29,14 @@ let spec = CommandSpec(
 /// `--method exact`: every shard holding a forgotten row reloads the checkpoint before its earliest
 /// affected block and reruns the later block steps on its remaining rows; other shards keep their bytes.
 func forgetExact(_ job: ForgetJob) throws -> ExitStatus {
-    let affected = job.affectedBlocksByShard
-    let data = try job.readData(keepShards: Set(affected.keys))
+    let data = try job.readData(keepShards: Set(job.affectedBlocksByShard.keys))
     if let status = try job.finishIfNothingToRetrain(data) { return status }
-    var inputs = [ResumeInput]()
-    var cost = 0
-    for shard in affected.keys.sorted() {
-        let (rows, blocks) = try job.remainingRows(of: shard, in: data)
-        let fromStep = firstStepToRetrain(affectedBlocks: affected[shard]!, config: job.model.config)
-        inputs.append(ResumeInput(old: job.shardRecord(shard), data: rows, blocks: blocks, fromStep: fromStep))
-        cost += rowEpochs(blockSizes: blockSizes(blocks, count: job.model.config.blockCount), fromStep: fromStep, config: job.model.config)
-    }
-    let bar = job.trainingProgress(shards: inputs.count)
-    let records = try resumeShards(inputs, config: job.model.config, labels: job.model.labels, jobs: job.jobs) { bar.update($0, $1, $2) }
+    let remaining = try job.affectedBlocksByShard.keys.map { try job.remainingRows(of: $0, in: data) }
+    let bar = job.trainingProgress(shards: remaining.count)
+    let result = try forgetExactly(job.model, ids: Set(job.requestIds), remaining: { s in remaining.first { $0.shard == s }! },
+                                   jobs: job.jobs) { bar.update($0, $1, $2) }
     bar.finish()
-    try job.finish(newModel: job.model.replacingShards(records), data: data, shardsRetrained: inputs.map(\.old.index), rowsRetrained: cost)
+    try job.finish(newModel: result.model, data: data, shardsRetrained: result.shardsRetrained, rowsRetrained: result.rowEpochs)
     return .ok
 }
 
@@ -56,9 +49,9 @@ func forgetRetrain(_ job: ForgetJob) throws -> ExitStatus {
     var inputs = [ShardInput]()
     var cost = 0
     for shard in config.heldShards {
-        let (rows, blocks) = try job.remainingRows(of: shard, in: data)
-        inputs.append(ShardInput(shard: shard, data: rows, blocks: blocks))
-        cost += rowEpochs(blockSizes: blockSizes(blocks, count: config.blockCount), fromStep: 1, config: config)
+        let rows = try job.remainingRows(of: shard, in: data)
+        inputs.append(rows)
+        cost += rowEpochs(blockSizes: blockSizes(rows.blocks, count: config.blockCount), fromStep: 1, config: config)
     }
     let bar = job.trainingProgress(shards: inputs.count)
     let records = try trainShards(inputs, config: config, labels: job.model.labels, jobs: job.jobs) { bar.update($0, $1, $2) }
@@ -80,7 +73,7 @@ runTool(spec) { args, ctx in
     switch method {
     case "exact": return try forgetExact(job)
     case "retrain": return try forgetRetrain(job)
-    case "puma": return try forgetPUMA(job)
-    default: return try forgetNewton(job)
+    case "puma": return try forgetPUMA(job, args)
+    default: return try forgetNewton(job, args)
     }
 }

@@ -14,6 +14,7 @@ let spec = CommandSpec(
         OptionSpec("hidden", value: "H", help: "mlp hidden widths, comma-separated (default 256)"),
         OptionSpec("lr", value: "A", help: "mlp Adam step size (default 0.001)"),
         OptionSpec("batch", short: "b", value: "B", help: "mlp mini-batch size (default 128)"),
+        OptionSpec("perturb", value: "SIGMA", help: "softmax: add bᵀθ to the loss, b ~ N(0, SIGMA²) seeded (certified removal)"),
         OptionSpec("seed", short: "s", value: "N", help: "seed of initial states and row orders (default 0)"),
         OptionSpec("jobs", short: "j", value: "J", help: "shards trained at once (default: all cores); never changes the result"),
         OptionSpec("scale", value: "none|F", help: "multiply every feature by F on reading (default none)"),
@@ -93,6 +94,8 @@ runTool(spec) { args, ctx in
         config.scale = f
     }
     config.standardize = args.flag("standardize")
+    config.perturbation = try args.double("perturb", default: 0, min: 0)
+    if config.perturbation > 0 && kind != .softmax { throw ToolError.usage("--perturb: only for --model softmax") }
     config.aggregation = Aggregation(rawValue: try args.choice("aggregate", Aggregation.allCases.map(\.rawValue), default: "mean"))!
     let jobs = try args.int("jobs", default: ProcessInfo.processInfo.activeProcessorCount, min: 1)
     let fixedClasses = args.value("classes").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }

@@ -1,0 +1,52 @@
+import Foundation
+import ULCore
+
+/// Labelled rows read for a trained model: features taken by the model's feature names and multiplied by
+/// its `--scale`, labels mapped to the model's classes. Extra columns are ignored.
+public struct ModelRows {
+    /// Features after `--scale`, before any shard's standardisation.
+    public var data: Dataset
+    /// Line of each row in the file (for messages).
+    public var lines: [Int]
+
+    public init(path: String, model: ModelFile, idColumn: String = "id", labelColumn: String = "label") throws {
+        let r = try CSVReader(path: path)
+        let idCol = try r.requireColumn(idColumn, option: "id")
+        let labelCol = try r.requireColumn(labelColumn, option: "label")
+        var featureCols = [Int]()
+        for name in model.features {
+            guard let c = r.column(name) else {
+                throw ToolError.data("missing feature column '\(name)' the model was trained on", file: path, line: 1)
+            }
+            featureCols.append(c)
+        }
+        let classIndex = Dictionary(uniqueKeysWithValues: model.labels.enumerated().map { ($1, Int32($0)) })
+        var data = Dataset(featureCount: featureCols.count)
+        var lines = [Int]()
+        var seen = Set<String>()
+        var row = [Float](repeating: 0, count: featureCols.count)
+        while try r.next() {
+            let id = r.string(idCol)
+            guard !id.isEmpty else { throw ToolError.data("empty id", file: path, line: r.line) }
+            guard seen.insert(id).inserted else { throw ToolError.data("duplicate id '\(id)'", file: path, line: r.line) }
+            guard let c = classIndex[r.string(labelCol)] else {
+                throw ToolError.data("label '\(r.string(labelCol))' is not one the model knows", file: path, line: r.line)
+            }
+            for (j, col) in featureCols.enumerated() { row[j] = model.config.scaled(try r.float(col)) }
+            row.withUnsafeBufferPointer { data.append(id: id, classIndex: c, features: $0) }
+            lines.append(r.line)
+        }
+        self.data = data
+        self.lines = lines
+    }
+}
+
+/// The stored curvature sidecar of a model (`MODEL.curv` unless named), read if present.
+public func readCurvatureFile(_ path: String) throws -> CurvatureFile? {
+    guard FileManager.default.fileExists(atPath: path) else { return nil }
+    do {
+        return try CurvatureFile.decode(try openModelContainer(path))
+    } catch let e as ModelFileError {
+        throw ToolError.data("\(e)", file: path)
+    }
+}

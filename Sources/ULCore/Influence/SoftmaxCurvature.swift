@@ -1,0 +1,259 @@
+import CBLAS
+import CLAPACKE
+import Foundation
+
+/// Second-order quantities of multinomial logistic regression in Double, on a shard's standardised rows.
+/// θ is the `(d+1) × K` row-major matrix Θ (feature weights, then the bias row), as in `DenseNetwork`, so a
+/// row's gradient is the outer product `gᵢ = x̃ᵢ ⊗ (pᵢ − e_yᵢ)` with `x̃ᵢ = (xᵢ, 1)`, and its Hessian is
+/// `(x̃ᵢx̃ᵢᵀ) ⊗ (diag pᵢ − pᵢpᵢᵀ)`.
+public final class SoftmaxCurvature {
+    public let inputs: Int
+    public let classes: Int
+    public let count: Int
+    /// `count × (d+1)`, row-major, last column 1.
+    public let x: [Double]
+    public let y: [Int32]
+    /// λ of the L2 term of J.
+    public let l2: Double
+
+    public var width: Int { inputs + 1 }
+    public var parameterCount: Int { width * classes }
+
+    /// `rows` of `data` (already standardised), in that order.
+    public init(data: Dataset, rows: [Int], classCount: Int, l2: Double) {
+        inputs = data.featureCount
+        classes = classCount
+        count = rows.count
+        self.l2 = l2
+        let w = data.featureCount + 1
+        var x = [Double](repeating: 1, count: rows.count * w)
+        var y = [Int32](repeating: 0, count: rows.count)
+        for (i, r) in rows.enumerated() {
+            for j in 0..<data.featureCount { x[i * w + j] = Double(data.features[r * data.featureCount + j]) }
+            y[i] = data.classes[r]
+        }
+        self.x = x
+        self.y = y
+    }
+
+    /// Class probabilities `count × K` at θ.
+    public func probabilities(_ theta: [Double]) -> [Double] {
+        precondition(theta.count == parameterCount)
+        let k = classes
+        var z = [Double](repeating: 0, count: count * k)
+        dgemm(false, false, count, k, width, x, width, theta, k, 0, &z, k)
+        for i in 0..<count {
+            var mx = -Double.infinity
+            for c in 0..<k { mx = max(mx, z[i * k + c]) }
+            var s = 0.0
+            for c in 0..<k { let e = exp(z[i * k + c] - mx); z[i * k + c] = e; s += e }
+            for c in 0..<k { z[i * k + c] /= s }
+        }
+        return z
+    }
+
+    /// Residuals `pᵢ − e_yᵢ` (`count × K`): row i's gradient is `x̃ᵢ ⊗` its residual.
+    public func residuals(_ p: [Double]) -> [Double] {
+        var r = p
+        for i in 0..<count { r[i * classes + Int(y[i])] -= 1 }
+        return r
+    }
+
+    /// Per-row cross-entropy losses.
+    public func losses(_ p: [Double]) -> [Double] {
+        (0..<count).map { -log(max(p[$0 * classes + Int(y[$0])], 1e-300)) }
+    }
+
+    /// Σᵢ cᵢ gᵢ for coefficients `c` (one per row; 0 skips a row).
+    public func weightedGradientSum(_ residuals: [Double], coefficients c: [Double]) -> [Double] {
+        let k = classes
+        var scaled = residuals
+        for i in 0..<count { for j in 0..<k { scaled[i * k + j] *= c[i] } }
+        var out = [Double](repeating: 0, count: parameterCount)
+        dgemm(true, false, width, k, count, x, width, scaled, k, 0, &out, k)
+        return out
+    }
+
+    /// gᵢ of one row.
+    public func rowGradient(_ residuals: [Double], row i: Int) -> [Double] {
+        let k = classes
+        var g = [Double](repeating: 0, count: parameterCount)
+        for j in 0..<width {
+            let xv = x[i * width + j]
+            if xv == 0 { continue }
+            for c in 0..<k { g[j * k + c] = xv * residuals[i * k + c] }
+        }
+        return g
+    }
+
+    /// ∇J(θ) = Σᵢ wᵢgᵢ + λθ (+ b), with the given row weights.
+    public func objectiveGradient(_ theta: [Double], weights: [Double]? = nil, linear: [Double]? = nil) -> [Double] {
+        let r = residuals(probabilities(theta))
+        var g = weightedGradientSum(r, coefficients: weights ?? [Double](repeating: 1, count: count))
+        for i in g.indices { g[i] += l2 * theta[i] + (linear?[i] ?? 0) }
+        return g
+    }
+
+    /// J(θ) = Σᵢ wᵢℓᵢ + (λ/2)‖θ‖² (+ bᵀθ).
+    public func objective(_ theta: [Double], weights: [Double]? = nil, linear: [Double]? = nil) -> Double {
+        let l = losses(probabilities(theta))
+        var v = 0.0
+        for i in 0..<count { v += (weights?[i] ?? 1) * l[i] }
+        for i in theta.indices { v += 0.5 * l2 * theta[i] * theta[i] + (linear?[i] ?? 0) * theta[i] }
+        return v
+    }
+
+    /// (Σᵢ wᵢ∇²ℓᵢ + λI)·v at the probabilities `p`.
+    public func hessianVectorProduct(_ p: [Double], _ v: [Double], weights: [Double]? = nil) -> [Double] {
+        let k = classes
+        var zv = [Double](repeating: 0, count: count * k)
+        dgemm(false, false, count, k, width, x, width, v, k, 0, &zv, k)
+        for i in 0..<count {
+            var dot = 0.0
+            for c in 0..<k { dot += p[i * k + c] * zv[i * k + c] }
+            let w = weights?[i] ?? 1
+            for c in 0..<k { zv[i * k + c] = w * p[i * k + c] * (zv[i * k + c] - dot) }
+        }
+        var out = [Double](repeating: 0, count: parameterCount)
+        dgemm(true, false, width, k, count, x, width, zv, k, 0, &out, k)
+        for i in out.indices { out[i] += l2 * v[i] }
+        return out
+    }
+
+    /// Diagonal of Σᵢ wᵢ∇²ℓᵢ + λI.
+    public func hessianDiagonal(_ p: [Double], weights: [Double]? = nil) -> [Double] {
+        let k = classes
+        var out = [Double](repeating: l2, count: parameterCount)
+        for i in 0..<count {
+            let w = weights?[i] ?? 1
+            for j in 0..<width {
+                let x2 = x[i * width + j] * x[i * width + j]
+                if x2 == 0 { continue }
+                for c in 0..<k { let q = p[i * k + c]; out[j * k + c] += w * x2 * q * (1 - q) }
+            }
+        }
+        return out
+    }
+
+    /// The dense Hessian `Σᵢ wᵢ∇²ℓᵢ + (λ + damping)I` (P × P, symmetric, both triangles filled). Per chunk of
+    /// rows: the block-diagonal part `X̃ᵀdiag(wp_c)X̃` for every class c (dsyrk), minus `GᵀG` with
+    /// `G = [diag(√w p_c) X̃]_c` (one dsyrk of width P), so the cost is about `n·P²` multiply-adds.
+    public func hessian(_ p: [Double], weights: [Double]? = nil, damping: Double = 0,
+                        chunkRows: Int = 512, progress: ((Int, Int) -> Void)? = nil) -> [Double] {
+        let P = parameterCount, k = classes, w = width
+        var h = [Double](repeating: 0, count: P * P)
+        var g = [Double](repeating: 0, count: chunkRows * P)
+        var xs = [Double](repeating: 0, count: chunkRows * w)
+        var blk = [Double](repeating: 0, count: w * w)
+        var start = 0
+        while start < count {
+            let m = min(chunkRows, count - start)
+            // G: row i, column j*K + c = √wᵢ pᵢc x̃ᵢⱼ (θ's layout).
+            for i in 0..<m {
+                let r = start + i
+                let sw = (weights?[r] ?? 1).squareRoot()
+                for j in 0..<w {
+                    let xv = sw * x[r * w + j]
+                    for c in 0..<k { g[i * P + j * k + c] = xv * p[r * k + c] }
+                }
+            }
+            g.withUnsafeBufferPointer { gp in
+                h.withUnsafeMutableBufferPointer { hp in
+                    cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, Int32(P), Int32(m), -1, gp.baseAddress!, Int32(P),
+                                1, hp.baseAddress!, Int32(P))
+                }
+            }
+            for c in 0..<k {
+                for i in 0..<m {
+                    let r = start + i
+                    let s = ((weights?[r] ?? 1) * p[r * k + c]).squareRoot()
+                    for j in 0..<w { xs[i * w + j] = s * x[r * w + j] }
+                }
+                xs.withUnsafeBufferPointer { xp in
+                    blk.withUnsafeMutableBufferPointer { bp in
+                        cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, Int32(w), Int32(m), 1, xp.baseAddress!, Int32(w),
+                                    0, bp.baseAddress!, Int32(w))
+                    }
+                }
+                for a in 0..<w { for b in a..<w { h[(a * k + c) * P + b * k + c] += blk[a * w + b] } }
+            }
+            start += m
+            progress?(start, count)
+        }
+        // The per-class blocks filled only a ≤ b of each block; (a*K+c, b*K+c) with a ≤ b is in the upper
+        // triangle, as is everything dsyrk wrote. Mirror to the lower triangle.
+        for i in 0..<P {
+            h[i * P + i] += l2 + damping
+            for j in (i + 1)..<max(i + 1, P) { h[j * P + i] = h[i * P + j] }
+        }
+        return h
+    }
+
+    /// Factors of row i's Hessian: columns `u` (P each) with `∇²ℓᵢ = Σ uuᵀ`, from
+    /// `diag p − ppᵀ = Σ_c p_c (e_c − p)(e_c − p)ᵀ`, so `∇²ℓᵢ = Σ_c (√p_c x̃ᵢ ⊗ (e_c − p))(…)ᵀ`.
+    public func rowHessianFactors(_ p: [Double], row i: Int) -> [[Double]] {
+        let k = classes
+        var out = [[Double]]()
+        for c in 0..<k {
+            let pc = p[i * k + c]
+            if pc < 1e-300 { continue }
+            let s = pc.squareRoot()
+            var u = [Double](repeating: 0, count: parameterCount)
+            for j in 0..<width {
+                let xv = s * x[i * width + j]
+                if xv == 0 { continue }
+                for e in 0..<k { u[j * k + e] = xv * ((e == c ? 1 : 0) - p[i * k + e]) }
+            }
+            out.append(u)
+        }
+        return out
+    }
+
+    /// Largest singular value of X̃ restricted to rows with a non-zero weight (power iteration on X̃ᵀX̃).
+    public func spectralNorm(weights: [Double]? = nil) -> Double {
+        let w = width
+        var gram = [Double](repeating: 0, count: w * w)
+        var rows = [Double]()
+        var m = 0
+        for i in 0..<count where (weights?[i] ?? 1) != 0 {
+            rows.append(contentsOf: x[i * w ..< (i + 1) * w])
+            m += 1
+        }
+        guard m > 0 else { return 0 }
+        rows.withUnsafeBufferPointer { rp in
+            gram.withUnsafeMutableBufferPointer { gp in
+                cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, Int32(w), Int32(m), 1, rp.baseAddress!, Int32(w), 0,
+                            gp.baseAddress!, Int32(w))
+            }
+        }
+        for a in 0..<w { for b in 0..<a { gram[a * w + b] = gram[b * w + a] } }
+        return symmetricLargestEigenvalue(gram, n: w).squareRoot()
+    }
+
+    /// Row i's logit change `ΔΘᵀx̃ᵢ` (K values) for a parameter change `delta`.
+    public func logitChanges(_ delta: [Double]) -> [Double] {
+        var z = [Double](repeating: 0, count: count * classes)
+        dgemm(false, false, count, classes, width, x, width, delta, classes, 0, &z, classes)
+        return z
+    }
+}
+
+/// Largest eigenvalue of a symmetric positive semidefinite matrix (LAPACK dsyevd on a copy).
+func symmetricLargestEigenvalue(_ a: [Double], n: Int) -> Double {
+    var m = a
+    var ev = [Double](repeating: 0, count: n)
+    let info = LAPACKE_dsyev(LAPACK_COL_MAJOR, Int8(UInt8(ascii: "N")), Int8(UInt8(ascii: "U")), Int32(n), &m, Int32(n), &ev)
+    precondition(info == 0, "dsyev failed (\(info))")
+    return ev.max() ?? 0
+}
+
+/// C(m×n) = op(A)·op(B) + β·C, row-major, double precision.
+func dgemm(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int, _ a: [Double], _ lda: Int,
+           _ b: [Double], _ ldb: Int, _ beta: Double, _ c: inout [Double], _ ldc: Int) {
+    guard m > 0, n > 0, k > 0 else {
+        if beta == 0 { for i in c.indices { c[i] = 0 } }
+        return
+    }
+    cblas_dgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), beta, &c, Int32(ldc))
+}

@@ -1,0 +1,60 @@
+import Foundation
+
+/// Nearest-neighbour data description of one class: score(x) = −(mean Euclidean distance from x to its k
+/// nearest training rows of the class). Distances are in the same feature space for every class, so scores are
+/// comparable across classes without calibration. The training rows are the parameters; keeping only a
+/// selected subset of the class keeps the model small.
+public struct NearestNeighbourDescription: OneClassModel, Equatable {
+    public let dimension: Int
+    /// k (at most the number of rows).
+    public let neighbours: Int
+    /// Training rows in canonical (id) order, row-major.
+    public let rows: [Float]
+
+    /// Stores the class's rows (default k = 5).
+    public static func fit(features: [Float], dimension: Int, ids: [String],
+                           neighbours: Int = 5) throws -> NearestNeighbourDescription {
+        guard neighbours >= 1 else { throw OneClassError.invalidConfig("neighbours must be ≥ 1") }
+        let c = try CanonicalRows(features: features, dimension: dimension, ids: ids)
+        return NearestNeighbourDescription(dimension: dimension, neighbours: min(neighbours, c.n), rows: c.x.map(Float.init))
+    }
+
+    init(dimension: Int, neighbours: Int, rows: [Float]) {
+        self.dimension = dimension
+        self.neighbours = neighbours
+        self.rows = rows
+    }
+
+    public func score(_ x: UnsafeBufferPointer<Float>) -> Double {
+        let d = dimension, n = rows.count / d
+        // The k smallest squared distances, kept sorted (k is small).
+        var best = [Double](repeating: .infinity, count: neighbours)
+        rows.withUnsafeBufferPointer { p in
+            for i in 0..<n {
+                var s = 0.0
+                for c in 0..<d { let t = Double(x[c]) - Double(p[i * d + c]); s += t * t }
+                if s < best[neighbours - 1] {
+                    var j = neighbours - 1
+                    while j > 0 && best[j - 1] > s { best[j] = best[j - 1]; j -= 1 }
+                    best[j] = s
+                }
+            }
+        }
+        return -best.reduce(0) { $0 + $1.squareRoot() } / Double(neighbours)
+    }
+
+    public func encode(into w: inout ByteWriter) {
+        w.int(dimension)
+        w.int(neighbours)
+        w.floats(rows)
+    }
+
+    public init(from r: inout ByteReader) throws {
+        dimension = try r.count(limit: 1 << 24)
+        neighbours = try r.count(limit: Int.max)
+        rows = try r.floats()
+        guard dimension > 0, neighbours >= 1, rows.count % dimension == 0, rows.count / dimension >= neighbours else {
+            throw ByteReaderError.invalid("nearest-neighbour shape")
+        }
+    }
+}

@@ -1,0 +1,240 @@
+import Foundation
+
+/// Result of greedy joint-entropy selection over one shard's rows (indices refer to the input rows).
+public struct EntropySelection: Equatable, Sendable {
+    /// Per row: chosen or not.
+    public var selected: [Bool]
+    /// Per row: the 1-based step at which it was chosen, 0 if not chosen.
+    public var step: [Int]
+    /// Row indices in the order they were chosen (`order[t-1]` was chosen at step t).
+    public var order: [Int]
+    /// Per step: the conditional variance k(x,x) + σ² − k_Sxᵀ(K_S + σ²I)⁻¹k_Sx of the chosen row, i.e. the
+    /// squared pivot of the Cholesky factor of K_S + σ²I.
+    public var conditionalVariances: [Double]
+    /// How many leading steps were replayed from the previous order rather than chosen afresh.
+    public var replayedSteps: Int
+
+    /// log det(K_S + σ²I) = Σ log(pivot²), from the incremental factor.
+    public var logDeterminant: Double { conditionalVariances.reduce(0) { $0 + log($1) } }
+    /// H(S) = ½ log det(2πe (K_S + σ²I)).
+    public var entropy: Double {
+        0.5 * (Double(order.count) * log(2 * Double.pi * M_E) + logDeterminant)
+    }
+    /// Ids of the chosen rows in step order.
+    public func orderedIDs(_ ids: [String]) -> [String] { order.map { ids[$0] } }
+}
+
+/// Greedy maximisation of H(S) = ½ log det(2πe (L_S + σ²I)) over the rows of one shard, with
+/// L = diag(q) K diag(q) (q ≡ 1 unless `quality` is given).
+///
+/// Step t adds the candidate of largest conditional variance; ties go to the smallest id (`String` order).
+/// With `config.cells > 1` the candidates of step t are the unchosen rows of one hash cell, the cells being
+/// visited round-robin and a cell with no unchosen row skipped. The Cholesky factor of L_S + σ²I is extended by
+/// one column per step (O(N·m) memory, O(N·m·(m + d)) time for m chosen of N rows of d features).
+///
+/// Guarantees (exact, bit for bit, because every number computed for a row depends only on that row, the
+/// rows chosen before it and the configuration, in a fixed order of operations):
+/// 1. Deleting a row that was not chosen leaves `order`, `step` of every other row and the variances unchanged,
+///    given the same budget count (see `SelectionBudget` for why a fraction must be turned into a recorded count).
+/// 2. Deleting the row chosen at step t leaves steps 1..t−1 unchanged; passing the previous `orderedIDs` as
+///    `resumingFrom` replays the steps whose ids are still present (the longest present prefix) and continues
+///    greedily, giving exactly the result of selecting from scratch on the remaining rows.
+///
+/// - Parameters:
+///   - features: row-major rows × dimension values.
+///   - ids: one unique id per row.
+///   - quality: optional per-row weight q > 0. To keep guarantee 1 it must depend only on that row and the
+///     configuration (never on statistics of other rows).
+///   - resumingFrom: ids chosen by an earlier selection, in step order. Replay stops at the first id that is
+///     absent. Each replayed id must belong to the cell its step draws from.
+public func selectByEntropy(
+    features: [Float], dimension: Int, ids: [String],
+    config: EntropySelectionConfig = EntropySelectionConfig(),
+    budget: SelectionBudget,
+    quality: [Double]? = nil,
+    resumingFrom previous: [String] = []
+) throws -> EntropySelection {
+    let n = ids.count
+    guard dimension > 0, features.count == n * dimension else {
+        throw SelectionError.shapeMismatch("\(features.count) feature values for \(n) rows of \(dimension)")
+    }
+    if let q = quality, q.count != n { throw SelectionError.shapeMismatch("\(q.count) quality values for \(n) rows") }
+    if let q = quality, let bad = q.first(where: { !($0 > 0 && $0.isFinite) }) {
+        throw SelectionError.invalidConfig("quality \(bad) is not a positive finite number")
+    }
+    guard config.noise > 0, config.noise.isFinite else { throw SelectionError.invalidConfig("noise must be > 0") }
+    guard config.cells >= 1 else { throw SelectionError.invalidConfig("cells must be ≥ 1") }
+    guard budget.count >= 0 else { throw SelectionError.invalidConfig("budget count must be ≥ 0") }
+    if let g = config.gamma(dimension: dimension), !(g > 0 && g.isFinite) {
+        throw SelectionError.invalidConfig("gamma must be > 0")
+    }
+    var indexOf = [String: Int](minimumCapacity: n)
+    for (i, id) in ids.enumerated() {
+        if indexOf.updateValue(i, forKey: id) != nil { throw SelectionError.duplicateID(id) }
+    }
+
+    var engine = GreedyLogDet(features: features, dimension: dimension, ids: ids, config: config,
+                              quality: quality,
+                              // With the variance rule alone m is unknown: start small, grow by doubling.
+                              capacity: budget.count <= n ? budget.count : min(64, n))
+    var result = EntropySelection(selected: Array(repeating: false, count: n), step: Array(repeating: 0, count: n),
+                                  order: [], conditionalVariances: [], replayedSteps: 0)
+    var replay = previous.makeIterator()
+    var replaying = true
+    while result.order.count < budget.count {
+        guard let cell = engine.nextCell() else { break }
+        var choice: Int? = nil
+        if replaying, let id = replay.next(), let i = indexOf[id] {
+            guard engine.cellOf[i] == cell, !result.selected[i] else {
+                throw SelectionError.inconsistentResume(id: id, step: result.order.count + 1)
+            }
+            choice = i
+            result.replayedSteps += 1
+        } else {
+            replaying = false
+            choice = engine.best(in: cell)
+            if let c = choice, engine.variance[c] < budget.minimumVariance { choice = nil }
+        }
+        guard let j = choice, engine.variance[j] > 0 else { break }
+        result.conditionalVariances.append(engine.variance[j])
+        engine.choose(j)
+        result.selected[j] = true
+        result.order.append(j)
+        result.step[j] = result.order.count
+    }
+    return result
+}
+
+/// Incremental Cholesky factor of L_S + σ²I and the conditional variances of every candidate.
+/// Plain loops in a fixed order rather than BLAS: a BLAS kernel may round a row differently depending on where
+/// it sits in the matrix, which would break the row-by-row exactness that selection promises.
+struct GreedyLogDet {
+    let n: Int
+    let d: Int
+    let x: [Double]          // n × d
+    let ids: [String]
+    let q: [Double]
+    let noise: Double
+    let gamma: Double?
+    let cells: Int
+    let cellOf: [Int]
+    var remainingInCell: [Int]
+    var nextCellPointer = 0
+    var factor: [Double]     // n × capacity: row i holds its Cholesky row (first `t` entries)
+    var capacity: Int
+    var t = 0
+    var variance: [Double]
+    var chosen: [Bool]
+
+    init(features: [Float], dimension: Int, ids: [String], config: EntropySelectionConfig, quality: [Double]?,
+         capacity: Int) {
+        n = ids.count
+        d = dimension
+        x = features.map(Double.init)
+        self.ids = ids
+        q = quality ?? Array(repeating: 1, count: n)
+        noise = config.noise
+        gamma = config.gamma(dimension: dimension)
+        cells = config.cells
+        cellOf = ids.map { config.cell(of: $0) }
+        remainingInCell = Array(repeating: 0, count: config.cells)
+        for c in cellOf { remainingInCell[c] += 1 }
+        // A budget without a count (variance rule only) starts small and grows, keeping memory O(N·m).
+        self.capacity = capacity
+        factor = Array(repeating: 0, count: n * self.capacity)
+        chosen = Array(repeating: false, count: n)
+        variance = Array(repeating: 0, count: n)
+        for i in 0..<n { variance[i] = q[i] * q[i] * kernel(i, i) + noise }
+    }
+
+    func kernel(_ i: Int, _ j: Int) -> Double {
+        x.withUnsafeBufferPointer { p in
+            let a = p.baseAddress! + i * d, b = p.baseAddress! + j * d
+            if let g = gamma {
+                if i == j { return 1 }
+                return exp(-g * orderedSquaredDistance(a, b, d))
+            }
+            return orderedDot(a, b, d)
+        }
+    }
+
+    /// The cell the next step draws from, advancing the round-robin pointer; nil when every row is chosen.
+    mutating func nextCell() -> Int? {
+        for k in 0..<cells {
+            let c = (nextCellPointer + k) % cells
+            if remainingInCell[c] > 0 {
+                nextCellPointer = (c + 1) % cells
+                return c
+            }
+        }
+        return nil
+    }
+
+    /// Doubles the factor's row length (capped at n), keeping each row's entries.
+    mutating func grow() {
+        let newCapacity = min(max(2 * capacity, 1), n)
+        var f = [Double](repeating: 0, count: n * newCapacity)
+        for i in 0..<n { for k in 0..<t { f[i * newCapacity + k] = factor[i * capacity + k] } }
+        factor = f
+        capacity = newCapacity
+    }
+
+    /// The unchosen row of `cell` with the largest conditional variance, ties to the smallest id.
+    func best(in cell: Int) -> Int? {
+        var b: Int? = nil
+        for i in 0..<n where !chosen[i] && cellOf[i] == cell {
+            guard let cur = b else { b = i; continue }
+            if variance[i] > variance[cur] || (variance[i] == variance[cur] && ids[i] < ids[cur]) { b = i }
+        }
+        return b
+    }
+
+    /// Adds row j to S: appends one column to the factor of every unchosen row and lowers its variance.
+    mutating func choose(_ j: Int) {
+        if t == capacity { grow() }
+        let pivot = variance[j].squareRoot()
+        chosen[j] = true
+        remainingInCell[cellOf[j]] -= 1
+        let m = capacity, tt = t
+        for i in 0..<n where !chosen[i] {
+            let kij = q[i] * q[j] * kernel(i, j)
+            let dot = factor.withUnsafeBufferPointer { f in orderedDot(f.baseAddress! + j * m, f.baseAddress! + i * m, tt) }
+            let e = (kij - dot) / pivot
+            factor[i * m + tt] = e
+            variance[i] -= e * e
+        }
+        t += 1
+    }
+}
+
+/// Dot product with a fixed summation order (four lanes, then lane sums), independent of alignment and of
+/// where the vectors sit in memory.
+@inline(__always)
+func orderedDot(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ n: Int) -> Double {
+    var s = SIMD4<Double>()
+    var k = 0
+    let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
+    while k + 3 < n {
+        s += ra.loadUnaligned(fromByteOffset: k * 8, as: SIMD4<Double>.self)
+            * rb.loadUnaligned(fromByteOffset: k * 8, as: SIMD4<Double>.self)
+        k += 4
+    }
+    while k < n { s[0] += a[k] * b[k]; k += 1 }
+    return (s[0] + s[1]) + (s[2] + s[3])
+}
+
+/// ‖a − b‖² with the same fixed order.
+@inline(__always)
+func orderedSquaredDistance(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ n: Int) -> Double {
+    var s = SIMD4<Double>()
+    var k = 0
+    let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
+    while k + 3 < n {
+        let t = ra.loadUnaligned(fromByteOffset: k * 8, as: SIMD4<Double>.self)
+            - rb.loadUnaligned(fromByteOffset: k * 8, as: SIMD4<Double>.self)
+        s += t * t
+        k += 4
+    }
+    while k < n { let t = a[k] - b[k]; s[0] += t * t; k += 1 }
+    return (s[0] + s[1]) + (s[2] + s[3])
+}

@@ -1,0 +1,178 @@
+import Foundation
+import ULCLI
+import ULCore
+
+/// Rows of a data file, read either by the CSV parser or, for the common file without a quote
+/// character, straight from a memory map: then a row is a line and its fields are separated by commas,
+/// so the unaffected rows of a large file are checked and copied at memory speed.
+protocol DataRows: AnyObject {
+    var path: String { get }
+    var header: [String] { get }
+    /// 1-based line of the current row.
+    var line: Int { get }
+    var recordCount: Int { get }
+    var bytesRead: Int { get }
+    var totalBytes: Int? { get }
+    func next() throws -> Bool
+    func string(_ i: Int) -> String
+    func float(_ i: Int) throws -> Float
+}
+
+extension CSVReader: DataRows {}
+
+extension DataRows {
+    func columnIndex(_ name: String) -> Int? { header.firstIndex(of: name) }
+
+    func requiredColumn(_ name: String, option: String) throws -> Int {
+        guard let i = columnIndex(name) else {
+            throw ToolError.data("missing required column '\(name)' (choose another with --\(option))", file: path, line: 1)
+        }
+        return i
+    }
+}
+
+/// Opens a data file: the memory map when the file holds no quote, else the CSV parser.
+func openDataRows(_ path: String) throws -> DataRows {
+    if let m = try MappedCSV.open(path) { return m }
+    return try CSVReader(path: path)
+}
+
+/// A quote-free CSV file mapped into memory.
+final class MappedCSV: DataRows {
+    let path: String
+    private(set) var header: [String] = []
+    private(set) var line = 1
+    private(set) var recordCount = 0
+    var bytesRead: Int { position }
+    var totalBytes: Int? { size }
+    private let base: UnsafeMutableRawPointer
+    let size: Int
+    private var position = 0
+    /// Start of the current row and its end (before CR LF).
+    private(set) var rowStart = 0
+    private(set) var rowEnd = 0
+    /// Start and end offsets of the current row's fields (a `let` pointer: no exclusivity checks per field).
+    private let bounds: UnsafeMutablePointer<Int>
+    private let capacity: Int
+    private var fieldCount = 0
+    private var lineCounter = 0
+
+    /// nil when the file is empty, not a regular file, or contains a quote (then CSVReader reads it).
+    static func open(_ path: String) throws -> MappedCSV? {
+        let fd = Foundation.open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw ToolError(.noInput, "cannot open: \(String(cString: strerror(errno)))", file: path) }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, st.st_size > 0 else { return nil }
+        let size = Int(st.st_size)
+        guard let p = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), p != MAP_FAILED else { return nil }
+        if memchr(p, 0x22, size) != nil {
+            munmap(p, size)
+            return nil
+        }
+        return try MappedCSV(path: path, base: p, size: size)
+    }
+
+    private init(path: String, base: UnsafeMutableRawPointer, size: Int) throws {
+        self.path = path
+        self.base = base
+        self.size = size
+        let bytes = UnsafePointer(base.assumingMemoryBound(to: UInt8.self))
+        if size >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { position = 3 }  // UTF-8 byte-order mark
+        // The header: its commas fix the capacity of the field table.
+        let headerEnd = memchr(base + position, 0x0A, size - position).map { UnsafeRawPointer($0) - UnsafeRawPointer(base) } ?? size
+        var commas = 0
+        for i in position..<headerEnd where bytes[i] == 0x2C { commas += 1 }
+        capacity = commas + 2
+        bounds = .allocate(capacity: 2 * capacity)
+        guard advance() else { throw ToolError.data("empty input: no header row", file: path) }
+        header = (0..<fieldCount).map { string($0) }
+        var seen = [String: Int]()
+        for (i, name) in header.enumerated() {
+            if let j = seen[name] {
+                throw ToolError.data("duplicate column name '\(name)' (columns \(j + 1) and \(i + 1))", file: path, line: 1)
+            }
+            seen[name] = i
+        }
+        line = 1
+    }
+
+    deinit {
+        munmap(base, size)
+        bounds.deallocate()
+    }
+
+    private var bytes: UnsafePointer<UInt8> { UnsafePointer(base.assumingMemoryBound(to: UInt8.self)) }
+
+    /// Moves to the next non-empty line and splits it at commas.
+    private func advance() -> Bool {
+        var pos = position
+        let base = self.base, size = self.size, bounds = self.bounds, capacity = self.capacity
+        let bytes = UnsafePointer(base.assumingMemoryBound(to: UInt8.self))
+        var lines = 0
+        defer { lineCounter += lines }
+        while pos < size {
+            let start = pos
+            var end = memchr(base + start, 0x0A, size - start).map { UnsafeRawPointer($0) - UnsafeRawPointer(base) } ?? size
+            pos = end + 1
+            lines += 1
+            if end > start, bytes[end - 1] == 0x0D { end -= 1 }
+            if end == start { continue }
+            var n = 0
+            var f = start
+            while true {
+                let comma = memchr(base + f, 0x2C, end - f)
+                let e = comma.map { UnsafeRawPointer($0) - UnsafeRawPointer(base) } ?? end
+                if n < capacity {
+                    bounds[2 * n] = f
+                    bounds[2 * n + 1] = e
+                }
+                n += 1
+                guard comma != nil else { break }
+                f = e + 1
+            }
+            position = pos
+            rowStart = start
+            rowEnd = end
+            fieldCount = n
+            line = lineCounter + lines
+            return true
+        }
+        position = pos
+        return false
+    }
+
+    func next() throws -> Bool {
+        guard advance() else { return false }
+        guard fieldCount == header.count else {
+            throw ToolError.data("ragged row: expected \(header.count) fields, found \(fieldCount)", file: path, line: line)
+        }
+        recordCount += 1
+        return true
+    }
+
+    func field(_ i: Int) -> UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: bytes + bounds[2 * i], count: bounds[2 * i + 1] - bounds[2 * i]) }
+
+    func string(_ i: Int) -> String { String(decoding: field(i), as: UTF8.self) }
+
+    func float(_ i: Int) throws -> Float {
+        let f = field(i)
+        if let v = parseFloat32(f), v.isFinite { return v }
+        let text = String(decoding: f, as: UTF8.self)
+        let what = parseFloat32(f) == nil ? (text.isEmpty ? "empty numeric field" : "not a number") : "non-finite value"
+        throw ToolError.data("column '\(header[i])': \(what) '\(text)'", file: path, line: line)
+    }
+
+    /// Copies the file to `out` without the rows whose field `idColumn` is in `dropping`, byte for byte:
+    /// runs of kept lines are written as they are.
+    func copy(to out: OutputFile, idColumn: Int, dropping: Set<String>) throws {
+        var keptFrom = 0
+        while try next() {
+            guard dropping.contains(string(idColumn)) else { continue }
+            try out.write(base + keptFrom, rowStart - keptFrom)
+            keptFrom = min(position, size)
+        }
+        try out.write(base + keptFrom, size - keptFrom)
+        if keptFrom < size, bytes[size - 1] != 0x0A { try out.write([0x0A]) }
+    }
+}

@@ -1,0 +1,143 @@
+import Foundation
+import ULCLI
+import ULCore
+
+let columns = ["influence_params", "influence_criterion", "self_influence"]
+
+let spec = CommandSpec(
+    name: "ul-influence",
+    summary: "influence of every training row on the parameters, on a criterion, and on itself",
+    usage: ["--model M --data FILE [--valid FILE] [--solver exact|cg] [--damping D] [--sort COL] [--top K] [-o FILE]"],
+    options: [
+        OptionSpec("model", short: "m", value: "M", help: "the trained model"),
+        OptionSpec("data", short: "d", value: "FILE", help: "its training rows (all rows of every shard they touch)"),
+        OptionSpec("valid", value: "FILE", help: "criterion = mean loss on these rows (default: on the shard's training rows)"),
+        OptionSpec("solver", value: "exact|cg", help: "Cholesky of the dense Hessian (softmax; default) or conjugate gradient (default for mlp)"),
+        OptionSpec("damping", value: "D", help: "add D·I to the Hessian (default 0)"),
+        OptionSpec("curvature", value: "FILE", help: "stored Hessian factor or preconditioner (default MODEL.curv); computed and written when missing"),
+        OptionSpec("no-store", help: "do not write a computed factor or preconditioner"),
+        OptionSpec("sort", value: "COL", help: "sort by this column, largest first (\(columns.joined(separator: ", ")))"),
+        OptionSpec("top", value: "K", help: "keep only the first K rows (after --sort)"),
+        .output, .id, .label,
+    ] + OptionSpec.common,
+    footer: """
+    Output columns: id, influence_params (‖H⁻¹g‖), influence_criterion (s = −∇CᵀH⁻¹g), self_influence (gᵀH⁻¹g),
+    shard. Removing a row changes C by about −s: a positive s marks a row whose removal lowers C. See ul-influence(1).
+    """)
+
+runTool(spec) { args, ctx in
+    guard args.positionals.isEmpty else { throw ToolError.usage("unexpected argument '\(args.positionals[0])' (inputs are named by --model and --data)") }
+    guard let modelPath = args.value("model") else { throw ToolError.usage("a model is required (--model M)") }
+    guard let dataPath = args.value("data") else { throw ToolError.usage("the training data is required (--data FILE)") }
+    let model: ModelFile
+    do {
+        model = try ModelFile.decode(try openModelContainer(modelPath))
+    } catch let e as ModelFileError {
+        throw ToolError.data("\(e)", file: modelPath)
+    }
+    let solverKind = SolverKind(rawValue: try args.choice("solver", SolverKind.allCases.map(\.rawValue),
+                                                          default: model.config.kind == .softmax ? "exact" : "cg"))!
+    if solverKind == .exact && model.config.kind != .softmax { throw ToolError.usage("--solver exact: only for softmax models (use --solver cg)") }
+    let damping = try args.double("damping", default: 0, min: 0)
+    let sortColumn = try args.value("sort").map { _ in try args.choice("sort", columns, default: columns[0]) }
+    let top = try args.value("top").map { _ in try args.int("top", default: 0, min: 0) }
+    let curvaturePath = args.value("curvature") ?? modelPath + ".curv"
+    let idColumn = args.string("id", default: "id"), labelColumn = args.string("label", default: "label")
+
+    let rows = try ModelRows(path: dataPath, model: model, idColumn: idColumn, labelColumn: labelColumn)
+    let valid = try args.value("valid").map { try ModelRows(path: $0, model: model, idColumn: idColumn, labelColumn: labelColumn) }
+    let located = model.rowLocations()
+    var byShard = [Int: [Int]]()
+    for i in 0..<rows.data.count {
+        guard let l = located[rows.data.ids[i]] else {
+            throw ToolError.data("row '\(rows.data.ids[i])' is not in the model's record: this is not the data the model was trained on",
+                                 file: dataPath, line: rows.lines[i])
+        }
+        byShard[l.shard, default: []].append(i)
+    }
+    var position = [String: Int](minimumCapacity: rows.data.count)
+    for (i, id) in rows.data.ids.enumerated() { position[id] = i }
+
+    let stored = try readCurvatureFile(curvaturePath)
+    var computed = [CurvatureFile.Entry]()
+    var results = [RowInfluence?](repeating: nil, count: rows.data.count)
+    var shardOf = [Int](repeating: 0, count: rows.data.count)
+    let classCount = model.labels.count
+    for shard in byShard.keys.sorted() {
+        let record = model.shards.first { $0.index == shard }!
+        var order = [Int]()
+        for (b, block) in record.blocks.enumerated() {
+            for id in block.ids {
+                guard let p = position[id] else {
+                    throw ToolError.data("row '\(id)' (shard \(shard) block \(b) in the model) is missing from the data", file: dataPath)
+                }
+                order.append(p)
+            }
+        }
+        let shardData = rows.data.subset(order)
+        if let b = record.blocks.indices.first(where: { b in
+            let start = record.blocks[..<b].reduce(0) { $0 + $1.rowCount }
+            return blockDigest(shardData, rows: Array(start ..< start + record.blocks[b].rowCount), labels: model.labels) != record.blocks[b].digest
+        }) {
+            throw ToolError.data("shard \(shard) block \(b): the rows differ from those the model was trained on (digest mismatch)", file: dataPath)
+        }
+        let objective = ShardCurvature.objective(config: model.config, classCount: classCount, shard: record, data: shardData)
+        let key = ShardCurvature.key(config: model.config, featureCount: model.features.count, classCount: classCount, shard: record)
+        let bar = ctx.progress("curvature", total: objective.rowCount)
+        let t0 = Date()
+        let (solver, fresh) = try curvatureErrors {
+            try ShardCurvature.solver(objective: objective, file: stored, shard: shard, key: key, solver: solverKind, damping: damping,
+                                      progress: { done, _ in bar.update(done) })
+        }
+        bar.finish()
+        if let f = fresh {
+            computed.append(f)
+            ctx.summary(String(format: "shard %d: curvature computed in %.2f s", shard, Date().timeIntervalSince(t0)))
+        }
+        let criterion = valid.map { ShardCurvature.objective(config: model.config, classCount: classCount, shard: record, data: $0.data) } ?? objective
+        let t1 = Date()
+        let bar2 = ctx.progress("influence", total: order.count)
+        let influence = try curvatureErrors {
+            try Influence.rows(Array(0..<order.count), objective: objective, solver: solver,
+                               criterionGradient: Influence.meanLossGradient(criterion), progress: { done, _ in bar2.update(done) })
+        }
+        bar2.finish()
+        ctx.summary(String(format: "shard %d: %d rows in %.2f s", shard, order.count, Date().timeIntervalSince(t1)))
+        for (k, p) in order.enumerated() {
+            results[p] = influence[k]
+            shardOf[p] = shard
+        }
+    }
+    if !computed.isEmpty && !args.flag("no-store") {
+        var entries = (stored?.solver == solverKind && stored?.damping == damping) ? stored!.entries : []
+        entries.removeAll { e in computed.contains { $0.shard == e.shard } }
+        try writeFileAtomically(curvaturePath, try CurvatureFile(solver: solverKind, damping: damping, entries: entries + computed).encode())
+    }
+    var out = Array(0..<rows.data.count)
+    if let col = sortColumn {
+        let value: (RowInfluence) -> Double = col == columns[0] ? { $0.parameters } : col == columns[1] ? { $0.criterion } : { $0.selfInfluence }
+        out.sort { a, b in
+            let x = value(results[a]!), y = value(results[b]!)
+            return x != y ? x > y : a < b
+        }
+    }
+    if let k = top { out = Array(out.prefix(k)) }
+    let w = CSVWriter(try OutputFile(path: args.value("output")))
+    try w.row(["id"] + columns + ["shard"])
+    for i in out {
+        let r = results[i]!
+        w.field(rows.data.ids[i])
+        w.field(r.parameters)
+        w.field(r.criterion)
+        w.field(r.selfInfluence)
+        w.field(shardOf[i])
+        try w.endRow()
+    }
+    try w.finish()
+    return .ok
+}
+
+/// Curvature failures are bad data for the model (65), with the remedy in the message.
+func curvatureErrors<T>(_ body: () throws -> T) throws -> T {
+    do { return try body() } catch let e as CurvatureError { throw ToolError.data("\(e)") }
+}

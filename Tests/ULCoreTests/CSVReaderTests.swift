@@ -1,0 +1,45 @@
+import Foundation
+import XCTest
+@testable import ULCLI
+
+final class CSVReaderTests: XCTestCase {
+    func reader(_ text: String) throws -> CSVReader {
+        let path = NSTemporaryDirectory() + "ul-csv-\(getpid())-\(UUID().uuidString).csv"
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        addTeardownBlock { unlink(path) }
+        return try CSVReader(path: path)
+    }
+
+    /// checkNumbers must accept and refuse exactly what float() does.
+    func testCheckNumbersAgreesWithFloat() throws {
+        let fields = ["0", "255", "123456789", "1234567890", "1.5", "-3", " 7", "1e3", "", "1a", "inf", "nan", "0x10",
+                      "12345678a", "-", "٣"]
+        let r = try reader("x\n" + fields.map { "\"\($0)\"" }.joined(separator: "\n") + "\n")
+        for f in fields {
+            XCTAssertTrue(try r.next())
+            let viaFloat = (try? r.float(0)) != nil
+            let viaCheck = (try? r.checkNumbers([0])) != nil
+            XCTAssertEqual(viaCheck, viaFloat, "field '\(f)'")
+        }
+        XCTAssertFalse(try r.next())
+    }
+
+    func testFieldsAndLinesAcrossQuotedNewlines() throws {
+        let r = try reader("id,note\r\n\"a,1\",\"x\ny\"\r\nb,\"say \"\"hi\"\"\"\r\n")
+        XCTAssertTrue(try r.next())
+        XCTAssertEqual([r.string(0), r.string(1), "\(r.line)"], ["a,1", "x\ny", "2"])
+        XCTAssertTrue(try r.next())
+        XCTAssertEqual([r.string(0), r.string(1), "\(r.line)"], ["b", "say \"hi\"", "4"])
+        XCTAssertFalse(try r.next())
+    }
+
+    /// Blank lines are skipped but still counted, with LF, CRLF or CR line ends.
+    func testLineNumbersCountBlankLines() throws {
+        for nl in ["\n", "\r\n", "\r"] {
+            let r = try reader("\(nl)id,x\(nl)a,1\(nl)\(nl)\(nl)b,2\(nl)\"c\(nl)\(nl)d\",3\(nl)\(nl)e,4")
+            var seen = [String]()
+            while try r.next() { seen.append("\(r.string(0).count):\(r.line)") }  // "\r\n" is one Character
+            XCTAssertEqual(seen, ["1:3", "1:6", "4:7", "1:11"], "line end \(nl.debugDescription)")
+        }
+    }
+}

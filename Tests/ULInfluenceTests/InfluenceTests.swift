@@ -1,0 +1,270 @@
+import Foundation
+import XCTest
+@testable import ULCore
+
+/// The second-order machinery against brute force: the assembled Hessian against Hessian-vector products
+/// and finite differences, conjugate gradient against Cholesky, influence against leave-one-out retraining,
+/// Newton removal against retraining and its own bound, PUMA's weights and its plain-removal limit.
+final class InfluenceTests: XCTestCase {
+    /// examples/data/breast_cancer.csv, standardised over all rows.
+    static let breastCancer: Dataset = {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("examples/data/breast_cancer.csv")
+        let text: String
+        do { text = try String(contentsOf: url, encoding: .utf8) } catch { preconditionFailure("\(error)") }
+        let lines = text.split(whereSeparator: \.isNewline).dropFirst()
+        precondition(!lines.isEmpty, "cannot read \(url.path)")
+        var labels = [String: Int32]()
+        var data = Dataset(featureCount: lines.first!.split(separator: ",").count - 2)
+        for line in lines {
+            let f = line.split(separator: ",", omittingEmptySubsequences: false)
+            let c = labels[String(f[1])] ?? Int32(labels.count)
+            labels[String(f[1])] = c
+            let row = f.dropFirst(2).map { Float(String($0))! }
+            row.withUnsafeBufferPointer { data.append(id: String(f[0]), classIndex: c, features: $0) }
+        }
+        let s = FeatureStandardization(of: data, rows: Array(0..<data.count))
+        let n = data.count
+        data.features.withUnsafeMutableBufferPointer { s.apply($0.baseAddress!, rows: n) }
+        return data
+    }()
+
+    func randomData(n: Int, d: Int, k: Int, seed: UInt64) -> Dataset {
+        var g = SeededGenerator(seed: seed)
+        var data = Dataset(featureCount: d)
+        for i in 0..<n {
+            let c = Int32(i % k)
+            let row = (0..<d).map { j in Float(g.nextGaussian() + (j == Int(c) ? 1.5 : 0)) }
+            row.withUnsafeBufferPointer { data.append(id: "r\(i)", classIndex: c, features: $0) }
+        }
+        return data
+    }
+
+    /// Minimises J with row weights by Newton's method in Double, to ‖∇J‖ ≤ 1e-10.
+    func newtonTrain(_ c: SoftmaxCurvature, weights: [Double]? = nil, from start: [Double]? = nil) throws -> [Double] {
+        var theta = start ?? [Double](repeating: 0, count: c.parameterCount)
+        for _ in 0..<100 {
+            let g = c.objectiveGradient(theta, weights: weights)
+            if norm(g) <= 1e-10 { return theta }
+            let f = try CholeskyFactor(symmetric: c.hessian(c.probabilities(theta), weights: weights), n: c.parameterCount)
+            let step = f.solve(g)
+            for i in theta.indices { theta[i] -= step[i] }
+        }
+        XCTFail("Newton did not converge")
+        return theta
+    }
+
+    func pearson(_ a: [Double], _ b: [Double]) -> Double {
+        let ma = a.reduce(0, +) / Double(a.count), mb = b.reduce(0, +) / Double(b.count)
+        var sab = 0.0, saa = 0.0, sbb = 0.0
+        for i in a.indices { sab += (a[i] - ma) * (b[i] - mb); saa += (a[i] - ma) * (a[i] - ma); sbb += (b[i] - mb) * (b[i] - mb) }
+        return sab / (saa * sbb).squareRoot()
+    }
+
+    func testHessianMatchesProductsAndFiniteDifferences() throws {
+        let data = randomData(n: 60, d: 5, k: 3, seed: 1)
+        var g = SeededGenerator(seed: 2)
+        let weights = (0..<60).map { _ in 0.5 + g.nextUnit() }
+        let c = SoftmaxCurvature(data: data, rows: Array(0..<60), classCount: 3, l2: 0.3)
+        let theta = (0..<c.parameterCount).map { _ in 0.5 * g.nextGaussian() }
+        let p = c.probabilities(theta)
+        let h = c.hessian(p, weights: weights, chunkRows: 7)
+        let P = c.parameterCount
+        let net = NetworkLoss.softmax(data: data, classCount: 3, terms: ObjectiveTerms(l2: 0.3, weights: weights))
+        for j in 0..<P {
+            var e = [Double](repeating: 0, count: P)
+            e[j] = 1
+            let column = (0..<P).map { h[$0 * P + j] }
+            let hv = c.hessianVectorProduct(p, e, weights: weights)
+            for i in 0..<P { XCTAssertEqual(column[i], hv[i], accuracy: 1e-10 * max(1, abs(hv[i]))) }
+            // The network loss's own R-operator product (single-precision products).
+            var nv = [Double]()
+            net.hessianVectorProduct(theta, e, into: &nv)
+            for i in 0..<P { XCTAssertEqual(column[i], nv[i], accuracy: 1e-4 * max(1, abs(nv[i]))) }
+            // Central differences of the Double gradient.
+            let step = 1e-5
+            var tp = theta, tm = theta
+            tp[j] += step
+            tm[j] -= step
+            let gp = c.objectiveGradient(tp, weights: weights), gm = c.objectiveGradient(tm, weights: weights)
+            for i in 0..<P { XCTAssertEqual(column[i], (gp[i] - gm[i]) / (2 * step), accuracy: 1e-6 * max(1, abs(column[i]))) }
+        }
+        // Symmetric, and the row factors sum to the data part.
+        for i in 0..<P { for j in 0..<P { XCTAssertEqual(h[i * P + j], h[j * P + i], accuracy: 1e-12) } }
+        var sum = [Double](repeating: 0, count: P * P)
+        for r in 0..<60 {
+            for u in c.rowHessianFactors(p, row: r) { for i in 0..<P { for j in 0..<P { sum[i * P + j] += weights[r] * u[i] * u[j] } } }
+        }
+        for i in 0..<P { sum[i * P + i] += 0.3 }
+        for i in 0..<P * P { XCTAssertEqual(sum[i], h[i], accuracy: 1e-9) }
+    }
+
+    func testConjugateGradientMatchesCholesky() throws {
+        let data = randomData(n: 80, d: 6, k: 4, seed: 3)
+        let c = SoftmaxCurvature(data: data, rows: Array(0..<80), classCount: 4, l2: 0.5)
+        let objective = SoftmaxObjective(curvature: c, theta: try newtonTrain(c))
+        let exact = CurvatureSolver(objective: objective, stored: try StoredCurvature.compute(objective, solver: .exact, damping: 0.1), damping: 0.1)
+        let cg = CurvatureSolver(objective: objective, stored: try StoredCurvature.compute(objective, solver: .cg, damping: 0.1), damping: 0.1)
+        var g = SeededGenerator(seed: 4)
+        let b = (0..<c.parameterCount).map { _ in g.nextGaussian() }
+        let x = try exact.solve(b), y = try cg.solve(b)
+        XCTAssertLessThan(norm(zip(x, y).map { $0 - $1 }), 1e-8 * norm(x))
+        XCTAssertGreaterThan(cg.iterations, 1)
+        // And with rows removed: Woodbury on the factor against zero weights in the products.
+        try exact.downdate(rows: [3, 17])
+        try cg.downdate(rows: [3, 17])
+        let x2 = try exact.solve(b), y2 = try cg.solve(b)
+        XCTAssertLessThan(norm(zip(x2, y2).map { $0 - $1 }), 1e-8 * norm(x2))
+        XCTAssertGreaterThan(norm(zip(x, x2).map { $0 - $1 }), 1e-6 * norm(x))
+    }
+
+    func testParameterInfluenceMatchesLeaveOneOut() throws {
+        let data = Self.breastCancer
+        // Train on 400 rows; the criterion is the mean loss on the other 169.
+        let train = Array(0..<400), held = Array(400..<data.count)
+        let c = SoftmaxCurvature(data: data, rows: train, classCount: 2, l2: 1)
+        let theta = try newtonTrain(c)
+        let objective = SoftmaxObjective(curvature: c, theta: theta)
+        let valid = SoftmaxObjective(curvature: SoftmaxCurvature(data: data, rows: held, classCount: 2, l2: 1), theta: theta)
+        let solver = CurvatureSolver(objective: objective, stored: try StoredCurvature.compute(objective, solver: .exact, damping: 0), damping: 0)
+        let all = try Influence.rows(Array(0..<train.count), objective: objective, solver: solver,
+                                     criterionGradient: Influence.meanLossGradient(valid))
+        // 60 rows spread over the set, plus the 10 with the largest self-influence (the interesting tail).
+        var rows = Array(stride(from: 0, to: train.count, by: 7))
+        rows += (0..<train.count).sorted { all[$0].selfInfluence > all[$1].selfInfluence }.prefix(10).filter { !rows.contains($0) }
+        XCTAssertGreaterThanOrEqual(rows.count, 50)
+        var predicted = [Double](), actual = [Double](), predictedC = [Double](), actualC = [Double]()
+        let criterionBefore = valid.rowLosses(at: theta).reduce(0, +) / Double(held.count)
+        for r in rows {
+            var w = [Double](repeating: 1, count: train.count)
+            w[r] = 0
+            let loo = try newtonTrain(c, weights: w, from: theta)
+            actual.append(norm(zip(loo, theta).map { $0 - $1 }))
+            predicted.append(all[r].parameters)
+            actualC.append(valid.rowLosses(at: loo).reduce(0, +) / Double(held.count) - criterionBefore)
+            predictedC.append(-all[r].criterion)
+        }
+        XCTAssertGreaterThanOrEqual(pearson(predicted, actual), 0.95)
+        // The sign convention: removing z changes C by about −s_z.
+        XCTAssertGreaterThanOrEqual(pearson(predictedC, actualC), 0.8)
+    }
+
+    func testNewtonRemovalBeatsOriginalAndRespectsBound() throws {
+        let data = Self.breastCancer
+        let c = SoftmaxCurvature(data: data, rows: Array(0..<data.count), classCount: 2, l2: 1)
+        let theta = try newtonTrain(c)
+        let objective = SoftmaxObjective(curvature: c, theta: theta)
+        let stored = try StoredCurvature.compute(objective, solver: .exact, damping: 0)
+        let all = try Influence.rows(Array(0..<data.count), objective: objective,
+                                     solver: CurvatureSolver(objective: objective, stored: stored, damping: 0),
+                                     criterionGradient: Influence.meanLossGradient(objective))
+        // The most self-influential row (the hardest), and an ordinary one.
+        let hardest = (0..<data.count).max { all[$0].selfInfluence < all[$1].selfInfluence }!
+        for r in [hardest, 5] {
+            let solver = CurvatureSolver(objective: objective, stored: stored, damping: 0)
+            let result = try ApproximateRemoval.newton(objective: objective, solver: solver, forget: [r], linear: nil)
+            var w = [Double](repeating: 1, count: data.count)
+            w[r] = 0
+            let retrained = try newtonTrain(c, weights: w, from: theta)
+            let residual = norm(c.objectiveGradient(result.theta, weights: w))
+            XCTAssertEqual(residual, result.residual, accuracy: 1e-12)
+            XCTAssertLessThanOrEqual(result.residual, result.bound!)
+            XCTAssertGreaterThan(result.residual, 0)
+            let before = norm(zip(theta, retrained).map { $0 - $1 })
+            let after = norm(zip(result.theta, retrained).map { $0 - $1 })
+            XCTAssertLessThan(after, 0.5 * before)
+        }
+    }
+
+    func testNewtonWithPerturbationUsesTheLinearTerm() throws {
+        let data = randomData(n: 100, d: 4, k: 3, seed: 9)
+        let c = SoftmaxCurvature(data: data, rows: Array(0..<100), classCount: 3, l2: 0.5)
+        var config = TrainConfig(kind: .softmax, l2: 0.5, seed: 7)
+        config.perturbation = 0.2
+        let b = ShardCurvature.perturbation(config: config, parameterCount: c.parameterCount)!
+        // Optimum of the perturbed objective, by Newton with the linear term.
+        var theta = [Double](repeating: 0, count: c.parameterCount)
+        for _ in 0..<50 {
+            let g = c.objectiveGradient(theta, linear: b)
+            let f = try CholeskyFactor(symmetric: c.hessian(c.probabilities(theta)), n: c.parameterCount)
+            let s = f.solve(g)
+            for i in theta.indices { theta[i] -= s[i] }
+        }
+        let objective = SoftmaxObjective(curvature: c, theta: theta)
+        let solver = CurvatureSolver(objective: objective, stored: try StoredCurvature.compute(objective, solver: .exact, damping: 0), damping: 0)
+        let r = try ApproximateRemoval.newton(objective: objective, solver: solver, forget: [0, 1], linear: b)
+        XCTAssertLessThanOrEqual(r.residual, r.bound!)
+        var w = [Double](repeating: 1, count: 100)
+        w[0] = 0
+        w[1] = 0
+        XCTAssertLessThan(r.residual, norm(c.objectiveGradient(theta, weights: w, linear: b)))
+    }
+
+    func testPumaWeightsAndPlainRemoval() throws {
+        let data = randomData(n: 200, d: 5, k: 3, seed: 5)
+        let c = SoftmaxCurvature(data: data, rows: Array(0..<200), classCount: 3, l2: 1)
+        let theta = try newtonTrain(c)
+        let objective = SoftmaxObjective(curvature: c, theta: theta)
+        let stored = try StoredCurvature.compute(objective, solver: .exact, damping: 0)
+        let solver = CurvatureSolver(objective: objective, stored: stored, damping: 0)
+        let forget = [2, 40, 41, 99, 150]
+        let valid = SoftmaxObjective(curvature: SoftmaxCurvature(data: randomData(n: 100, d: 5, k: 3, seed: 6), rows: Array(0..<100), classCount: 3, l2: 1), theta: theta)
+        let criterion = Influence.meanLossGradient(valid)
+        // ε_r = 0: the plain influence removal θ̂ + H⁻¹Σ_F gᵢ.
+        let plain = try ApproximateRemoval.puma(objective: objective, solver: solver, forget: forget, criterionGradient: criterion,
+                                                settings: .init(iterations: 0))
+        let step = try solver.solve(objective.gradientSum(rows: forget))
+        for i in theta.indices { XCTAssertEqual(plain.theta[i], theta[i] + step[i], accuracy: 1e-12) }
+        XCTAssertEqual(plain.predictedChange, plain.naiveChange, accuracy: 1e-15)
+        for (i, w) in plain.weights.enumerated() { XCTAssertEqual(w, forget.contains(i) ? 0 : 1) }
+        // Reweighting: weights in [0, 2], zero on F, and the predicted change cancelled (α = 0) or shrunk.
+        for eta in [0.5, 1.0, 50.0] {
+            for alpha in [0.0, 0.1] {
+                let r = try ApproximateRemoval.puma(objective: objective, solver: solver, forget: forget, criterionGradient: criterion,
+                                                    settings: .init(eta: eta, alpha: alpha, iterations: 300))
+                for (i, w) in r.weights.enumerated() {
+                    XCTAssertTrue(w >= 0 && w <= 2, "weight \(w)")
+                    if forget.contains(i) { XCTAssertEqual(w, 0) }
+                }
+                if eta <= 1 {
+                    XCTAssertLessThan(abs(r.predictedChange), (alpha == 0 ? 1e-6 : 0.2) * abs(r.naiveChange))
+                }
+            }
+        }
+    }
+
+    func testStoredCurvatureAndApproxSectionRoundTrip() throws {
+        let data = randomData(n: 30, d: 3, k: 2, seed: 8)
+        let c = SoftmaxCurvature(data: data, rows: Array(0..<30), classCount: 2, l2: 1)
+        let objective = SoftmaxObjective(curvature: c, theta: [Double](repeating: 0.1, count: c.parameterCount))
+        let stored = try StoredCurvature.compute(objective, solver: .exact, damping: 0.5)
+        let key = [UInt8](repeating: 7, count: 32)
+        let file = CurvatureFile(solver: .exact, damping: 0.5, entries: [.init(shard: 3, key: key, curvature: stored)])
+        let back = try CurvatureFile.decode(try ModelContainerReader(source: try file.encode()))
+        XCTAssertEqual(back, file)
+        XCTAssertNotNil(back.lookup(shard: 3, key: key, solver: .exact, damping: 0.5))
+        XCTAssertNil(back.lookup(shard: 3, key: key, solver: .exact, damping: 0.4))
+        XCTAssertNil(back.lookup(shard: 3, key: [UInt8](repeating: 8, count: 32), solver: .exact, damping: 0.5))
+
+        var config = TrainConfig(kind: .softmax)
+        let shard = ShardRecord(index: 0, standardization: nil,
+                                blocks: [BlockRecord(ids: ["a"], digest: [UInt8](repeating: 0, count: 32), parameters: [Double](repeating: 0, count: 8))])
+        var model = ModelFile(config: config, labels: ["x", "y"], features: ["f1", "f2", "f3"], shards: [shard])
+        let plainBytes = try model.encode()
+        model.approximate = [ApproximateShard(shard: 0, baseKey: key, removedIds: ["b"], accumulatedBound: 0.25, requests: 1)]
+        XCTAssertEqual(try ModelFile.decode(try ModelContainerReader(source: try model.encode())), model)
+        // An unperturbed configuration keeps its version-1 bytes; a perturbed one round-trips.
+        model.approximate = []
+        XCTAssertEqual(try model.encode(), plainBytes)
+        config.perturbation = 0.5
+        var w = ByteWriter()
+        config.encode(into: &w)
+        var r = ByteReader(w.bytes)
+        XCTAssertEqual(try TrainConfig.decode(&r), config)
+        // A changed parameter changes the key.
+        let k1 = ShardCurvature.key(config: config, featureCount: 3, classCount: 2, shard: shard)
+        var moved = shard
+        moved.blocks[0].parameters[0] = 1e-300
+        XCTAssertNotEqual(k1, ShardCurvature.key(config: config, featureCount: 3, classCount: 2, shard: moved))
+    }
+}

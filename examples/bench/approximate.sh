@@ -1,0 +1,170 @@
+#!/bin/sh
+# Approximate forgetting on Fashion-MNIST (softmax): PUMA, Newton and plain influence removal against
+# `ul-forget --method retrain`, with scikit-learn's full retrain as the peer, in the same run; then
+# mislabel detection by self-influence.
+#
+#     examples/bench/approximate.sh [WORKDIR]     (default ${TMPDIR:-/tmp}/ul-approximate-bench)
+#
+# Prints markdown tables. Times are wall-clock medians of RUNS runs (default 3) of the whole command
+# (reading the 133 MB CSV, the stored curvature, writing the model and the remaining rows); the
+# reference retrain and scikit-learn run RETRAIN_RUNS times (default 1: each takes a minute or more).
+set -eu
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+W=${1:-${TMPDIR:-/tmp}/ul-approximate-bench}
+RUNS=${RUNS:-3}
+RETRAIN_RUNS=${RETRAIN_RUNS:-1}
+L2=${L2:-1}
+SCALE=0.00392156862745098   # 1/255
+mkdir -p "$W"
+[ -x "$ROOT/.build/release/ul-influence" ] || (cd "$ROOT" && swift build -c release >/dev/null)
+PATH=$ROOT/.build/release:$PATH
+[ -f "$W/train.csv" ] || python3 "$ROOT/examples/bench/fashion_mnist_csv.py" "$W" >/dev/null
+cd "$W"
+
+now() { python3 -c 'import time; print(time.time())'; }
+# median wall time of a command run RUNS times: timed CMD...
+timed() {
+    ts=""
+    i=0
+    while [ $i -lt "$RUNS" ]; do
+        t0=$(now); "$@" >/dev/null; t1=$(now)
+        ts="$ts $(python3 -c "print($t1 - $t0)")"
+        i=$((i + 1))
+    done
+    python3 -c "import statistics,sys; print('%.2f' % statistics.median(map(float, sys.argv[1:])))" $ts
+}
+
+echo "## Fashion-MNIST softmax (λ = $L2 on the summed loss, pixels/255), $(nproc) cores"
+t0=$(now); [ -f model.ulm ] || ul-train --scale $SCALE --l2 "$L2" -e 100 train.csv -o model.ulm; t1=$(now)
+echo "ul-train: $(python3 -c "print('%.1f' % ($t1 - $t0))") s"
+SK=$(python3 - "$L2" "$RETRAIN_RUNS" <<'PY'
+import sys, time, statistics
+import numpy as np, pandas as pd
+from sklearn.linear_model import LogisticRegression
+lam = float(sys.argv[1])
+times = []
+for _ in range(int(sys.argv[2])):
+    t0 = time.time()
+    d = pd.read_csv("train.csv")
+    X = d.iloc[:, 2:].to_numpy(np.float64) / 255
+    m = LogisticRegression(C=1 / lam, max_iter=100).fit(X, d.label)
+    times.append(time.time() - t0)
+t = pd.read_csv("test.csv")
+print("%.2f %.4f" % (statistics.median(times), m.score(t.iloc[:, 2:].to_numpy(np.float64) / 255, t.label)))
+PY
+)
+SKT=${SK% *}
+echo "scikit-learn LogisticRegression(lbfgs, 100 iterations) retrain incl. reading: $SKT s (median of $RETRAIN_RUNS), test accuracy ${SK#* }"
+
+# One-time cost: the Hessian and its Cholesky factor (stored in model.ulm.curv), through a one-row request.
+python3 -c "
+import random; random.seed(1); ids = [l.split(',', 1)[0] for l in open('train.csv').readlines()[1:]]
+for k in (1, 10, 100, 600):
+    open('req%d.csv' % k, 'w').write('id\n' + '\n'.join(random.sample(ids, k)) + '\n')
+"
+rm -f model.ulm.curv
+t0=$(now); ul-forget --model model.ulm --data train.csv --requests req1.csv --method newton -o first.ulm --remaining rem.csv; t1=$(now)
+ONCE=$(python3 -c "print('%.1f' % ($t1 - $t0))")
+echo "first newton request, computing and storing the curvature: $ONCE s (curvature file $(du -m model.ulm.curv | cut -f1) MB)"
+echo
+echo "| rows | method | test acc | forget acc | ‖θ − θ_retrain‖ | agreement | time (s) |"
+echo "|---:|---|---:|---:|---:|---:|---:|"
+for k in 1 10 100 600; do
+    python3 -c "
+import sys; want = set(l.strip() for l in open('req$k.csv').readlines()[1:])
+with open('train.csv') as f, open('forget$k.csv', 'w') as o:
+    o.write(f.readline())
+    for l in f:
+        if l.split(',', 1)[0] in want: o.write(l)
+"
+    tr=$(RUNS=$RETRAIN_RUNS timed ul-forget --model model.ulm --data train.csv --requests req$k.csv --method retrain -o retrain$k.ulm --remaining rem.csv)
+    tn=$(timed ul-forget --model model.ulm --data train.csv --requests req$k.csv --method newton -o newton$k.ulm --remaining rem.csv)
+    tp=$(timed ul-forget --model model.ulm --data train.csv --requests req$k.csv --method puma -o puma$k.ulm --remaining rem.csv)
+    ti=$(timed ul-forget --model model.ulm --data train.csv --requests req$k.csv --method puma --iterations 0 -o naive$k.ulm --remaining rem.csv)
+    for m in model retrain$k newton$k puma$k naive$k; do
+        ul-predict --model $m.ulm test.csv | awk -F, '{print $1 "," $2 "," $NF}' > $m.test
+        ul-predict --model $m.ulm forget$k.csv | awk -F, '{print $1 "," $2 "," $NF}' > $m.forget
+    done
+    python3 - $k "$tr" "$tn" "$tp" "$ti" <<'PY'
+import sys, struct
+k = sys.argv[1]
+times = dict(zip(["retrain", "newton", "puma", "naive"], sys.argv[2:]))
+times["original"] = "-"
+
+def params(path):
+    b = open(path, "rb").read()
+    n = struct.unpack_from("<I", b, 12)[0]
+    for i in range(n):
+        tag, off, ln = struct.unpack_from("<16sQQ", b, 16 + 48 * i)
+        if tag.rstrip(b"\0") == b"shard0000":
+            p = off + 8
+            std = b[p]; p += 1
+            for _ in range(2):
+                c = struct.unpack_from("<Q", b, p)[0]; p += 8 + 4 * c
+            blocks = struct.unpack_from("<q", b, p)[0]; p += 8
+            for _ in range(blocks):
+                p += 8
+                c = struct.unpack_from("<Q", b, p)[0]; p += 8
+                for _ in range(c):
+                    L = struct.unpack_from("<I", b, p)[0]; p += 4 + L
+                p += 32
+                c = struct.unpack_from("<Q", b, p)[0]; p += 8
+                theta = struct.unpack_from("<%dd" % c, b, p); p += 8 * c
+            return theta
+
+import csv
+def load(m, part):
+    with open("%s.%s" % (m, part)) as f:
+        return [r for r in csv.reader(f)][1:]
+ref = params("retrain%s.ulm" % k)
+out = []
+for m, name in [("model", "original"), ("retrain" + k, "retrain"), ("newton" + k, "newton"), ("puma" + k, "puma"), ("naive" + k, "naive")]:
+    t = load(m, "test"); fo = load(m, "forget")
+    th = params(m + ".ulm")
+    dist = sum((a - b) ** 2 for a, b in zip(th, ref)) ** 0.5
+    out.append((name, t, fo, dist))
+rt = out[1][1]
+for name, t, fo, dist in out:
+    ta = sum(r[1] == r[2] for r in t) / len(t)
+    fa = sum(r[1] == r[2] for r in fo) / len(fo)
+    ag = sum(a[2] == b[2] for a, b in zip(t, rt)) / len(t)
+    print("| %s | %s | %.4f | %.4f | %.4g | %.4f | %s |" % (k, name, ta, fa, dist, ag, times[name]))
+PY
+done
+echo
+echo "target: one request < $(python3 -c "print('%.2f' % ($SKT / 50))") s (1/50 of scikit-learn's retrain)"
+
+echo
+echo "## Mislabel detection: 10,000 training rows, 10% of labels flipped (seeded)"
+python3 - <<'PY'
+import random
+random.seed(2)
+with open("train.csv") as f, open("flipped.csv", "w") as o, open("flipped.ids", "w") as ids:
+    o.write(f.readline())
+    for i, l in enumerate(f):
+        if i == 10000: break
+        idv, lab, rest = l.split(",", 2)
+        if random.random() < 0.1:
+            lab = str(random.choice([c for c in range(10) if c != int(lab)]))
+            ids.write(idv + "\n")
+        o.write(idv + "," + lab + "," + rest)
+PY
+ul-train --scale $SCALE --l2 "$L2" -e 100 flipped.csv -o flipped.ulm
+t0=$(now); ul-influence --model flipped.ulm --data flipped.csv --sort self_influence --no-store -o influence.csv; t1=$(now)
+ul-predict --model flipped.ulm --proba flipped.csv -o flipped.pred
+python3 - "$(python3 -c "print('%.1f' % ($t1 - $t0))")" <<'PY'
+import csv, math, random, sys
+flipped = set(l.strip() for l in open("flipped.ids"))
+by_influence = [r["id"] for r in csv.DictReader(open("influence.csv"))]
+rows = list(csv.DictReader(open("flipped.pred")))
+by_loss = [r["id"] for r in sorted(rows, key=lambda r: math.log(max(float(r["p_" + r["label"]]), 1e-300)))]
+n = len(by_influence)
+print("ul-influence on %d rows (Hessian, factor, every row's solves): %s s; %d flipped" % (n, sys.argv[1], len(flipped)))
+print()
+print("| inspected | self-influence | loss | random (expected) |")
+print("|---:|---:|---:|---:|")
+for frac in (0.1, 0.2, 0.3):
+    top = int(frac * n)
+    f = lambda order: sum(i in flipped for i in order[:top]) / len(flipped)
+    print("| %d%% | %.3f | %.3f | %.3f |" % (100 * frac, f(by_influence), f(by_loss), frac))
+PY
