@@ -71,7 +71,7 @@ models="original exact"
 missing=""
 for method in puma newton; do
     t0=$(now)
-    if ul-forget -m original.ulm -d parted.csv -r requests.csv --method $method -o $method.ulm --remaining /dev/null 2>err.txt; then
+    if ul-forget -m original.ulm -d parted.csv -r requests.csv --method $method -o $method.ulm --remaining remaining_$method.csv 2>err.txt; then
         echo "$method: $forgotten rows forgotten in $(elapsed "$t0" "$(now)") s"
         models="$models $method"
     else
