@@ -17,9 +17,9 @@ sed -n 2,11p train.csv | cut -d, -f1 | { echo id; cat; } > requests.csv
 opts="--model mlp --hidden 64 --epochs 40 --l2 0 --scale 0.0625"
 ul-train $opts -o model.ulm train.csv
 ul-forget -m model.ulm -d train.csv -r requests.csv --method exact --ledger ledger.csv -o model2.ulm --remaining remaining.csv
-awk -F, 'NR == FNR { want[$1]; next } FNR == 1 || ($1 in want)' requests.csv train.csv > forgotten.csv
 ul-train $opts -o retrained.ulm remaining.csv
-ul-audit -m model2.ulm -r retrained.ulm -d remaining.csv -f forgotten.csv -t test.csv --shadow 4 \
+# The forgotten rows are looked up by id in the training data (--rows).
+ul-audit -m model2.ulm -r retrained.ulm -d remaining.csv -f requests.csv --rows train.csv -t test.csv --shadow 4 \
     --ledger ledger.csv --require-lineage --max-auc 0.9 --report audit.csv --plot roc.svg
 cat audit.csv
 echo "ROC plot: $work/roc.svg"

@@ -12,6 +12,7 @@ let spec = CommandSpec(
         OptionSpec("data", short: "d", value: "FILE", help: "the retained rows: id, label and the model's features (required)"),
         OptionSpec("forget", short: "f", value: "FILE", help: "the forgotten rows, full rows like --data (required)"),
         OptionSpec("test", short: "t", value: "FILE", help: "held-out rows the model never trained on (required)"),
+        OptionSpec("rows", value: "FILE", help: "when --forget holds only ids: take the forgotten rows from FILE (e.g. the training data)"),
         OptionSpec("reference", short: "r", value: "M0", help: "reference model, usually retrained without the forgotten rows"),
         OptionSpec("shadow", short: "k", value: "K", help: "train K ≥ 2 shadow models for offline LiRA (default 0: no LiRA)"),
         OptionSpec("seed", short: "s", value: "N", help: "seed of the shadow models' halves and training (default 0)"),
@@ -35,14 +36,14 @@ let spec = CommandSpec(
 
 /// Reads one audit set: the model's feature columns by name, id and label; labels must be the model's.
 func readRows(_ path: String, option: String, model: ModelFile, idName: String, labelName: String,
-              classIndex: [String: Int32]) throws -> Dataset {
+              classIndex: [String: Int32], only keep: Set<String>? = nil) throws -> Dataset {
     let r = try CSVReader(path: path)
     let idCol = try r.requireColumn(idName, option: "id")
     let labelCol = try r.requireColumn(labelName, option: "label")
     var columns = [Int]()
     for f in model.features {
         guard let c = r.column(f) else {
-            let hint = option == "forget" ? " (--forget needs the full forgotten rows: id, label and features)" : ""
+            let hint = option == "forget" ? " (--forget needs the full forgotten rows: id, label and features; or give --rows)" : ""
             throw ToolError.data("missing feature column '\(f)' of the model\(hint)", file: path, line: 1)
         }
         columns.append(c)
@@ -52,6 +53,7 @@ func readRows(_ path: String, option: String, model: ModelFile, idName: String, 
     var row = [Float](repeating: 0, count: columns.count)
     while try r.next() {
         let id = r.string(idCol)
+        if let keep, !keep.contains(id) { continue }
         guard !id.isEmpty else { throw ToolError.data("empty id", file: path, line: r.line) }
         guard seen.insert(id).inserted else { throw ToolError.data("duplicate id '\(id)'", file: path, line: r.line) }
         let label = r.string(labelCol)
@@ -63,6 +65,40 @@ func readRows(_ path: String, option: String, model: ModelFile, idName: String, 
     }
     guard data.count > 0 else { throw ToolError.data("no rows (--\(option))", file: path) }
     return data
+}
+
+/// The ids of an id-only forget file: unique, non-empty.
+func readIds(_ path: String, idName: String) throws -> [String] {
+    let r = try CSVReader(path: path)
+    let idCol = try r.requireColumn(idName, option: "id")
+    var ids = [String](), seen = Set<String>()
+    while try r.next() {
+        let id = r.string(idCol)
+        guard !id.isEmpty else { throw ToolError.data("empty id", file: path, line: r.line) }
+        guard seen.insert(id).inserted else { throw ToolError.data("duplicate id '\(id)'", file: path, line: r.line) }
+        ids.append(id)
+    }
+    guard !ids.isEmpty else { throw ToolError.data("no rows (--forget)", file: path) }
+    return ids
+}
+
+/// The forgotten rows: the --forget file itself when it holds full rows, else its ids looked up in --rows.
+func readForgotten(_ path: String, rowsPath: String?, model: ModelFile, idName: String, labelName: String,
+                   classIndex: [String: Int32]) throws -> Dataset {
+    // Standard input cannot be read twice: with --rows it is taken to hold ids.
+    guard let rowsPath, try path == "-" || CSVReader(path: path).column(model.features[0]) == nil else {
+        return try readRows(path, option: "forget", model: model, idName: idName, labelName: labelName, classIndex: classIndex)
+    }
+    let ids = try readIds(path, idName: idName)
+    let found = try readRows(rowsPath, option: "rows", model: model, idName: idName, labelName: labelName,
+                             classIndex: classIndex, only: Set(ids))
+    let index = Dictionary(uniqueKeysWithValues: found.ids.enumerated().map { ($1, $0) })
+    var order = [Int]()
+    for id in ids {
+        guard let i = index[id] else { throw ToolError.data("forgotten id '\(id)' is not in --rows \(displayName(rowsPath))", file: path) }
+        order.append(i)
+    }
+    return found.subset(order)
 }
 
 func loadModel(_ path: String) throws -> ModelFile {
@@ -139,7 +175,7 @@ runTool(spec) { args, ctx in
     func read(_ path: String, _ option: String) throws -> Dataset {
         try readRows(path, option: option, model: model, idName: idName, labelName: labelName, classIndex: classIndex)
     }
-    let data = AuditData(retain: try read(dataPath, "data"), forget: try read(forgetPath, "forget"), test: try read(testPath, "test"))
+    let data = AuditData(retain: try read(dataPath, "data"), forget: try readForgotten(forgetPath, rowsPath: args.value("rows"), model: model, idName: idName, labelName: labelName, classIndex: classIndex), test: try read(testPath, "test"))
     // The sets must be disjoint: a forgotten row among the retained ones was not forgotten, and a test row the
     // model trained on is no non-member.
     let retainIds = Set(data.retain.ids), forgetIds = Set(data.forget.ids)
