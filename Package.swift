@@ -2,7 +2,7 @@
 import PackageDescription
 
 /// The command-line tools; each is a thin executable over ULCore and ULCLI.
-let tools: [String] = ["ul-partition", "ul-train", "ul-predict", "ul-select", "ul-forget", "ul-influence"]
+let tools: [String] = ["ul-partition", "ul-select", "ul-train", "ul-predict", "ul-forget", "ul-influence", "ul-audit"]
 
 let package = Package(
     name: "ul",
@@ -21,6 +21,7 @@ let package = Package(
         .target(name: "ULCLI", dependencies: ["ULCore", "CCSV"]),
         .testTarget(name: "ULCoreTests", dependencies: ["ULCore", "ULCLI"]),
         .testTarget(name: "ULTrainTests", dependencies: ["ULCore", "ULCLI"]),
+        .testTarget(name: "ULAuditTests", dependencies: ["ULCore"]),
         .testTarget(name: "ULInfluenceTests", dependencies: ["ULCore", "ULCLI"]),
         // Exact forgetting in the core, and the built ul-forget and ul-train run as processes.
         .testTarget(name: "ULForgetTests", dependencies: ["ULCore", "ULCLI", .target(name: "ul-forget"), .target(name: "ul-train")]),

@@ -47,6 +47,9 @@ final class AuditComparisonTests: XCTestCase {
         let expected = (0.5 * log(4.0 / 3) + log(2.0)) / 2
         XCTAssertEqual(try ModelComparison.meanKLDivergence(reference: ref, model: model), expected, accuracy: 1e-15)
         XCTAssertEqual(try ModelComparison.meanKLDivergence(reference: ref, model: ref), 0)
+        // Identical rows give exactly 0 even with a probability below the floor.
+        let tiny = try ClassProbabilities(rows: [[1e-20, 1 - 1e-20]])
+        XCTAssertEqual(try ModelComparison.meanKLDivergence(reference: tiny, model: tiny), 0)
         // A class the reference expects but the model rules out: floored, so large but finite.
         let sure = try ClassProbabilities(rows: [[0.0, 1.0]])
         let half = try ClassProbabilities(rows: [[0.5, 0.5]])

@@ -39,16 +39,17 @@ public enum ModelComparison {
                      of: model.count)
     }
 
-    /// Mean over rows of `KL(p_ref ‖ p_model) = Σ_c p_ref,c · log(p_ref,c / max(p_model,c, floor))`.
-    /// A class with `p_ref,c = 0` contributes 0; the model's probabilities are floored (not renormalised) so a
-    /// confident disagreement gives a large finite value, at most about `−log floor` per row. NaN with no rows.
+    /// Mean over rows of `KL(p_ref ‖ p_model) = Σ_c p_ref,c · log(max(p_ref,c, floor) / max(p_model,c, floor))`.
+    /// A class with `p_ref,c = 0` contributes 0; probabilities are floored (not renormalised) so a confident
+    /// disagreement gives a large finite value, at most about `−log floor` per row, and identical rows give exactly
+    /// 0 even where a probability is below the floor. NaN with no rows.
     public static func meanKLDivergence(reference: ClassProbabilities, model: ClassProbabilities,
                                         floor: Double = 1e-12) throws -> Double {
         try checkSameShape(model, reference)
         var total = 0.0
         for i in reference.values.indices {
             let p = reference.values[i]
-            if p > 0 { total += p * (log(p) - log(max(model.values[i], floor))) }
+            if p > 0 { total += p * (log(max(p, floor)) - log(max(model.values[i], floor))) }
         }
         return reference.count == 0 ? .nan : total / Double(reference.count)
     }
