@@ -1,0 +1,137 @@
+import Foundation
+import XCTest
+
+/// The workflows in examples/: the Makefile, the cron queue drainer and the cluster scripts, run on digits.
+final class ExamplesTests: XCTestCase {
+    /// Lines of a file (0 when it does not exist).
+    func lineCount(_ url: URL) -> Int {
+        guard let d = try? Data(contentsOf: url) else { return 0 }
+        return String(decoding: d, as: UTF8.self).split(separator: "\n").count
+    }
+
+    func testMakefileRerunsNothingAndANewRequestRunsOneForget() throws {
+        guard Shell.installed("make") else { throw XCTSkip("make is not installed") }
+        let dir = try Shell.scratch(self)
+        let make = "make -f \"$REPO/examples/Makefile\" DATA=\"$DATA/digits.csv\""
+        let ledger = dir.appendingPathComponent("out/ledger.csv")
+
+        var r = try Shell.run("\(make) -s", in: dir)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.hasPrefix("accuracy 0.9"), r.stdout)
+        r = try Shell.run("\(make) -q", in: dir)
+        XCTAssertEqual(r.status, 0, "a second make would do work")
+
+        // One new request: make is out of date, and the work it plans is that one forget, then evaluation.
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("requests"), withIntermediateDirectories: true)
+        try "id\nd00005\nd00010\n".write(to: dir.appendingPathComponent("requests/0001.csv"), atomically: true, encoding: .utf8)
+        r = try Shell.run("\(make) -q", in: dir)
+        XCTAssertEqual(r.status, 1, "a new request file did not make the workflow out of date")
+        r = try Shell.run("\(make) -n", in: dir)
+        XCTAssertEqual(r.stdout.components(separatedBy: "ul-forget ").count - 1, 1, r.stdout)
+        XCTAssertFalse(r.stdout.contains("ul-train") || r.stdout.contains("ul-partition"), r.stdout)
+        r = try Shell.run("\(make) -s", in: dir)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(lineCount(ledger), 2, "header and exactly one forget")
+        r = try Shell.run("\(make) -q", in: dir)
+        XCTAssertEqual(r.status, 0)
+
+        // Two more at once under -j: the lock queues them; each is applied once; the model stays exactly
+        // the one ul-train makes from the remaining rows, which no longer hold any forgotten id.
+        try "id\nd00020\n".write(to: dir.appendingPathComponent("requests/0002.csv"), atomically: true, encoding: .utf8)
+        try "id\nd00030\nd00031\n".write(to: dir.appendingPathComponent("requests/0003.csv"), atomically: true, encoding: .utf8)
+        r = try Shell.run("\(make) -s -j3", in: dir)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(lineCount(ledger), 4)
+        r = try Shell.run("\(make) -q", in: dir)
+        XCTAssertEqual(r.status, 0)
+        r = try Shell.run("""
+            set -e
+            ! grep -E '^d000(05|10|20|30|31),' out/remaining.csv
+            test "$(grep -cE '^d000(05|10|20|30|31),' out/parted.csv)" -gt 0
+            ul-train -m softmax -e 20 --scale 0.0625 --seed 1 out/remaining.csv -o reference.ulm
+            cmp out/model.ulm reference.ulm
+            """, in: dir)
+        XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
+    }
+
+    func testCronForgetDrainsTheQueueInOrder() throws {
+        let dir = try Shell.scratch(self)
+        let setup = """
+            set -e
+            ul-partition --shards 4 --blocks 3 --seed 2 "$DATA/digits.csv" -o data.csv
+            ul-train -e 10 --scale 0.0625 data.csv -o model.ulm
+            mkdir queue
+            printf 'id\\nd00001\\nd00002\\n' > queue/2026-01-01.csv
+            printf 'id\\nd00003\\n' > queue/2026-01-02.csv
+            """
+        var r = try Shell.run(setup, in: dir)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let cron = "\"$REPO/examples/cron-forget.sh\" queue model.ulm data.csv"
+        r = try Shell.run(cron, in: dir)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let lines = r.stdout.split(separator: "\n")
+        XCTAssertEqual(lines.count, 2, r.stdout)
+        XCTAssertTrue(lines.first?.contains("2026-01-01.csv: forgotten (2 ids)") ?? false, r.stdout)
+        XCTAssertTrue(lines.last?.contains("2026-01-02.csv: forgotten (1 ids)") ?? false, r.stdout)
+        r = try Shell.run("""
+            set -e
+            ls queue/done
+            test -z "$(ls queue/*.csv 2>/dev/null)"
+            ! grep -E '^d0000[123],' data.csv
+            test "$(wc -l < ledger.csv)" -eq 3
+            ul-train -e 10 --scale 0.0625 data.csv -o reference.ulm
+            cmp model.ulm reference.ulm
+            """, in: dir)
+        XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
+        XCTAssertEqual(r.stdout, "2026-01-01.csv\n2026-01-02.csv\n")
+
+        // An empty queue does nothing; a bad request alerts with ul-forget's status and stays queued.
+        r = try Shell.run(cron, in: dir)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.stdout, "")
+        r = try Shell.run("printf 'id\\nnot-an-id\\n' > queue/2026-01-03.csv; " + cron, in: dir)
+        XCTAssertEqual(r.status, 65, r.stderr)
+        XCTAssertTrue(r.stderr.contains("2026-01-03.csv: ul-forget failed with status 65; left in the queue"), r.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir.appendingPathComponent("queue/2026-01-03.csv").path))
+        XCTAssertEqual(lineCount(dir.appendingPathComponent("ledger.csv")), 3)
+    }
+
+    func testClusterScriptsMergeToTheBytesOfOneProcess() throws {
+        guard Shell.installed("parallel") else {
+            throw XCTSkip("GNU parallel is not installed (apt-get install parallel): examples/cluster/parallel.sh untested")
+        }
+        let dir = try Shell.scratch(self)
+        let r = try Shell.run("""
+            set -e
+            ul-partition --shards 5 --blocks 2 --seed 4 "$DATA/digits.csv" -o parted.csv
+            ul-train -e 5 --scale 0.0625 parted.csv -o one.ulm
+            "$REPO/examples/cluster/parallel.sh" parted.csv out -e 5 --scale 0.0625
+            test "$(ls out/part-*.ulm | wc -l)" -eq 5
+            cmp one.ulm out/model.ulm
+            ul-train -m mlp --hidden 8 -e 2 --scale 0.0625 parted.csv -o one-mlp.ulm
+            PARALLEL_LOGIN=-j2 "$REPO/examples/cluster/parallel.sh" parted.csv out-mlp -m mlp --hidden 8 -e 2 --scale 0.0625
+            cmp one-mlp.ulm out-mlp/model.ulm
+            # The Slurm script's commands, run here as the array's tasks would run them, one after another.
+            export TRAIN_OPTS="-e 5 --scale 0.0625"
+            for t in 0 1 2 3 4; do SLURM_ARRAY_TASK_ID=$t bash "$REPO/examples/cluster/slurm.sbatch" train parted.csv slurm; done
+            bash "$REPO/examples/cluster/slurm.sbatch" merge parted.csv slurm
+            cmp one.ulm slurm/model.ulm
+            """, in: dir)
+        XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
+    }
+
+    /// A shard that fails stops the run: no merged model.
+    func testClusterScriptFailsWithoutAModelWhenAShardFails() throws {
+        guard Shell.installed("parallel") else {
+            throw XCTSkip("GNU parallel is not installed (apt-get install parallel): examples/cluster/parallel.sh untested")
+        }
+        let dir = try Shell.scratch(self)
+        let r = try Shell.run("""
+            ul-partition --shards 3 --seed 4 "$DATA/digits.csv" -o parted.csv || exit 99
+            "$REPO/examples/cluster/parallel.sh" parted.csv out -m no-such-kind
+            """, in: dir)
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertNotEqual(r.status, 99, r.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("out/model.ulm").path))
+    }
+}

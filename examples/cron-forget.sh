@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Drains a queue of forget requests: every QUEUE/*.csv (a CSV with an id column), in name order, is
+# forgotten from MODEL exactly, in place; DATA (the remaining rows) is kept current; each honoured file
+# moves to QUEUE/done/. Meant for cron: it prints one line per request and its exit status says whether
+# all is well, so cron's mail (or a wrapper) can alert on it.
+#
+#   cron-forget.sh QUEUE MODEL DATA [TEST]
+#
+# Environment: LEDGER (default: ledger.csv beside MODEL), WAIT (seconds to wait for another job's lock
+# on the model, default 3600), MAX_AUC (membership-inference AUC the audit may not exceed, default 0.6).
+#
+# Exit status: 0 all requests honoured (and the audit passed); otherwise the status of the first
+# ul-forget that failed (its request stays queued and the drain stops, so the order is kept), or of
+# ul-audit when it is installed and a check fails.
+#
+# Crontab line (every 10 minutes; overlapping runs are safe: ul-forget's lock makes a second run wait,
+# and a request already honoured is a no-op thanks to the ledger):
+#   */10 * * * * PATH=/opt/ul/bin:/usr/bin:/bin /opt/ul/examples/cron-forget.sh /srv/ul/queue /srv/ul/model.ulm /srv/ul/remaining.csv /srv/ul/test.csv >>/srv/ul/forget.log 2>&1
+set -uo pipefail
+
+if [ $# -lt 3 ] || [ $# -gt 4 ]; then
+    echo "usage: $(basename "$0") QUEUE MODEL DATA [TEST]" >&2
+    exit 64
+fi
+queue=$1 model=$2 data=$3 test=${4:-}
+ledger=${LEDGER:-$(dirname "$model")/ledger.csv}
+wait=${WAIT:-3600}
+max_auc=${MAX_AUC:-0.6}
+mkdir -p "$queue/done" || exit 73
+
+status=0
+for request in $(find "$queue" -maxdepth 1 -name '*.csv' -type f | LC_ALL=C sort); do
+    # Another run may have honoured it while this one waited for the lock.
+    [ -e "$request" ] || continue
+    ul-forget --method exact --model "$model" --data "$data" --requests "$request" \
+        -o "$model" --remaining "$data" --ledger "$ledger" --wait "$wait" -q
+    status=$?
+    if [ $status -ne 0 ]; then
+        echo "$(date -u +%FT%TZ) $request: ul-forget failed with status $status; left in the queue" >&2
+        break
+    fi
+    mv -f -- "$request" "$queue/done/" 2>/dev/null || [ ! -e "$request" ] || status=73
+    echo "$(date -u +%FT%TZ) $request: forgotten ($(($(wc -l < "$queue/done/$(basename "$request")") - 1)) ids)"
+done
+
+# The final check. With ul-audit installed: lineage (no forgotten id left in the model, the model
+# matches the ledger) and the membership-inference AUC of everything ever forgotten. Without it, the
+# status of the forgets is the verdict.
+if [ $status -eq 0 ] && command -v ul-audit >/dev/null 2>&1 && [ -n "$test" ]; then
+    forgotten=$(mktemp) || exit 73
+    trap 'rm -f "$forgotten"' EXIT
+    echo id > "$forgotten"
+    for f in "$queue"/done/*.csv; do [ -e "$f" ] && tail -n +2 "$f"; done >> "$forgotten"
+    if [ "$(wc -l < "$forgotten")" -gt 1 ]; then
+        ul-audit --model "$model" --data "$data" --forget "$forgotten" --test "$test" --ledger "$ledger" \
+            --require-lineage --max-auc "$max_auc" --report "$(dirname "$model")/audit.csv"
+        status=$?
+        [ $status -eq 0 ] || echo "$(date -u +%FT%TZ) ul-audit failed with status $status" >&2
+    fi
+fi
+exit $status
