@@ -1,25 +1,40 @@
 #!/usr/bin/env bash
-# Quick start: partition the digits set (examples/data/digits.csv, 1797 rows, 10 classes) into
-# 5 shards of 3 blocks, once per method, and show how the rows spread.
+# Quick start on the shipped digits set (examples/data/digits.csv: 1797 rows, 64 features, 10 classes):
+# partition → train → predict → forget → predict → audit, then check that exact forgetting gave the
+# same bytes as retraining from scratch without the forgotten rows.
+#   examples/quickstart.sh [WORKDIR]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-cd "$root"
-swift build --product ul-partition >/dev/null
-PATH="$root/.build/debug:$PATH"
-data=examples/data/digits.csv
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
+work=${1:-$(mktemp -d)}
+mkdir -p "$work"
+swift build --package-path "$root" -c release >/dev/null
+PATH="$root/.build/release:$PATH"
+cd "$work"
+data=$root/examples/data/digits.csv
 
-echo "== ul-partition --by random --shards 5 --blocks 3 --seed 1  (first rows, last columns)"
-ul-partition --by random --shards 5 --blocks 3 --seed 1 "$data" -o "$out/random.csv"
-cut -d, -f1,2,67,68 "$out/random.csv" | sed -n 1,4p
-echo "== rows per shard (random):"
-awk -F, 'NR > 1 { n[$67]++ } END { for (k in n) printf "  shard %s: %d rows\n", k, n[k] }' "$out/random.csv" | sort
+# Hold out every id ending in 0 or 5 as a test set; train on the rest.
+awk -F, 'NR == 1 || $1 !~ /[05]$/' "$data" > train.csv
+awk -F, 'NR == 1 || $1 ~ /[05]$/' "$data" > test.csv
 
-echo "== ul-partition --by class --blocks 3 --split DIR  (one file per label)"
-ul-partition --by class --blocks 3 --split "$out/shards" "$data"
-for f in "$out"/shards/shard-*.csv; do printf '  %s: %d rows\n' "$(basename "$f")" $(( $(wc -l < "$f") - 1 )); done
+echo "== ul-partition: 4 random shards × 3 blocks (a function of id and seed only)"
+ul-partition --by random --shards 4 --blocks 3 --seed 1 train.csv -o parted.csv
+echo "== ul-train: softmax per shard, a checkpoint after every block"
+ul-train --model softmax --scale 0.0625 --epochs 60 -v parted.csv -o model.ulm
+echo "== ul-predict on the held-out rows"
+ul-predict --model model.ulm test.csv | awk -F, 'NR > 1 { n++; c += ($2 == $NF) } END { printf "test accuracy %.4f\n", c / n }'
 
-echo "== deleting 100 rows moves no other row:"
-grep -v '^d001[0-9][0-9],' "$data" | ul-partition --by random --shards 5 --blocks 3 --seed 1 > "$out/after.csv"
-grep -v '^d001[0-9][0-9],' "$out/random.csv" | cmp - "$out/after.csv" && echo "  identical assignments for the $(( $(wc -l < "$out/after.csv") - 1 )) remaining rows"
+echo "== ul-forget: three deletion requests, exact"
+printf 'id\nd00001\nd00002\nd00103\n' > requests.csv
+ul-forget --model model.ulm --data parted.csv --requests requests.csv --method exact \
+    --ledger ledger.csv -o model2.ulm --remaining remaining.csv -v
+ul-predict --model model2.ulm test.csv | awk -F, 'NR > 1 { n++; c += ($2 == $NF) } END { printf "test accuracy after forgetting %.4f\n", c / n }'
+
+echo "== the promise: retraining from scratch without those rows gives the same bytes"
+ul-train --model softmax --scale 0.0625 --epochs 60 remaining.csv -o retrained.ulm
+cmp model2.ulm retrained.ulm && echo "model2.ulm and retrained.ulm are identical"
+
+echo "== ul-audit: accuracy, membership inference, distance to the retrained model, lineage"
+ul-audit --model model2.ulm --reference retrained.ulm --data remaining.csv --forget requests.csv --rows train.csv \
+    --test test.csv --ledger ledger.csv --require-lineage --report audit.csv --plot roc.svg
+column -s, -t < audit.csv | head -20
+echo "(full report: $work/audit.csv; ROC curves: $work/roc.svg; ledger: $work/ledger.csv)"
