@@ -77,29 +77,12 @@ public struct ResumeInput: Sendable {
 /// shard this gives, bit for bit, what training that shard from scratch on them gives.
 public func resumeShards(_ inputs: [ResumeInput], config: TrainConfig, labels: [String], jobs: Int,
                          progress: (@Sendable (Int, Int, Int) -> Void)? = nil) throws -> [ShardRecord] {
-    let lock = NSLock()
-    var next = 0
-    var results = [Result<ShardRecord, Error>?](repeating: nil, count: inputs.count)
-    DispatchQueue.concurrentPerform(iterations: max(1, min(jobs, inputs.count))) { _ in
-        while true {
-            lock.lock()
-            let i = next
-            next += 1
-            lock.unlock()
-            guard i < inputs.count else { return }
-            let input = inputs[i]
-            let r = Result {
-                try trainShard(input.data, blocks: input.blocks, shard: input.old.index, config: config, labels: labels,
-                               fromStep: input.fromStep,
-                               checkpoints: input.old.blocks.prefix(input.fromStep - 1).map(\.parameters),
-                               progress: { progress?(i, $0, $1) })
-            }
-            lock.lock()
-            results[i] = r
-            lock.unlock()
-        }
+    try concurrentMap(inputs, workers: jobs) { i, input in
+        try trainShard(input.data, blocks: input.blocks, shard: input.old.index, config: config, labels: labels,
+                       fromStep: input.fromStep,
+                       checkpoints: input.old.blocks.prefix(input.fromStep - 1).map(\.parameters),
+                       progress: { progress?(i, $0, $1) })
     }
-    return try results.map { try $0!.get() }
 }
 
 extension ModelFile {

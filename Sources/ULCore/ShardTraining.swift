@@ -217,26 +217,8 @@ public struct ShardInput: Sendable {
 public func trainShards(_ inputs: [ShardInput], config: TrainConfig, labels: [String], jobs: Int,
                         progress: (@Sendable (Int, Int, Int) -> Void)? = nil) throws -> [ShardRecord] {
     _ = blasSingleThreaded
-    let lock = NSLock()
-    var next = 0
-    var results = [Result<ShardRecord, Error>?](repeating: nil, count: inputs.count)
-    let workers = max(1, min(jobs, inputs.count))
-    DispatchQueue.concurrentPerform(iterations: workers) { _ in
-        while true {
-            lock.lock()
-            let i = next
-            next += 1
-            lock.unlock()
-            guard i < inputs.count else { return }
-            let input = inputs[i]
-            let r = Result {
-                try trainShard(input.data, blocks: input.blocks, shard: input.shard, config: config, labels: labels,
-                               progress: { progress?(i, $0, $1) })
-            }
-            lock.lock()
-            results[i] = r
-            lock.unlock()
-        }
+    return try concurrentMap(inputs, workers: jobs) { i, input in
+        try trainShard(input.data, blocks: input.blocks, shard: input.shard, config: config, labels: labels,
+                       progress: { progress?(i, $0, $1) })
     }
-    return try results.map { try $0!.get() }
 }

@@ -392,20 +392,3 @@ struct ForgetData {
     var unknown: [String] = []
 }
 
-/// Overall progress of shards retraining on several threads.
-final class ShardProgress: @unchecked Sendable {
-    private let bar: ULCLI.Progress
-    private let lock = NSLock()
-    private var fractions: [Double]
-    init(_ bar: ULCLI.Progress, shards: Int) {
-        self.bar = bar
-        fractions = [Double](repeating: 0, count: max(shards, 1))
-    }
-    func update(_ shard: Int, _ done: Int, _ total: Int) {
-        lock.lock()
-        defer { lock.unlock() }
-        fractions[shard] = total > 0 ? Double(done) / Double(total) : 1
-        bar.update(Int(1000 * fractions.reduce(0, +) / Double(fractions.count)))
-    }
-    func finish() { bar.finish() }
-}

@@ -128,27 +128,15 @@ runTool(spec) { args, ctx in
     progress.finish()
 
     let order = shards.keys.sorted()
-    let lock = NSLock()
-    var next = 0
-    var results = [Result<(SelectionOutcome, Double), Error>?](repeating: nil, count: order.count)
-    DispatchQueue.concurrentPerform(iterations: max(1, min(jobs, order.count))) { _ in
-        while true {
-            lock.lock()
-            let i = next
-            next += 1
-            lock.unlock()
-            guard i < order.count else { return }
-            let s = shards[order[i]]!
-            let m = recordedCounts?[order[i]] ?? perShard.map { min($0, s.ids.count) }
-                ?? SelectionBudget.count(fraction: fraction, rows: s.ids.count)
-            let started = Date()
-            let result = Result {
-                (try selectShard(features: s.features, dimension: d, ids: s.ids, spec: selection, count: m),
-                 Date().timeIntervalSince(started))
-            }
-            lock.lock()
-            results[i] = result
-            lock.unlock()
+    // Each shard's outcome is kept as a Result, so the first failing shard in order is the one reported.
+    let outcomes = try concurrentMap(order, workers: jobs) { _, shard -> Result<(SelectionOutcome, Double), Error> in
+        let s = shards[shard]!
+        let m = recordedCounts?[shard] ?? perShard.map { min($0, s.ids.count) }
+            ?? SelectionBudget.count(fraction: fraction, rows: s.ids.count)
+        let started = Date()
+        return Result {
+            (try selectShard(features: s.features, dimension: d, ids: s.ids, spec: selection, count: m),
+             Date().timeIntervalSince(started))
         }
     }
     var selected = [Bool](repeating: false, count: count), step = [Int](repeating: 0, count: count)
@@ -156,7 +144,7 @@ runTool(spec) { args, ctx in
     for (i, s) in order.enumerated() {
         let outcome: SelectionOutcome, seconds: Double
         do {
-            (outcome, seconds) = try results[i]!.get()
+            (outcome, seconds) = try outcomes[i].get()
         } catch let e as SelectionError {
             throw ToolError.data("shard \(s): \(e)", file: r.path)
         }

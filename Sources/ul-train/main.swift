@@ -40,23 +40,6 @@ let spec = CommandSpec(
     train. ppca, mppca and knn need class shards (ul-partition --by class). See ul-train(1) and ul-model(5).
     """)
 
-/// Overall progress of shards training on several threads.
-final class TrainingProgress: @unchecked Sendable {
-    private let bar: ULCLI.Progress
-    private let lock = NSLock()
-    private var fractions: [Double]
-    init(_ bar: ULCLI.Progress, shards: Int) {
-        self.bar = bar
-        fractions = [Double](repeating: 0, count: shards)
-    }
-    func update(_ shard: Int, _ done: Int, _ total: Int) {
-        lock.lock()
-        defer { lock.unlock() }
-        fractions[shard] = total > 0 ? Double(done) / Double(total) : 1
-        bar.update(Int(1000 * fractions.reduce(0, +) / Double(fractions.count)))
-    }
-    func finish() { bar.finish() }
-}
 
 func merge(_ args: ParsedArguments, _ output: String, _ ctx: ToolContext) throws -> ExitStatus {
     guard !args.positionals.isEmpty else { throw ToolError.usage("--merge needs part files") }
@@ -174,7 +157,7 @@ runTool(spec) { args, ctx in
     }
     let d = data.featureNames.count
 
-    let bar = TrainingProgress(ctx.progress("training", total: 1000), shards: inputs.count)
+    let bar = ShardProgress(ctx.progress("training", total: 1000), shards: inputs.count)
     var records: [ShardRecord]
     do {
         records = try trainShards(inputs, config: config, labels: labels, jobs: jobs) { bar.update($0, $1, $2) }

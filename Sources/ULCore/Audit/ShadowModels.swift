@@ -78,7 +78,7 @@ public struct ShadowTraining {
         // Shadows side by side when the model has fewer shards than workers; each shadow's shards share the rest.
         let parallelShadows = max(1, min(count, jobs / shardCount))
         let shardJobs = max(1, jobs / parallelShadows)
-        let records = try concurrentMap(Array(0..<count), workers: parallelShadows) { k -> [ShardRecord] in
+        let records = try concurrentMap(Array(0..<count), workers: parallelShadows) { _, k -> [ShardRecord] in
             let mine = inputs.indices.filter { inputs[$0].shadow == k }
             return try trainShards(mine.map { inputs[$0].input }, config: config(k), labels: model.labels,
                                    jobs: shardJobs) { i, done, _ in tally.update(job: mine[i], done: done) }
@@ -112,25 +112,3 @@ final class ProgressTally: @unchecked Sendable {
     }
 }
 
-/// `transform` of every item, at most `workers` at a time; results in item order. The first error is rethrown.
-func concurrentMap<T, R>(_ items: [T], workers: Int, _ transform: (T) throws -> R) throws -> [R] {
-    let lock = NSLock()
-    var next = 0
-    var results = [Result<R, Error>?](repeating: nil, count: items.count)
-    withoutActuallyEscaping(transform) { transform in
-        DispatchQueue.concurrentPerform(iterations: max(1, min(workers, items.count))) { _ in
-            while true {
-                lock.lock()
-                let i = next
-                next += 1
-                lock.unlock()
-                guard i < items.count else { return }
-                let r = Result { try transform(items[i]) }
-                lock.lock()
-                results[i] = r
-                lock.unlock()
-            }
-        }
-    }
-    return try results.map { try $0!.get() }
-}

@@ -1,0 +1,25 @@
+import Foundation
+
+/// `transform(index, item)` of every item, at most `workers` at a time, on a work queue; the results come
+/// back in item order, so they never depend on `workers`. The first error (in item order) is rethrown.
+public func concurrentMap<T, R>(_ items: [T], workers: Int, _ transform: (Int, T) throws -> R) throws -> [R] {
+    let lock = NSLock()
+    var next = 0
+    var results = [Result<R, Error>?](repeating: nil, count: items.count)
+    withoutActuallyEscaping(transform) { transform in
+        DispatchQueue.concurrentPerform(iterations: max(1, min(workers, items.count))) { _ in
+            while true {
+                lock.lock()
+                let i = next
+                next += 1
+                lock.unlock()
+                guard i < items.count else { return }
+                let r = Result { try transform(i, items[i]) }
+                lock.lock()
+                results[i] = r
+                lock.unlock()
+            }
+        }
+    }
+    return try results.map { try $0!.get() }
+}
