@@ -79,6 +79,9 @@ public struct TrainConfig: Equatable, Sendable {
         w.ints(heldShards)
     }
 
+    /// Bounds on a decoded network's shape, so that its parameter count cannot overflow.
+    public static let maxHiddenLayers = 64, maxLayerWidth = 1 << 24
+
     public static func decode(_ r: inout ByteReader) throws -> TrainConfig {
         guard try r.u32() == encodingVersion else { throw ByteReaderError.invalid("unknown config version") }
         let kindName = try r.string()
@@ -100,7 +103,8 @@ public struct TrainConfig: Equatable, Sendable {
         c.shardCount = try r.int()
         c.blockCount = try r.int()
         c.heldShards = try r.ints()
-        guard c.epochs >= 0, c.l2 >= 0, c.batchSize >= 1, c.hidden.allSatisfy({ $0 >= 1 }), c.shardCount >= 1,
+        guard c.epochs >= 0, c.l2 >= 0, c.batchSize >= 1, c.hidden.count <= maxHiddenLayers,
+              c.hidden.allSatisfy({ $0 >= 1 && $0 <= maxLayerWidth }), c.shardCount >= 1,
               c.blockCount >= 1, c.heldShards.allSatisfy({ $0 >= 0 && $0 < c.shardCount }),
               c.heldShards == c.heldShards.sorted(), Set(c.heldShards).count == c.heldShards.count
         else { throw ByteReaderError.invalid("configuration values out of range") }
