@@ -26,6 +26,9 @@ let package = Package(
         // Exact forgetting in the core, and the built ul-forget and ul-train run as processes.
         .testTarget(name: "ULForgetTests", dependencies: ["ULCore", "ULCLI", .target(name: "ul-forget"), .target(name: "ul-train")]),
         // Runs the built tools over the case folders; depending on the tools makes `swift test` build them.
+        // Fuzzing of the readers, and kill -9 of the tools that write models and ledgers.
+        .testTarget(name: "ULRobustnessTests", dependencies: ["ULCore", "ULCLI", .target(name: "ul-forget"), .target(name: "ul-train")],
+                    exclude: ["fuzz-regressions"]),
         .testTarget(name: "ULEndToEndTests", dependencies: tools.map { .target(name: $0) }, exclude: ["cases"]),
     ] + tools.map { .executableTarget(name: $0, dependencies: ["ULCore", "ULCLI"]) },
     swiftLanguageModes: [.v5]

@@ -70,7 +70,7 @@ public final class OutputFile {
             if n < 0 {
                 if errno == EINTR { continue }
                 if errno == EPIPE { throw BrokenPipe() }
-                throw ToolError(.ioError, "write error: \(String(cString: strerror(errno)))", file: path)
+                throw ToolError(.ioError, "write error: \(String(cString: strerror(errno)))", file: isStandardOutput ? "<stdout>" : path)
             }
             done += n
         }

@@ -175,7 +175,11 @@ public struct ModelContainerReader {
             let crc = try r.u32()
             _ = try r.u32()
             let digest = try r.raw(8)
-            guard offset == UInt64(expectedOffset), length < UInt64(Int.max / 2) else { throw ModelFileError.corruptHeader }
+            // Lengths past the end of the file are refused before they are summed (no overflow).
+            guard offset == UInt64(expectedOffset), length <= UInt64(max(0, size - expectedOffset)) else {
+                throw length < UInt64(Int.max / 2) ? ModelFileError.truncated(expected: expectedOffset + Int(length), actual: size)
+                                                   : ModelFileError.corruptHeader
+            }
             entries.append(Entry(tag: tag, offset: Int(offset), length: Int(length), crc: crc, digestPrefix: digest))
             expectedOffset += Int(length)
         }

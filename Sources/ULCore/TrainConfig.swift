@@ -106,6 +106,9 @@ public struct TrainConfig: Equatable, Sendable {
         if perturbation > 0 { w.f64(perturbation) }
     }
 
+    /// Bounds on a decoded network's shape, so that its parameter count cannot overflow.
+    public static let maxHiddenLayers = 64, maxLayerWidth = 1 << 24
+
     public static func decode(_ r: inout ByteReader) throws -> TrainConfig {
         let version = try r.u32()
         guard [encodingVersion, oneClassEncodingVersion, perturbedVersion].contains(version) else {
@@ -137,7 +140,8 @@ public struct TrainConfig: Equatable, Sendable {
             c.neighbours = try r.int()
             c.varianceFloor = try r.f64()
             c.calibrate = try r.bool()
-            guard c.components >= 0, c.mixtures >= 1, c.neighbours >= 1, c.varianceFloor > 0, !c.standardize else {
+            guard (0...maxLayerWidth).contains(c.components), (1...maxLayerWidth).contains(c.mixtures),
+                  (1...maxLayerWidth).contains(c.neighbours), c.varianceFloor > 0, !c.standardize else {
                 throw ByteReaderError.invalid("one-class configuration values out of range")
             }
         }
@@ -146,7 +150,8 @@ public struct TrainConfig: Equatable, Sendable {
             c.perturbation = try r.f64()
             guard c.perturbation > 0, c.perturbation.isFinite else { throw ByteReaderError.invalid("perturbation out of range") }
         }
-        guard c.epochs >= 0, c.l2 >= 0, c.batchSize >= 1, c.hidden.allSatisfy({ $0 >= 1 }), c.shardCount >= 1,
+        guard c.epochs >= 0, c.l2 >= 0, c.batchSize >= 1, c.hidden.count <= maxHiddenLayers,
+              c.hidden.allSatisfy({ $0 >= 1 && $0 <= maxLayerWidth }), c.shardCount >= 1,
               c.blockCount >= 1, c.heldShards.allSatisfy({ $0 >= 0 && $0 < c.shardCount }),
               c.heldShards == c.heldShards.sorted(), Set(c.heldShards).count == c.heldShards.count
         else { throw ByteReaderError.invalid("configuration values out of range") }
