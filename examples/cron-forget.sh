@@ -28,6 +28,16 @@ wait=${WAIT:-3600}
 max_auc=${MAX_AUC:-0.6}
 mkdir -p "$queue/done" || exit 73
 
+# The audit needs the forgotten rows themselves, which the drain deletes: keep a copy of DATA from before
+# this run, only until the audit is done (it is removed on exit, pass or fail).
+before=""
+if [ -n "$test" ] && command -v ul-audit >/dev/null 2>&1 && [ -n "$(find "$queue" -maxdepth 1 -name '*.csv' -type f)" ]; then
+    before=$(mktemp "$(dirname "$data")/.rows-before.XXXXXX") || exit 73
+    trap 'rm -f "$before" "${forgotten:-}"' EXIT
+    cp -- "$data" "$before" || exit 74
+fi
+processed=()
+
 status=0
 for request in $(find "$queue" -maxdepth 1 -name '*.csv' -type f | LC_ALL=C sort); do
     # Another run may have honoured it while this one waited for the lock.
@@ -40,22 +50,20 @@ for request in $(find "$queue" -maxdepth 1 -name '*.csv' -type f | LC_ALL=C sort
         break
     fi
     mv -f -- "$request" "$queue/done/" 2>/dev/null || [ ! -e "$request" ] || status=73
+    processed+=("$queue/done/$(basename "$request")")
     echo "$(date -u +%FT%TZ) $request: forgotten ($(($(wc -l < "$queue/done/$(basename "$request")") - 1)) ids)"
 done
 
-# The final check. With ul-audit installed: lineage (no forgotten id left in the model, the model
-# matches the ledger) and the membership-inference AUC of everything ever forgotten. Without it, the
-# status of the forgets is the verdict.
-if [ $status -eq 0 ] && command -v ul-audit >/dev/null 2>&1 && [ -n "$test" ]; then
+# The final check. With ul-audit installed and a TEST file: lineage (no forgotten id left in the model,
+# the model matches the ledger) and the membership-inference AUC of the rows forgotten in this run,
+# taken from the copy of DATA made before it. Without them, the status of the forgets is the verdict.
+if [ $status -eq 0 ] && [ -n "$before" ] && [ ${#processed[@]} -gt 0 ]; then
     forgotten=$(mktemp) || exit 73
-    trap 'rm -f "$forgotten"' EXIT
     echo id > "$forgotten"
-    for f in "$queue"/done/*.csv; do [ -e "$f" ] && tail -n +2 "$f"; done >> "$forgotten"
-    if [ "$(wc -l < "$forgotten")" -gt 1 ]; then
-        ul-audit --model "$model" --data "$data" --forget "$forgotten" --test "$test" --ledger "$ledger" \
-            --require-lineage --max-auc "$max_auc" --report "$(dirname "$model")/audit.csv"
-        status=$?
-        [ $status -eq 0 ] || echo "$(date -u +%FT%TZ) ul-audit failed with status $status" >&2
-    fi
+    for f in "${processed[@]}"; do tail -n +2 "$f"; done >> "$forgotten"
+    ul-audit --model "$model" --data "$data" --forget "$forgotten" --rows "$before" --test "$test" \
+        --ledger "$ledger" --require-lineage --max-auc "$max_auc" --report "$(dirname "$model")/audit.csv" -q
+    status=$?
+    [ $status -eq 0 ] || echo "$(date -u +%FT%TZ) ul-audit failed with status $status" >&2
 fi
 exit $status

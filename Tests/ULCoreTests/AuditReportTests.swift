@@ -29,7 +29,7 @@ final class AuditReportTests: XCTestCase {
             mia_loss_auc,0.625
             mia_tpr_at_0_1pct,NaN
             param_distance,1e-05
-            lineage_ok,1.0
+            lineage_ok,1
 
             """)
         var odd = AuditReport()

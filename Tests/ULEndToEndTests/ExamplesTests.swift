@@ -96,6 +96,30 @@ final class ExamplesTests: XCTestCase {
         XCTAssertEqual(lineCount(dir.appendingPathComponent("ledger.csv")), 3)
     }
 
+    func testCronForgetAuditsWhatItForgot() throws {
+        let dir = try Shell.scratch(self)
+        var r = try Shell.run("""
+            set -e
+            awk -F, 'NR == 1 || $1 !~ /[05]$/' "$DATA/digits.csv" > train.csv
+            awk -F, 'NR == 1 || $1 ~ /[05]$/' "$DATA/digits.csv" > test.csv
+            ul-partition --shards 4 --blocks 3 --seed 2 train.csv -o data.csv
+            ul-train -e 10 --scale 0.0625 data.csv -o model.ulm
+            mkdir queue
+            printf 'id\\nd00001\\nd00002\\n' > queue/a.csv
+            """, in: dir)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let cron = "\"$REPO/examples/cron-forget.sh\" queue model.ulm data.csv test.csv"
+        r = try Shell.run(cron, in: dir)
+        XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
+        r = try Shell.run("grep '^lineage_ok,1$' audit.csv && ls -a | grep -c rows-before || true", in: dir)
+        XCTAssertEqual(r.stdout, "lineage_ok,1\n0\n", "the audit passed lineage and the held copy of the rows is gone")
+
+        // A threshold no model can meet makes the drain's status the audit's: exit 1, for cron to alert.
+        r = try Shell.run("printf 'id\\nd00003\\n' > queue/b.csv; MAX_AUC=0 " + cron, in: dir)
+        XCTAssertEqual(r.status, 1, r.stdout + r.stderr)
+        XCTAssertTrue(r.stderr.contains("ul-audit failed with status 1"), r.stderr)
+    }
+
     func testClusterScriptsMergeToTheBytesOfOneProcess() throws {
         guard Shell.installed("parallel") else {
             throw XCTSkip("GNU parallel is not installed (apt-get install parallel): examples/cluster/parallel.sh untested")

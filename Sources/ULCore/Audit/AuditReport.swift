@@ -55,7 +55,7 @@ public struct AuditReport: Equatable {
     public func csv() -> String {
         var out = "metric,value\n"
         for e in entries {
-            let v = e.value.isNaN ? "NaN" : e.value == .infinity ? "Inf" : e.value == -.infinity ? "-Inf" : "\(e.value)"
+            let v = e.value.isNaN ? "NaN" : e.value == .infinity ? "Inf" : e.value == -.infinity ? "-Inf" : reportNumber(e.value)
             out += "\(csvField(e.name)),\(v)\n"
         }
         return out
@@ -66,10 +66,15 @@ public struct AuditReport: Equatable {
     public func json() -> String {
         if entries.isEmpty { return "{}\n" }
         let body = entries.map { e in
-            "  \(jsonString(e.name)): \(e.value.isFinite ? "\(e.value)" : "null")"
+            "  \(jsonString(e.name)): \(e.value.isFinite ? reportNumber(e.value) : "null")"
         }
         return "{\n" + body.joined(separator: ",\n") + "\n}\n"
     }
+}
+
+/// Shortest round-trip text; whole numbers (flags, counts) without a fraction, so `lineage_ok` reads 1 or 0.
+private func reportNumber(_ v: Double) -> String {
+    v == v.rounded() && abs(v) < 1e15 ? String(Int64(v)) : "\(v)"
 }
 
 private func csvField(_ s: String) -> String {
