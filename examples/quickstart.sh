@@ -36,5 +36,5 @@ cmp model2.ulm retrained.ulm && echo "model2.ulm and retrained.ulm are identical
 echo "== ul-audit: accuracy, membership inference, distance to the retrained model, lineage"
 ul-audit --model model2.ulm --reference retrained.ulm --data remaining.csv --forget requests.csv --rows train.csv \
     --test test.csv --ledger ledger.csv --require-lineage --report audit.csv --plot roc.svg
-column -s, -t < audit.csv | head -20
+awk -F, '{ printf "  %-28s %s\n", $1, $2 }' audit.csv | head -20
 echo "(full report: $work/audit.csv; ROC curves: $work/roc.svg; ledger: $work/ledger.csv)"
