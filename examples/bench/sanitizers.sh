@@ -10,7 +10,8 @@ for s in address thread; do
     log=/tmp/ul-sanitize-$s.log
     start=$(date +%s)
     # shellcheck disable=SC2086
-    swift test --sanitize=$s --scratch-path /tmp/ul-sanitize-$s $filter > "$log" 2>&1
+    LSAN_OPTIONS="suppressions=$PWD/examples/bench/lsan.supp:print_suppressions=0" \
+        swift test --sanitize=$s --scratch-path /tmp/ul-sanitize-$s $filter > "$log" 2>&1
     rc=$?
     secs=$(( $(date +%s) - start ))
     executed=$(grep -a 'Executed .* tests' "$log" | tail -1 | sed 's/^[[:space:]]*//')
