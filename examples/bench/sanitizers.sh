@@ -8,16 +8,20 @@ filter=${1:+--filter $1}
 status=0
 for s in address thread; do
     log=/tmp/ul-sanitize-$s.log
+    # Reports of the tools the tests run as processes go to files here (their stderr is the tests' to check).
+    reportdir=/tmp/ul-sanitize-$s.reports
+    rm -rf "$reportdir" && mkdir -p "$reportdir"
     start=$(date +%s)
     # shellcheck disable=SC2086
     LSAN_OPTIONS="suppressions=$PWD/examples/bench/lsan.supp:print_suppressions=0" \
+    ASAN_OPTIONS="log_path=$reportdir/asan" TSAN_OPTIONS="log_path=$reportdir/tsan" \
         swift test --sanitize=$s --scratch-path /tmp/ul-sanitize-$s $filter > "$log" 2>&1
     rc=$?
     secs=$(( $(date +%s) - start ))
     executed=$(grep -a 'Executed .* tests' "$log" | tail -1 | sed 's/^[[:space:]]*//')
-    reports=$(grep -ac -E '^(==[0-9]+==ERROR: AddressSanitizer|WARNING: ThreadSanitizer|SUMMARY: (Address|Thread|UndefinedBehavior)Sanitizer)' "$log")
+    reports=$(cat "$log" "$reportdir"/* 2>/dev/null | grep -ac -E '^SUMMARY: (Address|Thread|UndefinedBehavior)Sanitizer')
     printf '%-8s exit %-3s %5ss  %s; sanitizer reports: %s (log %s)\n' "$s" "$rc" "$secs" "${executed:-no summary}" "$reports" "$log"
-    grep -a -E '^SUMMARY: ' "$log" | sort | uniq -c | head -10
+    cat "$log" "$reportdir"/* 2>/dev/null | grep -a -E '^SUMMARY: ' | sort | uniq -c | head -10
     [ "$rc" -eq 0 ] && [ "$reports" -eq 0 ] || status=1
 done
 exit $status

@@ -106,9 +106,9 @@ final class ProgressTally: @unchecked Sendable {
         guard let report else { return }
         lock.lock()
         done[job] = d
-        let sum = done.reduce(0, +)
+        let sum = done.reduce(0, +), total = done.count * perJob
         lock.unlock()
-        report(sum, done.count * perJob)
+        report(sum, total)
     }
 }
 
