@@ -20,11 +20,13 @@ let package = Package(
         // Options, CSV over libcsv, diagnostics, exit codes, atomic files.
         .target(name: "ULCLI", dependencies: ["ULCore", "CCSV"]),
         .testTarget(name: "ULCoreTests", dependencies: ["ULCore", "ULCLI"]),
-        .testTarget(name: "ULTrainTests", dependencies: ["ULCore", "ULCLI"]),
-        .testTarget(name: "ULAuditTests", dependencies: ["ULCore"]),
+        // Real data for the test targets that train (digits.csv as a Dataset).
+        .target(name: "ULTestSupport", dependencies: ["ULCore"], path: "Tests/ULTestSupport"),
+        .testTarget(name: "ULTrainTests", dependencies: ["ULCore", "ULCLI", "ULTestSupport"]),
+        .testTarget(name: "ULAuditTests", dependencies: ["ULCore", "ULTestSupport"]),
         .testTarget(name: "ULInfluenceTests", dependencies: ["ULCore", "ULCLI"]),
         // Exact forgetting in the core, and the built ul-forget and ul-train run as processes.
-        .testTarget(name: "ULForgetTests", dependencies: ["ULCore", "ULCLI", .target(name: "ul-forget"), .target(name: "ul-train")]),
+        .testTarget(name: "ULForgetTests", dependencies: ["ULCore", "ULCLI", "ULTestSupport", .target(name: "ul-forget"), .target(name: "ul-train")]),
         // Runs the built tools over the case folders; depending on the tools makes `swift test` build them.
         // Fuzzing of the readers, and kill -9 of the tools that write models and ledgers.
         .testTarget(name: "ULRobustnessTests", dependencies: ["ULCore", "ULCLI", .target(name: "ul-forget"), .target(name: "ul-train")],

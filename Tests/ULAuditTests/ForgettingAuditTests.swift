@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import ULCore
+import ULTestSupport
 
 /// The audit on real training: an over-fitted network leaks membership, exact forgetting removes the leak down to
 /// the retrained model's level, and the lineage check sees forgotten ids and tampered records.
@@ -8,20 +9,7 @@ final class ForgettingAuditTests: XCTestCase {
     static let labels = (0..<10).map(String.init)
 
     /// digits.csv, features raw (0…16); the configuration scales them by 1/16.
-    static let digits: Dataset = {
-        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("examples/data/digits.csv")
-        let text = try! String(contentsOf: url, encoding: .utf8)
-        var lines = text.split(whereSeparator: { $0 == "\n" || $0 == "\r\n" })
-        let header = lines.removeFirst().split(separator: ",")
-        var data = Dataset(featureCount: header.count - 2)
-        for line in lines {
-            let f = line.split(separator: ",", omittingEmptySubsequences: false)
-            let x = f[2...].map { Float($0)! }
-            x.withUnsafeBufferPointer { data.append(id: String(f[0]), classIndex: Int32(f[1])!, features: $0) }
-        }
-        return data
-    }()
+    static let digits = digitsDataset(scale: 1)
 
     /// Deliberately over-fitted: 200 training rows, 150 epochs, no L2. One shard, two blocks.
     static let config = TrainConfig(kind: .mlp, epochs: 150, l2: 0, hidden: [64], learningRate: 3e-3, batchSize: 32,

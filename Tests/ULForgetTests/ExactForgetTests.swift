@@ -1,24 +1,12 @@
 import Foundation
 import XCTest
 @testable import ULCore
+import ULTestSupport
 
 /// Exact forgetting in the core: for every forget set, `forgetExactly` must give the bytes of training the
 /// same configuration from scratch on the remaining rows.
 final class ExactForgetTests: XCTestCase {
-    static let digits: Dataset = {
-        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("examples/data/digits.csv")
-        let text = try! String(contentsOf: url, encoding: .utf8)
-        var lines = text.split(whereSeparator: { $0 == "\n" || $0 == "\r\n" })
-        let header = lines.removeFirst().split(separator: ",")
-        var data = Dataset(featureCount: header.count - 2)
-        for line in lines {
-            let f = line.split(separator: ",", omittingEmptySubsequences: false)
-            let x = f[2...].map { Float($0)! / 16 }
-            x.withUnsafeBufferPointer { data.append(id: String(f[0]), classIndex: Int32(f[1])!, features: $0) }
-        }
-        return data
-    }()
+    static let digits = digitsDataset(scale: 1.0 / 16)
     static let labels = (0..<10).map(String.init)
 
     /// Shard and block of a row from hashes of its id, as ul-partition assigns them.

@@ -1,23 +1,11 @@
 import Foundation
 import XCTest
 @testable import ULCore
+import ULTestSupport
 
 /// Determinism and resumability of sharded block training: the properties exact forgetting builds on.
 final class ShardTrainingTests: XCTestCase {
-    static let digits: (Dataset, [String]) = {
-        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("examples/data/digits.csv")
-        let text = try! String(contentsOf: url, encoding: .utf8)
-        var lines = text.split(whereSeparator: { $0 == "\n" || $0 == "\r\n" })
-        let header = lines.removeFirst().split(separator: ",")
-        var data = Dataset(featureCount: header.count - 2)
-        for line in lines {
-            let f = line.split(separator: ",", omittingEmptySubsequences: false)
-            let x = f[2...].map { Float($0)! / 16 }
-            x.withUnsafeBufferPointer { data.append(id: String(f[0]), classIndex: Int32(f[1])!, features: $0) }
-        }
-        return (data, (0..<10).map(String.init))
-    }()
+    static let digits: (Dataset, [String]) = (digitsDataset(scale: 1.0 / 16), digitLabels)
 
     /// Shard inputs from hashes of the ids (as ul-partition assigns them).
     func partition(_ data: Dataset, shards: Int, blocks: Int) -> [ShardInput] {
