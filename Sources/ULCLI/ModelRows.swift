@@ -41,12 +41,17 @@ public struct ModelRows {
     }
 }
 
-/// The stored curvature sidecar of a model (`MODEL.curv` unless named), read if present.
-public func readCurvatureFile(_ path: String) throws -> CurvatureFile? {
+/// The stored curvature sidecar of a model (`MODEL.curv` unless named), opened if present; shards' factors
+/// are read when looked up.
+public func openCurvatureStore(_ path: String) throws -> CurvatureStore? {
     guard FileManager.default.fileExists(atPath: path) else { return nil }
-    do {
-        return try CurvatureFile.decode(try openModelContainer(path))
-    } catch let e as ModelFileError {
+    return try curvatureErrors(path) { try CurvatureStore(try openModelContainer(path)) }
+}
+
+/// Curvature failures are bad data for the model (65) with the remedy in the message; a damaged sidecar
+/// names its file.
+public func curvatureErrors<T>(_ path: String, _ body: () throws -> T) throws -> T {
+    do { return try body() } catch let e as CurvatureError { throw ToolError.data("\(e)") } catch let e as ModelFileError {
         throw ToolError.data("\(e)", file: path)
     }
 }

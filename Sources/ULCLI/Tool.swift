@@ -82,18 +82,41 @@ public final class FileByteSource: ByteSource {
     }
     deinit { close(fd) }
 
+    /// Maps the range read-only. Model files are replaced by rename, never rewritten in place, so the
+    /// mapping cannot shrink under the reader.
+    public func withBytes<T>(offset: Int, count: Int, _ body: (UnsafeRawBufferPointer) throws -> T) throws -> T {
+        guard offset >= 0, count >= 0, offset + count <= size else {
+            throw ModelFileError.truncated(expected: offset + count, actual: size)
+        }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let start = offset / page * page, length = offset + count - start
+        guard count > 0, let base = mmap(nil, length, PROT_READ, MAP_PRIVATE, fd, off_t(start)), base != MAP_FAILED else {
+            return try read(offset: offset, count: count).withUnsafeBytes(body)
+        }
+        defer { munmap(base, length) }
+        return try body(UnsafeRawBufferPointer(start: base + (offset - start), count: count))
+    }
+
     public func read(offset: Int, count: Int) throws -> [UInt8] {
         guard offset >= 0, count >= 0, offset + count <= size else {
             throw ModelFileError.truncated(expected: offset + count, actual: size)
         }
-        var out = [UInt8](repeating: 0, count: count)
+        // Uninitialised storage: zero-filling first costs a second pass over a large section.
         var done = 0
-        while done < count {
-            let n = out.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, count - done, off_t(offset + done)) }
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { throw ModelFileError.truncated(expected: offset + count, actual: offset + done) }
-            done += n
+        var failure: Error?
+        let out = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            while done < count {
+                let n = pread(fd, buffer.baseAddress! + done, count - done, off_t(offset + done))
+                if n < 0 && errno == EINTR { continue }
+                guard n > 0 else {
+                    failure = ModelFileError.truncated(expected: offset + count, actual: offset + done)
+                    break
+                }
+                done += n
+            }
+            initialized = failure == nil ? count : 0
         }
+        if let f = failure { throw f }
         return out
     }
 }

@@ -111,12 +111,14 @@ public struct ByteReader {
     }
     public mutating func floats() throws -> [Float] {
         let n = try count(elementSize: 4)
+        if isLittleEndianHost { return bulk(n) }
         var out = [Float](repeating: 0, count: n)
         for i in 0..<n { out[i] = try f32() }
         return out
     }
     public mutating func doubles() throws -> [Double] {
         let n = try count(elementSize: 8)
+        if isLittleEndianHost { return bulk(n) }
         var out = [Double](repeating: 0, count: n)
         for i in 0..<n { out[i] = try f64() }
         return out
@@ -133,6 +135,19 @@ public struct ByteReader {
         let n = try u64()
         guard n <= UInt64(remaining / elementSize) else { throw ByteReaderError.truncated(at: offset) }
         return Int(n)
+    }
+    /// `n` values copied as they lie (little-endian host; `count(elementSize:)` checked the length). The
+    /// element-wise loop costs seconds on a stored Hessian factor of hundreds of megabytes.
+    private mutating func bulk<T>(_ n: Int) -> [T] {
+        let size = n * MemoryLayout<T>.stride
+        let out = [T](unsafeUninitializedCapacity: n) { buffer, initialized in
+            bytes.withUnsafeBytes { src in
+                UnsafeMutableRawBufferPointer(buffer).copyMemory(from: UnsafeRawBufferPointer(rebasing: src[offset..<offset + size]))
+            }
+            initialized = n
+        }
+        offset += size
+        return out
     }
     private func need(_ n: Int) throws {
         guard n >= 0, n <= bytes.count - offset else { throw ByteReaderError.truncated(at: offset) }

@@ -106,6 +106,14 @@ public enum ModelFileError: Error, Equatable, CustomStringConvertible {
 public protocol ByteSource {
     var size: Int { get }
     func read(offset: Int, count: Int) throws -> [UInt8]
+    /// Calls `body` with the bytes in place where the source can (a mapped file), else with a copy.
+    func withBytes<T>(offset: Int, count: Int, _ body: (UnsafeRawBufferPointer) throws -> T) throws -> T
+}
+
+extension ByteSource {
+    public func withBytes<T>(offset: Int, count: Int, _ body: (UnsafeRawBufferPointer) throws -> T) throws -> T {
+        try read(offset: offset, count: count).withUnsafeBytes(body)
+    }
 }
 
 extension Array: ByteSource where Element == UInt8 {
@@ -197,6 +205,16 @@ public struct ModelContainerReader {
         let bytes = try source.read(offset: e.offset, count: e.length)
         guard crc32Checksum(bytes) == e.crc else { throw ModelFileError.corruptSection(tag) }
         return bytes
+    }
+
+    /// The payload of one section in place (no copy for a mapped file), checked against its CRC-32: for
+    /// sections of hundreds of megabytes, where a copy costs as much as the decoding.
+    public func withPayload<T>(_ tag: String, _ body: (UnsafeRawBufferPointer) throws -> T) throws -> T {
+        guard let e = entries.first(where: { $0.tag == tag }) else { throw ModelFileError.missingSection(tag) }
+        return try source.withBytes(offset: e.offset, count: e.length) { bytes in
+            guard crc32Checksum(bytes) == e.crc else { throw ModelFileError.corruptSection(tag) }
+            return try body(bytes)
+        }
     }
 
     /// A reader over one section's payload; decoding errors become `malformedSection`.

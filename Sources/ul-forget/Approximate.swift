@@ -48,7 +48,7 @@ func forgetApproximately(_ job: ForgetJob, _ args: ParsedArguments, puma: Bool) 
     let affected = job.affectedBlocksByShard
     let data = try job.readData(keepShards: Set(affected.keys))
     if let status = try job.finishIfNothingToRetrain(data) { return status }
-    let curvatureFile = try readCurvatureFile(curvaturePath)
+    let store = try openCurvatureStore(curvaturePath)
     var computed = [CurvatureFile.Entry]()
     var records = [ShardRecord]()
     var approximate = Dictionary(uniqueKeysWithValues: job.model.approximate.map { ($0.shard, $0) })
@@ -59,27 +59,28 @@ func forgetApproximately(_ job: ForgetJob, _ args: ParsedArguments, puma: Bool) 
     let classCount = job.model.labels.count
     for shard in affected.keys.sorted() {
         let record = job.shardRecord(shard)
+        // The objective's rows are the shard's in record order, read in place from the data (no copy).
         let all = data.shards[shard]!.data
         var position = [String: Int](minimumCapacity: all.count)
         for (i, id) in all.ids.enumerated() { position[id] = i }
-        let shardData = all.subset(ShardCurvature.ids(record).map { position[$0]! })
-        let forget = (0..<shardData.count).filter { data.droppedIds.contains(shardData.ids[$0]) }
-        guard forget.count < shardData.count else {
+        let rows = ShardCurvature.ids(record).map { position[$0]! }
+        let forget = rows.indices.filter { data.droppedIds.contains(all.ids[rows[$0]]) }
+        guard forget.count < rows.count else {
             throw ToolError.data("forgetting these rows leaves shard \(shard) with no rows", file: job.requestsPath)
         }
-        let objective = ShardCurvature.objective(config: config, classCount: classCount, shard: record, data: shardData)
+        let objective = ShardCurvature.objective(config: config, classCount: classCount, shard: record, data: all, rows: rows)
         let currentKey = ShardCurvature.key(config: config, featureCount: job.model.features.count, classCount: classCount, shard: record)
         var entry = approximate[shard] ?? ApproximateShard(shard: shard, baseKey: currentKey)
         // PUMA keeps the training Hessian (the base state's); Newton needs the current one.
         var key = puma ? entry.baseKey : currentKey
-        if curvatureFile?.lookup(shard: shard, key: key, solver: solverKind, damping: damping) == nil, puma {
+        if store?.has(shard: shard, key: key, solver: solverKind, damping: damping) != true, puma {
             key = currentKey
             entry.baseKey = currentKey
         }
         let t0 = Date()
         let bar = job.ctx.progress("curvature", total: objective.rowCount)
-        let (solver, fresh) = try withCurvatureErrors {
-            try ShardCurvature.solver(objective: objective, file: curvatureFile, shard: shard, key: key, solver: solverKind,
+        let (solver, fresh) = try curvatureErrors(curvaturePath) {
+            try ShardCurvature.solver(objective: objective, store: store, shard: shard, key: key, solver: solverKind,
                                       damping: damping, progress: { done, _ in bar.update(done) })
         }
         bar.finish()
@@ -89,26 +90,32 @@ func forgetApproximately(_ job: ForgetJob, _ args: ParsedArguments, puma: Bool) 
         }
         let theta: [Double]
         if puma {
-            let criterion: RowObjective
+            // The criterion: mean loss on --valid, or on the shard's remaining rows (the objective's own rows
+            // with the forgotten ones left out, so no second copy of the shard).
+            let criterion: RowObjective, criterionRows: [Int]
             if let v = valid {
                 criterion = ShardCurvature.objective(config: config, classCount: classCount, shard: record, data: v.data)
+                criterionRows = Array(0..<criterion.rowCount)
             } else {
-                let keep = Set(forget)
-                let rest = shardData.subset((0..<shardData.count).filter { !keep.contains($0) })
-                criterion = ShardCurvature.objective(config: config, classCount: classCount, shard: record, data: rest)
+                let forgotten = Set(forget)
+                criterion = objective
+                criterionRows = rows.indices.filter { !forgotten.contains($0) }
             }
-            let r = try withCurvatureErrors {
+            var c = [Double](repeating: 0, count: criterion.rowCount)
+            for i in criterionRows { c[i] = 1 / Double(criterionRows.count) }
+            let r = try curvatureErrors(curvaturePath) {
                 try ApproximateRemoval.puma(objective: objective, solver: solver, forget: forget,
-                                            criterionGradient: Influence.meanLossGradient(criterion), settings: settings)
+                                            criterionGradient: criterion.gradientSum(c), settings: settings)
             }
             theta = r.theta
-            let before = mean(criterion.rowLosses(at: objective.theta)), after = mean(criterion.rowLosses(at: theta))
+            let before = criterion.rowLosses(at: objective.theta), after = criterion.rowLosses(at: theta)
+            let change = criterionRows.reduce(0.0) { $0 + after[$1] - before[$1] } / Double(max(criterionRows.count, 1))
             notes.append(String(format: "shard %d: criterion change predicted %.6g (plain removal %.6g), measured %.6g",
-                                shard, r.predictedChange, r.naiveChange, after - before))
-            for i in 0..<shardData.count { weightRows.append((shardData.ids[i], r.weights[i])) }
+                                shard, r.predictedChange, r.naiveChange, change))
+            for (i, p) in rows.enumerated() { weightRows.append((all.ids[p], r.weights[i])) }
         } else {
             let linear = ShardCurvature.perturbation(config: config, parameterCount: objective.parameterCount)
-            let r = try withCurvatureErrors {
+            let r = try curvatureErrors(curvaturePath) {
                 try ApproximateRemoval.newton(objective: objective, solver: solver, forget: forget, linear: linear)
             }
             theta = r.theta
@@ -122,10 +129,10 @@ func forgetApproximately(_ job: ForgetJob, _ args: ParsedArguments, puma: Bool) 
                 if autoRetrain { retrain.append(shard) }
             }
         }
-        entry.removedIds += forget.map { shardData.ids[$0] }
+        entry.removedIds += forget.map { all.ids[rows[$0]] }
         entry.requests += 1
         approximate[shard] = entry
-        records.append(ShardCurvature.patchedRecord(record, removing: data.droppedIds, data: shardData, labels: job.model.labels, theta: theta))
+        records.append(ShardCurvature.patchedRecord(record, removing: data.droppedIds, data: all, labels: job.model.labels, theta: theta))
     }
     if !retrain.isEmpty {
         var inputs = [ShardInput]()
@@ -139,9 +146,8 @@ func forgetApproximately(_ job: ForgetJob, _ args: ParsedArguments, puma: Bool) 
     var newModel = job.model.replacingShards(records)
     newModel.approximate = approximate.values.sorted { $0.shard < $1.shard }
     if !computed.isEmpty {
-        var entries = (curvatureFile?.solver == solverKind && curvatureFile?.damping == damping) ? curvatureFile!.entries : []
-        entries.removeAll { e in computed.contains { $0.shard == e.shard } }
-        try writeFileAtomically(curvaturePath, try CurvatureFile(solver: solverKind, damping: damping, entries: entries + computed).encode())
+        let file = try curvatureErrors(curvaturePath) { try CurvatureStore.updated(store, with: computed, solver: solverKind, damping: damping) }
+        try writeFileAtomically(curvaturePath, try file.encode())
     }
     if let path = args.value("weights") {
         let w = CSVWriter(try OutputFile(path: path))
@@ -154,11 +160,4 @@ func forgetApproximately(_ job: ForgetJob, _ args: ParsedArguments, puma: Bool) 
     try job.finish(newModel: newModel, data: data, shardsRetrained: retrain, rowsRetrained: 0,
                    residualBound: bounds.joined(separator: " "), note: notes.joined(separator: "; "))
     return .ok
-}
-
-func mean(_ a: [Double]) -> Double { a.isEmpty ? 0 : a.reduce(0, +) / Double(a.count) }
-
-/// Curvature failures are bad data for the model (65), with the remedy in the message.
-func withCurvatureErrors<T>(_ body: () throws -> T) throws -> T {
-    do { return try body() } catch let e as CurvatureError { throw ToolError.data("\(e)") }
 }

@@ -61,7 +61,7 @@ runTool(spec) { args, ctx in
     var position = [String: Int](minimumCapacity: rows.data.count)
     for (i, id) in rows.data.ids.enumerated() { position[id] = i }
 
-    let stored = try readCurvatureFile(curvaturePath)
+    let stored = try openCurvatureStore(curvaturePath)
     var computed = [CurvatureFile.Entry]()
     var results = [RowInfluence?](repeating: nil, count: rows.data.count)
     var shardOf = [Int](repeating: 0, count: rows.data.count)
@@ -88,8 +88,8 @@ runTool(spec) { args, ctx in
         let key = ShardCurvature.key(config: model.config, featureCount: model.features.count, classCount: classCount, shard: record)
         let bar = ctx.progress("curvature", total: objective.rowCount)
         let t0 = Date()
-        let (solver, fresh) = try curvatureErrors {
-            try ShardCurvature.solver(objective: objective, file: stored, shard: shard, key: key, solver: solverKind, damping: damping,
+        let (solver, fresh) = try curvatureErrors(curvaturePath) {
+            try ShardCurvature.solver(objective: objective, store: stored, shard: shard, key: key, solver: solverKind, damping: damping,
                                       progress: { done, _ in bar.update(done) })
         }
         bar.finish()
@@ -100,7 +100,7 @@ runTool(spec) { args, ctx in
         let criterion = valid.map { ShardCurvature.objective(config: model.config, classCount: classCount, shard: record, data: $0.data) } ?? objective
         let t1 = Date()
         let bar2 = ctx.progress("influence", total: order.count)
-        let influence = try curvatureErrors {
+        let influence = try curvatureErrors(curvaturePath) {
             try Influence.rows(Array(0..<order.count), objective: objective, solver: solver,
                                criterionGradient: Influence.meanLossGradient(criterion), progress: { done, _ in bar2.update(done) })
         }
@@ -112,9 +112,8 @@ runTool(spec) { args, ctx in
         }
     }
     if !computed.isEmpty && !args.flag("no-store") {
-        var entries = (stored?.solver == solverKind && stored?.damping == damping) ? stored!.entries : []
-        entries.removeAll { e in computed.contains { $0.shard == e.shard } }
-        try writeFileAtomically(curvaturePath, try CurvatureFile(solver: solverKind, damping: damping, entries: entries + computed).encode())
+        let file = try curvatureErrors(curvaturePath) { try CurvatureStore.updated(stored, with: computed, solver: solverKind, damping: damping) }
+        try writeFileAtomically(curvaturePath, try file.encode())
     }
     var out = Array(0..<rows.data.count)
     if let col = sortColumn {
@@ -138,9 +137,4 @@ runTool(spec) { args, ctx in
     }
     try w.finish()
     return .ok
-}
-
-/// Curvature failures are bad data for the model (65), with the remedy in the message.
-func curvatureErrors<T>(_ body: () throws -> T) throws -> T {
-    do { return try body() } catch let e as CurvatureError { throw ToolError.data("\(e)") }
 }

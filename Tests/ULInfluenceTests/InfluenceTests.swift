@@ -233,6 +233,21 @@ final class InfluenceTests: XCTestCase {
         }
     }
 
+    /// The softmax objective reads its rows in place (a row order and the standardisation applied row by row)
+    /// and must hold exactly what a standardised copy of the rows gives.
+    func testSoftmaxRowsInPlaceEqualStandardisedCopy() {
+        let data = randomData(n: 40, d: 5, k: 3, seed: 11)
+        let order = [7, 3, 39, 0, 12, 25, 5]
+        let s = FeatureStandardization(of: data, rows: Array(0..<40))
+        var copy = data.subset(order)
+        copy.features.withUnsafeMutableBufferPointer { s.apply($0.baseAddress!, rows: order.count) }
+        let a = SoftmaxCurvature(data: data, rows: order, classCount: 3, l2: 1, standardization: s)
+        let b = SoftmaxCurvature(data: copy, rows: Array(0..<order.count), classCount: 3, l2: 1)
+        XCTAssertEqual(a.x, b.x)
+        XCTAssertEqual(a.y, b.y)
+        XCTAssertNotEqual(a.x, SoftmaxCurvature(data: data, rows: order, classCount: 3, l2: 1).x)
+    }
+
     func testStoredCurvatureAndApproxSectionRoundTrip() throws {
         let data = randomData(n: 30, d: 3, k: 2, seed: 8)
         let c = SoftmaxCurvature(data: data, rows: Array(0..<30), classCount: 2, l2: 1)
@@ -240,11 +255,30 @@ final class InfluenceTests: XCTestCase {
         let stored = try StoredCurvature.compute(objective, solver: .exact, damping: 0.5)
         let key = [UInt8](repeating: 7, count: 32)
         let file = CurvatureFile(solver: .exact, damping: 0.5, entries: [.init(shard: 3, key: key, curvature: stored)])
-        let back = try CurvatureFile.decode(try ModelContainerReader(source: try file.encode()))
+        let bytes = try file.encode()
+        let back = try CurvatureFile.decode(try ModelContainerReader(source: bytes))
         XCTAssertEqual(back, file)
-        XCTAssertNotNil(back.lookup(shard: 3, key: key, solver: .exact, damping: 0.5))
-        XCTAssertNil(back.lookup(shard: 3, key: key, solver: .exact, damping: 0.4))
-        XCTAssertNil(back.lookup(shard: 3, key: [UInt8](repeating: 8, count: 32), solver: .exact, damping: 0.5))
+        let store = try CurvatureStore(try ModelContainerReader(source: bytes))
+        XCTAssertEqual(try store.lookup(shard: 3, key: key, solver: .exact, damping: 0.5), stored)
+        XCTAssertNil(try store.lookup(shard: 3, key: key, solver: .exact, damping: 0.4))
+        XCTAssertNil(try store.lookup(shard: 3, key: [UInt8](repeating: 8, count: 32), solver: .exact, damping: 0.5))
+        XCTAssertNil(try store.lookup(shard: 2, key: key, solver: .exact, damping: 0.5))
+
+        // Updating: a new entry of another shard joins the stored one; one of the same shard replaces it;
+        // another solver or damping starts afresh.
+        let other = CurvatureFile.Entry(shard: 1, key: key, curvature: .diagonal([1, 2]))
+        XCTAssertEqual(try CurvatureStore.updated(store, with: [other], solver: .exact, damping: 0.5).entries.map(\.shard), [1, 3])
+        let replaced = CurvatureFile.Entry(shard: 3, key: [UInt8](repeating: 9, count: 32), curvature: .diagonal([3]))
+        XCTAssertEqual(try CurvatureStore.updated(store, with: [replaced], solver: .exact, damping: 0.5).entries, [replaced])
+        XCTAssertEqual(try CurvatureStore.updated(store, with: [other], solver: .exact, damping: 0.4).entries, [other])
+
+        // A damaged factor is found when the shard is read, not before.
+        var damaged = bytes
+        damaged[damaged.count - 3] ^= 0xff
+        let lazy = try CurvatureStore(try ModelContainerReader(source: damaged))
+        XCTAssertThrowsError(try lazy.lookup(shard: 3, key: key, solver: .exact, damping: 0.5)) {
+            XCTAssertEqual($0 as? ModelFileError, .corruptSection("curve0003"))
+        }
 
         var config = TrainConfig(kind: .softmax)
         let shard = ShardRecord(index: 0, standardization: nil,

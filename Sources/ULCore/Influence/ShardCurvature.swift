@@ -30,21 +30,22 @@ public enum ShardCurvature {
     /// Ids of a shard in record order (block by block).
     public static func ids(_ shard: ShardRecord) -> [String] { shard.blocks.flatMap(\.ids) }
 
-    /// The objective of a shard at `theta` on `data` (features after `--scale`, before standardisation; rows
-    /// in the order of `ids(shard)`), with λ from the configuration. `exact` selects the Double softmax
-    /// objective; otherwise the network's own products are used.
+    /// The objective of a shard at `theta` on `rows` of `data` (default all; features after `--scale`, before
+    /// standardisation; for the shard's own rows, in the order of `ids(shard)`), with λ from the configuration.
+    /// softmax gets the Double objective with the exact Hessian; mlp the network's own products.
     public static func objective(config: TrainConfig, classCount: Int, shard: ShardRecord, data: Dataset,
-                                 theta: [Double]? = nil) -> RowObjective {
-        var x = data
-        if let s = shard.standardization {
-            x.features.withUnsafeMutableBufferPointer { s.apply($0.baseAddress!, rows: data.count) }
-        }
-        let rows = Array(0..<x.count)
+                                 rows: [Int]? = nil, theta: [Double]? = nil) -> RowObjective {
+        let rows = rows ?? Array(0..<data.count)
         let t = theta ?? shard.finalParameters
         switch config.kind {
         case .softmax:
-            return SoftmaxObjective(curvature: SoftmaxCurvature(data: x, rows: rows, classCount: classCount, l2: config.l2), theta: t)
+            return SoftmaxObjective(curvature: SoftmaxCurvature(data: data, rows: rows, classCount: classCount, l2: config.l2,
+                                                                standardization: shard.standardization), theta: t)
         case .mlp:
+            var x = data
+            if let s = shard.standardization {
+                x.features.withUnsafeMutableBufferPointer { s.apply($0.baseAddress!, rows: data.count) }
+            }
             return NetworkObjective(network: DenseNetwork(inputs: data.featureCount, hidden: config.hidden, classes: classCount),
                                     data: x, rows: rows, l2: config.l2, theta: t)
         case .ppca, .mppca, .knn:
@@ -91,12 +92,6 @@ public struct CurvatureFile: Equatable, Sendable {
         return "curve" + String(repeating: "0", count: max(0, 4 - s.count)) + s
     }
 
-    /// The stored curvature for a shard state, if present and made with the same solver and damping.
-    public func lookup(shard: Int, key: [UInt8], solver: SolverKind, damping: Double) -> StoredCurvature? {
-        guard solver == self.solver, damping == self.damping else { return nil }
-        return entries.first { $0.shard == shard && $0.key == key }?.curvature
-    }
-
     public func encode() throws -> [UInt8] {
         var w = ByteWriter()
         w.u32(1)
@@ -123,42 +118,102 @@ public struct CurvatureFile: Equatable, Sendable {
     }
 
     public static func decode(_ reader: ModelContainerReader) throws -> CurvatureFile {
-        let head = try reader.decode("curvature") { r -> (SolverKind, Double, [(Int, [UInt8])]) in
+        try CurvatureStore(reader).file()
+    }
+}
+
+/// A curvature sidecar opened for reading: the table at once, a shard's factor (hundreds of megabytes for a
+/// Fashion-MNIST softmax) only when a request needs that shard.
+public final class CurvatureStore {
+    public let solver: SolverKind
+    public let damping: Double
+    /// Shard and key of every entry, in file order.
+    public let keys: [(shard: Int, key: [UInt8])]
+    private let reader: ModelContainerReader
+
+    public init(_ reader: ModelContainerReader) throws {
+        self.reader = reader
+        (solver, damping, keys) = try reader.decode("curvature") { r -> (SolverKind, Double, [(shard: Int, key: [UInt8])]) in
             guard try r.u32() == 1 else { throw ByteReaderError.invalid("unknown curvature version") }
             guard let solver = SolverKind(rawValue: try r.string()) else { throw ByteReaderError.invalid("unknown solver") }
             let damping = try r.f64()
             let n = try r.int()
             guard n >= 0, n <= r.remaining else { throw ByteReaderError.invalid("entry count \(n)") }
-            var list = [(Int, [UInt8])]()
+            var list = [(shard: Int, key: [UInt8])]()
             for _ in 0..<n { list.append((try r.int(), try r.raw(32))) }
             return (solver, damping, list)
         }
-        var entries = [Entry]()
-        for (shard, key) in head.2 {
-            let tag = Self.tag(shard)
-            let c = try reader.decode(tag) { r -> StoredCurvature in
-                let kind = try r.u8()
-                let n = try r.int()
-                let values = try r.doubles()
+    }
+
+    /// The stored curvature for a shard state, if present and made with the same solver and damping.
+    public func lookup(shard: Int, key: [UInt8], solver: SolverKind, damping: Double) throws -> StoredCurvature? {
+        has(shard: shard, key: key, solver: solver, damping: damping) ? try load(shard) : nil
+    }
+
+    /// Every entry, read in full.
+    public func file() throws -> CurvatureFile {
+        CurvatureFile(solver: solver, damping: damping,
+                      entries: try keys.map { CurvatureFile.Entry(shard: $0.shard, key: $0.key, curvature: try load($0.shard)) })
+    }
+
+    /// The file to write after `computed` entries were made with `solver` and `damping`: they replace the
+    /// stored entries of their shards; the other entries stay when they were made the same way.
+    public static func updated(_ store: CurvatureStore?, with computed: [CurvatureFile.Entry], solver: SolverKind,
+                               damping: Double) throws -> CurvatureFile {
+        var entries = [CurvatureFile.Entry]()
+        if let s = store, s.solver == solver, s.damping == damping {
+            for k in s.keys where !computed.contains(where: { $0.shard == k.shard }) {
+                entries.append(CurvatureFile.Entry(shard: k.shard, key: k.key, curvature: try s.load(k.shard)))
+            }
+        }
+        return CurvatureFile(solver: solver, damping: damping, entries: entries + computed)
+    }
+
+    /// Whether the store has the curvature of this shard state (without reading it).
+    public func has(shard: Int, key: [UInt8], solver: SolverKind, damping: Double) -> Bool {
+        solver == self.solver && damping == self.damping && keys.contains { $0.shard == shard && $0.key == key }
+    }
+
+    /// Decoded straight from the payload in place: u8 kind, i64 n, then the values as `ByteWriter.doubles`.
+    private func load(_ shard: Int) throws -> StoredCurvature {
+        let tag = CurvatureFile.tag(shard)
+        return try reader.withPayload(tag) { bytes -> StoredCurvature in
+            let head = 1 + 8 + 8
+            var r = ByteReader(Array(bytes.prefix(head)))
+            do {
+                let kind = try r.u8(), n = try r.int(), count = try r.u64()
+                guard count == UInt64((bytes.count - head) / 8), (bytes.count - head) % 8 == 0 else {
+                    throw ByteReaderError.invalid("curvature of \(count) values in \(bytes.count - head) bytes")
+                }
+                let values: [Double]
+                if isLittleEndianHost {
+                    values = [Double](unsafeUninitializedCapacity: Int(count)) { v, initialized in
+                        UnsafeMutableRawBufferPointer(v).copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[head...]))
+                        initialized = Int(count)
+                    }
+                } else {
+                    var all = ByteReader(Array(bytes), offset: head - 8)
+                    values = try all.doubles()
+                }
                 switch kind {
-                case 0 where values.count == n * n: return .cholesky(CholeskyFactor(n: n, storage: values))
+                case 0 where n >= 0 && n < 1 << 31 && values.count == n * n: return .cholesky(CholeskyFactor(n: n, storage: values))
                 case 1 where values.count == n: return .diagonal(values)
                 default: throw ByteReaderError.invalid("curvature of \(values.count) values for n = \(n)")
                 }
+            } catch let e as ByteReaderError {
+                throw ModelFileError.malformedSection(tag, "\(e)")
             }
-            entries.append(Entry(shard: shard, key: key, curvature: c))
         }
-        return CurvatureFile(solver: head.0, damping: head.1, entries: entries)
     }
 }
 
 extension ShardCurvature {
-    /// A solver for `objective`: the stored curvature under `key` when `file` has it, otherwise computed now
+    /// A solver for `objective`: the stored curvature under `key` when `store` has it, otherwise computed now
     /// (and returned as `computed`, for the caller to store).
-    public static func solver(objective: RowObjective, file: CurvatureFile?, shard: Int, key: [UInt8], solver: SolverKind,
+    public static func solver(objective: RowObjective, store: CurvatureStore?, shard: Int, key: [UInt8], solver: SolverKind,
                               damping: Double, progress: ((Int, Int) -> Void)? = nil) throws
         -> (solver: CurvatureSolver, computed: CurvatureFile.Entry?) {
-        if let stored = file?.lookup(shard: shard, key: key, solver: solver, damping: damping) {
+        if let stored = try store?.lookup(shard: shard, key: key, solver: solver, damping: damping) {
             return (CurvatureSolver(objective: objective, stored: stored, damping: damping), nil)
         }
         let stored = try StoredCurvature.compute(objective, solver: solver, damping: damping, progress: progress)

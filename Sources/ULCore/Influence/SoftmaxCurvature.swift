@@ -19,20 +19,30 @@ public final class SoftmaxCurvature {
     public var width: Int { inputs + 1 }
     public var parameterCount: Int { width * classes }
 
-    /// `rows` of `data` (already standardised), in that order.
-    public init(data: Dataset, rows: [Int], classCount: Int, l2: Double) {
+    /// `rows` of `data`, in that order, standardised (in Float, as training does) by `standardization` if
+    /// given. Rows are converted one at a time: a copy of the whole data set would cost as much again.
+    public init(data: Dataset, rows: [Int], classCount: Int, l2: Double, standardization: FeatureStandardization? = nil) {
         inputs = data.featureCount
         classes = classCount
         count = rows.count
         self.l2 = l2
-        let w = data.featureCount + 1
-        var x = [Double](repeating: 1, count: rows.count * w)
+        let d = data.featureCount, w = d + 1
         var y = [Int32](repeating: 0, count: rows.count)
-        for (i, r) in rows.enumerated() {
-            for j in 0..<data.featureCount { x[i * w + j] = Double(data.features[r * data.featureCount + j]) }
-            y[i] = data.classes[r]
+        var row = [Float](repeating: 0, count: d)
+        x = [Double](unsafeUninitializedCapacity: rows.count * w) { x, initialized in
+            data.features.withUnsafeBufferPointer { f in
+                row.withUnsafeMutableBufferPointer { row in
+                    for (i, r) in rows.enumerated() {
+                        for j in 0..<d { row[j] = f[r * d + j] }
+                        standardization?.apply(row.baseAddress!, rows: 1)
+                        for j in 0..<d { x[i * w + j] = Double(row[j]) }
+                        x[i * w + d] = 1
+                        y[i] = data.classes[r]
+                    }
+                }
+            }
+            initialized = rows.count * w
         }
-        self.x = x
         self.y = y
     }
 
