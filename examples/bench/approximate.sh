@@ -1,9 +1,13 @@
 #!/bin/sh
-# Approximate forgetting on Fashion-MNIST (softmax): PUMA, Newton and plain influence removal against
-# `ul-forget --method retrain`, with scikit-learn's full retrain as the peer, in the same run; then
+# Approximate forgetting on Fashion-MNIST: PUMA, Newton and plain influence removal against
+# `ul-forget --method retrain`, with scikit-learn's full retrain as the peer, in the same run; then (softmax)
 # mislabel detection by self-influence.
 #
 #     examples/bench/approximate.sh [WORKDIR]     (default ${TMPDIR:-/tmp}/ul-approximate-bench)
+#     KIND=mlp HIDDEN=32 ROWS=10000 SIZES="1 10 100" examples/bench/approximate.sh DIR
+#
+# KIND softmax (exact Hessian, Cholesky) or mlp (conjugate gradient on Hessian-vector products, DAMPING);
+# ROWS trains on the first ROWS training rows only (the CG requests of an mlp are slow on all 60,000).
 #
 # Prints markdown tables. Times are wall-clock medians of RUNS runs (default 3) of the whole command
 # (reading the 133 MB CSV, the stored curvature, writing the model and the remaining rows); the
@@ -14,12 +18,24 @@ W=${1:-${TMPDIR:-/tmp}/ul-approximate-bench}
 RUNS=${RUNS:-3}
 RETRAIN_RUNS=${RETRAIN_RUNS:-1}
 L2=${L2:-1}
+KIND=${KIND:-softmax}
+HIDDEN=${HIDDEN:-32}
+EPOCHS=${EPOCHS:-20}
+DAMPING=${DAMPING:-0.01}
+SIZES=${SIZES:-1 10 100 600}
+ROWS=${ROWS:-}
 SCALE=0.00392156862745098   # 1/255
 mkdir -p "$W"
 [ -x "$ROOT/.build/release/ul-influence" ] || (cd "$ROOT" && swift build -c release >/dev/null)
 PATH=$ROOT/.build/release:$PATH
-[ -f "$W/train.csv" ] || python3 "$ROOT/examples/bench/fashion_mnist_csv.py" "$W" >/dev/null
+[ -f "$W/full.csv" ] || { python3 "$ROOT/examples/bench/fashion_mnist_csv.py" "$W" >/dev/null && mv "$W/train.csv" "$W/full.csv"; }
 cd "$W"
+if [ -n "$ROWS" ]; then head -n $((ROWS + 1)) full.csv > train.csv; else cp full.csv train.csv; fi
+case $KIND in
+softmax) TRAIN="ul-train --scale $SCALE --l2 $L2 -e 100"; APPROX="" ;;
+mlp) TRAIN="ul-train --model mlp --hidden $HIDDEN --scale $SCALE --l2 $L2 -e $EPOCHS"; APPROX="--damping $DAMPING" ;;
+*) echo "KIND: softmax or mlp" >&2; exit 64 ;;
+esac
 
 now() { python3 -c 'import time; print(time.time())'; }
 # median wall time of a command run RUNS times: timed CMD...
@@ -34,42 +50,49 @@ timed() {
     python3 -c "import statistics,sys; print('%.2f' % statistics.median(map(float, sys.argv[1:])))" $ts
 }
 
-echo "## Fashion-MNIST softmax (λ = $L2 on the summed loss, pixels/255), $(nproc) cores"
-t0=$(now); [ -f model.ulm ] || ul-train --scale $SCALE --l2 "$L2" -e 100 train.csv -o model.ulm; t1=$(now)
+echo "## Fashion-MNIST $KIND$( [ "$KIND" = mlp ] && echo " ($HIDDEN hidden, $EPOCHS epochs, damping $DAMPING)"), $(($(wc -l < train.csv) - 1)) training rows (λ = $L2 on the summed loss, pixels/255), $(nproc) cores"
+rm -f model.ulm model.ulm.curv
+t0=$(now); $TRAIN train.csv -o model.ulm; t1=$(now)
 echo "ul-train: $(python3 -c "print('%.1f' % ($t1 - $t0))") s"
-SK=$(python3 - "$L2" "$RETRAIN_RUNS" <<'PY'
-import sys, time, statistics
+SK=$(python3 - "$L2" "$RETRAIN_RUNS" "$KIND" "$HIDDEN" "$EPOCHS" <<'PY'
+import sys, time, statistics, warnings
 import numpy as np, pandas as pd
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
-lam = float(sys.argv[1])
+from sklearn.neural_network import MLPClassifier
+warnings.simplefilter("ignore", ConvergenceWarning)
+lam, runs, kind, hidden, epochs = float(sys.argv[1]), int(sys.argv[2]), sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
 times = []
-for _ in range(int(sys.argv[2])):
+for _ in range(runs):
     t0 = time.time()
     d = pd.read_csv("train.csv")
     X = d.iloc[:, 2:].to_numpy(np.float64) / 255
-    m = LogisticRegression(C=1 / lam, max_iter=100).fit(X, d.label)
+    if kind == "softmax":
+        m = LogisticRegression(C=1 / lam, max_iter=100).fit(X, d.label)
+    else:
+        m = MLPClassifier(hidden_layer_sizes=(hidden,), max_iter=epochs, random_state=0).fit(X, d.label)
     times.append(time.time() - t0)
 t = pd.read_csv("test.csv")
 print("%.2f %.4f" % (statistics.median(times), m.score(t.iloc[:, 2:].to_numpy(np.float64) / 255, t.label)))
 PY
 )
 SKT=${SK% *}
-echo "scikit-learn LogisticRegression(lbfgs, 100 iterations) retrain incl. reading: $SKT s (median of $RETRAIN_RUNS), test accuracy ${SK#* }"
+echo "scikit-learn $( [ "$KIND" = softmax ] && echo "LogisticRegression(lbfgs, 100 iterations)" || echo "MLPClassifier($HIDDEN, $EPOCHS epochs)") retrain incl. reading: $SKT s (median of $RETRAIN_RUNS), test accuracy ${SK#* }"
 
 # One-time cost: the Hessian and its Cholesky factor (stored in model.ulm.curv), through a one-row request.
 python3 -c "
-import random; random.seed(1); ids = [l.split(',', 1)[0] for l in open('train.csv').readlines()[1:]]
-for k in (1, 10, 100, 600):
+import random, sys; random.seed(1); ids = [l.split(',', 1)[0] for l in open('train.csv').readlines()[1:]]
+for k in sorted(set(map(int, sys.argv[1:])) | {1}):
     open('req%d.csv' % k, 'w').write('id\n' + '\n'.join(random.sample(ids, k)) + '\n')
-"
+" $SIZES
 rm -f model.ulm.curv
-t0=$(now); ul-forget --model model.ulm --data train.csv --requests req1.csv --method newton -o first.ulm --remaining rem.csv; t1=$(now)
+t0=$(now); ul-forget --model model.ulm --data train.csv --requests req1.csv --method newton $APPROX -o first.ulm --remaining rem.csv; t1=$(now)
 ONCE=$(python3 -c "print('%.1f' % ($t1 - $t0))")
 echo "first newton request, computing and storing the curvature: $ONCE s (curvature file $(du -m model.ulm.curv | cut -f1) MB)"
 echo
 echo "| rows | method | test acc | forget acc | ‖θ − θ_retrain‖ | agreement | time (s) |"
 echo "|---:|---|---:|---:|---:|---:|---:|"
-for k in 1 10 100 600; do
+for k in $SIZES; do
     python3 -c "
 import sys; want = set(l.strip() for l in open('req$k.csv').readlines()[1:])
 with open('train.csv') as f, open('forget$k.csv', 'w') as o:
@@ -78,9 +101,9 @@ with open('train.csv') as f, open('forget$k.csv', 'w') as o:
         if l.split(',', 1)[0] in want: o.write(l)
 "
     tr=$(RUNS=$RETRAIN_RUNS timed ul-forget --model model.ulm --data train.csv --requests req$k.csv --method retrain -o retrain$k.ulm --remaining rem.csv)
-    tn=$(timed ul-forget --model model.ulm --data train.csv --requests req$k.csv --method newton -o newton$k.ulm --remaining rem.csv)
-    tp=$(timed ul-forget --model model.ulm --data train.csv --requests req$k.csv --method puma -o puma$k.ulm --remaining rem.csv)
-    ti=$(timed ul-forget --model model.ulm --data train.csv --requests req$k.csv --method puma --iterations 0 -o naive$k.ulm --remaining rem.csv)
+    tn=$(timed ul-forget --model model.ulm --data train.csv --requests req$k.csv --method newton $APPROX -o newton$k.ulm --remaining rem.csv)
+    tp=$(timed ul-forget --model model.ulm --data train.csv --requests req$k.csv --method puma $APPROX -o puma$k.ulm --remaining rem.csv)
+    ti=$(timed ul-forget --model model.ulm --data train.csv --requests req$k.csv --method puma $APPROX --iterations 0 -o naive$k.ulm --remaining rem.csv)
     for m in model retrain$k newton$k puma$k naive$k; do
         ul-predict --model $m.ulm test.csv | awk -F, '{print $1 "," $2 "," $NF}' > $m.test
         ul-predict --model $m.ulm forget$k.csv | awk -F, '{print $1 "," $2 "," $NF}' > $m.forget
@@ -134,6 +157,7 @@ done
 echo
 echo "target: one request < $(python3 -c "print('%.2f' % ($SKT / 50))") s (1/50 of scikit-learn's retrain)"
 
+[ "$KIND" = softmax ] || exit 0
 echo
 echo "## Mislabel detection: 10,000 training rows, 10% of labels flipped (seeded)"
 python3 - <<'PY'
