@@ -90,6 +90,13 @@ final class AutoencoderTrainingTests: XCTestCase {
                                          checkpoints: full.blocks.prefix(j - 1).map(\.parameters))
             XCTAssertEqual(resumed, full, "from step \(j)")
         }
+        // A first block without rows keeps the seeded weights as θ1, a checkpoint to resume from like any other.
+        let late = blocks.map { max($0, 1) }
+        let skipped = try trainShard(rows, blocks: late, shard: 7, config: c, labels: digitLabels)
+        XCTAssertEqual(skipped.blocks[0].parameters, [7, 0, 1] + learner.initialParameters(shard: 7).dropFirst(3))
+        XCTAssertTrue(learner.accepts(skipped.blocks[0].parameters))
+        XCTAssertEqual(try trainShard(rows, blocks: late, shard: 7, config: c, labels: digitLabels, fromStep: 2,
+                                      checkpoints: [skipped.blocks[0].parameters]), skipped)
         var wide = c
         wide.hidden = [17]
         XCTAssertFalse(ModelKind.autoencoder.learner(config: wide, featureCount: 64, classCount: 10).accepts(full.finalParameters))
