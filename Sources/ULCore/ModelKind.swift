@@ -13,15 +13,21 @@ public enum ModelKind: String, CaseIterable, Sendable {
     case mppca
     /// One-class nearest-neighbour description per class shard (the rows are the model).
     case knn
+    /// One-class autoencoder per class shard (mini-batch Adam, continued from the previous block's checkpoint).
+    case autoencoder
 
     /// Kinds that model each class shard alone (ARCANE) instead of all classes per shard.
-    public var isOneClass: Bool { self == .ppca || self == .mppca || self == .knn }
+    public var isOneClass: Bool { self == .ppca || self == .mppca || self == .knn || self == .autoencoder }
 
-    /// Default of `--epochs`: L-BFGS iterations for softmax, passes over the data for mlp.
+    /// Whether a block step continues from the previous checkpoint for its epochs (rather than refitting
+    /// in closed form), so that retraining costs rows × epochs.
+    public var trainsIteratively: Bool { self != .ppca && self != .knn }
+
+    /// Default of `--epochs`: L-BFGS iterations for softmax, passes over the data for mlp and autoencoder.
     public var defaultEpochs: Int {
         switch self {
         case .softmax: return 100
-        case .mlp: return 10
+        case .mlp, .autoencoder: return 10
         case .ppca, .knn: return 1
         case .mppca: return 20
         }
@@ -34,7 +40,7 @@ public enum ModelKind: String, CaseIterable, Sendable {
             return NetworkLearner(network: DenseNetwork(inputs: featureCount, hidden: [], classes: classCount), config: config)
         case .mlp:
             return NetworkLearner(network: DenseNetwork(inputs: featureCount, hidden: config.hidden, classes: classCount), config: config)
-        case .ppca, .mppca, .knn:
+        case .ppca, .mppca, .knn, .autoencoder:
             return OneClassLearner(kind: self, config: config, dimension: featureCount, classCount: classCount)
         }
     }

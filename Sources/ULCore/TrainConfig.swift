@@ -14,11 +14,11 @@ public struct TrainConfig: Equatable, Sendable {
     public var epochs: Int
     /// λ of the L2 term (λ/2)‖θ‖² (biases included).
     public var l2: Double
-    /// Hidden layer widths (`mlp`).
+    /// Hidden layer widths (`mlp`; `autoencoder`: its one hidden width, default 64).
     public var hidden: [Int]
-    /// Adam step size (`mlp`).
+    /// Adam step size (`mlp`, `autoencoder`).
     public var learningRate: Double
-    /// Mini-batch size (`mlp`).
+    /// Mini-batch size (`mlp`, `autoencoder`).
     public var batchSize: Int
     public var seed: UInt64
     /// Constant every feature is multiplied by on reading (nil: none).
@@ -43,13 +43,13 @@ public struct TrainConfig: Equatable, Sendable {
     /// σ of the loss perturbation bᵀθ, b ~ N(0, σ²I) seeded by `seed` (0: none; softmax only).
     public var perturbation: Double = 0
 
-    public init(kind: ModelKind, epochs: Int? = nil, l2: Double = 1, hidden: [Int] = [], learningRate: Double = 1e-3,
+    public init(kind: ModelKind, epochs: Int? = nil, l2: Double = 1, hidden: [Int]? = nil, learningRate: Double = 1e-3,
                 batchSize: Int = 128, seed: UInt64 = 0, scale: Float? = nil, standardize: Bool = false,
                 aggregation: Aggregation = .mean, shardCount: Int = 1, blockCount: Int = 1, heldShards: [Int]? = nil) {
         self.kind = kind
         self.epochs = epochs ?? kind.defaultEpochs
         self.l2 = l2
-        self.hidden = hidden
+        self.hidden = hidden ?? (kind == .autoencoder ? [64] : [])
         self.learningRate = learningRate
         self.batchSize = batchSize
         self.seed = seed
@@ -152,7 +152,7 @@ public struct TrainConfig: Equatable, Sendable {
         }
         guard c.epochs >= 0, c.l2 >= 0, c.batchSize >= 1, c.hidden.count <= maxHiddenLayers,
               c.hidden.allSatisfy({ $0 >= 1 && $0 <= maxLayerWidth }), c.shardCount >= 1,
-              c.blockCount >= 1, c.heldShards.allSatisfy({ $0 >= 0 && $0 < c.shardCount }),
+              c.blockCount >= 1, kind != .autoencoder || c.hidden.count == 1, c.heldShards.allSatisfy({ $0 >= 0 && $0 < c.shardCount }),
               c.heldShards == c.heldShards.sorted(), Set(c.heldShards).count == c.heldShards.count
         else { throw ByteReaderError.invalid("configuration values out of range") }
         return c

@@ -52,7 +52,7 @@ func forgetArcane(_ job: ForgetJob, fromScratch: Bool = false) throws -> ExitSta
         model.shards[position] = result.record
         for (k, id) in remaining.ids.enumerated() { newSelection[id] = (result.selected[k], result.step[k]) }
         if result.retrained {
-            cost += model.config.kind == .mppca || !model.config.kind.isOneClass
+            cost += model.config.kind.trainsIteratively
                 ? rowEpochs(blockSizes: result.blockSizes, fromStep: result.fromStep, config: model.config)
                 : cumulativeRows(result.blockSizes, fromStep: result.fromStep)
         }

@@ -8,12 +8,12 @@ let spec = CommandSpec(
     usage: ["[options] [FILE|-] -o MODEL", "--merge PART... -o MODEL"],
     options: [
         OptionSpec("output", short: "o", value: "MODEL", help: "model file to write, atomically (required)"),
-        OptionSpec("model", short: "m", value: "KIND", help: "softmax (default), mlp, or per class shard ppca, mppca, knn"),
-        OptionSpec("epochs", short: "e", value: "E", help: "epochs (softmax: L-BFGS iterations; default 100, mlp 10; mppca: EM iterations, default 20)"),
+        OptionSpec("model", short: "m", value: "KIND", help: "softmax (default), mlp, or per class shard ppca, mppca, knn, autoencoder"),
+        OptionSpec("epochs", short: "e", value: "E", help: "epochs (softmax: L-BFGS iterations; default 100, mlp and autoencoder 10; mppca: EM iterations, default 20)"),
         OptionSpec("l2", value: "L", help: "L2 penalty λ of (λ/2)‖θ‖² on the summed loss (default 1)"),
-        OptionSpec("hidden", value: "H", help: "mlp hidden widths, comma-separated (default 256)"),
-        OptionSpec("lr", value: "A", help: "mlp Adam step size (default 0.001)"),
-        OptionSpec("batch", short: "b", value: "B", help: "mlp mini-batch size (default 128)"),
+        OptionSpec("hidden", value: "H", help: "mlp hidden widths, comma-separated (default 256); autoencoder: one width (default 64)"),
+        OptionSpec("lr", value: "A", help: "mlp and autoencoder Adam step size (default 0.001)"),
+        OptionSpec("batch", short: "b", value: "B", help: "mlp and autoencoder mini-batch size (default 128)"),
         OptionSpec("perturb", value: "SIGMA", help: "softmax: add bᵀθ to the loss, b ~ N(0, SIGMA²) seeded (certified removal)"),
         OptionSpec("seed", short: "s", value: "N", help: "seed of initial states and row orders (default 0)"),
         OptionSpec("jobs", short: "j", value: "J", help: "shards trained at once (default: all cores); never changes the result"),
@@ -37,7 +37,7 @@ let spec = CommandSpec(
     footer: """
     Features are every column except id, label, shard, block, selected, select_step and --exclude. Without shard
     and block columns the input is one shard with one block. With a selected column only rows with selected=1
-    train. ppca, mppca and knn need class shards (ul-partition --by class). See ul-train(1) and ul-model(5).
+    train. ppca, mppca, knn and autoencoder need class shards (ul-partition --by class). See ul-train(1) and ul-model(5).
     """)
 
 
@@ -83,6 +83,10 @@ runTool(spec) { args, ctx in
     config.epochs = try args.int("epochs", default: kind.defaultEpochs, min: 0)
     config.l2 = try args.double("l2", default: 1, min: 0)
     config.hidden = kind == .mlp ? try args.intList("hidden", default: [256], min: 1) : []
+    if kind == .autoencoder {
+        config.hidden = try args.intList("hidden", default: [64], min: 1)
+        guard config.hidden.count == 1 else { throw ToolError.usage("--hidden: autoencoder takes one width") }
+    }
     config.learningRate = try args.double("lr", default: 1e-3, min: 0)
     config.batchSize = try args.int("batch", default: 128, min: 1)
     guard let seed = UInt64(args.string("seed", default: "0")) else { throw ToolError.usage("--seed: expected a non-negative integer") }
@@ -101,7 +105,7 @@ runTool(spec) { args, ctx in
         config.varianceFloor = try args.double("variance-floor", default: 0.01, min: 1e-300)
         config.calibrate = args.flag("calibrate")
     } else if let o = ["components", "mixtures", "neighbours", "variance-floor", "calibrate"].first(where: { args.flag($0) }) {
-        throw ToolError.usage("--\(o) applies only to ppca, mppca and knn")
+        throw ToolError.usage("--\(o) applies only to ppca, mppca, knn and autoencoder")
     }
     var selectionSpec: SelectionSpec? = nil
     if let text = args.value("selection") {

@@ -176,6 +176,8 @@ final class OneClassTests: XCTestCase {
             try (0..<3).map { try PPCAModel.fit(features: train[$0], dimension: d, ids: trainIDs[$0], config: PPCAConfig(components: 2)) },
             try (0..<3).map { try MixturePPCAModel.fit(features: train[$0], dimension: d, ids: trainIDs[$0], config: cfg, iterations: 5) },
             try (0..<3).map { try NearestNeighbourDescription.fit(features: train[$0], dimension: d, ids: trainIDs[$0]) },
+            (0..<3).map { AutoencoderModel.initial(dimension: d, hidden: 3, seed: 1, shard: $0)
+                .trained(features: train[$0], order: { _ in Array(0..<40) }, epochs: 100, config: AutoencoderConfig(hidden: 3, learningRate: 0.01, batchSize: 10)) },
         ]
         for models in families {
             var correct = 0
@@ -205,5 +207,65 @@ final class OneClassTests: XCTestCase {
         try roundTrip(try MixturePPCAModel.fit(features: f, dimension: d, ids: ids,
                                                config: MixturePPCAConfig(mixtureComponents: 2, ppca: PPCAConfig(components: 2)), iterations: 2))
         try roundTrip(try NearestNeighbourDescription.fit(features: f, dimension: d, ids: ids, neighbours: 3))
+        try roundTrip(AutoencoderModel.initial(dimension: d, hidden: 3, seed: 1, shard: 0)
+            .trained(features: f, order: { _ in Array(0..<30) }, epochs: 2, config: AutoencoderConfig(hidden: 3)))
+    }
+
+    /// The reconstruction loss's gradient equals central finite differences (all arithmetic is Double).
+    func testAutoencoderGradientMatchesFiniteDifferences() throws {
+        let d = 5, h = 3
+        let (f, _) = oneClassSample(rows: 300, dimension: d, seed: 12)
+        let start = AutoencoderModel.initial(dimension: d, hidden: h, seed: 4, shard: 2)
+        // Away from the initial state, with biases that are not zero.
+        let m = start.trained(features: f, order: { _ in Array(0..<300) }, epochs: 3, config: AutoencoderConfig(hidden: h, learningRate: 0.05))
+        let rows = Array(0..<300).filter { $0 % 7 != 3 }
+        let (value, gradient) = m.reconstructionLoss(features: f, rows: rows, gradient: true)
+        XCTAssertEqual(value, m.reconstructionLoss(features: f, rows: rows, gradient: false).value)
+        XCTAssertEqual(gradient.count, (d + 1) * h + (h + 1) * d)
+        var direct = 0.0
+        for r in rows { direct += -withRow(f, r, d) { m.score($0) } / 2 }
+        XCTAssertEqual(value, direct, accuracy: 1e-9 * value)
+        for i in gradient.indices {
+            let eps = 1e-5
+            func loss(_ delta: Double) -> Double {
+                var p = m.parameters
+                p[i] += delta
+                return AutoencoderModel(dimension: d, hidden: h, epochs: 0, parameters: p)
+                    .reconstructionLoss(features: f, rows: rows, gradient: false).value
+            }
+            let numeric = (loss(eps) - loss(-eps)) / (2 * eps)
+            XCTAssertEqual(gradient[i], numeric, accuracy: 1e-6 * max(1, abs(numeric)), "θ[\(i)]")
+        }
+    }
+
+    /// Training follows the order closure alone: the same rows at other positions give the same bits, twice;
+    /// another order, seed or shard gives other bits; training lowers the loss.
+    func testAutoencoderTrainingIsDeterministic() throws {
+        let d = 6, n = 70
+        let (f, ids) = oneClassSample(rows: n, dimension: d, seed: 13)
+        let cfg = AutoencoderConfig(hidden: 4, l2: 0.5, learningRate: 0.01, batchSize: 16)
+        let order = { (e: Int) in canonicalOrder(Array(0..<n), ids: ids, seed: 5, salt: UInt64(e + 1)) }
+        let start = AutoencoderModel.initial(dimension: d, hidden: 4, seed: 5, shard: 1)
+        let a = start.trained(features: f, order: order, epochs: 4, config: cfg)
+        XCTAssertEqual(a, start.trained(features: f, order: order, epochs: 4, config: cfg))
+        XCTAssertEqual(a.epochs, 4)
+        // The rows reversed in memory, the order mapped to the same rows.
+        var reversed = [Float]()
+        for i in (0..<n).reversed() { reversed += f[i * d..<(i + 1) * d] }
+        XCTAssertEqual(a, start.trained(features: reversed, order: { order($0).map { n - 1 - $0 } }, epochs: 4, config: cfg))
+        XCTAssertNotEqual(a, start.trained(features: f, order: { order($0 + 1) }, epochs: 4, config: cfg))
+        XCTAssertNotEqual(start, AutoencoderModel.initial(dimension: d, hidden: 4, seed: 5, shard: 2))
+        XCTAssertNotEqual(start, AutoencoderModel.initial(dimension: d, hidden: 4, seed: 6, shard: 1))
+        XCTAssertEqual(start, AutoencoderModel.initial(dimension: d, hidden: 4, seed: 5, shard: 1))
+        let all = Array(0..<n)
+        XCTAssertLessThan(start.trained(features: f, order: order, epochs: 40, config: cfg)
+                            .reconstructionLoss(features: f, rows: all, gradient: false).value,
+                          0.5 * start.reconstructionLoss(features: f, rows: all, gradient: false).value)
+        // Two calls continue from the first call's weights.
+        let twice = start.trained(features: f, order: order, epochs: 2, config: cfg).trained(features: f, order: order, epochs: 2, config: cfg)
+        XCTAssertEqual(twice.epochs, 4)
+        XCTAssertEqual(twice, start.trained(features: f, order: order, epochs: 2, config: cfg)
+            .trained(features: f, order: order, epochs: 2, config: cfg))
+        XCTAssertEqual(start.trained(features: f, order: order, epochs: 0, config: cfg), start)
     }
 }

@@ -22,6 +22,11 @@ final class ArcaneForgettingTests: XCTestCase {
                             shardCount: 3, blockCount: Self.blocks)
         c.components = 8
         c.mixtures = 2
+        if kind == .autoencoder {
+            c.hidden = [8]
+            c.learningRate = 0.01
+            c.batchSize = 16
+        }
         return c
     }
 
@@ -117,6 +122,10 @@ final class ArcaneForgettingTests: XCTestCase {
 
     func testPPCAEntropy() throws { try checkForgetting(kind: .ppca, spec: entropy) }
     func testMixtureEntropy() throws { try checkForgetting(kind: .mppca, spec: entropy) }
+    func testAutoencoderEntropy() throws { try checkForgetting(kind: .autoencoder, spec: entropy) }
+    func testAutoencoderRandomCount() throws {
+        try checkForgetting(kind: .autoencoder, spec: SelectionSpec(method: .random, entropy: EntropySelectionConfig(seed: 5), scale: 0.0625))
+    }
     func testPPCARandomCount() throws {
         try checkForgetting(kind: .ppca, spec: SelectionSpec(method: .random, entropy: EntropySelectionConfig(seed: 5), scale: 0.0625))
     }

@@ -9,9 +9,10 @@
 #   TEST=5000       test rows (the first ones; knn scores every test row against every kept row)
 #   MPPCA="--epochs 6 --mixtures 2 --components 10"   mppca options (each EM step solves a 784×784 eigenproblem
 #                   per component, so EM is kept short)
-#   KINDS="ppca mppca knn"   one-class kinds to measure
+#   AUTOENCODER=""  autoencoder options (default: --hidden 64, 10 epochs, Adam 0.001, batches of 128)
+#   KINDS="ppca mppca knn autoencoder"   one-class kinds to measure
 #   MPPCA_AT="1.0 0.5 0.25"  fractions at which mppca is measured (its EM is the slowest part)
-#   CALIBRATED="ppca mppca"  kinds also measured with --calibrate (all rows)
+#   CALIBRATED="ppca mppca autoencoder"  kinds also measured with --calibrate (all rows)
 #   REQUESTS=10     forget requests per kind of request
 #   SKIP_ACCURACY=1 only the forgetting part
 set -eu
@@ -22,8 +23,9 @@ PER_CLASS=${PER_CLASS:-1000}
 TEST=${TEST:-5000}
 MPPCA=${MPPCA:---epochs 6 --mixtures 2 --components 10}
 MPPCA_AT=${MPPCA_AT:-1.0 0.5 0.25}
-CALIBRATED=${CALIBRATED:-ppca mppca}
-KINDS=${KINDS:-ppca mppca knn}
+AUTOENCODER=${AUTOENCODER:-}
+CALIBRATED=${CALIBRATED:-ppca mppca autoencoder}
+KINDS=${KINDS:-ppca mppca knn autoencoder}
 REQUESTS=${REQUESTS:-10}
 (cd "$here" && swift build -c release >/dev/null)
 PATH="$here/.build/release:$PATH"
@@ -81,7 +83,7 @@ for f in 1.0 0.5 0.25; do
         label=$method; [ "$f" = 1.0 ] && label="all rows"
         printf "| %s | %s | %s |" "$f" "$label" "$t"
         for k in $KINDS; do
-            extra=""; [ "$k" = mppca ] && extra=$MPPCA
+            extra=""; [ "$k" = mppca ] && extra=$MPPCA; [ "$k" = autoencoder ] && extra=$AUTOENCODER
             if [ "$k" = mppca ] && ! echo " $MPPCA_AT " | grep -q " $f "; then printf " - |"; continue; fi
             ul-train -m "$k" $extra --scale $scale --exclude p_delete --selection "$spec" sel.csv -o "m-$k.ulm"
             printf " %s |" "$(accuracy "m-$k.ulm")"
@@ -92,11 +94,11 @@ done
 echo
 cal=""
 for k in $CALIBRATED; do
-    extra=""; [ "$k" = mppca ] && extra=$MPPCA
+    extra=""; [ "$k" = mppca ] && extra=$MPPCA; [ "$k" = autoencoder ] && extra=$AUTOENCODER
     ul-train -m $k $extra --scale $scale --exclude p_delete --calibrate part.csv -o $k-cal.ulm
     cal="$cal $k $(accuracy $k-cal.ulm)"
 done
-[ -n "$cal" ] && echo "Per-class calibration (all rows):$cal (raw log-likelihood in the table)."
+[ -n "$cal" ] && echo "Per-class calibration (all rows):$cal (raw scores in the table)."
 ul-train -m softmax --scale $scale --exclude p_delete train.csv -o softmax.ulm
 ul-partition --by random --shards 10 --blocks 5 --exclude p_delete train.csv -o sisa.csv
 ul-train -m softmax --scale $scale --exclude p_delete sisa.csv -o sisa.ulm

@@ -48,7 +48,7 @@ public enum ShardCurvature {
             }
             return NetworkObjective(network: DenseNetwork(inputs: data.featureCount, hidden: config.hidden, classes: classCount),
                                     data: x, rows: rows, l2: config.l2, theta: t)
-        case .ppca, .mppca, .knn:
+        case .ppca, .mppca, .knn, .autoencoder:
             // One-class models have no training loss to differentiate; the tools refuse them first.
             preconditionFailure("no curvature for one-class kind \(config.kind.rawValue)")
         }

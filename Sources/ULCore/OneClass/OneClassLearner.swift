@@ -6,12 +6,16 @@ import Foundation
 ///     [class index, calibration mean, calibration deviation, dimension (0: no rows yet), kind-specific values…]
 ///
 /// `ppca`: q, σ², μ (d), λ (q), U (d·q row-major). `mppca`: K, EM iterations, log π (K), then per component
-/// q, σ², μ, λ, U. `knn`: k, n, the n rows (d each). Every value is an exact copy of the fitted model's Double
-/// (or Float) bits, so a checkpoint reproduces the model bit for bit.
+/// q, σ², μ, λ, U. `knn`: k, n, the n rows (d each). `autoencoder`: H, epochs run so far, W₁ (d·H row-major),
+/// b₁ (H), W₂ (H·d row-major), b₂ (d). Every value is an exact copy of the fitted model's Double (or Float)
+/// bits, so a checkpoint reproduces the model bit for bit.
+///
+/// The autoencoder is the one kind with a seeded initial state: θ0 is a checkpoint of the initial weights
+/// (seeded by (seed, shard), class index 0 as a placeholder), and a block step without rows keeps the weights.
 ///
 /// A shard's score for a row is the model's score (log-likelihood for ppca and mppca, −mean distance to the k
-/// nearest rows for knn), optionally standardised by the mean and deviation of the scores of the class's own
-/// training rows (`calibrate`). Prediction is the argmax of the classes' scores; probabilities are the softmax
+/// nearest rows for knn, −squared reconstruction error for autoencoder), optionally standardised by the mean
+/// and deviation of the scores of the class's own training rows (`calibrate`). Prediction is the argmax of the classes' scores; probabilities are the softmax
 /// of the scores (for a log-likelihood: the posterior under equal class priors).
 struct OneClassLearner: ShardLearner {
     let kind: ModelKind
@@ -29,8 +33,12 @@ struct OneClassLearner: ShardLearner {
         return (try? decode(theta)) != nil
     }
 
-    /// θ0: no class known yet, no rows.
-    func initialParameters(shard: Int) -> [Double] { [] }
+    /// θ0: no class known yet, no rows; for autoencoder, the seeded initial weights.
+    func initialParameters(shard: Int) -> [Double] {
+        guard kind == .autoencoder else { return [] }
+        let model = AutoencoderModel.initial(dimension: dimension, hidden: autoencoderConfig.hidden, seed: config.seed, shard: shard)
+        return [0, 0, 1] + FittedOneClass.autoencoder(model).flattened
+    }
 
     func loss(data: Dataset, rows: [Int], terms: ObjectiveTerms) -> TwiceDifferentiableLoss? { nil }
 
@@ -39,7 +47,10 @@ struct OneClassLearner: ShardLearner {
         _ = blasSingleThreaded
         let rows = order(0)
         let cls = Double(data.classes[0])
-        guard !rows.isEmpty else { return [cls, 0, 1, 0] }
+        guard !rows.isEmpty else {
+            if kind == .autoencoder { return [cls, 0, 1] + theta.dropFirst(3) }
+            return [cls, 0, 1, 0]
+        }
         let sub = data.subset(rows)
         let model: FittedOneClass
         // Failures here are LAPACK errors on finite data, which the checks on reading rule out; fail loudly.
@@ -55,6 +66,10 @@ struct OneClassLearner: ShardLearner {
         case .knn:
             model = .knn(try! NearestNeighbourDescription.fit(features: sub.features, dimension: dimension, ids: sub.ids,
                                                              neighbours: config.neighbours))
+        case .autoencoder:
+            // θ is θ0 or a checkpoint `accepts` passed, so it holds the weights to continue from.
+            guard case .autoencoder(let state)? = try! decode(theta).model else { preconditionFailure("autoencoder state") }
+            model = .autoencoder(state.trained(features: data.features, order: order, epochs: epochs, config: autoencoderConfig))
         default:
             preconditionFailure("not a one-class kind")
         }
@@ -86,6 +101,10 @@ struct OneClassLearner: ShardLearner {
     }
 
     var ppcaConfig: PPCAConfig { PPCAConfig(components: config.components, varianceFloor: config.varianceFloor) }
+    var autoencoderConfig: AutoencoderConfig {
+        AutoencoderConfig(hidden: config.hidden.first ?? 64, l2: config.l2, learningRate: config.learningRate,
+                          batchSize: config.batchSize)
+    }
     var mixtureConfig: MixturePPCAConfig {
         MixturePPCAConfig(mixtureComponents: config.mixtures, ppca: ppcaConfig, seed: config.seed)
     }
@@ -111,6 +130,12 @@ struct OneClassLearner: ShardLearner {
             let k = try r.int(), n = try r.int()
             guard k >= 1, n >= k else { throw ByteReaderError.invalid("nearest-neighbour shape") }
             model = .knn(NearestNeighbourDescription(dimension: d, neighbours: k, rows: try r.take(n * d).map(Float.init)))
+        case .autoencoder:
+            let h = try r.int(), epochs = try r.int()
+            guard h == autoencoderConfig.hidden else { throw ByteReaderError.invalid("autoencoder width \(h)") }
+            let theta = try r.take(AutoencoderModel.parameterCount(dimension: d, hidden: h))
+            guard theta.allSatisfy(\.isFinite) else { throw ByteReaderError.invalid("autoencoder weights") }
+            model = .autoencoder(AutoencoderModel(dimension: d, hidden: h, epochs: epochs, parameters: theta))
         default: throw ByteReaderError.invalid("not a one-class kind")
         }
         guard r.atEnd else { throw ByteReaderError.invalid("trailing values") }
@@ -123,9 +148,11 @@ enum FittedOneClass {
     case ppca(PPCAModel)
     case mppca(MixturePPCAModel)
     case knn(NearestNeighbourDescription)
+    case autoencoder(AutoencoderModel)
 
     func scores(_ features: [Float]) -> [Double] {
         switch self {
+        case .autoencoder(let m): return m.scores(features: features)
         case .ppca(let m): return m.scores(features: features)
         case .mppca(let m): return m.scores(features: features)
         case .knn(let m): return m.scores(features: features)
@@ -141,6 +168,8 @@ enum FittedOneClass {
                 + m.components.flatMap(flat)
         case .knn(let m):
             return [Double(m.dimension), Double(m.neighbours), Double(m.rows.count / m.dimension)] + m.rows.map(Double.init)
+        case .autoencoder(let m):
+            return [Double(m.dimension), Double(m.hidden), Double(m.epochs)] + m.parameters
         }
     }
 
