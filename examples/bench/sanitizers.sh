@@ -1,12 +1,12 @@
 #!/bin/sh
 # Runs the test suite under AddressSanitizer and ThreadSanitizer, each in its own build directory, and
 # prints a summary: tests run, failures, sanitizer reports. Heavy (two full builds): run it alone.
-#   examples/bench/sanitizers.sh [TEST-FILTER]
+#   examples/bench/sanitizers.sh [TEST-FILTER]      (SANITIZERS="address" or "thread" runs one)
 set -u
 cd "$(dirname "$0")/../.."
 filter=${1:+--filter $1}
 status=0
-for s in address thread; do
+for s in ${SANITIZERS:-address thread}; do
     log=/tmp/ul-sanitize-$s.log
     # Reports of the tools the tests run as processes go to files here (their stderr is the tests' to check).
     reportdir=/tmp/ul-sanitize-$s.reports
