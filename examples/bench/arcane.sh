@@ -14,7 +14,8 @@
 #   MPPCA_AT="1.0 0.5 0.25"  fractions at which mppca is measured (its EM is the slowest part)
 #   CALIBRATED="ppca mppca autoencoder"  kinds also measured with --calibrate (all rows)
 #   REQUESTS=10     forget requests per kind of request
-#   SKIP_ACCURACY=1 only the forgetting part
+#   SKIP_ACCURACY=1 only the forgetting part;  SKIP_FORGETTING=1 only the accuracy part
+#   METHODS="random entropy entropy-cells"   selection methods of the accuracy table
 set -eu
 here=$(cd "$(dirname "$0")/../.." && pwd)
 work=${1:-$(mktemp -d)}
@@ -27,6 +28,7 @@ AUTOENCODER=${AUTOENCODER:-}
 CALIBRATED=${CALIBRATED:-ppca mppca autoencoder}
 KINDS=${KINDS:-ppca mppca knn autoencoder}
 REQUESTS=${REQUESTS:-10}
+METHODS=${METHODS:-random entropy entropy-cells}
 (cd "$here" && swift build -c release >/dev/null)
 PATH="$here/.build/release:$PATH"
 scale=0.00392156862745098   # pixels / 255, a constant fixed in the configuration
@@ -70,8 +72,8 @@ echo
 printf "| fraction | method | select s/class (median) |"; for k in $KINDS; do printf " %s |" "$k"; done; echo
 printf "|---|---|---|"; for k in $KINDS; do printf -- "---|"; done; echo
 for f in 1.0 0.5 0.25; do
-    for method in random entropy entropy-cells; do
-        if [ "$f" = 1.0 ] && [ "$method" != random ]; then continue; fi
+    methods=$METHODS; [ "$f" = 1.0 ] && methods=random   # every row: one measurement
+    for method in $methods; do
         case $method in
             random) opts="--method random" ;;
             entropy) opts="--method entropy" ;;
@@ -123,6 +125,8 @@ print(f"scikit-learn peer on the same rows: logistic regression {(lr.predict(Xt)
 PY
 
 fi
+
+[ -n "${SKIP_FORGETTING:-}" ] && exit 0
 
 # Forgetting: rows refitted per request (Σ over the block steps rerun of the rows each step fits on), each request
 # alone against the trained model. ARCANE: ppca at fraction 0.5, selection by entropy with 16 cells (a count m:
