@@ -19,9 +19,18 @@ for s in ${SANITIZERS:-address thread}; do
     rc=$?
     secs=$(( $(date +%s) - start ))
     executed=$(grep -a 'Executed .* tests' "$log" | tail -1 | sed 's/^[[:space:]]*//')
-    reports=$(cat "$log" "$reportdir"/* 2>/dev/null | grep -ac -E '^SUMMARY: (Address|Thread|UndefinedBehavior)Sanitizer')
-    printf '%-8s exit %-3s %5ss  %s; sanitizer reports: %s (log %s)\n' "$s" "$rc" "$secs" "${executed:-no summary}" "$reports" "$log"
+    # A report is an error of any sanitizer or a direct leak. Indirect leaks are blocks reachable only from a
+    # leaked block; with the direct ones suppressed (lsan.supp: XCTest's test-case objects held at exit) they
+    # are counted apart and listed, not failed on.
+    errors=$(cat "$log" "$reportdir"/* 2>/dev/null | grep -a -E '^SUMMARY: (Address|Thread|UndefinedBehavior)Sanitizer' | grep -avc 'leaked in')
+    direct=$(cat "$log" "$reportdir"/* 2>/dev/null | grep -ac '^Direct leak')
+    indirect=$(cat "$log" "$reportdir"/* 2>/dev/null | grep -ac '^Indirect leak')
+    reports=$((errors + direct))
+    printf '%-8s exit %-3s %5ss  %s; sanitizer reports: %s (errors %s, direct leaks %s; indirect leaks %s) (log %s)\n' \
+        "$s" "$rc" "$secs" "${executed:-no summary}" "$reports" "$errors" "$direct" "$indirect" "$log"
     cat "$log" "$reportdir"/* 2>/dev/null | grep -a -E '^SUMMARY: ' | sort | uniq -c | head -10
+    # With only indirect leaks, LeakSanitizer's exit status is the only failure: judge by the reports then.
+    if [ "$rc" -ne 0 ] && [ "$reports" -eq 0 ] && [ "$indirect" -gt 0 ] && grep -aq 'Executed .* 0 failures' "$log"; then rc=0; fi
     [ "$rc" -eq 0 ] && [ "$reports" -eq 0 ] || status=1
 done
 exit $status
