@@ -70,6 +70,12 @@ final class ForgetJob {
                 throw ToolError(.cantCreate, "cannot create output: directory \(dir) is not writable", file: out)
             }
         }
+        // Everything that can be refused without the model's content is refused before the lock file is
+        // created: the requests, and whether the data can be opened.
+        let dataFd = open(data, O_RDONLY | O_CLOEXEC)
+        guard dataFd >= 0 else { throw ToolError(.noInput, "cannot open: \(String(cString: strerror(errno)))", file: data) }
+        close(dataFd)
+        requestIds = try Self.readRequests(requests, idColumn: idColumn)
         lock = try LockFile(for: model, timeout: wait)
         modelBytes = try readWholeFile(model)
         do {
@@ -80,7 +86,6 @@ final class ForgetJob {
         guard self.model.isComplete else {
             throw ToolError.data("a part file (shards \(self.model.config.heldShards.map(String.init).joined(separator: ","))); merge the parts first (ul-train --merge)", file: model)
         }
-        requestIds = try Self.readRequests(requests, idColumn: idColumn)
         requestedLocations = self.model.rowLocations(of: Set(requestIds))
         if let l = ledgerPath {
             ledger = try LedgerFile.read(l)
