@@ -281,7 +281,12 @@ final class ForgetJob {
                     throw ToolError.data("label '\(r.string(labelCol))' is not one the model knows", file: path, line: r.line)
                 }
                 for (j, col) in featureCols.enumerated() { row[j] = config.scaled(try r.float(col)) }
-                row.withUnsafeBufferPointer { data.shards[shard, default: ShardRows(featureCount: featureCols.count)].append(id: id, classIndex: c, block: block, features: $0) }
+                if data.shards[shard] == nil {
+                    // The model knows how many rows the shard has: no growth by doubling.
+                    let rows = model.shards.first { $0.index == shard }.map { $0.blocks.reduce(0) { $0 + $1.rowCount } } ?? 0
+                    data.shards[shard] = ShardRows(featureCount: featureCols.count, reserving: rows)
+                }
+                row.withUnsafeBufferPointer { data.shards[shard]!.append(id: id, classIndex: c, block: block, features: $0) }
             }
             if r.recordCount % 1024 == 0 { progress.update(r.bytesRead) }
         }
@@ -430,7 +435,13 @@ func sameFile(_ a: String, _ b: String) -> Bool {
 struct ShardRows {
     var data: Dataset
     var blocks: [Int] = []
-    init(featureCount: Int) { data = Dataset(featureCount: featureCount) }
+    init(featureCount: Int, reserving rows: Int = 0) {
+        data = Dataset(featureCount: featureCount)
+        data.ids.reserveCapacity(rows)
+        data.classes.reserveCapacity(rows)
+        data.features.reserveCapacity(rows * featureCount)
+        blocks.reserveCapacity(rows)
+    }
     mutating func append(id: String, classIndex: Int32, block: Int, features: UnsafeBufferPointer<Float>) {
         data.append(id: id, classIndex: classIndex, features: features)
         blocks.append(block)
