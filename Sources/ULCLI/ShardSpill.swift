@@ -15,7 +15,7 @@ public final class ShardSpill {
     /// Rows appended per shard.
     public private(set) var rowCounts: [Int: Int] = [:]
     /// Buffered bytes (all shards together) that trigger a write.
-    static let budget = 32 << 20
+    nonisolated(unsafe) static var budget = 32 << 20
 
     /// Creates the file in `directory`.
     public init(directory: String) throws {

@@ -71,10 +71,10 @@ func recordedSelection(_ rows: TrainingRows.Shard, spec: SelectionSpec, shard: I
     return ShardSelection(count: spec.fraction != nil ? -1 : rows.steps.count, order: order.map { rows.ids[$0] })
 }
 
-/// Where rows wait for their shard's turn: $TMPDIR if set, else the model's directory (a disk the user
-/// chose, where /tmp may be a small in-memory file system).
+/// Where rows wait for their shard's turn: $TMPDIR if it is a writable directory, else the model's
+/// directory (a disk the user chose, where /tmp may be a small in-memory file system).
 func spillDirectory(for output: String) -> String {
-    if let t = ProcessInfo.processInfo.environment["TMPDIR"], !t.isEmpty { return t }
+    if let t = ProcessInfo.processInfo.environment["TMPDIR"], !t.isEmpty, access(t, W_OK | X_OK) == 0 { return t }
     return URL(fileURLWithPath: output).deletingLastPathComponent().path
 }
 
