@@ -277,10 +277,17 @@ final class ForgetJob {
                 data.filesWithDrops.insert(path)
             }
             if keep.contains(shard) {
-                guard let c = classIndex[r.string(labelCol)] else {
-                    throw ToolError.data("label '\(r.string(labelCol))' is not one the model knows", file: path, line: r.line)
+                let c: Int32
+                do {
+                    guard let i = classIndex[r.string(labelCol)] else {
+                        throw ToolError.data("label '\(r.string(labelCol))' is not one the model knows", file: path, line: r.line)
+                    }
+                    c = i
+                    for (j, col) in featureCols.enumerated() { row[j] = config.scaled(try r.float(col)) }
+                } catch is ToolError where !exact && !forgotten {
+                    // The row's place is only claimed so far: if it is not in the model, that is the error to report.
+                    throw RecordMismatch()
                 }
-                for (j, col) in featureCols.enumerated() { row[j] = config.scaled(try r.float(col)) }
                 if data.shards[shard] == nil {
                     // The model knows how many rows the shard has: no growth by doubling.
                     let rows = model.shards.first { $0.index == shard }.map { $0.blocks.reduce(0) { $0 + $1.rowCount } } ?? 0
