@@ -92,7 +92,9 @@ public final class OutputFile {
         }
         committed = true
         PendingFiles.shared.remove(temp)
-        let dir = open(URL(fileURLWithPath: path).deletingLastPathComponent().path, O_RDONLY)
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        removeStaleTemporaryFiles(of: URL(fileURLWithPath: path).lastPathComponent, in: directory)
+        let dir = open(directory, O_RDONLY)
         if dir >= 0 { fsync(dir); close(dir) }
     }
 
@@ -103,6 +105,19 @@ public final class OutputFile {
             unlink(temp)
             PendingFiles.shared.remove(temp)
         }
+    }
+}
+
+/// Removes `.NAME.PID.tmp` files in `directory` left by writers of `name` that died without cleaning up
+/// (`kill -9`, a power cut): those whose process no longer exists. A file of a live process, or of a
+/// process this one may not signal, is left alone.
+func removeStaleTemporaryFiles(of name: String, in directory: String) {
+    guard let entries = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
+    let prefix = "." + name + ".", suffix = ".tmp"
+    for entry in entries where entry.hasPrefix(prefix) && entry.hasSuffix(suffix) && entry.count > prefix.count + suffix.count {
+        let digits = entry.dropFirst(prefix.count).dropLast(suffix.count)
+        guard digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber), let pid = pid_t(digits), pid > 0, pid != getpid() else { continue }
+        if kill(pid, 0) != 0 && errno == ESRCH { unlink(directory + "/" + entry) }
     }
 }
 

@@ -31,11 +31,22 @@ public struct TrainingRows {
         public var classes: [String]? = nil
         /// Read the select_step column of ul-select (required then).
         public var selectionSteps = false
+        /// With a shard column, write the kept rows to a temporary file in this directory instead of memory,
+        /// to be read back one shard at a time (`shard(_:)`, `shardInput(_:labels:)`).
+        public var spillDirectory: String? = nil
         public init() {}
     }
 
     public var featureNames: [String]
+    /// The kept shards' rows, unless they were spilled.
     public var shards: [Int: Shard]
+    /// The kept shards' rows when `Options.spillDirectory` applied.
+    let spill: ShardSpill?
+    /// Labels in order of first appearance: spilled records name them by position.
+    let spilledLabels: [String]
+    let hasSteps: Bool
+    /// Rows kept per shard.
+    public var shardRowCounts: [Int: Int]
     /// Shards in which each label occurs.
     public var labelShards: [String: Set<Int>]
     public var maxShard: Int
@@ -52,9 +63,34 @@ public struct TrainingRows {
         return set.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
     }
 
+    /// The rows of a kept shard (read back from the temporary file when spilled); nil if it has no rows.
+    public func shard(_ index: Int) throws -> Shard? {
+        guard let spill else { return shards[index].flatMap { $0.ids.isEmpty ? nil : $0 } }
+        let n = shardRowCounts[index] ?? 0
+        guard n > 0 else { return nil }
+        var out = Shard()
+        out.ids.reserveCapacity(n)
+        out.labels.reserveCapacity(n)
+        out.blocks.reserveCapacity(n)
+        out.features.reserveCapacity(n * featureNames.count)
+        if hasSteps { out.steps.reserveCapacity(n) }
+        try spill.read(shard: index) { chunk in
+            var c = SpillCursor(bytes: chunk)
+            while !c.atEnd {
+                out.ids.append(c.string())
+                out.labels.append(spilledLabels[Int(c.raw(UInt32.self))])
+                out.blocks.append(c.raw(Int.self))
+                if hasSteps { out.steps.append(c.raw(Int.self)) }
+                c.floats(into: &out.features, count: featureNames.count)
+            }
+        }
+        return out
+    }
+
     /// One shard as training input, labels mapped to class indices of `labels`; nil if it has no rows.
-    public func shardInput(_ shard: Int, labels: [String]) -> ShardInput? {
-        guard let s = shards[shard], !s.ids.isEmpty else { return nil }
+    /// Safe to call from several threads at once.
+    public func shardInput(_ shard: Int, labels: [String]) throws -> ShardInput? {
+        guard let s = try self.shard(shard) else { return nil }
         let index = Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, Int32($0)) })
         let data = Dataset(featureCount: featureNames.count, features: s.features, classes: s.labels.map { index[$0]! }, ids: s.ids)
         return ShardInput(shard: shard, data: data, blocks: s.blocks)
@@ -90,7 +126,11 @@ public struct TrainingRows {
         featureNames = featureCols.map { r.header[$0] }
         let classSet = options.classes.map(Set.init)
         var shards = [Int: Shard]()
-        var seenIds = Set<String>()
+        // A fingerprint per row, not the id: see IdSet for the cost.
+        var seenIds = IdSet()
+        let spill = try shardCol != nil ? options.spillDirectory.map(ShardSpill.init) : nil
+        var labelPositions = [String: UInt32](), spilledLabels = [String]()
+        var rowCounts = [Int: Int]()
         var labelShards = [String: Set<Int>]()
         var maxShard = 0, maxBlock = 0
         var row = [Float](repeating: 0, count: featureCols.count)
@@ -111,7 +151,7 @@ public struct TrainingRows {
             }
             let id = r.string(idCol)
             guard !id.isEmpty else { throw ToolError.data("empty id", file: r.path, line: r.line) }
-            guard seenIds.insert(id).inserted else { throw ToolError.data("duplicate id '\(id)'", file: r.path, line: r.line) }
+            guard seenIds.insert(id) else { throw ToolError.data("duplicate id '\(id)'", file: r.path, line: r.line) }
             let label = r.string(labelCol)
             if let c = classSet, !c.contains(label) {
                 throw ToolError.data("label '\(label)' is not in --classes", file: r.path, line: r.line)
@@ -129,17 +169,40 @@ public struct TrainingRows {
                         throw ToolError.data("column '\(r.header[c])': value overflows after scaling", file: r.path, line: r.line)
                     }
                 }
-                shards[shard, default: Shard()].ids.append(id)
-                shards[shard]!.labels.append(label)
-                shards[shard]!.blocks.append(block)
-                shards[shard]!.features.append(contentsOf: row)
-                if options.selectionSteps { shards[shard]!.steps.append(try index(stepCol!)) }
+                let step = options.selectionSteps ? try index(stepCol!) : 0
+                rowCounts[shard, default: 0] += 1
+                if let spill {
+                    let position = labelPositions[label] ?? {
+                        spilledLabels.append(label)
+                        labelPositions[label] = UInt32(spilledLabels.count - 1)
+                        return UInt32(spilledLabels.count - 1)
+                    }()
+                    try spill.append(shard: shard) { out in
+                        var id = id
+                        id.withUTF8 { out.appendRaw(UInt32($0.count)); out.append(contentsOf: $0) }
+                        out.appendRaw(position)
+                        out.appendRaw(block)
+                        if options.selectionSteps { out.appendRaw(step) }
+                        row.withUnsafeBytes { out.append(contentsOf: $0) }
+                    }
+                } else {
+                    shards[shard, default: Shard()].ids.append(id)
+                    shards[shard]!.labels.append(label)
+                    shards[shard]!.blocks.append(block)
+                    shards[shard]!.features.append(contentsOf: row)
+                    if options.selectionSteps { shards[shard]!.steps.append(step) }
+                }
             }
             if r.recordCount % 1024 == 0 { progress?.update(r.bytesRead) }
         }
         progress?.finish()
-        guard !seenIds.isEmpty else { throw ToolError.data("no rows to train on", file: r.path) }
+        guard seenIds.count > 0 else { throw ToolError.data("no rows to train on", file: r.path) }
+        try spill?.flush()
         self.shards = shards
+        self.spill = spill
+        self.spilledLabels = spilledLabels
+        hasSteps = options.selectionSteps
+        shardRowCounts = rowCounts
         self.labelShards = labelShards
         self.maxShard = maxShard
         self.maxBlock = maxBlock

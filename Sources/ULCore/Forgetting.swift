@@ -22,6 +22,17 @@ extension ModelFile {
         }
         return out
     }
+
+    /// The shard and block of those of `ids` that the model holds: memory follows `ids`, not the model.
+    public func rowLocations(of ids: Set<String>) -> [String: RowLocation] {
+        var out = [String: RowLocation]()
+        for s in shards {
+            for (b, block) in s.blocks.enumerated() {
+                for id in block.ids where ids.contains(id) { out[id] = RowLocation(shard: s.index, block: b) }
+            }
+        }
+        return out
+    }
 }
 
 /// First block step (1-based) to rerun when the given 0-based blocks of a shard lose rows: the step of
@@ -113,7 +124,7 @@ public struct ExactForgetResult: Sendable {
 public func forgetExactly(_ model: ModelFile, ids: Set<String>, remaining: (Int) throws -> ShardInput, jobs: Int,
                           progress: (@Sendable (Int, Int, Int) -> Void)? = nil) throws -> ExactForgetResult {
     var affected = [Int: Set<Int>]()
-    let locations = model.rowLocations()
+    let locations = model.rowLocations(of: ids)
     for id in ids { if let l = locations[id] { affected[l.shard, default: []].insert(l.block) } }
     var inputs = [ResumeInput]()
     var cost = 0

@@ -216,9 +216,18 @@ public struct ShardInput: Sendable {
 /// not depend on `jobs`. `progress` receives (shard position, done, total) from worker threads.
 public func trainShards(_ inputs: [ShardInput], config: TrainConfig, labels: [String], jobs: Int,
                         progress: (@Sendable (Int, Int, Int) -> Void)? = nil) throws -> [ShardRecord] {
+    try trainShards(inputs.indices.map { $0 }, load: { inputs[$0] }, config: config, labels: labels, jobs: jobs, progress: progress)
+}
+
+/// `trainShards` on rows loaded when their turn comes: a worker calls `load(items[i])` (from its own
+/// thread) just before training that shard and lets the rows go after, so at most `jobs` shards' rows are
+/// held at once. The records come back in item order and do not depend on `jobs`.
+public func trainShards<Item>(_ items: [Item], load: (Item) throws -> ShardInput, config: TrainConfig, labels: [String], jobs: Int,
+                              progress: (@Sendable (Int, Int, Int) -> Void)? = nil) throws -> [ShardRecord] {
     _ = blasSingleThreaded
-    return try concurrentMap(inputs, workers: jobs) { i, input in
-        try trainShard(input.data, blocks: input.blocks, shard: input.shard, config: config, labels: labels,
-                       progress: { progress?(i, $0, $1) })
+    return try concurrentMap(items, workers: jobs) { i, item in
+        let input = try load(item)
+        return try trainShard(input.data, blocks: input.blocks, shard: input.shard, config: config, labels: labels,
+                              progress: { progress?(i, $0, $1) })
     }
 }

@@ -13,10 +13,10 @@ import ULCore
 /// the same result at full cost, the reference the exact mode is checked against.
 func forgetArcane(_ job: ForgetJob, fromScratch: Bool = false) throws -> ExitStatus {
     guard let spec = job.model.selection else { return fromScratch ? try forgetRetrain(job) : try forgetExact(job) }
-    let hit = Set(job.requestIds.compactMap { job.recorded[$0]?.shard })
+    let hit = Set(job.requestIds.compactMap { job.requestedLocations[$0]?.shard })
     let affected = fromScratch ? Set(job.model.config.heldShards) : hit
     let checked = try job.readData(keepShards: affected)  // checks the data against the model's record
-    let unselected = checked.droppedIds.filter { job.recorded[$0] == nil }.count
+    let unselected = checked.droppedIds.filter { job.requestedLocations[$0] == nil }.count
     if hit.isEmpty && !(fromScratch && !checked.droppedIds.isEmpty) {
         guard !checked.droppedIds.isEmpty, checked.unknown.isEmpty || job.ignoreUnknown else {
             return try job.finishIfNothingToRetrain(checked)!

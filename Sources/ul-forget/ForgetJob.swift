@@ -25,8 +25,11 @@ final class ForgetJob {
     /// The model file's bytes as read under the lock.
     let modelBytes: [UInt8]
     let model: ModelFile
-    /// Every id the model was trained on, with its shard and block.
-    let recorded: [String: RowLocation]
+    /// The requested ids the model holds, with their shard and block.
+    let requestedLocations: [String: RowLocation]
+    /// Every id the model was trained on, with its shard and block. It grows with the model, so it is
+    /// built only to name the row when the data does not match the model's record.
+    private(set) lazy var recorded: [String: RowLocation] = model.rowLocations()
     /// The distinct requested ids, in request order.
     let requestIds: [String]
     let requestsPath: String
@@ -67,6 +70,12 @@ final class ForgetJob {
                 throw ToolError(.cantCreate, "cannot create output: directory \(dir) is not writable", file: out)
             }
         }
+        // Everything that can be refused without the model's content is refused before the lock file is
+        // created: the requests, and whether the data can be opened.
+        let dataFd = open(data, O_RDONLY | O_CLOEXEC)
+        guard dataFd >= 0 else { throw ToolError(.noInput, "cannot open: \(String(cString: strerror(errno)))", file: data) }
+        close(dataFd)
+        requestIds = try Self.readRequests(requests, idColumn: idColumn)
         lock = try LockFile(for: model, timeout: wait)
         modelBytes = try readWholeFile(model)
         do {
@@ -77,8 +86,7 @@ final class ForgetJob {
         guard self.model.isComplete else {
             throw ToolError.data("a part file (shards \(self.model.config.heldShards.map(String.init).joined(separator: ","))); merge the parts first (ul-train --merge)", file: model)
         }
-        recorded = self.model.rowLocations()
-        requestIds = try Self.readRequests(requests, idColumn: idColumn)
+        requestedLocations = self.model.rowLocations(of: Set(requestIds))
         if let l = ledgerPath {
             ledger = try LedgerFile.read(l)
             if let last = ledger.last, last.modelAfter != hexString(SHA256Digest.hash(modelBytes)) {
@@ -104,7 +112,7 @@ final class ForgetJob {
     /// The requested ids the model was trained on: per shard, the blocks that hold them.
     lazy var affectedBlocksByShard: [Int: Set<Int>] = {
         var out = [Int: Set<Int>]()
-        for id in requestIds { if let l = recorded[id] { out[l.shard, default: []].insert(l.block) } }
+        for id in requestIds { if let l = requestedLocations[id] { out[l.shard, default: []].insert(l.block) } }
         return out
     }()
 
@@ -122,20 +130,40 @@ final class ForgetJob {
     /// shard hash to the digests of its blocks. Rows of `keepShards` are kept in memory (features as
     /// training sees them); with --data DIR only those shards' files are read (and the others' ids only
     /// when a requested id is not in the model). Any mismatch is exit 65, before any work.
+    ///
+    /// Memory follows the kept shards, not the file: the rows of other shards are checked by a tally per
+    /// block (row count and sum of id fingerprints, equal for the same ids in any order), and a fingerprint
+    /// per row finds duplicate ids (see IdSet). Only when a tally differs is the data read once more
+    /// against the index of every recorded id, to name the offending row.
     func readData(keepShards: Set<Int>) throws -> ForgetData {
+        do {
+            return try readData(keepShards: keepShards, exact: false)
+        } catch is RecordMismatch {
+            return try readData(keepShards: keepShards, exact: true)
+        }
+    }
+
+    /// The data differs from the model's record somewhere; the exact reading says where.
+    private struct RecordMismatch: Error {}
+
+    /// `exact`: look every row up in `recorded`; else check the rows not requested by the tallies.
+    private func readData(keepShards: Set<Int>, exact: Bool) throws -> ForgetData {
         let requested = Set(requestIds)
         var data = ForgetData()
         var seenRecorded = 0
+        var tallies = [BlockKey: BlockTally]()
         if dataIsDirectory {
             for k in keepShards.sorted() {
                 guard FileManager.default.fileExists(atPath: shardFile(k)) else {
                     throw ToolError(.noInput, "cannot open: no file for shard \(k) in \(dataPath)", file: shardFile(k))
                 }
-                seenRecorded += try scan(shardFile(k), onlyShard: k, keep: keepShards, requested: requested, into: &data)
+                seenRecorded += try scan(shardFile(k), onlyShard: k, keep: keepShards, requested: requested, exact: exact,
+                                         tallies: &tallies, into: &data)
             }
+            if !exact, tallies != recordedTallies(keepShards) { throw RecordMismatch() }
             let expected = keepShards.reduce(0) { n, k in n + shardRecord(k).blocks.reduce(0) { $0 + $1.rowCount } }
-            if seenRecorded != expected { try reportMissing(in: keepShards, data: data) }
-            if requested.contains(where: { recorded[$0] == nil }) {
+            if exact, seenRecorded != expected { try reportMissing(in: keepShards, data: data) }
+            if requested.contains(where: { requestedLocations[$0] == nil }) {
                 // Ids the model does not hold may still be rows of other shard files (not selected, or
                 // dropped from the model by an interrupted earlier run): find them by id alone.
                 for k in model.config.heldShards where !keepShards.contains(k) {
@@ -144,8 +172,10 @@ final class ForgetJob {
                 }
             }
         } else {
-            seenRecorded = try scan(dataPath, onlyShard: nil, keep: keepShards, requested: requested, into: &data)
-            if seenRecorded != recorded.count { try reportMissing(in: nil, data: data) }
+            seenRecorded = try scan(dataPath, onlyShard: nil, keep: keepShards, requested: requested, exact: exact,
+                                    tallies: &tallies, into: &data)
+            if !exact, tallies != recordedTallies(nil) { throw RecordMismatch() }
+            if exact, seenRecorded != recorded.count { try reportMissing(in: nil, data: data) }
         }
         for k in keepShards.sorted() {
             let rows = data.shards[k] ?? ShardRows(featureCount: model.features.count)
@@ -153,8 +183,21 @@ final class ForgetJob {
                 throw ToolError.data("shard \(k) block \(b): the rows differ from those the model was trained on (digest mismatch)", file: dataPath)
             }
         }
-        data.unknown = requestIds.filter { recorded[$0] == nil && !data.droppedIds.contains($0) }
+        data.unknown = requestIds.filter { requestedLocations[$0] == nil && !data.droppedIds.contains($0) }
         return data
+    }
+
+    /// The tallies of the model's blocks (of `shards`, or all).
+    private func recordedTallies(_ shards: Set<Int>?) -> [BlockKey: BlockTally] {
+        var out = [BlockKey: BlockTally]()
+        for s in model.shards where shards?.contains(s.index) ?? true {
+            for (b, block) in s.blocks.enumerated() where !block.ids.isEmpty {
+                var t = BlockTally()
+                for id in block.ids { t.add(id) }
+                out[BlockKey(shard: s.index, block: b)] = t
+            }
+        }
+        return out
     }
 
     private func reportMissing(in shards: Set<Int>?, data: ForgetData) throws {
@@ -167,8 +210,10 @@ final class ForgetJob {
         }
     }
 
-    /// One pass over a data file; returns how many trained rows it held.
-    private func scan(_ path: String, onlyShard: Int?, keep: Set<Int>, requested: Set<String>, into data: inout ForgetData) throws -> Int {
+    /// One pass over a data file; returns how many trained rows it held (`exact`), or adds the rows that
+    /// claim to be trained to `tallies` (throwing `RecordMismatch` when a row cannot be checked that way).
+    private func scan(_ path: String, onlyShard: Int?, keep: Set<Int>, requested: Set<String>, exact: Bool,
+                      tallies: inout [BlockKey: BlockTally], into data: inout ForgetData) throws -> Int {
         let r = try openDataRows(path)
         let idCol = try r.requiredColumn(idColumn, option: "id")
         let labelCol = try r.requiredColumn(labelColumn, option: "label")
@@ -188,7 +233,7 @@ final class ForgetJob {
         while try r.next() {
             let id = r.string(idCol)
             guard !id.isEmpty else { throw ToolError.data("empty id", file: path, line: r.line) }
-            guard data.seen.insert(id).inserted else { throw ToolError.data("duplicate id '\(id)'", file: path, line: r.line) }
+            guard data.seen.insert(id) else { throw ToolError.data("duplicate id '\(id)'", file: path, line: r.line) }
             var selected = true
             if let s = selectedCol {
                 let v = r.string(s).trimmingCharacters(in: .whitespaces)
@@ -198,7 +243,20 @@ final class ForgetJob {
                 selected = v == "1"
             }
             let forgotten = requested.contains(id)
-            guard selected, let location = recorded[id] else {
+            var location: RowLocation? = nil
+            if selected {
+                if exact {
+                    location = recorded[id]
+                } else if forgotten {
+                    location = requestedLocations[id]
+                } else {
+                    // The row claims to be trained where its columns say; the tallies check the claim.
+                    guard let s = try? shardCol.map({ try parseIndex(r, $0) }) ?? 0, let b = try? blockCol.map({ try parseIndex(r, $0) }) ?? 0,
+                          onlyShard.map({ $0 == s }) ?? true else { throw RecordMismatch() }
+                    location = RowLocation(shard: s, block: b)
+                }
+            }
+            guard let location else {
                 if forgotten {
                     data.droppedIds.insert(id)
                     data.filesWithDrops.insert(path)
@@ -213,16 +271,29 @@ final class ForgetJob {
                 throw ToolError.data("row '\(id)' is in shard \(shard) block \(block) here but was trained in shard \(location.shard) block \(location.block)", file: path, line: r.line)
             }
             trained += 1
+            if !exact { tallies[BlockKey(shard: shard, block: block), default: BlockTally()].add(id) }
             if forgotten {
                 data.droppedIds.insert(id)
                 data.filesWithDrops.insert(path)
             }
             if keep.contains(shard) {
-                guard let c = classIndex[r.string(labelCol)] else {
-                    throw ToolError.data("label '\(r.string(labelCol))' is not one the model knows", file: path, line: r.line)
+                let c: Int32
+                do {
+                    guard let i = classIndex[r.string(labelCol)] else {
+                        throw ToolError.data("label '\(r.string(labelCol))' is not one the model knows", file: path, line: r.line)
+                    }
+                    c = i
+                    for (j, col) in featureCols.enumerated() { row[j] = config.scaled(try r.float(col)) }
+                } catch is ToolError where !exact && !forgotten {
+                    // The row's place is only claimed so far: if it is not in the model, that is the error to report.
+                    throw RecordMismatch()
                 }
-                for (j, col) in featureCols.enumerated() { row[j] = config.scaled(try r.float(col)) }
-                row.withUnsafeBufferPointer { data.shards[shard, default: ShardRows(featureCount: featureCols.count)].append(id: id, classIndex: c, block: block, features: $0) }
+                if data.shards[shard] == nil {
+                    // The model knows how many rows the shard has: no growth by doubling.
+                    let rows = model.shards.first { $0.index == shard }.map { $0.blocks.reduce(0) { $0 + $1.rowCount } } ?? 0
+                    data.shards[shard] = ShardRows(featureCount: featureCols.count, reserving: rows)
+                }
+                row.withUnsafeBufferPointer { data.shards[shard]!.append(id: id, classIndex: c, block: block, features: $0) }
             }
             if r.recordCount % 1024 == 0 { progress.update(r.bytesRead) }
         }
@@ -236,7 +307,7 @@ final class ForgetJob {
         let idCol = try r.requiredColumn(idColumn, option: "id")
         while try r.next() {
             let id = r.string(idCol)
-            if requested.contains(id), recorded[id] == nil {
+            if requested.contains(id), requestedLocations[id] == nil {
                 data.droppedIds.insert(id)
                 data.filesWithDrops.insert(path)
             }
@@ -371,7 +442,13 @@ func sameFile(_ a: String, _ b: String) -> Bool {
 struct ShardRows {
     var data: Dataset
     var blocks: [Int] = []
-    init(featureCount: Int) { data = Dataset(featureCount: featureCount) }
+    init(featureCount: Int, reserving rows: Int = 0) {
+        data = Dataset(featureCount: featureCount)
+        data.ids.reserveCapacity(rows)
+        data.classes.reserveCapacity(rows)
+        data.features.reserveCapacity(rows * featureCount)
+        blocks.reserveCapacity(rows)
+    }
     mutating func append(id: String, classIndex: Int32, block: Int, features: UnsafeBufferPointer<Float>) {
         data.append(id: id, classIndex: classIndex, features: features)
         blocks.append(block)
@@ -382,8 +459,8 @@ struct ShardRows {
 struct ForgetData {
     /// Rows of the kept shards.
     var shards: [Int: ShardRows] = [:]
-    /// Every id seen in the files read.
-    var seen = Set<String>()
+    /// Every id seen in the files read (as fingerprints).
+    var seen = IdSet()
     /// Requested ids present in the data: they leave the remaining rows.
     var droppedIds = Set<String>()
     /// Files that hold dropped rows.
@@ -392,3 +469,20 @@ struct ForgetData {
     var unknown: [String] = []
 }
 
+
+/// A block of a shard.
+struct BlockKey: Hashable {
+    var shard: Int
+    var block: Int
+}
+
+/// Row count and sum of id fingerprints of one block: the same for the same ids in any order, and
+/// different, but with odds of 2⁻¹²⁸, for any other multiset of ids.
+struct BlockTally: Equatable {
+    var count = 0
+    var sum: UInt128 = 0
+    mutating func add(_ id: String) {
+        count += 1
+        sum &+= IdSet.fingerprint(id)
+    }
+}

@@ -29,9 +29,14 @@ let spec = CommandSpec(
 /// `--method exact`: every shard holding a forgotten row reloads the checkpoint before its earliest
 /// affected block and reruns the later block steps on its remaining rows; other shards keep their bytes.
 func forgetExact(_ job: ForgetJob) throws -> ExitStatus {
-    let data = try job.readData(keepShards: Set(job.affectedBlocksByShard.keys))
+    var data = try job.readData(keepShards: Set(job.affectedBlocksByShard.keys))
     if let status = try job.finishIfNothingToRetrain(data) { return status }
-    let remaining = try job.affectedBlocksByShard.keys.map { try job.remainingRows(of: $0, in: data) }
+    // Each shard's rows give way to its remaining rows, so memory holds about one copy of the kept shards.
+    var remaining = [ShardInput]()
+    for shard in job.affectedBlocksByShard.keys.sorted() {
+        remaining.append(try job.remainingRows(of: shard, in: data))
+        data.shards[shard] = nil
+    }
     let bar = job.trainingProgress(shards: remaining.count)
     let result = try forgetExactly(job.model, ids: Set(job.requestIds), remaining: { s in remaining.first { $0.shard == s }! },
                                    jobs: job.jobs) { bar.update($0, $1, $2) }
@@ -44,12 +49,13 @@ func forgetExact(_ job: ForgetJob) throws -> ExitStatus {
 /// would produce, and the reference the other methods are compared against.
 func forgetRetrain(_ job: ForgetJob) throws -> ExitStatus {
     let config = job.model.config
-    let data = try job.readData(keepShards: Set(config.heldShards))
+    var data = try job.readData(keepShards: Set(config.heldShards))
     if let status = try job.finishIfNothingToRetrain(data) { return status }
     var inputs = [ShardInput]()
     var cost = 0
     for shard in config.heldShards {
         let rows = try job.remainingRows(of: shard, in: data)
+        data.shards[shard] = nil
         inputs.append(rows)
         cost += rowEpochs(blockSizes: blockSizes(rows.blocks, count: config.blockCount), fromStep: 1, config: config)
     }

@@ -10,10 +10,11 @@ let spec = CommandSpec(
         OptionSpec("model", short: "m", value: "MODEL", help: "model file written by ul-train or ul-forget (required)"),
         OptionSpec("proba", short: "p", help: "also add p_<label>, the probability of each class"),
         OptionSpec("aggregate", value: "mean|vote", help: "combine shards this way instead of as the model says"),
-        .output,
+        .output, .id,
     ] + OptionSpec.common,
     footer: """
     Every input column passes through unchanged and in order; the columns predicted (and p_<label>) follow.
+    An id column is optional; when there is one, its values must be unique.
     The input must hold every feature column the model was trained on. See ul-predict(1).
     """)
 
@@ -41,6 +42,12 @@ runTool(spec) { args, ctx in
         }
         columns.append(c)
     }
+    // Without an id column rows are predicted as they come; with one, a repeated id is refused as by every tool.
+    let idColumn = r.column(args.string("id", default: "id"))
+    if args.value("id") != nil, idColumn == nil {
+        throw ToolError.data("missing id column '\(args.string("id", default: "id"))' (named by --id)", file: r.path, line: 1)
+    }
+    var seenIds = IdSet()
     let out = try OutputFile(path: args.value("output"))
     let w = CSVWriter(out)
     w.fields(r.header)
@@ -82,6 +89,9 @@ runTool(spec) { args, ctx in
         ends.removeAll(keepingCapacity: true)
     }
     while try r.next() {
+        if let c = idColumn, !seenIds.insert(r.string(c)) {
+            throw ToolError.data("duplicate id '\(r.string(c))'", file: r.path, line: r.line)
+        }
         for c in columns { x.append(try r.float(c)) }
         for j in 0..<width {
             bytes.append(contentsOf: r.field(j))

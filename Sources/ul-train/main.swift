@@ -71,6 +71,13 @@ func recordedSelection(_ rows: TrainingRows.Shard, spec: SelectionSpec, shard: I
     return ShardSelection(count: spec.fraction != nil ? -1 : rows.steps.count, order: order.map { rows.ids[$0] })
 }
 
+/// Where rows wait for their shard's turn: $TMPDIR if it is a writable directory, else the model's
+/// directory (a disk the user chose, where /tmp may be a small in-memory file system).
+func spillDirectory(for output: String) -> String {
+    if let t = ProcessInfo.processInfo.environment["TMPDIR"], !t.isEmpty, access(t, W_OK | X_OK) == 0 { return t }
+    return URL(fileURLWithPath: output).deletingLastPathComponent().path
+}
+
 runTool(spec) { args, ctx in
     guard let output = args.value("output") else { throw ToolError.usage("an output model is required (-o MODEL)") }
     if args.flag("merge") { return try merge(args, output, ctx) }
@@ -134,6 +141,7 @@ runTool(spec) { args, ctx in
     options.classes = fixedClasses
     let input = try singleInput(args)
     options.selectionSteps = selectionSpec != nil
+    options.spillDirectory = spillDirectory(for: output)
     let data = try TrainingRows(path: input, options: options, progress: ctx.progress("reading", total: nil))
     config.shardCount = try args.int("shards", default: data.maxShard + 1, min: 1)
     config.blockCount = try args.int("blocks", default: data.maxBlock + 1, min: 1)
@@ -152,19 +160,19 @@ runTool(spec) { args, ctx in
             ctx.note("warning: label '\(l)' occurs only in shard \(data.labelShards[l]!.first!); other shards never predict it")
         }
     }
-    var inputs = [ShardInput]()
     var selections = [Int: ShardSelection]()
     for s in held {
-        guard let shard = data.shardInput(s, labels: labels) else { throw ToolError.data("shard \(s) has no rows", file: input) }
-        inputs.append(shard)
-        if let spec = selectionSpec { selections[s] = try recordedSelection(data.shards[s]!, spec: spec, shard: s, path: input) }
+        guard (data.shardRowCounts[s] ?? 0) > 0 else { throw ToolError.data("shard \(s) has no rows", file: input) }
+        if let spec = selectionSpec { selections[s] = try recordedSelection(try data.shard(s)!, spec: spec, shard: s, path: input) }
     }
     let d = data.featureNames.count
 
-    let bar = ShardProgress(ctx.progress("training", total: 1000), shards: inputs.count)
+    // Each worker reads its shard's rows when it starts on it: memory follows the shards in training.
+    let bar = ShardProgress(ctx.progress("training", total: 1000), shards: held.count)
     var records: [ShardRecord]
     do {
-        records = try trainShards(inputs, config: config, labels: labels, jobs: jobs) { bar.update($0, $1, $2) }
+        records = try trainShards(held, load: { try data.shardInput($0, labels: labels)! }, config: config, labels: labels,
+                                  jobs: jobs) { bar.update($0, $1, $2) }
     } catch let e as TrainingError {
         throw ToolError.data("\(e)", file: input)
     }
@@ -174,7 +182,7 @@ runTool(spec) { args, ctx in
     let model = ModelFile(config: config, labels: labels, features: data.featureNames, shards: records,
                           selection: selectionSpec.map { var s = $0; if s.method == .entropy { s.fraction = nil }; return s })
     try writeFileAtomically(output, try model.encode())
-    let rows = inputs.reduce(0) { $0 + $1.data.count }
+    let rows = held.reduce(0) { $0 + data.shardRowCounts[$1]! }
     ctx.summary(String(format: "%@: %d rows, %d of %d shards × %d blocks, %d classes, %d features, %.2f s",
                        kind.rawValue, rows, held.count, config.shardCount, config.blockCount, labels.count, d,
                        Date().timeIntervalSince(started)))

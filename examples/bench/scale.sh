@@ -3,8 +3,8 @@
 # 100; integers 0..255, 10 classes), then ul-partition --by random into 50 shards x 5 blocks (one
 # stream, and --split DIR with one file per shard), ul-train softmax (the whole file at once, and one
 # job per shard file merged), and ul-forget of 10 rows against the split directory. Prints wall time,
-# throughput and peak RSS (/usr/bin/time -v) of every stage: with --split, training memory follows
-# the largest shard, not the file.
+# throughput and peak RSS (/usr/bin/time -v) of every stage: training memory follows the largest
+# shards (--jobs of them at once), not the file, whether from one file or from --split files.
 #
 #   examples/bench/scale.sh [N] [F] [WORKDIR] [EPOCHS]
 set -euo pipefail
