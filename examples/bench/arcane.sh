@@ -25,7 +25,7 @@ TEST=${TEST:-5000}
 MPPCA=${MPPCA:---epochs 6 --mixtures 2 --components 10}
 MPPCA_AT=${MPPCA_AT:-1.0 0.5 0.25}
 AUTOENCODER=${AUTOENCODER:-}
-CALIBRATED=${CALIBRATED:-ppca mppca autoencoder}
+CALIBRATED=${CALIBRATED-ppca mppca autoencoder}   # CALIBRATED="" measures none
 KINDS=${KINDS:-ppca mppca knn autoencoder}
 REQUESTS=${REQUESTS:-10}
 METHODS=${METHODS:-random entropy entropy-cells}
