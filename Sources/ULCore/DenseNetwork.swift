@@ -52,6 +52,20 @@ func sgemm(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int,
                 Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
 }
 
+/// C(m×n) = op(A)(m×k)·op(B)(k×n) + β·C, row-major, double precision.
+@inline(__always)
+func dgemm(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int,
+          _ a: UnsafePointer<Double>, _ lda: Int, _ b: UnsafePointer<Double>, _ ldb: Int,
+           _ beta: Double, _ c: UnsafeMutablePointer<Double>, _ ldc: Int) {
+    guard m > 0, n > 0 else { return }
+    if k == 0 {
+        for i in 0..<m { for j in 0..<n { c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j] } }
+        return
+    }
+    cblas_dgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+}
+
 /// Buffers for one chunk of rows: activations, back-propagated errors and their R-operator
 /// (directional-derivative) counterparts, plus the chunk's gradient and Hessian-vector product.
 final class ChunkWorkspace {

@@ -195,10 +195,10 @@ final class AutoencoderWorkspace {
               rowErrors: UnsafeMutablePointer<Double>? = nil) -> Double {
         let w1 = theta, b1 = theta + d * h, w2 = theta + (d + 1) * h, b2 = w2 + h * d
         for i in 0..<m { (a + i * h).update(from: b1, count: h) }
-        dgemmPointers(false, false, m, h, d, x, d, w1, h, 1, a, h)
+        dgemm(false, false, m, h, d, x, d, w1, h, 1, a, h)
         for i in 0..<m * h { hid[i] = tanh(a[i]) }
         for i in 0..<m { (r + i * d).update(from: b2, count: d) }
-        dgemmPointers(false, false, m, d, h, hid, h, w2, d, 1, r, d)
+        dgemm(false, false, m, d, h, hid, h, w2, d, 1, r, d)
         var value = 0.0
         for i in 0..<m {
             var s = 0.0
@@ -213,11 +213,11 @@ final class AutoencoderWorkspace {
         guard let g = gradient else { return value }
         let gw1 = g, gb1 = g + d * h, gw2 = g + (d + 1) * h, gb2 = gw2 + h * d
         // ∂/∂W₂ = Hᵀ R, ∂/∂b₂ = Σ R; ∂ℓ/∂A = (R W₂ᵀ) ⊙ (1 − H²); ∂/∂W₁ = Xᵀ ∂A, ∂/∂b₁ = Σ ∂A.
-        dgemmPointers(true, false, h, d, m, hid, h, r, d, 0, gw2, d)
+        dgemm(true, false, h, d, m, hid, h, r, d, 0, gw2, d)
         columnSums(r, rows: m, columns: d, into: gb2)
-        dgemmPointers(false, true, m, h, d, r, d, w2, d, 0, da, h)
+        dgemm(false, true, m, h, d, r, d, w2, d, 0, da, h)
         for i in 0..<m * h { da[i] *= 1 - hid[i] * hid[i] }
-        dgemmPointers(true, false, d, h, m, x, d, da, h, 0, gw1, h)
+        dgemm(true, false, d, h, m, x, d, da, h, 0, gw1, h)
         columnSums(da, rows: m, columns: h, into: gb1)
         return value
     }
@@ -226,18 +226,4 @@ final class AutoencoderWorkspace {
         for j in 0..<n { out[j] = 0 }
         for i in 0..<rows { for j in 0..<n { out[j] += p[i * n + j] } }
     }
-}
-
-/// C(m×n) = op(A)(m×k)·op(B)(k×n) + β·C, row-major, double precision.
-@inline(__always)
-func dgemmPointers(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int,
-           _ a: UnsafePointer<Double>, _ lda: Int, _ b: UnsafePointer<Double>, _ ldb: Int,
-           _ beta: Double, _ c: UnsafeMutablePointer<Double>, _ ldc: Int) {
-    guard m > 0, n > 0 else { return }
-    if k == 0 {
-        for i in 0..<m { for j in 0..<n { c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j] } }
-        return
-    }
-    cblas_dgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
-                Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
 }
