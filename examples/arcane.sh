@@ -4,7 +4,7 @@
 # Usage: examples/arcane.sh [MODEL_KIND]   (ppca by default; mppca or knn)
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
-PATH="$here/../.build/release:$here/../.build/debug:$PATH"
+PATH="${UL_BIN:+$UL_BIN:}$here/../.build/release:$here/../.build/debug:$PATH"   # UL_BIN=DIR: these tools first
 kind=${1:-ppca}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

@@ -6,7 +6,7 @@
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 W=${1:-$(mktemp -d)}
-PATH=$ROOT/.build/release:$ROOT/.build/debug:$PATH
+PATH=${UL_BIN:+$UL_BIN:}$ROOT/.build/release:$ROOT/.build/debug:$PATH   # UL_BIN=DIR: these tools first
 mkdir -p "$W"
 cd "$W"
 

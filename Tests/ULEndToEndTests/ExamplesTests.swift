@@ -1,12 +1,43 @@
 import Foundation
 import XCTest
 
-/// The workflows in examples/: the Makefile, the cron queue drainer and the cluster scripts, run on digits.
+/// The workflows in examples/: the quick start, the ARCANE and PUMA pipelines, the Makefile, the cron queue
+/// drainer and the cluster scripts, run on digits.
 final class ExamplesTests: XCTestCase {
     /// Lines of a file (0 when it does not exist).
     func lineCount(_ url: URL) -> Int {
         guard let d = try? Data(contentsOf: url) else { return 0 }
         return String(decoding: d, as: UTF8.self).split(separator: "\n").count
+    }
+
+    /// The README's first command, on the tools under test: exact forgetting equals retraining, and the audit
+    /// report is printed.
+    func testQuickStartEndsWithIdenticalModels() throws {
+        let dir = try Shell.scratch(self)
+        let r = try Shell.run("\"$REPO/examples/quickstart.sh\" work", in: dir,
+                              environment: ["UL_BIN": EndToEndTests.binDirectory.path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("model2.ulm and retrained.ulm are identical"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("param_distance               0\n"), r.stdout)
+    }
+
+    /// examples/arcane.sh: an unselected row costs nothing, a selected one re-selects and retrains one class.
+    func testArcaneExampleForgetsBothKindsOfRow() throws {
+        let dir = try Shell.scratch(self)
+        let r = try Shell.run("sh \"$REPO/examples/arcane.sh\"", in: dir, environment: ["UL_BIN": EndToEndTests.binDirectory.path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("unselected: nothing retrained"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("re-selected from step"), r.stdout)
+    }
+
+    /// examples/puma.sh: influence, PUMA, Newton and retrain each leave a ledger line.
+    func testPumaExampleRunsEveryMethod() throws {
+        let dir = try Shell.scratch(self)
+        let r = try Shell.run("sh \"$REPO/examples/puma.sh\" work", in: dir, environment: ["UL_BIN": EndToEndTests.binDirectory.path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        for method in ["puma", "newton", "retrain"] {
+            XCTAssertTrue(r.stdout.contains(",\(method),"), "no ledger line of \(method): \(r.stdout)")
+        }
     }
 
     func testMakefileRerunsNothingAndANewRequestRunsOneForget() throws {
