@@ -280,6 +280,27 @@ final class InfluenceTests: XCTestCase {
             XCTAssertEqual($0 as? ModelFileError, .corruptSection("curve0003"))
         }
 
+        // Sections with a valid checksum but impossible contents are refused as malformed, never trusted:
+        // shorter than their header, a value count that is not the byte count, n·n ≠ count, an unknown kind.
+        var head = ByteWriter()
+        head.u32(1); head.string("exact"); head.f64(0.5); head.int(1); head.int(3); head.raw(key)
+        func payload(kind: UInt8, n: Int, count: UInt64, values: Int) -> [UInt8] {
+            var w = ByteWriter()
+            w.u8(kind); w.int(n); w.u64(count)
+            for v in 0..<values { w.f64(Double(v)) }
+            return w.bytes
+        }
+        for bad in [[UInt8](repeating: 0, count: 5), payload(kind: 0, n: 2, count: 9, values: 4),
+                    payload(kind: 0, n: 3, count: 4, values: 4), payload(kind: 0, n: 1 << 40, count: 1, values: 1),
+                    payload(kind: 7, n: 2, count: 4, values: 4)] {
+            let bytes = try ModelContainer.encode([ModelSection(tag: "curvature", payload: head.bytes),
+                                                   ModelSection(tag: "curve0003", payload: bad)])
+            let s = try CurvatureStore(try ModelContainerReader(source: bytes))
+            XCTAssertThrowsError(try s.lookup(shard: 3, key: key, solver: .exact, damping: 0.5)) {
+                guard case .malformedSection("curve0003", _)? = $0 as? ModelFileError else { return XCTFail("\($0)") }
+            }
+        }
+
         var config = TrainConfig(kind: .softmax)
         let shard = ShardRecord(index: 0, standardization: nil,
                                 blocks: [BlockRecord(ids: ["a"], digest: [UInt8](repeating: 0, count: 32), parameters: [Double](repeating: 0, count: 8))])
