@@ -80,10 +80,11 @@ public enum ApproximateRemoval {
     /// whatever gradient ∇J(θ̂) training left (a full Newton step from an unconverged θ̂ can overshoot);
     /// that remainder stays in the residual and in the bound. `linear` is the loss perturbation b, if any.
     ///
-    /// The bound (softmax) follows from ∇J₋(θ⁻) = e + Σᵢ x̃ᵢ ⊗ ∫₀¹(A(zᵢ + tΔzᵢ) − A(zᵢ))dt Δzᵢ, with
+    /// The bound (softmax) follows from ∇J₋(θ⁻) = e + Σᵢ x̃ᵢ ⊗ rᵢ, rᵢ = ∫₀¹(A(zᵢ + tΔzᵢ) − A(zᵢ))dt Δzᵢ, with
     /// e = ∇J₋(θ̂) + H₋Δ (training's remainder ∇J(θ̂) plus the linear-solve error), A the softmax Hessian in
-    /// the logits and Δzᵢ = ΔΘᵀx̃ᵢ:
-    /// ‖∇J₋(θ⁻)‖ ≤ ‖e‖ + (γ/2)‖X̃₋‖₂ · maxᵢ‖Δzᵢ‖ · (Σᵢ‖Δzᵢ‖²)^½ over the remaining rows, γ = 1.5.
+    /// the logits and Δzᵢ = ΔΘᵀx̃ᵢ. Each ‖rᵢ‖ ≤ (γ/2)‖Δzᵢ‖², γ = 1.5, and Σᵢ x̃ᵢ ⊗ rᵢ = X̃₋ᵀR, so over the
+    /// remaining rows both ‖X̃₋‖₂·‖R‖_F and Σᵢ‖x̃ᵢ‖‖rᵢ‖ bound it:
+    /// ‖∇J₋(θ⁻)‖ ≤ ‖e‖ + (γ/2)·min(‖X̃₋‖₂ (Σᵢ‖Δzᵢ‖⁴)^½, Σᵢ‖x̃ᵢ‖‖Δzᵢ‖²).
     public static func newton(objective: RowObjective, solver: CurvatureSolver, forget: [Int], linear: [Double]?) throws -> NewtonResult {
         let n = objective.rowCount
         var weights = [Double](repeating: 1, count: n)
@@ -99,16 +100,17 @@ public enum ApproximateRemoval {
             var e = s.hessianVectorProduct(delta, weights: weights)
             for i in e.indices { e[i] += grad[i] }
             let dz = s.curvature.logitChanges(delta)
-            let k = s.curvature.classes
-            var maxRow = 0.0, total = 0.0
+            let k = s.curvature.classes, w = s.curvature.width
+            var fourth = 0.0, rowWeighted = 0.0
             for i in 0..<n where weights[i] != 0 {
-                var q = 0.0
+                var q = 0.0, xx = 0.0
                 for c in 0..<k { q += dz[i * k + c] * dz[i * k + c] }
-                maxRow = max(maxRow, q)
-                total += q
+                for j in 0..<w { xx += s.curvature.x[i * w + j] * s.curvature.x[i * w + j] }
+                fourth += q * q
+                rowWeighted += xx.squareRoot() * q
             }
-            bound = norm(e) + 0.5 * softmaxHessianLipschitz * s.curvature.spectralNorm(weights: weights)
-                * maxRow.squareRoot() * total.squareRoot()
+            let spectral = s.curvature.spectralNorm(weights: weights) * fourth.squareRoot()
+            bound = norm(e) + 0.5 * softmaxHessianLipschitz * min(spectral, rowWeighted)
         }
         return NewtonResult(theta: theta, residual: residual, bound: bound, step: norm(delta))
     }
