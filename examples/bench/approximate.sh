@@ -159,7 +159,7 @@ done
 echo
 echo "target: one request < $(python3 -c "print('%.2f' % ($SKT / 50))") s (1/50 of scikit-learn's retrain)"
 
-[ "$KIND" = softmax ] || exit 0
+[ "$KIND" = softmax ] && [ "${MISLABEL:-1}" = 1 ] || exit 0   # MISLABEL=0 skips it
 echo
 echo "## Mislabel detection: 10,000 training rows, 10% of labels flipped (seeded)"
 python3 - <<'PY'
