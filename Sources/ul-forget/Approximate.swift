@@ -46,17 +46,31 @@ func forgetApproximately(_ job: ForgetJob, _ args: ParsedArguments, puma: Bool) 
     let valid = try args.value("valid").map { try ModelRows(path: $0, model: job.model, idColumn: job.idColumn, labelColumn: job.labelColumn) }
 
     let affected = job.affectedBlocksByShard
+    let store = try openCurvatureStore(curvaturePath)
+    var approximate = Dictionary(uniqueKeysWithValues: job.model.approximate.map { ($0.shard, $0) })
+    let classCount = job.model.labels.count
+    /// The shard's current key, and the key of the curvature a request uses: PUMA keeps the training Hessian
+    /// (the base state's) while the store holds it; Newton needs the current one.
+    func curvatureKeys(_ shard: Int) -> (current: [UInt8], used: [UInt8]) {
+        let current = ShardCurvature.key(config: config, featureCount: job.model.features.count, classCount: classCount,
+                                         shard: job.shardRecord(shard))
+        guard puma, let base = approximate[shard]?.baseKey,
+              store?.has(shard: shard, key: base, solver: solverKind, damping: damping) == true else { return (current, current) }
+        return (current, base)
+    }
+    // Keys depend on the model alone, so the first shard's stored factor (hundreds of megabytes) is read
+    // while the data is; later shards' are read in turn, one factor in memory at a time.
+    let first = affected.keys.min()
+    let preload = CurvaturePreload(store: store, shard: first, key: first.map { curvatureKeys($0).used }, solver: solverKind,
+                                   damping: damping)
     let data = try job.readData(keepShards: Set(affected.keys))
     if let status = try job.finishIfNothingToRetrain(data) { return status }
-    let store = try openCurvatureStore(curvaturePath)
     var computed = [CurvatureFile.Entry]()
     var records = [ShardRecord]()
-    var approximate = Dictionary(uniqueKeysWithValues: job.model.approximate.map { ($0.shard, $0) })
     var notes = [String](), bounds = [String]()
     var weightRows = [(String, Double)]()
     var retrain = [Int]()
     var curvatureSeconds = 0.0
-    let classCount = job.model.labels.count
     for shard in affected.keys.sorted() {
         let record = job.shardRecord(shard)
         // The objective's rows are the shard's in record order, read in place from the data (no copy).
@@ -69,19 +83,15 @@ func forgetApproximately(_ job: ForgetJob, _ args: ParsedArguments, puma: Bool) 
             throw ToolError.data("forgetting these rows leaves shard \(shard) with no rows", file: job.requestsPath)
         }
         let objective = ShardCurvature.objective(config: config, classCount: classCount, shard: record, data: all, rows: rows)
-        let currentKey = ShardCurvature.key(config: config, featureCount: job.model.features.count, classCount: classCount, shard: record)
+        let (currentKey, key) = curvatureKeys(shard)
         var entry = approximate[shard] ?? ApproximateShard(shard: shard, baseKey: currentKey)
-        // PUMA keeps the training Hessian (the base state's); Newton needs the current one.
-        var key = puma ? entry.baseKey : currentKey
-        if store?.has(shard: shard, key: key, solver: solverKind, damping: damping) != true, puma {
-            key = currentKey
-            entry.baseKey = currentKey
-        }
+        if puma { entry.baseKey = key }
         let t0 = Date()
         let bar = job.ctx.progress("curvature", total: objective.rowCount)
         let (solver, fresh) = try curvatureErrors(curvaturePath) {
-            try ShardCurvature.solver(objective: objective, store: store, shard: shard, key: key, solver: solverKind,
-                                      damping: damping, progress: { done, _ in bar.update(done) })
+            let stored = shard == first ? try preload.take() : try store?.lookup(shard: shard, key: key, solver: solverKind, damping: damping)
+            return try ShardCurvature.solver(objective: objective, stored: stored, shard: shard, key: key, solver: solverKind,
+                                             damping: damping, progress: { done, _ in bar.update(done) })
         }
         bar.finish()
         if let f = fresh {
@@ -160,4 +170,26 @@ func forgetApproximately(_ job: ForgetJob, _ args: ParsedArguments, puma: Bool) 
     try job.finish(newModel: newModel, data: data, shardsRetrained: retrain, rowsRetrained: 0,
                    residualBound: bounds.joined(separator: " "), note: notes.joined(separator: "; "))
     return .ok
+}
+
+/// A stored curvature read on another thread while the caller reads the data.
+final class CurvaturePreload: @unchecked Sendable {
+    private let group = DispatchGroup()
+    private var result: Result<StoredCurvature?, Error> = .success(nil)
+
+    init(store: CurvatureStore?, shard: Int?, key: [UInt8]?, solver: SolverKind, damping: Double) {
+        guard let store, let shard, let key, store.has(shard: shard, key: key, solver: solver, damping: damping) else { return }
+        group.enter()
+        DispatchQueue.global().async {
+            self.result = Result { try store.lookup(shard: shard, key: key, solver: solver, damping: damping) }
+            self.group.leave()
+        }
+    }
+
+    /// Waits for the read and hands the curvature over (nil when the store had none); the preload keeps no copy.
+    func take() throws -> StoredCurvature? {
+        group.wait()
+        defer { result = .success(nil) }
+        return try result.get()
+    }
 }

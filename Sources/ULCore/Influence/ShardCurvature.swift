@@ -213,7 +213,15 @@ extension ShardCurvature {
     public static func solver(objective: RowObjective, store: CurvatureStore?, shard: Int, key: [UInt8], solver: SolverKind,
                               damping: Double, progress: ((Int, Int) -> Void)? = nil) throws
         -> (solver: CurvatureSolver, computed: CurvatureFile.Entry?) {
-        if let stored = try store?.lookup(shard: shard, key: key, solver: solver, damping: damping) {
+        try Self.solver(objective: objective, stored: try store?.lookup(shard: shard, key: key, solver: solver, damping: damping),
+                        shard: shard, key: key, solver: solver, damping: damping, progress: progress)
+    }
+
+    /// The same with the stored curvature already looked up (nil: compute it).
+    public static func solver(objective: RowObjective, stored: StoredCurvature?, shard: Int, key: [UInt8], solver: SolverKind,
+                              damping: Double, progress: ((Int, Int) -> Void)? = nil) throws
+        -> (solver: CurvatureSolver, computed: CurvatureFile.Entry?) {
+        if let stored {
             return (CurvatureSolver(objective: objective, stored: stored, damping: damping), nil)
         }
         let stored = try StoredCurvature.compute(objective, solver: solver, damping: damping, progress: progress)
