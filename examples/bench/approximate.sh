@@ -10,6 +10,7 @@
 # ROWS trains on the first ROWS training rows only (the CG requests of an mlp are slow on all 60,000);
 # EPOCHS: L-BFGS iterations (softmax, default 100, as scikit-learn's default) or passes (mlp, default 20).
 # With 100 iterations the softmax is not converged and retraining moves θ more than removing a row does.
+# MISLABEL=0 skips the mislabel-detection part (softmax).
 #
 # Prints markdown tables. Times are wall-clock medians of RUNS runs (default 3) of the whole command
 # (reading the 133 MB CSV, the stored curvature, writing the model and the remaining rows); the
