@@ -10,31 +10,31 @@ final class ExamplesTests: XCTestCase {
         return String(decoding: d, as: UTF8.self).split(separator: "\n").count
     }
 
+    /// Runs an example in a scratch directory on the tools under test (UL_BIN); it must exit 0.
+    func runExample(_ command: String) throws -> ShellResult {
+        let r = try Shell.run(command, in: try Shell.scratch(self), environment: ["UL_BIN": EndToEndTests.binDirectory.path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        return r
+    }
+
     /// The README's first command, on the tools under test: exact forgetting equals retraining, and the audit
     /// report is printed.
     func testQuickStartEndsWithIdenticalModels() throws {
-        let dir = try Shell.scratch(self)
-        let r = try Shell.run("\"$REPO/examples/quickstart.sh\" work", in: dir,
-                              environment: ["UL_BIN": EndToEndTests.binDirectory.path])
-        XCTAssertEqual(r.status, 0, r.stderr)
+        let r = try runExample("\"$REPO/examples/quickstart.sh\" work")
         XCTAssertTrue(r.stdout.contains("model2.ulm and retrained.ulm are identical"), r.stdout)
         XCTAssertTrue(r.stdout.contains("param_distance               0\n"), r.stdout)
     }
 
     /// examples/arcane.sh: an unselected row costs nothing, a selected one re-selects and retrains one class.
     func testArcaneExampleForgetsBothKindsOfRow() throws {
-        let dir = try Shell.scratch(self)
-        let r = try Shell.run("sh \"$REPO/examples/arcane.sh\"", in: dir, environment: ["UL_BIN": EndToEndTests.binDirectory.path])
-        XCTAssertEqual(r.status, 0, r.stderr)
+        let r = try runExample("sh \"$REPO/examples/arcane.sh\"")
         XCTAssertTrue(r.stdout.contains("unselected: nothing retrained"), r.stdout)
         XCTAssertTrue(r.stdout.contains("re-selected from step"), r.stdout)
     }
 
     /// examples/puma.sh: influence, PUMA, Newton and retrain each leave a ledger line.
     func testPumaExampleRunsEveryMethod() throws {
-        let dir = try Shell.scratch(self)
-        let r = try Shell.run("sh \"$REPO/examples/puma.sh\" work", in: dir, environment: ["UL_BIN": EndToEndTests.binDirectory.path])
-        XCTAssertEqual(r.status, 0, r.stderr)
+        let r = try runExample("sh \"$REPO/examples/puma.sh\" work")
         for method in ["puma", "newton", "retrain"] {
             XCTAssertTrue(r.stdout.contains(",\(method),"), "no ledger line of \(method): \(r.stdout)")
         }
