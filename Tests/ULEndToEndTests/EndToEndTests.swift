@@ -54,36 +54,16 @@ final class EndToEndTests: XCTestCase {
         for file in try fm.contentsOfDirectory(atPath: folder.path) {
             try fm.copyItem(at: folder.appendingPathComponent(file), to: work.appendingPathComponent(file))
         }
-        let stdoutURL = scratch.appendingPathComponent("stdout")
-        let stderrURL = scratch.appendingPathComponent("stderr")
-        fm.createFile(atPath: stdoutURL.path, contents: nil)
-        fm.createFile(atPath: stderrURL.path, contents: nil)
-
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/sh")
-        p.arguments = ["cmd"]
-        p.currentDirectoryURL = work
-        var env = ProcessInfo.processInfo.environment
-        env["PATH"] = Self.binDirectory.path + ":" + (env["PATH"] ?? "/usr/bin:/bin")
-        env["DATA"] = Self.dataDirectory.path
-        env["LC_ALL"] = "C"
-        p.environment = env
-        p.standardInput = FileHandle.nullDevice
-        p.standardOutput = try FileHandle(forWritingTo: stdoutURL)
-        p.standardError = try FileHandle(forWritingTo: stderrURL)
-        try p.run()
-        p.waitUntilExit()
-
-        let out = try Data(contentsOf: stdoutURL)
-        let err = String(decoding: try Data(contentsOf: stderrURL), as: UTF8.self)
+        let run = try Shell.run("exec /bin/sh cmd", in: work)
+        let err = run.stderr
         func text(_ file: String) -> String? {
             (try? Data(contentsOf: folder.appendingPathComponent(file))).map { String(decoding: $0, as: UTF8.self) }
         }
         let expectedStatus = Int32(text("expected_status")?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "0")
         XCTAssertNotNil(expectedStatus, "\(name): expected_status is not a number")
-        XCTAssertEqual(p.terminationStatus, expectedStatus ?? -1, "\(name): exit status; stderr: \(err)")
+        XCTAssertEqual(run.status, expectedStatus ?? -1, "\(name): exit status; stderr: \(err)")
         if let expected = try? Data(contentsOf: folder.appendingPathComponent("expected_output")) {
-            XCTAssertEqual(String(decoding: out, as: UTF8.self), String(decoding: expected, as: UTF8.self), "\(name): standard output")
+            XCTAssertEqual(run.stdout, String(decoding: expected, as: UTF8.self), "\(name): standard output")
         }
         if let needle = text("expected_stderr")?.trimmingCharacters(in: .newlines) {
             XCTAssertTrue(err.contains(needle), "\(name): stderr lacks '\(needle)'; got: \(err)")

@@ -13,11 +13,12 @@ enum Shell {
     static let repoDirectory = EndToEndTests.testsDirectory.deletingLastPathComponent().deletingLastPathComponent()
 
     /// Runs `script` with bash in `directory`; the built tools come first on PATH, `$REPO` is the
-    /// repository and `$DATA` its examples/data. Output goes through files, so it may be large.
+    /// repository and `$DATA` its examples/data. Output goes through files outside `directory` (a script may
+    /// list it), so it may be large.
     static func run(_ script: String, in directory: URL, environment extra: [String: String] = [:]) throws -> ShellResult {
         let fm = FileManager.default
-        let outURL = directory.appendingPathComponent(".stdout-\(UUID().uuidString)")
-        let errURL = directory.appendingPathComponent(".stderr-\(UUID().uuidString)")
+        let outURL = fm.temporaryDirectory.appendingPathComponent("ul-shell-stdout-\(UUID().uuidString)")
+        let errURL = fm.temporaryDirectory.appendingPathComponent("ul-shell-stderr-\(UUID().uuidString)")
         fm.createFile(atPath: outURL.path, contents: nil)
         fm.createFile(atPath: errURL.path, contents: nil)
         defer { try? fm.removeItem(at: outURL); try? fm.removeItem(at: errURL) }
