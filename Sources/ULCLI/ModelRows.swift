@@ -4,19 +4,22 @@ import ULCore
 /// Labelled rows read for a trained model: features taken by the model's feature names and multiplied by
 /// its `--scale`, labels mapped to the model's classes. Extra columns are ignored.
 public struct ModelRows {
-    /// Features after `--scale`, before any shard's standardisation.
+    /// Features after `--scale` (raw with `scaled: false`), before any shard's standardisation.
     public var data: Dataset
     /// Line of each row in the file (for messages).
     public var lines: [Int]
 
-    public init(path: String, model: ModelFile, idColumn: String = "id", labelColumn: String = "label") throws {
+    /// `only`: keep just the rows with these ids (the others are not checked). `missingColumnHint` is added to
+    /// the message of a missing feature column.
+    public init(path: String, model: ModelFile, idColumn: String = "id", labelColumn: String = "label",
+                scaled: Bool = true, only keep: Set<String>? = nil, missingColumnHint: String = "") throws {
         let r = try CSVReader(path: path)
         let idCol = try r.requireColumn(idColumn, option: "id")
         let labelCol = try r.requireColumn(labelColumn, option: "label")
         var featureCols = [Int]()
         for name in model.features {
             guard let c = r.column(name) else {
-                throw ToolError.data("missing feature column '\(name)' the model was trained on", file: path, line: 1)
+                throw ToolError.data("missing feature column '\(name)' the model was trained on\(missingColumnHint)", file: path, line: 1)
             }
             featureCols.append(c)
         }
@@ -27,12 +30,16 @@ public struct ModelRows {
         var row = [Float](repeating: 0, count: featureCols.count)
         while try r.next() {
             let id = r.string(idCol)
+            if let keep, !keep.contains(id) { continue }
             guard !id.isEmpty else { throw ToolError.data("empty id", file: path, line: r.line) }
             guard seen.insert(id).inserted else { throw ToolError.data("duplicate id '\(id)'", file: path, line: r.line) }
             guard let c = classIndex[r.string(labelCol)] else {
                 throw ToolError.data("label '\(r.string(labelCol))' is not one the model knows", file: path, line: r.line)
             }
-            for (j, col) in featureCols.enumerated() { row[j] = model.config.scaled(try r.float(col)) }
+            for (j, col) in featureCols.enumerated() {
+                let v = try r.float(col)
+                row[j] = scaled ? model.config.scaled(v) : v
+            }
             row.withUnsafeBufferPointer { data.append(id: id, classIndex: c, features: $0) }
             lines.append(r.line)
         }

@@ -34,35 +34,12 @@ let spec = CommandSpec(
     always exits 1. Report keys and their meaning: see ul-audit(1).
     """)
 
-/// Reads one audit set: the model's feature columns by name, id and label; labels must be the model's.
+/// Reads one audit set (raw features: the audit applies the model's scale itself); it must not be empty.
 func readRows(_ path: String, option: String, model: ModelFile, idName: String, labelName: String,
-              classIndex: [String: Int32], only keep: Set<String>? = nil) throws -> Dataset {
-    let r = try CSVReader(path: path)
-    let idCol = try r.requireColumn(idName, option: "id")
-    let labelCol = try r.requireColumn(labelName, option: "label")
-    var columns = [Int]()
-    for f in model.features {
-        guard let c = r.column(f) else {
-            let hint = option == "forget" ? " (--forget needs the full forgotten rows: id, label and features; or give --rows)" : ""
-            throw ToolError.data("missing feature column '\(f)' of the model\(hint)", file: path, line: 1)
-        }
-        columns.append(c)
-    }
-    var data = Dataset(featureCount: columns.count)
-    var seen = Set<String>()
-    var row = [Float](repeating: 0, count: columns.count)
-    while try r.next() {
-        let id = r.string(idCol)
-        if let keep, !keep.contains(id) { continue }
-        guard !id.isEmpty else { throw ToolError.data("empty id", file: path, line: r.line) }
-        guard seen.insert(id).inserted else { throw ToolError.data("duplicate id '\(id)'", file: path, line: r.line) }
-        let label = r.string(labelCol)
-        guard let k = classIndex[label] else {
-            throw ToolError.data("label '\(label)' is not one of the model's labels", file: path, line: r.line)
-        }
-        for (j, c) in columns.enumerated() { row[j] = try r.float(c) }
-        row.withUnsafeBufferPointer { data.append(id: id, classIndex: k, features: $0) }
-    }
+              only keep: Set<String>? = nil) throws -> Dataset {
+    let hint = option == "forget" ? " (--forget needs the full forgotten rows: id, label and features; or give --rows)" : ""
+    let data = try ModelRows(path: path, model: model, idColumn: idName, labelColumn: labelName, scaled: false, only: keep,
+                             missingColumnHint: hint).data
     guard data.count > 0 else { throw ToolError.data("no rows (--\(option))", file: path) }
     return data
 }
@@ -83,15 +60,13 @@ func readIds(_ path: String, idName: String) throws -> [String] {
 }
 
 /// The forgotten rows: the --forget file itself when it holds full rows, else its ids looked up in --rows.
-func readForgotten(_ path: String, rowsPath: String?, model: ModelFile, idName: String, labelName: String,
-                   classIndex: [String: Int32]) throws -> Dataset {
+func readForgotten(_ path: String, rowsPath: String?, model: ModelFile, idName: String, labelName: String) throws -> Dataset {
     // Standard input cannot be read twice: with --rows it is taken to hold ids.
     guard let rowsPath, try path == "-" || CSVReader(path: path).column(model.features[0]) == nil else {
-        return try readRows(path, option: "forget", model: model, idName: idName, labelName: labelName, classIndex: classIndex)
+        return try readRows(path, option: "forget", model: model, idName: idName, labelName: labelName)
     }
     let ids = try readIds(path, idName: idName)
-    let found = try readRows(rowsPath, option: "rows", model: model, idName: idName, labelName: labelName,
-                             classIndex: classIndex, only: Set(ids))
+    let found = try readRows(rowsPath, option: "rows", model: model, idName: idName, labelName: labelName, only: Set(ids))
     let index = Dictionary(uniqueKeysWithValues: found.ids.enumerated().map { ($1, $0) })
     var order = [Int]()
     for id in ids {
@@ -170,12 +145,11 @@ runTool(spec) { args, ctx in
         guard m.features == model.features else { throw ToolError.data("the reference's features differ from the model's", file: path) }
         return m
     }
-    let classIndex = Dictionary(uniqueKeysWithValues: model.labels.enumerated().map { ($1, Int32($0)) })
     let idName = args.string("id", default: "id"), labelName = args.string("label", default: "label")
     func read(_ path: String, _ option: String) throws -> Dataset {
-        try readRows(path, option: option, model: model, idName: idName, labelName: labelName, classIndex: classIndex)
+        try readRows(path, option: option, model: model, idName: idName, labelName: labelName)
     }
-    let data = AuditData(retain: try read(dataPath, "data"), forget: try readForgotten(forgetPath, rowsPath: args.value("rows"), model: model, idName: idName, labelName: labelName, classIndex: classIndex), test: try read(testPath, "test"))
+    let data = AuditData(retain: try read(dataPath, "data"), forget: try readForgotten(forgetPath, rowsPath: args.value("rows"), model: model, idName: idName, labelName: labelName), test: try read(testPath, "test"))
     // The sets must be disjoint: a forgotten row among the retained ones was not forgotten, and a test row the
     // model trained on is no non-member.
     let retainIds = Set(data.retain.ids), forgetIds = Set(data.forget.ids)
