@@ -49,19 +49,22 @@ func forgetApproximately(_ job: ForgetJob, _ args: ParsedArguments, puma: Bool) 
     let store = try openCurvatureStore(curvaturePath)
     var approximate = Dictionary(uniqueKeysWithValues: job.model.approximate.map { ($0.shard, $0) })
     let classCount = job.model.labels.count
-    /// The shard's current key, and the key of the curvature a request uses: PUMA keeps the training Hessian
-    /// (the base state's) while the store holds it; Newton needs the current one.
-    func curvatureKeys(_ shard: Int) -> (current: [UInt8], used: [UInt8]) {
+    // Per shard its current key and the key of the curvature the request uses: PUMA keeps the training
+    // Hessian (the base state's) while the store holds it; Newton needs the current one.
+    var curvatureKeys = [Int: (current: [UInt8], used: [UInt8])]()
+    for shard in affected.keys {
         let current = ShardCurvature.key(config: config, featureCount: job.model.features.count, classCount: classCount,
                                          shard: job.shardRecord(shard))
-        guard puma, let base = approximate[shard]?.baseKey,
-              store?.has(shard: shard, key: base, solver: solverKind, damping: damping) == true else { return (current, current) }
-        return (current, base)
+        var used = current
+        if puma, let base = approximate[shard]?.baseKey, store?.has(shard: shard, key: base, solver: solverKind, damping: damping) == true {
+            used = base
+        }
+        curvatureKeys[shard] = (current, used)
     }
     // Keys depend on the model alone, so the first shard's stored factor (hundreds of megabytes) is read
     // while the data is; later shards' are read in turn, one factor in memory at a time.
     let first = affected.keys.min()
-    let preload = CurvaturePreload(store: store, shard: first, key: first.map { curvatureKeys($0).used }, solver: solverKind,
+    let preload = CurvaturePreload(store: store, shard: first, key: first.map { curvatureKeys[$0]!.used }, solver: solverKind,
                                    damping: damping)
     let data = try job.readData(keepShards: Set(affected.keys))
     if let status = try job.finishIfNothingToRetrain(data) { return status }
@@ -83,7 +86,7 @@ func forgetApproximately(_ job: ForgetJob, _ args: ParsedArguments, puma: Bool) 
             throw ToolError.data("forgetting these rows leaves shard \(shard) with no rows", file: job.requestsPath)
         }
         let objective = ShardCurvature.objective(config: config, classCount: classCount, shard: record, data: all, rows: rows)
-        let (currentKey, key) = curvatureKeys(shard)
+        let (currentKey, key) = curvatureKeys[shard]!
         var entry = approximate[shard] ?? ApproximateShard(shard: shard, baseKey: currentKey)
         if puma { entry.baseKey = key }
         let t0 = Date()
