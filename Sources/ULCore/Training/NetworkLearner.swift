@@ -1,0 +1,58 @@
+/// `softmax` and `mlp`: cross-entropy networks.
+struct NetworkLearner: ShardLearner {
+    let network: DenseNetwork
+    let config: TrainConfig
+
+    var parameterCount: Int { network.parameterCount }
+
+    func initialParameters(shard: Int) -> [Double] { network.initialParameters(seed: config.seed, shard: shard) }
+
+    func loss(data: Dataset, rows: [Int], terms: ObjectiveTerms) -> TwiceDifferentiableLoss? {
+        NetworkLoss(network: network, data: data, rows: rows, terms: terms)
+    }
+
+    func trainStep(data: Dataset, order: (Int) -> [Int], from theta: [Double], epochs: Int,
+                   progress: ((Int) -> Void)?) -> [Double] {
+        _ = blasSingleThreaded
+        guard epochs > 0 else { return theta }
+        if network.layerCount == 1 {
+            // Full batch: "epochs" are L-BFGS iterations; sums run in the step's canonical order, on a
+            // copy of the step's rows laid out in that order (read in place, chunk by chunk).
+            let linear = ShardCurvature.perturbation(config: config, parameterCount: network.parameterCount)
+            let loss = NetworkLoss(network: network, data: data.subset(order(0)), terms: ObjectiveTerms(l2: config.l2, linear: linear), chunkRows: 256)
+            guard loss.rowCount > 0 else { return theta }
+            return LBFGS(maxIterations: epochs).minimize(loss, from: theta, progress: progress).theta
+        }
+        // Mini-batch Adam on J/N: batch mean of ℓ plus (λ/N)·θ. A batch is cut into four fixed lanes.
+        let lanes = 4
+        let evaluator = NetworkEvaluator(network: network, data: data,
+                                         chunkRows: (config.batchSize + lanes - 1) / lanes, lanes: lanes)
+        var theta = theta
+        var adam = Adam(parameterCount: theta.count, learningRate: config.learningRate)
+        for epoch in 0..<epochs {
+            let rows = order(epoch)
+            let n = rows.count
+            guard n > 0 else { return theta }
+            let decay = config.l2 / Double(n)
+            rows.withUnsafeBufferPointer { all in
+                var start = 0
+                while start < n {
+                    let m = min(config.batchSize, n - start)
+                    var g = evaluator.evaluate(theta, rows: UnsafeBufferPointer(rebasing: all[start..<start + m]), gradient: true).gradient
+                    let inv = 1 / Double(m)
+                    for i in g.indices { g[i] = g[i] * inv + decay * theta[i] }
+                    adam.step(&theta, gradient: g)
+                    start += m
+                }
+            }
+            progress?(epoch + 1)
+        }
+        return theta
+    }
+
+    func probabilities(_ theta: [Double], x: UnsafePointer<Float>, m: Int) -> [Double] {
+        _ = blasSingleThreaded
+        let evaluator = NetworkEvaluator(network: network, data: Dataset(featureCount: network.inputCount), chunkRows: 1024, lanes: 1)
+        return evaluator.probabilities(theta.map { Float($0) }, x: x, m: m)
+    }
+}

@@ -1,0 +1,27 @@
+import CBLAS
+
+/// One shard's sub-model: its initial state, one block step of training, and prediction.
+public protocol ShardLearner {
+    /// Length of θ (−1 when it varies, as for one-class models).
+    var parameterCount: Int { get }
+    /// Whether `theta` is a well-formed checkpoint of this learner.
+    func accepts(_ theta: [Double]) -> Bool
+    /// θ0 of a shard, seeded by (seed, shard).
+    func initialParameters(shard: Int) -> [Double]
+    /// Trains block step `step` (1-based) on `rows` of `data` from `theta` for `epochs` epochs; `order(epoch)`
+    /// gives the rows in that epoch's canonical order. Optimiser state starts afresh.
+    func trainStep(data: Dataset, order: (Int) -> [Int], from theta: [Double], epochs: Int,
+                   progress: ((Int) -> Void)?) -> [Double]
+    /// Class probabilities (`m × K`) of `m` standardised rows at `x`.
+    func probabilities(_ theta: [Double], x: UnsafePointer<Float>, m: Int) -> [Double]
+    /// The training objective on `rows` of `data`, for influence and removal methods (nil if the kind has none).
+    func loss(data: Dataset, rows: [Int], terms: ObjectiveTerms) -> TwiceDifferentiableLoss?
+}
+
+extension ShardLearner {
+    public func accepts(_ theta: [Double]) -> Bool { theta.count == parameterCount }
+}
+
+/// BLAS runs single-threaded inside a shard: parallelism comes from shards and fixed lanes, so results
+/// never depend on the number of threads.
+let blasSingleThreaded: Void = { openblas_set_num_threads(1) }()
