@@ -97,7 +97,7 @@ final class ExactForgetTests: XCTestCase {
         XCTAssertEqual(result.model.shards[0].blocks.prefix(3).map(\.parameters), original.shards[0].blocks.prefix(3).map(\.parameters))
         XCTAssertNotEqual(result.model.shards[0].blocks[3].parameters, original.shards[0].blocks[3].parameters)
         // Cost: one step over the whole shard, e_4 epochs.
-        XCTAssertEqual(result.rowEpochs, config.epochs(forStep: 4) * byShard[0].data.count)
+        XCTAssertEqual(result.cost, config.epochs(forStep: 4) * byShard[0].data.count)
     }
 
     /// A shard that loses every row cannot be trained, by ul-train nor by forgetting: both refuse.
@@ -119,7 +119,7 @@ final class ExactForgetTests: XCTestCase {
         let result = try forgetExactly(original, ids: ["no-such-id"], remaining: { _ in XCTFail(); throw TrainingError.emptyShard(0) }, jobs: 1)
         XCTAssertEqual(result.model, original)
         XCTAssertEqual(result.shardsRetrained, [])
-        XCTAssertEqual(result.rowEpochs, 0)
+        XCTAssertEqual(result.cost, 0)
     }
 
     func testBlockDigestsDetectChangedRows() throws {
@@ -138,17 +138,40 @@ final class ExactForgetTests: XCTestCase {
         XCTAssertNotNil(firstMismatchingBlock(original.shards[1], data: input.data, blocks: moved, labels: Self.labels))
     }
 
-    /// SISA's cost unit: a forget in block j reruns steps j..R, each over B1 ∪ … ∪ Br for e_r epochs.
-    func testRowEpochs() {
+    /// SISA's cost unit: a forget in block j reruns steps j..R, each over B1 ∪ … ∪ Br for e_r epochs; a
+    /// closed-form kind refits once per step.
+    func testRetrainingCost() {
         let c = TrainConfig(kind: .mlp, epochs: 5, blockCount: 4)
         let e = (1...4).map { c.epochs(forStep: $0) }
-        XCTAssertEqual(rowEpochs(blockSizes: [10, 20, 30, 40], fromStep: 1, config: c), e[0] * 10 + e[1] * 30 + e[2] * 60 + e[3] * 100)
-        XCTAssertEqual(rowEpochs(blockSizes: [10, 20, 30, 40], fromStep: 4, config: c), e[3] * 100)
-        XCTAssertEqual(rowEpochs(blockSizes: [10, 20, 30, 40], fromStep: 5, config: c), 0)
-        XCTAssertEqual(firstStepToRetrain(affectedBlocks: [2, 1], config: c), 2)
-        XCTAssertEqual(firstStepToRetrain(affectedBlocks: [Int](), config: c), 5)
-        var s = c
-        s.standardize = true
-        XCTAssertEqual(firstStepToRetrain(affectedBlocks: [3], config: s), 1)
+        XCTAssertEqual(retrainingCost(blockSizes: [10, 20, 30, 40], fromStep: 1, config: c), e[0] * 10 + e[1] * 30 + e[2] * 60 + e[3] * 100)
+        XCTAssertEqual(retrainingCost(blockSizes: [10, 20, 30, 40], fromStep: 4, config: c), e[3] * 100)
+        XCTAssertEqual(retrainingCost(blockSizes: [10, 20, 30, 40], fromStep: 5, config: c), 0)
+        let p = TrainConfig(kind: .ppca, epochs: 1, blockCount: 4)
+        XCTAssertEqual(retrainingCost(blockSizes: [10, 20, 30, 40], fromStep: 2, config: p), 30 + 60 + 100)
+    }
+
+    /// The resume engine starts at the first block whose rows differ from the record: the earliest block
+    /// that lost rows; none when nothing changed (same record); the first with per-shard standardisation
+    /// or nothing recorded.
+    func testResumeEngineStartsAtFirstChangedBlock() throws {
+        for standardize in [false, true] {
+            let config = Self.config(.softmax, shards: 2, blocks: 4, standardize: standardize)
+            let original = try Self.train(config, Self.digits)
+            let input = Self.inputs(Self.digits, shards: 2, blocks: 4)[1]
+            let same = try resumeShard(ShardResume(input: input, recorded: original.shards[1]), config: config, labels: Self.labels)
+            XCTAssertEqual(same.fromStep, 5)
+            XCTAssertEqual(same.cost, 0)
+            XCTAssertEqual(same.record, original.shards[1])
+            // Drop one row of block 2 and one of block 1 (0-based): step 2 is the first to rerun.
+            let dropped = [input.blocks.firstIndex(of: 2)!, input.blocks.firstIndex(of: 1)!]
+            let keep = (0..<input.data.count).filter { !dropped.contains($0) }
+            let fewer = ShardInput(shard: 1, data: input.data.subset(keep), blocks: keep.map { input.blocks[$0] })
+            let resumed = try resumeShard(ShardResume(input: fewer, recorded: original.shards[1]), config: config, labels: Self.labels)
+            XCTAssertEqual(resumed.fromStep, standardize ? 1 : 2)
+            let scratch = try resumeShard(ShardResume(input: fewer, recorded: nil), config: config, labels: Self.labels)
+            XCTAssertEqual(scratch.fromStep, 1)
+            XCTAssertEqual(resumed.record, scratch.record, "resumed = from scratch, bit for bit")
+            if !standardize { XCTAssertEqual(resumed.record.blocks[0], original.shards[1].blocks[0]) }
+        }
     }
 }

@@ -12,6 +12,8 @@ public struct ArcaneShardForgetting: Sendable {
     public var reselectedFromStep: Int?
     /// Rows per block of the new training set (selected rows).
     public var blockSizes: [Int]
+    /// Cost of the block steps rerun (see `retrainingCost`).
+    public var cost: Int
     public var retrained: Bool { fromStep <= blockSizes.count }
 }
 
@@ -38,7 +40,7 @@ public func forgetInSelectedShard(_ old: ShardRecord, candidates: Dataset, block
     guard let firstHit = hit ?? (fromScratch ? 1 : nil) else {
         let steps = candidates.ids.map { stepOf[$0] ?? 0 }
         return ArcaneShardForgetting(record: old, selected: steps.map { $0 > 0 }, step: steps, fromStep: R + 1,
-                                     reselectedFromStep: nil, blockSizes: old.blocks.map(\.rowCount))
+                                     reselectedFromStep: nil, blockSizes: old.blocks.map(\.rowCount), cost: 0)
     }
     let outcome = try selectShard(features: candidates.features, dimension: candidates.featureCount, ids: candidates.ids,
                                   spec: spec, count: recorded.count, resumingFrom: fromScratch ? [] : recorded.order)
@@ -46,20 +48,11 @@ public func forgetInSelectedShard(_ old: ShardRecord, candidates: Dataset, block
     var train = candidates.subset(rows)
     if config.scale != nil { train.features = train.features.map { config.scaled($0) } }
     let trainBlocks = rows.map { blocks[$0] }
-    var newIDs = [[String]](repeating: [], count: R)
-    for (k, b) in trainBlocks.enumerated() where b >= 0 && b < R { newIDs[b].append(train.ids[k]) }
-    for b in 0..<R { newIDs[b].sort { $0.utf8.lexicographicallyPrecedes($1.utf8) } }
-    let firstChanged = (0..<R).first { b in b >= old.blocks.count || newIDs[b] != old.blocks[b].ids } ?? R
-    let fromStep = fromScratch ? 1 : firstChanged + 1
-    var record: ShardRecord
-    if fromStep > R {
-        record = old
-    } else {
-        record = try trainShard(train, blocks: trainBlocks, shard: old.index, config: config, labels: labels,
-                                fromStep: fromStep, checkpoints: old.blocks.prefix(fromStep - 1).map(\.parameters))
-    }
+    let resumed = try resumeShard(ShardResume(input: ShardInput(shard: old.index, data: train, blocks: trainBlocks),
+                                              recorded: fromScratch ? nil : old), config: config, labels: labels)
+    var record = resumed.record
     record.selection = outcome.record
-    return ArcaneShardForgetting(record: record, selected: outcome.selected, step: outcome.step, fromStep: fromStep,
+    return ArcaneShardForgetting(record: record, selected: outcome.selected, step: outcome.step, fromStep: resumed.fromStep,
                                  reselectedFromStep: spec.method == .entropy ? (fromScratch ? 1 : firstHit) : nil,
-                                 blockSizes: newIDs.map(\.count))
+                                 blockSizes: resumed.blockSizes, cost: resumed.cost)
 }

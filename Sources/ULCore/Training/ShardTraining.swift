@@ -47,20 +47,41 @@ public func blockDigest(_ data: Dataset, rows: [Int], labels: [String]) -> [UInt
 /// `config.scale`), `blocks[i]` the 0-based block of row i. Step r trains on blocks 0..<r (B1 ∪ … ∪ Br) from
 /// θ(r−1), θ0 being the seeded initial state, in the canonical order of `orderSalt(step: r, epoch:)`.
 ///
-/// Resuming (exact forgetting): with `fromStep: j` and `checkpoints` = θ1…θ(j−1) from the old model, steps
-/// before j are not run and keep those checkpoints, and training continues from θ(j−1). With the same
-/// rows this reproduces a full run bit for bit. With `standardize`, the statistics come from all of the
-/// shard's rows, so any change in the shard requires `fromStep: 1`.
+/// With `fromStep: j` and `checkpoints` = θ1…θ(j−1), steps before j are not run and keep those checkpoints,
+/// and training continues from θ(j−1): with the same rows this reproduces a full run bit for bit. The
+/// resume engine (`resumeShard`) chooses j from the model's record; this is the step runner below it.
 public func trainShard(_ data: Dataset, blocks: [Int], shard: Int, config: TrainConfig, labels: [String],
                        fromStep: Int = 1, checkpoints: [[Double]] = [],
                        progress: ((_ done: Int, _ total: Int) -> Void)? = nil) throws -> ShardRecord {
     precondition(blocks.count == data.count)
+    let layout = try ShardLayout(data, blocks: blocks, blockCount: config.blockCount, labels: labels)
+    return try runBlockSteps(data, layout: layout, shard: shard, config: config, labels: labels, fromStep: fromStep,
+                             checkpoints: checkpoints, progress: progress)
+}
+
+/// A shard's rows per block in record order, and each block's digest: what the record says and what
+/// the resume engine compares, computed once per shard.
+struct ShardLayout {
+    let blockRows: [[Int]]
+    let digests: [[UInt8]]
+
+    init(_ data: Dataset, blocks: [Int], blockCount: Int, labels: [String]) throws {
+        blockRows = try rowsByBlock(ids: data.ids, blocks: blocks, blockCount: blockCount)
+        digests = blockRows.map { blockDigest(data, rows: $0, labels: labels) }
+    }
+
+    var blockSizes: [Int] { blockRows.map(\.count) }
+}
+
+/// Runs block steps `fromStep...R` of one shard (see `trainShard`).
+func runBlockSteps(_ data: Dataset, layout: ShardLayout, shard: Int, config: TrainConfig, labels: [String],
+                   fromStep: Int, checkpoints: [[Double]], progress: ((_ done: Int, _ total: Int) -> Void)?) throws -> ShardRecord {
     guard data.count > 0 else { throw TrainingError.emptyShard(shard) }
     let R = config.blockCount
     guard fromStep >= 1, fromStep <= R + 1, checkpoints.count == fromStep - 1 else {
         throw TrainingError.badResume("step \(fromStep) needs \(fromStep - 1) checkpoints, got \(checkpoints.count)")
     }
-    let blockRows = try rowsByBlock(ids: data.ids, blocks: blocks, blockCount: R)
+    let blockRows = layout.blockRows
     let learner = config.kind.learner(config: config, featureCount: data.featureCount, classCount: labels.count)
     if checkpoints.contains(where: { !learner.accepts($0) }) {
         throw TrainingError.badResume("a checkpoint does not fit the \(config.kind.rawValue) model")
@@ -99,8 +120,7 @@ public func trainShard(_ data: Dataset, blocks: [Int], shard: Int, config: Train
             progress?(done, total)
             parameters = theta
         }
-        records.append(BlockRecord(ids: rows.map { data.ids[$0] }, digest: blockDigest(data, rows: rows, labels: labels),
-                                   parameters: parameters))
+        records.append(BlockRecord(ids: rows.map { data.ids[$0] }, digest: layout.digests[r - 1], parameters: parameters))
     }
     return ShardRecord(index: shard, standardization: standardization, blocks: records)
 }
@@ -117,22 +137,17 @@ public struct ShardInput: Sendable {
     }
 }
 
-/// Trains shards concurrently, at most `jobs` at a time; the records come back in input order and do
-/// not depend on `jobs`. `progress` receives (shard position, done, total) from worker threads.
+/// Trains shards from scratch, concurrently, at most `jobs` at a time; the records come back in input
+/// order and do not depend on `jobs`. `progress` receives (shard position, done, total) from worker threads.
 public func trainShards(_ inputs: [ShardInput], config: TrainConfig, labels: [String], jobs: Int,
                         progress: (@Sendable (Int, Int, Int) -> Void)? = nil) throws -> [ShardRecord] {
     try trainShards(inputs.indices.map { $0 }, load: { inputs[$0] }, config: config, labels: labels, jobs: jobs, progress: progress)
 }
 
-/// `trainShards` on rows loaded when their turn comes: a worker calls `load(items[i])` (from its own
-/// thread) just before training that shard and lets the rows go after, so at most `jobs` shards' rows are
-/// held at once. The records come back in item order and do not depend on `jobs`.
+/// `trainShards` on rows loaded when their turn comes (see `resumeShards`): the resume engine with nothing
+/// recorded.
 public func trainShards<Item>(_ items: [Item], load: (Item) throws -> ShardInput, config: TrainConfig, labels: [String], jobs: Int,
                               progress: (@Sendable (Int, Int, Int) -> Void)? = nil) throws -> [ShardRecord] {
-    _ = blasSingleThreaded
-    return try concurrentMap(items, workers: jobs) { i, item in
-        let input = try load(item)
-        return try trainShard(input.data, blocks: input.blocks, shard: input.shard, config: config, labels: labels,
-                              progress: { progress?(i, $0, $1) })
-    }
+    try resumeShards(items, load: { ShardResume(input: try load($0), recorded: nil) }, config: config, labels: labels,
+                     jobs: jobs, progress: progress).map(\.record)
 }
