@@ -1,0 +1,170 @@
+import Foundation
+import ULCLI
+import ULCore
+
+/// `--method puma` and `newton`: each affected shard's parameters are patched from its stored curvature
+/// instead of retrained; the patch itself (`ParameterPatch`) is what tells the two apart. See the
+/// APPROXIMATE METHODS section of ul-forget(1).
+struct ApproximateForget: ForgetMethod {
+    let patch: ParameterPatch
+
+    func run(_ job: ForgetJob) throws -> ExitStatus {
+        let options = job.options.approximate!
+        let config = job.model.config
+        let kind = config.kind
+        guard !kind.isOneClass, job.model.selection == nil else {
+            throw ToolError.data("--method \(job.options.method.rawValue) needs a softmax or mlp model trained on all its rows; use --method exact", file: job.options.modelPath)
+        }
+        let solverKind = options.solver ?? (kind == .softmax ? .exact : .cg)
+        if solverKind == .exact && kind != .softmax { throw ToolError.usage("--solver exact: only for softmax models (use --solver cg)") }
+        try patch.prepare(job)
+
+        let affected = job.affectedBlocksByShard.keys.sorted()
+        let curvaturePath = options.curvaturePath
+        let store = try openCurvatureStore(curvaturePath)
+        var approximate = Dictionary(uniqueKeysWithValues: job.model.approximate.map { ($0.shard, $0) })
+        let classCount = job.model.labels.count
+        // Per shard its current key and the key of the curvature the request uses: PUMA keeps the training
+        // Hessian (the base state's) while the store holds it; Newton needs the current one.
+        var curvatureKeys = [Int: (current: [UInt8], used: [UInt8])]()
+        for shard in affected {
+            let current = ShardCurvature.key(config: config, featureCount: job.model.features.count, classCount: classCount,
+                                             shard: job.shardRecord(shard))
+            var used = current
+            if patch.keepsTrainingCurvature, let base = approximate[shard]?.baseKey,
+               store?.has(shard: shard, key: base, solver: solverKind, damping: options.damping) == true {
+                used = base
+            }
+            curvatureKeys[shard] = (current, used)
+        }
+        // Keys depend on the model alone, so the first shard's stored factor (hundreds of megabytes) is read
+        // while the data is; later shards' are read in turn, one factor in memory at a time.
+        let first = affected.first
+        let preload = CurvaturePreload(store: store, shard: first, key: first.map { curvatureKeys[$0]!.used }, solver: solverKind,
+                                       damping: options.damping)
+        let data = try job.readData(keepShards: Set(affected))
+        if let status = try job.finishIfNothingToRetrain(data) { return status }
+        var computed = [CurvatureFile.Entry]()
+        var records = [ShardRecord]()
+        var curvatureSeconds = 0.0
+        for shard in affected {
+            let record = job.shardRecord(shard)
+            // The objective's rows are the shard's in record order, read in place from the data (no copy).
+            let all = data.shards[shard]!.data
+            var position = [String: Int](minimumCapacity: all.count)
+            for (i, id) in all.ids.enumerated() { position[id] = i }
+            let rows = ShardCurvature.ids(record).map { position[$0]! }
+            let forget = rows.indices.filter { data.droppedIds.contains(all.ids[rows[$0]]) }
+            guard forget.count < rows.count else {
+                throw ToolError.data("forgetting these rows leaves shard \(shard) with no rows", file: job.options.requestsPath)
+            }
+            let objective = ShardCurvature.objective(config: config, classCount: classCount, shard: record, data: all, rows: rows)
+            let (currentKey, key) = curvatureKeys[shard]!
+            var entry = approximate[shard] ?? ApproximateShard(shard: shard, baseKey: currentKey)
+            if patch.keepsTrainingCurvature { entry.baseKey = key }
+            let t0 = Date()
+            let bar = job.ctx.progress("curvature", total: objective.rowCount)
+            let (solver, fresh) = try curvatureErrors(curvaturePath) {
+                let stored = shard == first ? try preload.take() : try store?.lookup(shard: shard, key: key, solver: solverKind, damping: options.damping)
+                return try ShardCurvature.solver(objective: objective, stored: stored, shard: shard, key: key, solver: solverKind,
+                                                 damping: options.damping, progress: { done, _ in bar.update(done) })
+            }
+            bar.finish()
+            if let f = fresh {
+                curvatureSeconds += Date().timeIntervalSince(t0)
+                if key == entry.baseKey { computed.append(f) }
+            }
+            let shardPatch = ShardPatchInput(shard: shard, record: record, data: all, rows: rows, forget: forget,
+                                             objective: objective, solver: solver)
+            let theta = try curvatureErrors(curvaturePath) { try patch.patch(shardPatch, entry: &entry) }
+            entry.removedIds += forget.map { all.ids[rows[$0]] }
+            entry.requests += 1
+            approximate[shard] = entry
+            records.append(ShardCurvature.patchedRecord(record, removing: data.droppedIds, data: all, labels: job.model.labels, theta: theta))
+        }
+        let retrain = patch.shardsToRetrain
+        if !retrain.isEmpty {
+            var inputs = [ShardInput]()
+            for shard in retrain {
+                inputs.append(try job.remainingRows(of: shard, in: data))
+                approximate[shard] = nil
+            }
+            let fresh = try trainShards(inputs, config: config, labels: job.model.labels, jobs: job.options.jobs)
+            records = records.filter { !retrain.contains($0.index) } + fresh
+        }
+        var newModel = job.model.replacingShards(records)
+        newModel.approximate = approximate.values.sorted { $0.shard < $1.shard }
+        if !computed.isEmpty {
+            let file = try curvatureErrors(curvaturePath) {
+                try CurvatureStore.updated(store, with: computed, solver: solverKind, damping: options.damping)
+            }
+            try writeFileAtomically(curvaturePath, try file.encode())
+        }
+        try patch.writeOutputs()
+        for n in patch.notes { job.ctx.note(n) }
+        job.ctx.summary(String(format: "curvature %@ in %.2f s", computed.isEmpty && curvatureSeconds == 0 ? "loaded" : "computed", curvatureSeconds))
+        try job.commit(ForgetOutcome(model: newModel, shardsRetrained: retrain, residualBound: patch.bounds.joined(separator: " "),
+                                     note: patch.notes.joined(separator: "; ")), data: data)
+        return .ok
+    }
+}
+
+/// One affected shard as a patch sees it: its rows in record order within `data`, the positions (in
+/// `rows`) of the forgotten ones, the training objective at the shard's parameters and its curvature solver.
+struct ShardPatchInput {
+    let shard: Int
+    let record: ShardRecord
+    let data: Dataset
+    let rows: [Int]
+    let forget: [Int]
+    let objective: RowObjective
+    let solver: CurvatureSolver
+}
+
+/// What PUMA and Newton removal do differently: the new parameters of one shard, the notes and files
+/// they leave.
+protocol ParameterPatch: AnyObject {
+    /// PUMA keeps the training Hessian (the base state's) while the store holds it; Newton needs the current one.
+    var keepsTrainingCurvature: Bool { get }
+    /// Notes for standard error and the ledger, one per shard and event.
+    var notes: [String] { get }
+    /// Per shard its residual bound, for the ledger (Newton).
+    var bounds: [String] { get }
+    /// Shards whose accumulated bound passed the budget and are retrained instead (Newton).
+    var shardsToRetrain: [Int] { get }
+    /// Reads what the patch needs besides the data (once the model is known).
+    func prepare(_ job: ForgetJob) throws
+    /// θ after removing `input.forget` from the shard; updates the shard's approximate state.
+    func patch(_ input: ShardPatchInput, entry: inout ApproximateShard) throws -> [Double]
+    /// Files the patch writes besides the model (PUMA's weights).
+    func writeOutputs() throws
+}
+
+extension ParameterPatch {
+    var bounds: [String] { [] }
+    var shardsToRetrain: [Int] { [] }
+    func prepare(_ job: ForgetJob) throws {}
+    func writeOutputs() throws {}
+}
+
+/// A stored curvature read on another thread while the caller reads the data.
+final class CurvaturePreload: @unchecked Sendable {
+    private let group = DispatchGroup()
+    private var result: Result<StoredCurvature?, Error> = .success(nil)
+
+    init(store: CurvatureStore?, shard: Int?, key: [UInt8]?, solver: SolverKind, damping: Double) {
+        guard let store, let shard, let key, store.has(shard: shard, key: key, solver: solver, damping: damping) else { return }
+        group.enter()
+        DispatchQueue.global().async {
+            self.result = Result { try store.lookup(shard: shard, key: key, solver: solver, damping: damping) }
+            self.group.leave()
+        }
+    }
+
+    /// Waits for the read and hands the curvature over (nil when the store had none); the preload keeps no copy.
+    func take() throws -> StoredCurvature? {
+        group.wait()
+        defer { result = .success(nil) }
+        return try result.get()
+    }
+}

@@ -1,0 +1,61 @@
+import ULCLI
+import ULCore
+
+/// `--method exact` on a model trained on selected rows (ARCANE: ul-select, then ul-train --selection). A
+/// requested row that was not selected costs nothing: the model keeps its bytes and the ledger says so. A
+/// selected row makes its shard re-select, resuming at the step the row had been chosen at with the recorded
+/// count m, and resume training from the checkpoint before the first block whose selected rows changed; other
+/// shards keep their bytes. The remaining rows carry the new selected/select_step values, so the result equals
+/// ul-select (with the recorded counts) and ul-train on them, bit for bit.
+///
+/// `--method retrain` (`fromScratch`) re-selects every shard from step 1 and retrains it from block step 1:
+/// the same result at full cost, the reference the exact mode is checked against.
+struct ArcaneForget: ForgetMethod {
+    let fromScratch: Bool
+
+    func run(_ job: ForgetJob) throws -> ExitStatus {
+        let spec = job.model.selection!
+        let hit = Set(job.requestIds.compactMap { job.requestedLocations[$0]?.shard })
+        let affected = fromScratch ? Set(job.model.config.heldShards) : hit
+        let data = try job.readData(keepShards: affected, candidates: true)
+        let unselected = data.droppedIds.filter { job.requestedLocations[$0] == nil }.count
+        if hit.isEmpty && !(fromScratch && !data.droppedIds.isEmpty) {
+            guard !data.droppedIds.isEmpty, data.unknown.isEmpty || job.options.ignoreUnknown else {
+                return try job.finishIfNothingToRetrain(data)!
+            }
+            try job.refuseUnknown(data)
+            try job.commit(ForgetOutcome(model: nil, note: "\(unselected) unselected: nothing retrained"), data: data)
+            return .ok
+        }
+        try job.refuseUnknown(data)
+
+        var model = job.model
+        var cost = 0
+        var notes = unselected > 0 ? ["\(unselected) unselected"] : []
+        var selection = Reselection(shards: affected, rows: [:])
+        for shard in affected.sorted() {
+            let all = data.shards[shard] ?? ShardRows(featureCount: model.features.count)
+            let keep = (0..<all.data.count).filter { !data.droppedIds.contains(all.data.ids[$0]) }
+            let remaining = all.data.subset(keep)
+            let gone = Set(all.data.ids).intersection(data.droppedIds)
+            let position = model.shards.firstIndex { $0.index == shard }!
+            let result: ArcaneShardForgetting
+            do {
+                result = try forgetInSelectedShard(model.shards[position], candidates: remaining, blocks: keep.map { all.blocks[$0] },
+                                                   forgotten: gone, spec: spec, config: model.config, labels: model.labels,
+                                                   fromScratch: fromScratch)
+            } catch let e as TrainingError {
+                throw ToolError.data("shard \(shard): \(e)", file: job.options.dataPath)
+            } catch let e as SelectionError {
+                throw ToolError.data("shard \(shard): re-selection failed: \(e)", file: job.options.dataPath)
+            }
+            model.shards[position] = result.record
+            for (k, id) in remaining.ids.enumerated() { selection.rows[id] = (result.selected[k], result.step[k]) }
+            cost += result.cost
+            notes.append("shard \(shard) re-selected from step \(result.reselectedFromStep.map(String.init) ?? "1") then retrained from block step \(result.fromStep)")
+        }
+        try job.commit(ForgetOutcome(model: model, shardsRetrained: affected.sorted(), cost: cost, note: notes.joined(separator: "; "),
+                                     selection: selection), data: data)
+        return .ok
+    }
+}

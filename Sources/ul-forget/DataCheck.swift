@@ -1,0 +1,223 @@
+import Foundation
+import ULCLI
+import ULCore
+
+/// Reading the data against the model's record.
+extension ForgetJob {
+    /// Reads the data and checks it against the model's record: every trained row is present with the
+    /// shard and block it was trained in, no other row claims to be trained, and the rows of each kept
+    /// shard hash to the digests of its blocks. Rows of `keepShards` are kept in memory (features as
+    /// training sees them); with --data DIR only those shards' files are read (and the others' ids only
+    /// when a requested id is not in the model). Any mismatch is exit 65, before any work.
+    ///
+    /// Memory follows the kept shards, not the file: the rows of other shards are checked by a tally per
+    /// block (row count and sum of id fingerprints, equal for the same ids in any order), and a fingerprint
+    /// per row finds duplicate ids (see IdSet). Only when a tally differs is the data read once more
+    /// against the index of every recorded id, to name the offending row.
+    ///
+    /// With `candidates` (ARCANE) the kept shards hold every row, selected or not, with features as read
+    /// (selection scales them itself); the digests are checked over their selected rows, scaled.
+    func readData(keepShards: Set<Int>, candidates: Bool = false) throws -> ForgetData {
+        do {
+            return try readData(keepShards: keepShards, candidates: candidates, exact: false)
+        } catch is RecordMismatch {
+            return try readData(keepShards: keepShards, candidates: candidates, exact: true)
+        }
+    }
+
+    /// The data differs from the model's record somewhere; the exact reading says where.
+    private struct RecordMismatch: Error {}
+
+    /// `exact`: look every row up in `recorded`; else check the rows not requested by the tallies.
+    private func readData(keepShards: Set<Int>, candidates: Bool, exact: Bool) throws -> ForgetData {
+        let requested = Set(requestIds)
+        var data = ForgetData()
+        var seenRecorded = 0
+        var tallies = [BlockKey: BlockTally]()
+        if options.dataIsDirectory {
+            for k in keepShards.sorted() {
+                guard FileManager.default.fileExists(atPath: shardFile(k)) else {
+                    throw ToolError(.noInput, "cannot open: no file for shard \(k) in \(options.dataPath)", file: shardFile(k))
+                }
+                seenRecorded += try scan(shardFile(k), onlyShard: k, keep: keepShards, candidates: candidates, requested: requested, exact: exact,
+                                         tallies: &tallies, into: &data)
+            }
+            if !exact, tallies != recordedTallies(keepShards) { throw RecordMismatch() }
+            let expected = keepShards.reduce(0) { n, k in n + shardRecord(k).blocks.reduce(0) { $0 + $1.rowCount } }
+            if exact, seenRecorded != expected { try reportMissing(in: keepShards, data: data) }
+            if requested.contains(where: { requestedLocations[$0] == nil }) {
+                // Ids the model does not hold may still be rows of other shard files (not selected, or
+                // dropped from the model by an interrupted earlier run): find them by id alone.
+                for k in model.config.heldShards where !keepShards.contains(k) {
+                    guard FileManager.default.fileExists(atPath: shardFile(k)) else { continue }
+                    try scanIds(shardFile(k), requested: requested, into: &data)
+                }
+            }
+        } else {
+            seenRecorded = try scan(options.dataPath, onlyShard: nil, keep: keepShards, candidates: candidates, requested: requested, exact: exact,
+                                    tallies: &tallies, into: &data)
+            if !exact, tallies != recordedTallies(nil) { throw RecordMismatch() }
+            if exact, seenRecorded != recorded.count { try reportMissing(in: nil, data: data) }
+        }
+        for k in keepShards.sorted() {
+            var rows = data.shards[k] ?? ShardRows(featureCount: model.features.count)
+            if candidates { rows = rows.trainedRows(config: model.config) }
+            if let b = firstMismatchingBlock(shardRecord(k), data: rows.data, blocks: rows.blocks, labels: model.labels) {
+                throw ToolError.data("shard \(k) block \(b): the rows differ from those the model was trained on (digest mismatch)", file: options.dataPath)
+            }
+        }
+        data.unknown = requestIds.filter { requestedLocations[$0] == nil && !data.droppedIds.contains($0) }
+        return data
+    }
+
+    /// The tallies of the model's blocks (of `shards`, or all).
+    private func recordedTallies(_ shards: Set<Int>?) -> [BlockKey: BlockTally] {
+        var out = [BlockKey: BlockTally]()
+        for s in model.shards where shards?.contains(s.index) ?? true {
+            for (b, block) in s.blocks.enumerated() where !block.ids.isEmpty {
+                var t = BlockTally()
+                for id in block.ids { t.add(id) }
+                out[BlockKey(shard: s.index, block: b)] = t
+            }
+        }
+        return out
+    }
+
+    private func reportMissing(in shards: Set<Int>?, data: ForgetData) throws {
+        for s in model.shards where shards?.contains(s.index) ?? true {
+            for (b, block) in s.blocks.enumerated() {
+                for id in block.ids where !data.seen.contains(id) {
+                    throw ToolError.data("row '\(id)' (shard \(s.index) block \(b) in the model) is missing from the data", file: options.dataPath)
+                }
+            }
+        }
+    }
+
+    /// One pass over a data file; returns how many trained rows it held (`exact`), or adds the rows that
+    /// claim to be trained to `tallies` (throwing `RecordMismatch` when a row cannot be checked that way).
+    private func scan(_ path: String, onlyShard: Int?, keep: Set<Int>, candidates: Bool, requested: Set<String>, exact: Bool,
+                      tallies: inout [BlockKey: BlockTally], into data: inout ForgetData) throws -> Int {
+        let r = try openDataRows(path)
+        let idCol = try r.requiredColumn(options.idColumn, option: "id")
+        let labelCol = try r.requiredColumn(options.labelColumn, option: "label")
+        let shardCol = r.columnIndex("shard"), blockCol = r.columnIndex("block"), selectedCol = r.columnIndex("selected")
+        var featureCols = [Int]()
+        for name in model.features {
+            guard let c = r.columnIndex(name) else {
+                throw ToolError.data("missing feature column '\(name)' the model was trained on", file: path, line: 1)
+            }
+            featureCols.append(c)
+        }
+        let classIndex = Dictionary(uniqueKeysWithValues: model.labels.enumerated().map { ($1, Int32($0)) })
+        let config = model.config
+        var row = [Float](repeating: 0, count: featureCols.count)
+        var trained = 0
+        /// Keeps the current row in its shard's rows: features scaled as training scales them, or as read
+        /// for `candidates`.
+        func keepRow(shard: Int, block: Int, selected: Bool) throws {
+            guard let c = classIndex[r.string(labelCol)] else {
+                throw ToolError.data("label '\(r.string(labelCol))' is not one the model knows", file: path, line: r.line)
+            }
+            for (j, col) in featureCols.enumerated() { row[j] = candidates ? try r.float(col) : config.scaled(try r.float(col)) }
+            if data.shards[shard] == nil {
+                // The model knows how many rows the shard has: no growth by doubling.
+                let rows = model.shards.first { $0.index == shard }.map { $0.blocks.reduce(0) { $0 + $1.rowCount } } ?? 0
+                data.shards[shard] = ShardRows(featureCount: featureCols.count, reserving: rows)
+            }
+            row.withUnsafeBufferPointer { data.shards[shard]!.append(id: r.string(idCol), classIndex: c, block: block, selected: selected, features: $0) }
+        }
+        let progress = ctx.progress("checking", total: r.totalBytes)
+        while try r.next() {
+            let id = r.string(idCol)
+            guard !id.isEmpty else { throw ToolError.data("empty id", file: path, line: r.line) }
+            guard data.seen.insert(id) else { throw ToolError.data("duplicate id '\(id)'", file: path, line: r.line) }
+            var selected = true
+            if let s = selectedCol {
+                let v = r.string(s).trimmingCharacters(in: .whitespaces)
+                guard v == "0" || v == "1" else {
+                    throw ToolError.data("column 'selected': expected 0 or 1, got '\(v)'", file: path, line: r.line)
+                }
+                selected = v == "1"
+            }
+            let forgotten = requested.contains(id)
+            var location: RowLocation? = nil
+            if selected {
+                if exact {
+                    location = recorded[id]
+                } else if forgotten {
+                    location = requestedLocations[id]
+                } else {
+                    // The row claims to be trained where its columns say; the tallies check the claim.
+                    guard let s = try? shardCol.map({ try parseIndex(r, $0) }) ?? 0, let b = try? blockCol.map({ try parseIndex(r, $0) }) ?? 0,
+                          onlyShard.map({ $0 == s }) ?? true else { throw RecordMismatch() }
+                    location = RowLocation(shard: s, block: b)
+                }
+            }
+            guard let location else {
+                if forgotten {
+                    data.droppedIds.insert(id)
+                    data.filesWithDrops.insert(path)
+                } else if selected {
+                    throw ToolError.data("row '\(id)' is not in the model's record: this is not the data the model was trained on", file: path, line: r.line)
+                } else if candidates, case let s = try shardCol.map({ try parseIndex(r, $0) }) ?? 0, keep.contains(s) {
+                    try keepRow(shard: s, block: try blockCol.map { try parseIndex(r, $0) } ?? 0, selected: false)
+                }
+                continue
+            }
+            let shard = try shardCol.map { try parseIndex(r, $0) } ?? 0
+            let block = try blockCol.map { try parseIndex(r, $0) } ?? 0
+            guard shard == location.shard, block == location.block, onlyShard.map({ $0 == shard }) ?? true else {
+                throw ToolError.data("row '\(id)' is in shard \(shard) block \(block) here but was trained in shard \(location.shard) block \(location.block)", file: path, line: r.line)
+            }
+            trained += 1
+            if !exact { tallies[BlockKey(shard: shard, block: block), default: BlockTally()].add(id) }
+            if forgotten {
+                data.droppedIds.insert(id)
+                data.filesWithDrops.insert(path)
+            }
+            if keep.contains(shard) {
+                do {
+                    try keepRow(shard: shard, block: block, selected: true)
+                } catch is ToolError where !exact && !forgotten {
+                    // The row's place is only claimed so far: if it is not in the model, that is the error to report.
+                    throw RecordMismatch()
+                }
+            }
+            if r.recordCount % 1024 == 0 { progress.update(r.bytesRead) }
+        }
+        progress.finish()
+        return trained
+    }
+
+    /// Finds requested ids in a data file by id alone.
+    private func scanIds(_ path: String, requested: Set<String>, into data: inout ForgetData) throws {
+        let r = try openDataRows(path)
+        let idCol = try r.requiredColumn(options.idColumn, option: "id")
+        while try r.next() {
+            let id = r.string(idCol)
+            if requested.contains(id), requestedLocations[id] == nil {
+                data.droppedIds.insert(id)
+                data.filesWithDrops.insert(path)
+            }
+        }
+    }
+
+    func parseIndex(_ r: DataRows, _ col: Int) throws -> Int {
+        let text = r.string(col)
+        guard let v = Int(text.trimmingCharacters(in: .whitespaces)), v >= 0 else {
+            throw ToolError.data("column '\(r.header[col])': expected a non-negative integer, got '\(text)'", file: r.path, line: r.line)
+        }
+        return v
+    }
+
+    /// A kept shard's rows without the forgotten ones, and their blocks. A shard left with no rows is
+    /// refused: ul-train cannot train an empty shard either, so no model could be bit-identical to it.
+    func remainingRows(of shard: Int, in data: ForgetData) throws -> ShardInput {
+        let all = data.shards[shard] ?? ShardRows(featureCount: model.features.count)
+        let keep = (0..<all.data.count).filter { !data.droppedIds.contains(all.data.ids[$0]) }
+        guard !keep.isEmpty else {
+            throw ToolError.data("forgetting these rows leaves shard \(shard) with no rows, and a shard cannot be trained empty; repartition the remaining rows into fewer shards and train anew (ul-partition, ul-train)", file: options.requestsPath)
+        }
+        return ShardInput(shard: shard, data: all.data.subset(keep), blocks: keep.map { all.blocks[$0] })
+    }
+}

@@ -1,0 +1,111 @@
+import Foundation
+import ULCLI
+import ULCore
+
+/// The forget methods (`--method`).
+enum ForgetMethodName: String, CaseIterable {
+    case exact, retrain, puma, newton
+}
+
+/// Everything ul-forget's command line says, checked: the paths, the method and the options that apply to it.
+struct ForgetOptions {
+    var method: ForgetMethodName
+    var modelPath: String
+    var dataPath: String
+    var dataIsDirectory: Bool
+    var requestsPath: String
+    var outputPath: String
+    var remainingPath: String?
+    var ledgerPath: String?
+    var idColumn: String
+    var labelColumn: String
+    var ignoreUnknown: Bool
+    var jobs: Int
+    /// Seconds to wait for another job's lock on the model.
+    var wait: Double
+    /// Settings of puma and newton; nil for exact and retrain.
+    var approximate: ApproximateOptions?
+
+    init(_ args: ParsedArguments) throws {
+        method = ForgetMethodName(rawValue: try args.choice("method", ForgetMethodName.allCases.map(\.rawValue), default: "exact"))!
+        guard args.positionals.isEmpty else { throw ToolError.usage("unexpected argument '\(args.positionals[0])' (inputs are named by --model, --data, --requests)") }
+        guard let model = args.value("model") else { throw ToolError.usage("a model is required (--model M)") }
+        guard let data = args.value("data") else { throw ToolError.usage("the training data is required (--data FILE|DIR)") }
+        guard let requests = args.value("requests") else { throw ToolError.usage("the forget requests are required (--requests FILE)") }
+        guard let output = args.value("output"), output != "-" else { throw ToolError.usage("an output model file is required (-o NEW)") }
+        guard data != "-" else { throw ToolError.usage("--data must be a file or a directory (it is read twice), not standard input") }
+        modelPath = model
+        dataPath = data
+        requestsPath = requests
+        outputPath = output
+        var isDir: ObjCBool = false
+        dataIsDirectory = FileManager.default.fileExists(atPath: data, isDirectory: &isDir) && isDir.boolValue
+        remainingPath = args.value("remaining")
+        if dataIsDirectory, remainingPath != nil {
+            throw ToolError.usage("--remaining does not apply to --data DIR (the shard files are rewritten in place)")
+        }
+        ledgerPath = args.value("ledger")
+        idColumn = args.string("id", default: "id")
+        labelColumn = args.string("label", default: "label")
+        ignoreUnknown = args.flag("ignore-unknown")
+        jobs = try args.int("jobs", default: ProcessInfo.processInfo.activeProcessorCount, min: 1)
+        wait = try args.double("wait", default: 0, min: 0)
+        switch method {
+        case .puma, .newton:
+            approximate = try ApproximateOptions(args, method: method, modelPath: model)
+        case .exact, .retrain:
+            if let o = ApproximateOptions.names.first(where: { args.flag($0) }) {
+                throw ToolError.usage("--\(o) does not apply to --method \(method.rawValue): the options of the approximate methods apply to --method puma and newton")
+            }
+        }
+    }
+}
+
+/// The options of the approximate methods (see ul-forget(1), APPROXIMATE METHODS).
+struct ApproximateOptions {
+    static let specs: [OptionSpec] = [
+        OptionSpec("solver", value: "exact|cg", help: "puma/newton: Cholesky of the dense Hessian (softmax; default) or conjugate gradient (default for mlp)"),
+        OptionSpec("damping", value: "D", help: "puma/newton: add D·I to the Hessian (default 0)"),
+        OptionSpec("curvature", value: "FILE", help: "puma/newton: stored Hessian factor or preconditioner (default MODEL.curv); computed and written when missing"),
+        OptionSpec("valid", value: "FILE", help: "puma: criterion = mean loss on these rows (default: on the remaining training rows)"),
+        OptionSpec("eta", value: "E", help: "puma: step of the weight optimisation, as a fraction of 1/L (default 0.5)"),
+        OptionSpec("alpha", value: "A", help: "puma: weight penalty relative to ‖s‖² (default 0.1)"),
+        OptionSpec("iterations", value: "N", help: "puma: projected-gradient steps (default 200; 0 = plain influence removal)"),
+        OptionSpec("weights", value: "FILE", help: "puma: write id,weight of the affected shards' rows to FILE"),
+        OptionSpec("budget", value: "B", help: "newton: accumulated residual bound after which an exact retrain is due"),
+        OptionSpec("auto-retrain", help: "newton: retrain a shard from scratch once its accumulated bound passes --budget"),
+    ]
+    static var names: [String] { specs.map(\.long) }
+    static let pumaOnly = ["valid", "eta", "alpha", "iterations", "weights"]
+    static let newtonOnly = ["budget", "auto-retrain"]
+
+    /// nil: the default for the model kind (exact for softmax, cg for mlp), known once the model is read.
+    var solver: SolverKind?
+    var damping: Double
+    var curvaturePath: String
+    var validPath: String?
+    var puma: ApproximateRemoval.PumaSettings
+    var weightsPath: String?
+    var budget: Double?
+    var autoRetrain: Bool
+
+    init(_ args: ParsedArguments, method: ForgetMethodName, modelPath: String) throws {
+        if method == .newton, Self.pumaOnly.contains(where: { args.flag($0) }) {
+            throw ToolError.usage("--valid, --eta, --alpha, --iterations and --weights apply to --method puma")
+        }
+        if method == .puma, Self.newtonOnly.contains(where: { args.flag($0) }) {
+            throw ToolError.usage("--budget and --auto-retrain apply to --method newton")
+        }
+        solver = try args.value("solver").map { _ in SolverKind(rawValue: try args.choice("solver", SolverKind.allCases.map(\.rawValue), default: ""))! }
+        damping = try args.double("damping", default: 0, min: 0)
+        curvaturePath = args.value("curvature") ?? modelPath + ".curv"
+        validPath = args.value("valid")
+        puma = ApproximateRemoval.PumaSettings(eta: try args.double("eta", default: 0.5, min: 0),
+                                               alpha: try args.double("alpha", default: 0.1, min: 0),
+                                               iterations: try args.int("iterations", default: 200, min: 0))
+        weightsPath = args.value("weights")
+        budget = try args.value("budget").map { _ in try args.double("budget", default: 0, min: 0) }
+        autoRetrain = args.flag("auto-retrain")
+        if autoRetrain && budget == nil { throw ToolError.usage("--auto-retrain needs --budget") }
+    }
+}
