@@ -53,7 +53,7 @@ struct ApproximateForget: ForgetMethod {
             let all = data.shards[shard]!.data
             var position = [String: Int](minimumCapacity: all.count)
             for (i, id) in all.ids.enumerated() { position[id] = i }
-            let rows = ShardCurvature.ids(record).map { position[$0]! }
+            let rows = try job.recordErrors { try record.rowsInRecordOrder(position) }
             let forget = rows.indices.filter { data.droppedIds.contains(all.ids[rows[$0]]) }
             guard forget.count < rows.count else {
                 throw ToolError.data("forgetting these rows leaves shard \(shard) with no rows", file: job.options.requestsPath)

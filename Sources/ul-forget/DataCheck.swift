@@ -20,13 +20,13 @@ extension ForgetJob {
     func readData(keepShards: Set<Int>, candidates: Bool = false) throws -> ForgetData {
         do {
             return try readData(keepShards: keepShards, candidates: candidates, exact: false)
-        } catch is RecordMismatch {
+        } catch is TallyMismatch {
             return try readData(keepShards: keepShards, candidates: candidates, exact: true)
         }
     }
 
     /// The data differs from the model's record somewhere; the exact reading says where.
-    private struct RecordMismatch: Error {}
+    private struct TallyMismatch: Error {}
 
     /// `exact`: look every row up in `recorded`; else check the rows not requested by the tallies.
     private func readData(keepShards: Set<Int>, candidates: Bool, exact: Bool) throws -> ForgetData {
@@ -42,7 +42,7 @@ extension ForgetJob {
                 seenRecorded += try scan(shardFile(k), onlyShard: k, keep: keepShards, candidates: candidates, requested: requested, exact: exact,
                                          tallies: &tallies, into: &data)
             }
-            if !exact, tallies != recordedTallies(keepShards) { throw RecordMismatch() }
+            if !exact, tallies != recordedTallies(keepShards) { throw TallyMismatch() }
             let expected = keepShards.reduce(0) { n, k in n + shardRecord(k).blocks.reduce(0) { $0 + $1.rowCount } }
             if exact, seenRecorded != expected { try reportMissing(in: keepShards, data: data) }
             if requested.contains(where: { requestedLocations[$0] == nil }) {
@@ -56,15 +56,13 @@ extension ForgetJob {
         } else {
             seenRecorded = try scan(options.dataPath, onlyShard: nil, keep: keepShards, candidates: candidates, requested: requested, exact: exact,
                                     tallies: &tallies, into: &data)
-            if !exact, tallies != recordedTallies(nil) { throw RecordMismatch() }
+            if !exact, tallies != recordedTallies(nil) { throw TallyMismatch() }
             if exact, seenRecorded != recorded.count { try reportMissing(in: nil, data: data) }
         }
         for k in keepShards.sorted() {
             var rows = data.shards[k] ?? ShardRows(featureCount: model.features.count)
             if candidates { rows = rows.trainedRows(config: model.config) }
-            if let b = firstMismatchingBlock(shardRecord(k), data: rows.data, blocks: rows.blocks, labels: model.labels) {
-                throw ToolError.data("shard \(k) block \(b): the rows differ from those the model was trained on (digest mismatch)", file: options.dataPath)
-            }
+            try recordErrors { try shardRecord(k).check(rows.data, blocks: rows.blocks, labels: model.labels) }
         }
         data.unknown = requestIds.filter { requestedLocations[$0] == nil && !data.droppedIds.contains($0) }
         return data
@@ -87,7 +85,7 @@ extension ForgetJob {
         for s in model.shards where shards?.contains(s.index) ?? true {
             for (b, block) in s.blocks.enumerated() {
                 for id in block.ids where !data.seen.contains(id) {
-                    throw ToolError.data("row '\(id)' (shard \(s.index) block \(b) in the model) is missing from the data", file: options.dataPath)
+                    throw ToolError.data("\(RecordMismatch.missingRow(id: id, shard: s.index, block: b))", file: options.dataPath)
                 }
             }
         }
@@ -98,26 +96,16 @@ extension ForgetJob {
     private func scan(_ path: String, onlyShard: Int?, keep: Set<Int>, candidates: Bool, requested: Set<String>, exact: Bool,
                       tallies: inout [BlockKey: BlockTally], into data: inout ForgetData) throws -> Int {
         let r = try openDataRows(path)
-        let idCol = try r.requiredColumn(options.idColumn, option: "id")
-        let labelCol = try r.requiredColumn(options.labelColumn, option: "label")
-        let shardCol = r.columnIndex("shard"), blockCol = r.columnIndex("block"), selectedCol = r.columnIndex("selected")
-        var featureCols = [Int]()
-        for name in model.features {
-            guard let c = r.columnIndex(name) else {
-                throw ToolError.data("missing feature column '\(name)' the model was trained on", file: path, line: 1)
-            }
-            featureCols.append(c)
-        }
-        let classIndex = Dictionary(uniqueKeysWithValues: model.labels.enumerated().map { ($1, Int32($0)) })
+        let columns = try ModelColumns(r, model: model, idColumn: options.idColumn, labelColumn: options.labelColumn)
+        let idCol = columns.id!, labelCol = columns.label!, featureCols = columns.features
+        let shardCol = r.column("shard"), blockCol = r.column("block"), selectedCol = r.column("selected")
         let config = model.config
         var row = [Float](repeating: 0, count: featureCols.count)
         var trained = 0
         /// Keeps the current row in its shard's rows: features scaled as training scales them, or as read
         /// for `candidates`.
         func keepRow(shard: Int, block: Int, selected: Bool) throws {
-            guard let c = classIndex[r.string(labelCol)] else {
-                throw ToolError.data("label '\(r.string(labelCol))' is not one the model knows", file: path, line: r.line)
-            }
+            let c = try columns.classIndex(of: r.string(labelCol), path: path, line: r.line)
             for (j, col) in featureCols.enumerated() { row[j] = candidates ? try r.float(col) : config.scaled(try r.float(col)) }
             if data.shards[shard] == nil {
                 // The model knows how many rows the shard has: no growth by doubling.
@@ -149,7 +137,7 @@ extension ForgetJob {
                 } else {
                     // The row claims to be trained where its columns say; the tallies check the claim.
                     guard let s = try? shardCol.map({ try parseIndex(r, $0) }) ?? 0, let b = try? blockCol.map({ try parseIndex(r, $0) }) ?? 0,
-                          onlyShard.map({ $0 == s }) ?? true else { throw RecordMismatch() }
+                          onlyShard.map({ $0 == s }) ?? true else { throw TallyMismatch() }
                     location = RowLocation(shard: s, block: b)
                 }
             }
@@ -158,7 +146,7 @@ extension ForgetJob {
                     data.droppedIds.insert(id)
                     data.filesWithDrops.insert(path)
                 } else if selected {
-                    throw ToolError.data("row '\(id)' is not in the model's record: this is not the data the model was trained on", file: path, line: r.line)
+                    throw ToolError.data("\(RecordMismatch.unrecordedRow(id: id))", file: path, line: r.line)
                 } else if candidates, case let s = try shardCol.map({ try parseIndex(r, $0) }) ?? 0, keep.contains(s) {
                     try keepRow(shard: s, block: try blockCol.map { try parseIndex(r, $0) } ?? 0, selected: false)
                 }
@@ -167,7 +155,7 @@ extension ForgetJob {
             let shard = try shardCol.map { try parseIndex(r, $0) } ?? 0
             let block = try blockCol.map { try parseIndex(r, $0) } ?? 0
             guard shard == location.shard, block == location.block, onlyShard.map({ $0 == shard }) ?? true else {
-                throw ToolError.data("row '\(id)' is in shard \(shard) block \(block) here but was trained in shard \(location.shard) block \(location.block)", file: path, line: r.line)
+                throw ToolError.data("\(RecordMismatch.misplacedRow(id: id, shard: shard, block: block, recordedShard: location.shard, recordedBlock: location.block))", file: path, line: r.line)
             }
             trained += 1
             if !exact { tallies[BlockKey(shard: shard, block: block), default: BlockTally()].add(id) }
@@ -180,7 +168,7 @@ extension ForgetJob {
                     try keepRow(shard: shard, block: block, selected: true)
                 } catch is ToolError where !exact && !forgotten {
                     // The row's place is only claimed so far: if it is not in the model, that is the error to report.
-                    throw RecordMismatch()
+                    throw TallyMismatch()
                 }
             }
             if r.recordCount % 1024 == 0 { progress.update(r.bytesRead) }
@@ -192,7 +180,7 @@ extension ForgetJob {
     /// Finds requested ids in a data file by id alone.
     private func scanIds(_ path: String, requested: Set<String>, into data: inout ForgetData) throws {
         let r = try openDataRows(path)
-        let idCol = try r.requiredColumn(options.idColumn, option: "id")
+        let idCol = try r.requireColumn(options.idColumn, option: "id")
         while try r.next() {
             let id = r.string(idCol)
             if requested.contains(id), requestedLocations[id] == nil {
@@ -219,5 +207,10 @@ extension ForgetJob {
             throw ToolError.data("forgetting these rows leaves shard \(shard) with no rows, and a shard cannot be trained empty; repartition the remaining rows into fewer shards and train anew (ul-partition, ul-train)", file: options.requestsPath)
         }
         return ShardInput(shard: shard, data: all.data.subset(keep), blocks: keep.map { all.blocks[$0] })
+    }
+
+    /// A record mismatch is bad data (65) in the data file.
+    func recordErrors<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch let e as RecordMismatch { throw ToolError.data("\(e)", file: options.dataPath) }
     }
 }

@@ -53,7 +53,7 @@ runTool(spec) { args, ctx in
     var byShard = [Int: [Int]]()
     for i in 0..<rows.data.count {
         guard let l = located[rows.data.ids[i]] else {
-            throw ToolError.data("row '\(rows.data.ids[i])' is not in the model's record: this is not the data the model was trained on",
+            throw ToolError.data("\(RecordMismatch.unrecordedRow(id: rows.data.ids[i]))",
                                  file: dataPath, line: rows.lines[i])
         }
         byShard[l.shard, default: []].append(i)
@@ -68,21 +68,13 @@ runTool(spec) { args, ctx in
     let classCount = model.labels.count
     for shard in byShard.keys.sorted() {
         let record = model.shards.first { $0.index == shard }!
-        var order = [Int]()
-        for (b, block) in record.blocks.enumerated() {
-            for id in block.ids {
-                guard let p = position[id] else {
-                    throw ToolError.data("row '\(id)' (shard \(shard) block \(b) in the model) is missing from the data", file: dataPath)
-                }
-                order.append(p)
-            }
-        }
-        let shardData = rows.data.subset(order)
-        if let b = record.blocks.indices.first(where: { b in
-            let start = record.blocks[..<b].reduce(0) { $0 + $1.rowCount }
-            return blockDigest(shardData, rows: Array(start ..< start + record.blocks[b].rowCount), labels: model.labels) != record.blocks[b].digest
-        }) {
-            throw ToolError.data("shard \(shard) block \(b): the rows differ from those the model was trained on (digest mismatch)", file: dataPath)
+        let shardData: Dataset, order: [Int]
+        do {
+            order = try record.rowsInRecordOrder(position)
+            shardData = rows.data.subset(order)
+            try record.check(recordOrdered: shardData, labels: model.labels)
+        } catch let e as RecordMismatch {
+            throw ToolError.data("\(e)", file: dataPath)
         }
         let objective = ShardCurvature.objective(config: model.config, classCount: classCount, shard: record, data: shardData)
         let key = ShardCurvature.key(config: model.config, featureCount: model.features.count, classCount: classCount, shard: record)

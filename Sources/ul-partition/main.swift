@@ -164,11 +164,8 @@ struct Columns {
         probability = try plan.sortBy.map { try r.requireColumn($0, option: "sort-by") }
         shard = r.column("shard")
         block = r.column("block")
-        for name in plan.excluded where r.column(name) == nil {
-            throw ToolError.data("--exclude names column '\(name)', which the input does not have", file: r.path, line: 1)
-        }
-        let special = Set([id, label, probability, shard, block, r.column("selected")].compactMap { $0 })
-        features = r.header.indices.filter { !special.contains($0) && !plan.excluded.contains(r.header[$0]) }
+        features = try FeatureColumns(header: r.header, roles: [id, label, probability, shard, block],
+                                      exclude: plan.excluded.sorted(), path: r.path).indices
         outputHeader = r.header + (shard == nil ? ["shard"] : []) + (block == nil ? ["block"] : [])
     }
 

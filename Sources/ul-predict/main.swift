@@ -35,13 +35,7 @@ runTool(spec) { args, ctx in
     let predictor = Predictor(model: model)
     let proba = args.flag("proba")
     let r = try CSVReader(path: try singleInput(args))
-    var columns = [Int]()
-    for f in model.features {
-        guard let c = r.column(f) else {
-            throw ToolError.data("missing feature column '\(f)' (the model has \(model.features.count) features)", file: r.path, line: 1)
-        }
-        columns.append(c)
-    }
+    let columns = try ModelColumns(r, model: model, needsId: false, needsLabel: false).features
     // Without an id column rows are predicted as they come; with one, a repeated id is refused as by every tool.
     let idColumn = r.column(args.string("id", default: "id"))
     if args.value("id") != nil, idColumn == nil {

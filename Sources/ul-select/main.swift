@@ -91,10 +91,8 @@ runTool(spec) { args, ctx in
     let shardCol = r.column("shard")
     let replaced = [r.column("selected"), r.column("select_step")]
     let excluded = args.value("exclude").map { $0.split(separator: ",").map(String.init) } ?? []
-    for e in excluded where r.column(e) == nil { throw ToolError.usage("--exclude: no column '\(e)' in \(displayName(r.path))") }
-    let special = Set([idCol] + ([labelCol, shardCol, r.column("block")] + replaced).compactMap { $0 } + excluded.compactMap { r.column($0) })
-    let featureCols = r.header.indices.filter { !special.contains($0) }
-    guard !featureCols.isEmpty else { throw ToolError.data("no feature columns", file: r.path, line: 1) }
+    let featureCols = try FeatureColumns(header: r.header, roles: [idCol, labelCol, shardCol, r.column("block")] + replaced,
+                                         exclude: excluded, path: r.path).indices
     let d = featureCols.count
 
     var shards = [Int: ShardRows]()

@@ -143,6 +143,9 @@ runTool(spec) { args, ctx in
     options.selectionSteps = selectionSpec != nil
     options.spillDirectory = spillDirectory(for: output)
     let data = try TrainingRows(path: input, options: options, progress: ctx.progress("reading", total: nil))
+    if !data.skippedColumns.isEmpty {
+        ctx.summary("columns written by ul tools, not features: \(data.skippedColumns.joined(separator: ", "))")
+    }
     config.shardCount = try args.int("shards", default: data.maxShard + 1, min: 1)
     config.blockCount = try args.int("blocks", default: data.maxBlock + 1, min: 1)
     guard data.maxShard < config.shardCount else { throw ToolError.data("shard \(data.maxShard) is outside --shards \(config.shardCount)", file: input) }

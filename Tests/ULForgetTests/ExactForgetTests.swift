@@ -126,16 +126,16 @@ final class ExactForgetTests: XCTestCase {
         let config = Self.config(.softmax, shards: 2, blocks: 3)
         let original = try Self.train(config, Self.digits)
         let input = Self.inputs(Self.digits, shards: 2, blocks: 3)[1]
-        XCTAssertNil(firstMismatchingBlock(original.shards[1], data: input.data, blocks: input.blocks, labels: Self.labels))
+        XCTAssertNoThrow(try original.shards[1].check(input.data, blocks: input.blocks, labels: Self.labels))
         var changed = input.data
         changed.features[5 * 64 + 10] += 1 / 16
-        XCTAssertEqual(firstMismatchingBlock(original.shards[1], data: changed, blocks: input.blocks, labels: Self.labels), input.blocks[5])
+        XCTAssertThrowsError(try original.shards[1].check(changed, blocks: input.blocks, labels: Self.labels)) { XCTAssertEqual($0 as? RecordMismatch, .digest(shard: 1, block: input.blocks[5])) }
         var relabelled = input.data
         relabelled.classes[7] = (relabelled.classes[7] + 1) % 10
-        XCTAssertEqual(firstMismatchingBlock(original.shards[1], data: relabelled, blocks: input.blocks, labels: Self.labels), input.blocks[7])
+        XCTAssertThrowsError(try original.shards[1].check(relabelled, blocks: input.blocks, labels: Self.labels)) { XCTAssertEqual($0 as? RecordMismatch, .digest(shard: 1, block: input.blocks[7])) }
         var moved = input.blocks
         moved[3] = (moved[3] + 1) % 3
-        XCTAssertNotNil(firstMismatchingBlock(original.shards[1], data: input.data, blocks: moved, labels: Self.labels))
+        XCTAssertThrowsError(try original.shards[1].check(input.data, blocks: moved, labels: Self.labels))
     }
 
     /// SISA's cost unit: a forget in block j reruns steps j..R, each over B1 ∪ … ∪ Br for e_r epochs; a

@@ -143,11 +143,7 @@ public final class CSVReader {
     /// Field `i` as a finite Float32, or an error naming line, column and value.
     @inline(__always)
     public func float(_ i: Int) throws -> Float {
-        let f = field(i)
-        if let v = parseFloat32(f), v.isFinite { return v }
-        let text = String(decoding: f, as: UTF8.self)
-        let what = parseFloat32(f) == nil ? (text.isEmpty ? "empty numeric field" : "not a number") : "non-finite value"
-        throw ToolError.data("column '\(header[i])': \(what) '\(text)'", file: path, line: line)
+        try numericField(field(i), column: header[i], path: path, line: line)
     }
 
     /// Checks that fields `columns` of the current record are finite numbers, as `float` would,
@@ -168,15 +164,4 @@ public final class CSVReader {
         }
     }
 
-    /// Index of a column by name, or nil.
-    public func column(_ name: String) -> Int? { header.firstIndex(of: name) }
-
-    /// Index of a required column, or an error naming it.
-    public func requireColumn(_ name: String, option: String? = nil) throws -> Int {
-        guard let i = column(name) else {
-            let hint = option.map { " (choose another with --\($0))" } ?? ""
-            throw ToolError.data("missing required column '\(name)'\(hint)", file: path, line: 1)
-        }
-        return i
-    }
 }

@@ -14,16 +14,9 @@ public struct ModelRows {
     public init(path: String, model: ModelFile, idColumn: String = "id", labelColumn: String = "label",
                 scaled: Bool = true, only keep: Set<String>? = nil, missingColumnHint: String = "") throws {
         let r = try CSVReader(path: path)
-        let idCol = try r.requireColumn(idColumn, option: "id")
-        let labelCol = try r.requireColumn(labelColumn, option: "label")
-        var featureCols = [Int]()
-        for name in model.features {
-            guard let c = r.column(name) else {
-                throw ToolError.data("missing feature column '\(name)' the model was trained on\(missingColumnHint)", file: path, line: 1)
-            }
-            featureCols.append(c)
-        }
-        let classIndex = Dictionary(uniqueKeysWithValues: model.labels.enumerated().map { ($1, Int32($0)) })
+        let columns = try ModelColumns(r, model: model, idColumn: idColumn, labelColumn: labelColumn,
+                                       missingFeatureHint: missingColumnHint)
+        let idCol = columns.id!, labelCol = columns.label!, featureCols = columns.features
         var data = Dataset(featureCount: featureCols.count)
         var lines = [Int]()
         var seen = Set<String>()
@@ -33,9 +26,7 @@ public struct ModelRows {
             if let keep, !keep.contains(id) { continue }
             guard !id.isEmpty else { throw ToolError.data("empty id", file: path, line: r.line) }
             guard seen.insert(id).inserted else { throw ToolError.data("duplicate id '\(id)'", file: path, line: r.line) }
-            guard let c = classIndex[r.string(labelCol)] else {
-                throw ToolError.data("label '\(r.string(labelCol))' is not one the model knows", file: path, line: r.line)
-            }
+            let c = try columns.classIndex(of: r.string(labelCol), path: path, line: r.line)
             for (j, col) in featureCols.enumerated() {
                 let v = try r.float(col)
                 row[j] = scaled ? model.config.scaled(v) : v

@@ -21,8 +21,6 @@ public struct TrainingRows {
         public var labelColumn = "label"
         /// Columns that are not features.
         public var exclude: [String] = []
-        /// Exactly these feature columns, by name (a model's features); nil: every other column.
-        public var features: [String]? = nil
         /// Multiplies every feature (the model's `scale`).
         public var scale: Float? = nil
         /// Keep features only for these shards (nil: all); other rows count for labels only.
@@ -38,6 +36,8 @@ public struct TrainingRows {
     }
 
     public var featureNames: [String]
+    /// Columns a ul tool wrote (predicted, p_<label>, influence columns) that were not taken as features.
+    public var skippedColumns: [String]
     /// The kept shards' rows, unless they were spilled.
     public var shards: [Int: Shard]
     /// The kept shards' rows when `Options.spillDirectory` applied.
@@ -106,23 +106,10 @@ public struct TrainingRows {
         if options.selectionSteps, selectedCol == nil || stepCol == nil {
             throw ToolError.data("a recorded selection needs the selected and select_step columns of ul-select", file: r.path, line: 1)
         }
-        let featureCols: [Int]
-        if let names = options.features {
-            featureCols = try names.map { name in
-                guard let c = r.column(name) else {
-                    throw ToolError.data("missing feature column '\(name)' (the model has \(names.count) features)", file: r.path, line: 1)
-                }
-                return c
-            }
-        } else {
-            for e in options.exclude where r.column(e) == nil {
-                throw ToolError.usage("--exclude: no column '\(e)' in \(displayName(r.path))")
-            }
-            let special = Set([idCol, labelCol] + [shardCol, blockCol, selectedCol, stepCol].compactMap { $0 }
-                + options.exclude.compactMap { r.column($0) })
-            featureCols = r.header.indices.filter { !special.contains($0) }
-        }
-        guard !featureCols.isEmpty else { throw ToolError.data("no feature columns", file: r.path, line: 1) }
+        let features = try FeatureColumns(header: r.header, roles: [idCol, labelCol, shardCol, blockCol, selectedCol, stepCol],
+                                          exclude: options.exclude, path: r.path)
+        let featureCols = features.indices
+        skippedColumns = features.skippedWritten
         featureNames = featureCols.map { r.header[$0] }
         let classSet = options.classes.map(Set.init)
         var shards = [Int: Shard]()

@@ -35,21 +35,6 @@ extension ModelFile {
     }
 }
 
-/// The first 0-based block of `record` whose digest differs from that of the rows `data` holds for it
-/// (`blocks[i]` is row i's block), or nil when every block matches. Uses the digest training records.
-public func firstMismatchingBlock(_ record: ShardRecord, data: Dataset, blocks: [Int], labels: [String]) -> Int? {
-    var rows = [[Int]](repeating: [], count: record.blocks.count)
-    for (i, b) in blocks.enumerated() {
-        guard b >= 0, b < rows.count else { return max(0, min(b, rows.count - 1)) }
-        rows[b].append(i)
-    }
-    for b in rows.indices {
-        let sorted = rows[b].sorted { data.ids[$0].utf8.lexicographicallyPrecedes(data.ids[$1].utf8) }
-        if blockDigest(data, rows: sorted, labels: labels) != record.blocks[b].digest { return b }
-    }
-    return nil
-}
-
 extension ModelFile {
     /// This model with some shard records replaced (matched by index).
     public func replacingShards(_ records: [ShardRecord]) -> ModelFile {

@@ -1,52 +1,14 @@
 import Foundation
-import ULCLI
 import ULCore
 
-/// Rows of a data file, read either by the CSV parser or, for the common file without a quote
-/// character, straight from a memory map: then a row is a line and its fields are separated by commas,
-/// so the unaffected rows of a large file are checked and copied at memory speed. (Measured on 1 M rows ×
-/// 100 features, 337 MB, a whole-file ul-forget: 17–22 s through the map, 22–32 s through libcsv.) The
-/// map gives back the pages it has passed, so its resident memory stays bounded, not the file's size.
-protocol DataRows: AnyObject {
-    var path: String { get }
-    var header: [String] { get }
-    /// 1-based line of the current row.
-    var line: Int { get }
-    var recordCount: Int { get }
-    var bytesRead: Int { get }
-    var totalBytes: Int? { get }
-    func next() throws -> Bool
-    func string(_ i: Int) -> String
-    func float(_ i: Int) throws -> Float
-}
-
-extension CSVReader: DataRows {}
-
-extension DataRows {
-    func columnIndex(_ name: String) -> Int? { header.firstIndex(of: name) }
-
-    func requiredColumn(_ name: String, option: String) throws -> Int {
-        guard let i = columnIndex(name) else {
-            throw ToolError.data("missing required column '\(name)' (choose another with --\(option))", file: path, line: 1)
-        }
-        return i
-    }
-}
-
-/// Opens a data file: the memory map when the file holds no quote, else the CSV parser.
-func openDataRows(_ path: String) throws -> DataRows {
-    if let m = try MappedCSV.open(path) { return m }
-    return try CSVReader(path: path)
-}
-
 /// A quote-free CSV file mapped into memory.
-final class MappedCSV: DataRows {
-    let path: String
-    private(set) var header: [String] = []
-    private(set) var line = 1
-    private(set) var recordCount = 0
-    var bytesRead: Int { position }
-    var totalBytes: Int? { size }
+public final class MappedCSV: DataRows {
+    public let path: String
+    public private(set) var header: [String] = []
+    public private(set) var line = 1
+    public private(set) var recordCount = 0
+    public var bytesRead: Int { position }
+    public var totalBytes: Int? { size }
     private let base: UnsafeMutableRawPointer
     let size: Int
     private var position = 0
@@ -67,7 +29,7 @@ final class MappedCSV: DataRows {
     private static let releaseStep = 16 << 20
 
     /// nil when the file is empty, not a regular file, or contains a quote (then CSVReader reads it).
-    static func open(_ path: String) throws -> MappedCSV? {
+    public static func open(_ path: String) throws -> MappedCSV? {
         let fd = Foundation.open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw ToolError(.noInput, "cannot open: \(String(cString: strerror(errno)))", file: path) }
         defer { close(fd) }
@@ -168,7 +130,7 @@ final class MappedCSV: DataRows {
         released = upTo
     }
 
-    func next() throws -> Bool {
+    public func next() throws -> Bool {
         guard advance() else { return false }
         releasePassedPages()
         guard fieldCount == header.count else {
@@ -178,21 +140,17 @@ final class MappedCSV: DataRows {
         return true
     }
 
-    func field(_ i: Int) -> UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: bytes + bounds[2 * i], count: bounds[2 * i + 1] - bounds[2 * i]) }
+    public func field(_ i: Int) -> UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: bytes + bounds[2 * i], count: bounds[2 * i + 1] - bounds[2 * i]) }
 
-    func string(_ i: Int) -> String { String(decoding: field(i), as: UTF8.self) }
+    public func string(_ i: Int) -> String { String(decoding: field(i), as: UTF8.self) }
 
-    func float(_ i: Int) throws -> Float {
-        let f = field(i)
-        if let v = parseFloat32(f), v.isFinite { return v }
-        let text = String(decoding: f, as: UTF8.self)
-        let what = parseFloat32(f) == nil ? (text.isEmpty ? "empty numeric field" : "not a number") : "non-finite value"
-        throw ToolError.data("column '\(header[i])': \(what) '\(text)'", file: path, line: line)
+    public func float(_ i: Int) throws -> Float {
+        try numericField(field(i), column: header[i], path: path, line: line)
     }
 
     /// Copies the file to `out` without the rows whose field `idColumn` is in `dropping`, byte for byte:
     /// runs of kept lines are written as they are.
-    func copy(to out: OutputFile, idColumn: Int, dropping: Set<String>) throws {
+    public func copy(to out: OutputFile, idColumn: Int, dropping: Set<String>) throws {
         keptFrom = 0
         while try next() {
             if !dropping.contains(string(idColumn)) {
