@@ -1,24 +1,13 @@
 import Foundation
 import XCTest
+import ULTestSupport
 
 /// Runs every case folder under `cases/<tool>/<case>/`: `cmd` is run by /bin/sh in a fresh temporary
 /// directory holding a copy of the folder, with the built tools first on PATH and `$DATA` set to
 /// examples/data; `expected_status` (default 0), `expected_output` (exact stdout), `expected_stderr`
 /// (a substring of stderr) and `absent` (files that must not exist afterwards) are checked.
 final class EndToEndTests: XCTestCase {
-    static let testsDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-    static let casesDirectory = testsDirectory.appendingPathComponent("cases")
-    static let dataDirectory = testsDirectory.deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("examples/data")
-
-    /// The directory of the built executables: the test bundle sits beside them in .build/<config>.
-    static var binDirectory: URL {
-        var url = Bundle(for: EndToEndTests.self).bundleURL
-        while url.pathExtension == "xctest" || url.lastPathComponent == "Contents" || url.lastPathComponent == "MacOS" {
-            url = url.deletingLastPathComponent()
-        }
-        return url
-    }
+    static let casesDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("cases")
 
     func caseFolders() throws -> [URL] {
         let fm = FileManager.default
@@ -38,8 +27,7 @@ final class EndToEndTests: XCTestCase {
         XCTAssertFalse(folders.isEmpty, "no case folders under \(Self.casesDirectory.path)")
         let tools = try FileManager.default.contentsOfDirectory(atPath: Self.casesDirectory.path)
         for tool in tools {
-            XCTAssertTrue(FileManager.default.isExecutableFile(atPath: Self.binDirectory.appendingPathComponent(tool).path),
-                          "\(tool) is not built in \(Self.binDirectory.path)")
+            XCTAssertTrue(BuiltTools.isBuilt(tool), "\(tool) is not built in \(BuiltTools.directory.path)")
         }
         for folder in folders { try run(folder) }
     }
@@ -47,14 +35,14 @@ final class EndToEndTests: XCTestCase {
     func run(_ folder: URL) throws {
         let fm = FileManager.default
         let name = folder.deletingLastPathComponent().lastPathComponent + "/" + folder.lastPathComponent
-        let scratch = fm.temporaryDirectory.appendingPathComponent("ul-e2e-\(getpid())-\(UUID().uuidString)")
+        let scratch = try WorkDirectory.make("e2e")
         let work = scratch.appendingPathComponent("work")
         try fm.createDirectory(at: work, withIntermediateDirectories: true)
         defer { try? fm.removeItem(at: scratch) }
         for file in try fm.contentsOfDirectory(atPath: folder.path) {
             try fm.copyItem(at: folder.appendingPathComponent(file), to: work.appendingPathComponent(file))
         }
-        let run = try Shell.run("exec /bin/sh cmd", in: work)
+        let run = try ProcessRunner.runScript("exec /bin/sh cmd", in: work)
         let err = run.stderr
         func text(_ file: String) -> String? {
             (try? Data(contentsOf: folder.appendingPathComponent(file))).map { String(decoding: $0, as: UTF8.self) }
