@@ -19,19 +19,20 @@ let package = Package(
         .target(name: "ULCore", dependencies: ["CBLAS", "CLAPACKE", "CZlib", "CCrypto"]),
         // Options, CSV over libcsv, diagnostics, exit codes, atomic files.
         .target(name: "ULCLI", dependencies: ["ULCore", "CCSV"]),
-        .testTarget(name: "ULCoreTests", dependencies: ["ULCore", "ULCLI"]),
-        // Real data for the test targets that train (digits.csv as a Dataset).
+        // What every test target shares: the example data as lines and Datasets, the built tools' directory,
+        // one runner of child processes (tools and scripts) and temporary work directories.
         .target(name: "ULTestSupport", dependencies: ["ULCore"], path: "Tests/ULTestSupport"),
+        .testTarget(name: "ULCoreTests", dependencies: ["ULCore", "ULCLI", "ULTestSupport"]),
         .testTarget(name: "ULTrainTests", dependencies: ["ULCore", "ULCLI", "ULTestSupport"]),
         .testTarget(name: "ULAuditTests", dependencies: ["ULCore", "ULTestSupport"]),
-        .testTarget(name: "ULInfluenceTests", dependencies: ["ULCore", "ULCLI"]),
+        .testTarget(name: "ULInfluenceTests", dependencies: ["ULCore", "ULCLI", "ULTestSupport"]),
         // Exact forgetting in the core, and the built ul-forget and ul-train run as processes.
         .testTarget(name: "ULForgetTests", dependencies: ["ULCore", "ULCLI", "ULTestSupport", .target(name: "ul-forget"), .target(name: "ul-train")]),
-        // Runs the built tools over the case folders; depending on the tools makes `swift test` build them.
         // Fuzzing of the readers, and kill -9 of the tools that write models and ledgers.
-        .testTarget(name: "ULRobustnessTests", dependencies: ["ULCore", "ULCLI", .target(name: "ul-forget"), .target(name: "ul-train")],
+        .testTarget(name: "ULRobustnessTests", dependencies: ["ULCore", "ULCLI", "ULTestSupport", .target(name: "ul-forget"), .target(name: "ul-train")],
                     exclude: ["fuzz-regressions"]),
-        .testTarget(name: "ULEndToEndTests", dependencies: tools.map { .target(name: $0) }, exclude: ["cases"]),
+        // Runs the built tools over the case folders; depending on the tools makes `swift test` build them.
+        .testTarget(name: "ULEndToEndTests", dependencies: ["ULTestSupport"] + tools.map { .target(name: $0) }, exclude: ["cases"]),
     ] + tools.map { .executableTarget(name: $0, dependencies: ["ULCore", "ULCLI"]) },
     swiftLanguageModes: [.v5]
 )

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import ULCore
+import ULTestSupport
 
 /// Accuracy of one-class models on digits per selection method and fraction. A measurement, not a test: runs
 /// only with UL_BENCH=1 (`UL_BENCH=1 swift test -c release --filter SelectionBenchmarkTests`).
@@ -8,9 +9,7 @@ final class SelectionBenchmarkTests: XCTestCase {
     struct Split { var train: [[Float]] = []; var trainIDs: [[String]] = []; var test: [Float] = []; var testLabels: [Int] = [] }
 
     func loadDigits() throws -> (split: Split, dimension: Int) {
-        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("examples/data/digits.csv")
-        let lines = try String(contentsOf: url, encoding: .utf8).split(whereSeparator: \.isNewline).dropFirst()
+        let lines = try exampleLines("digits.csv").dropFirst()
         var s = Split(train: Array(repeating: [], count: 10), trainIDs: Array(repeating: [], count: 10))
         var d = 0
         for line in lines {

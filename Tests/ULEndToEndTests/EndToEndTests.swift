@@ -1,69 +1,134 @@
 import Foundation
 import XCTest
+import ULTestSupport
 
-/// Runs every case folder under `cases/<tool>/<case>/`: `cmd` is run by /bin/sh in a fresh temporary
-/// directory holding a copy of the folder, with the built tools first on PATH and `$DATA` set to
-/// examples/data; `expected_status` (default 0), `expected_output` (exact stdout), `expected_stderr`
-/// (a substring of stderr) and `absent` (files that must not exist afterwards) are checked.
+/// Runs the case folders under `cases/<tool>/<case>/` (format in cases/README.md): `cmd` is run by /bin/sh
+/// in a fresh temporary directory holding a copy of the folder, with the built tools first on PATH and
+/// `$DATA` set to examples/data; `expected_status` (default 0), `expected_output` (exact stdout),
+/// `expected_stderr` (a substring of stderr) and `absent` (files that must not exist afterwards) are checked.
+///
+/// One test method per tool. `UL_CASE=<tool>/<case>` runs one case (a prefix such as `UL_CASE=ul-forget`
+/// runs that tool's cases; several, comma-separated); `UL_REGENERATE=1` writes the run's standard output
+/// and exit status over `expected_output` and `expected_status` instead of comparing them.
 final class EndToEndTests: XCTestCase {
-    static let testsDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-    static let casesDirectory = testsDirectory.appendingPathComponent("cases")
-    static let dataDirectory = testsDirectory.deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("examples/data")
+    static let casesDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("cases")
 
-    /// The directory of the built executables: the test bundle sits beside them in .build/<config>.
-    static var binDirectory: URL {
-        var url = Bundle(for: EndToEndTests.self).bundleURL
-        while url.pathExtension == "xctest" || url.lastPathComponent == "Contents" || url.lastPathComponent == "MacOS" {
-            url = url.deletingLastPathComponent()
+    /// The tools that have a test method below; every folder under cases/ must be one of them.
+    static let tools = ["ul-audit", "ul-forget", "ul-influence", "ul-partition", "ul-predict", "ul-select", "ul-train"]
+
+    func testULAuditCases() throws { try runCases(of: "ul-audit") }
+    func testULForgetCases() throws { try runCases(of: "ul-forget") }
+    func testULInfluenceCases() throws { try runCases(of: "ul-influence") }
+    func testULPartitionCases() throws { try runCases(of: "ul-partition") }
+    func testULPredictCases() throws { try runCases(of: "ul-predict") }
+    func testULSelectCases() throws { try runCases(of: "ul-select") }
+    func testULTrainCases() throws { try runCases(of: "ul-train") }
+
+    /// A new tool folder under cases/ needs its test method, or its cases would never run.
+    func testEveryToolFolderHasATestMethod() throws {
+        let folders = try FileManager.default.contentsOfDirectory(atPath: Self.casesDirectory.path).filter { !$0.hasPrefix(".") }
+        let unknown = folders.filter { name in
+            var isDirectory: ObjCBool = false
+            return FileManager.default.fileExists(atPath: Self.casesDirectory.appendingPathComponent(name).path, isDirectory: &isDirectory)
+                && isDirectory.boolValue && !Self.tools.contains(name)
         }
-        return url
+        XCTAssertEqual(unknown.sorted(), [], "case folders without a test method in EndToEndTests")
     }
 
-    func caseFolders() throws -> [URL] {
+    /// The case names (`<tool>/<case>`) of every folder holding a `cmd`, sorted.
+    static func allCases() throws -> [String] {
         let fm = FileManager.default
-        var out = [URL]()
-        for tool in try fm.contentsOfDirectory(atPath: Self.casesDirectory.path).sorted() {
-            let toolDir = Self.casesDirectory.appendingPathComponent(tool)
-            for name in try fm.contentsOfDirectory(atPath: toolDir.path).sorted() {
-                let dir = toolDir.appendingPathComponent(name)
-                if fm.fileExists(atPath: dir.appendingPathComponent("cmd").path) { out.append(dir) }
+        var out = [String]()
+        for tool in try fm.contentsOfDirectory(atPath: casesDirectory.path).sorted() {
+            let toolDir = casesDirectory.appendingPathComponent(tool)
+            guard let names = try? fm.contentsOfDirectory(atPath: toolDir.path) else { continue }
+            for name in names.sorted() where fm.fileExists(atPath: toolDir.appendingPathComponent("\(name)/cmd").path) {
+                out.append("\(tool)/\(name)")
             }
         }
         return out
     }
 
-    func testAllCases() throws {
-        let folders = try caseFolders()
-        XCTAssertFalse(folders.isEmpty, "no case folders under \(Self.casesDirectory.path)")
-        let tools = try FileManager.default.contentsOfDirectory(atPath: Self.casesDirectory.path)
-        for tool in tools {
-            XCTAssertTrue(FileManager.default.isExecutableFile(atPath: Self.binDirectory.appendingPathComponent(tool).path),
-                          "\(tool) is not built in \(Self.binDirectory.path)")
-        }
-        for folder in folders { try run(folder) }
+    /// The entries of `UL_CASE` (comma-separated), or nil when it is unset or empty.
+    static var filter: [String]? {
+        guard let value = ProcessInfo.processInfo.environment["UL_CASE"], !value.isEmpty else { return nil }
+        return value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            .map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
     }
 
-    func run(_ folder: URL) throws {
+    /// The cases of `cases` that `entry` selects: the case of that name, or, when there is none, every case
+    /// whose name starts with it.
+    static func selected(by entry: String, among cases: [String]) -> [String] {
+        cases.contains(entry) ? [entry] : cases.filter { $0.hasPrefix(entry) }
+    }
+
+    static var regenerating: Bool {
+        let value = ProcessInfo.processInfo.environment["UL_REGENERATE"] ?? ""
+        return !value.isEmpty && value != "0"
+    }
+
+    func runCases(of tool: String) throws {
+        let all = try Self.allCases()
+        var cases = all.filter { $0.hasPrefix(tool + "/") }
+        XCTAssertFalse(cases.isEmpty, "no case folders under \(Self.casesDirectory.appendingPathComponent(tool).path)")
+        if let entries = Self.filter {
+            let filter = entries.joined(separator: ",")
+            for entry in entries where Self.selected(by: entry, among: all).isEmpty {
+                XCTFail("UL_CASE entry '\(entry)' names no case folder under \(Self.casesDirectory.path)")
+            }
+            let chosen = Set(entries.flatMap { Self.selected(by: $0, among: all) })
+            cases = cases.filter(chosen.contains)
+            if cases.isEmpty { throw XCTSkip("UL_CASE=\(filter) selects none of the \(tool) cases") }
+            print("UL_CASE=\(filter): \(cases.joined(separator: " "))")
+        }
+        XCTAssertTrue(BuiltTools.isBuilt(tool), "\(tool) is not built in \(BuiltTools.directory.path)")
+        for name in cases {
+            let failuresBefore = testRun?.totalFailureCount ?? 0
+            do {
+                try run(name)
+            } catch {
+                XCTFail("\(name): \(error)")
+            }
+            if (testRun?.totalFailureCount ?? 0) > failuresBefore {
+                print("case \(name) failed; run it alone with: UL_CASE=\(name) swift test --disable-swift-testing --filter ULEndToEndTests")
+            }
+        }
+    }
+
+    /// Runs the case `name` (`<tool>/<case>`); every failure message names it.
+    func run(_ name: String) throws {
         let fm = FileManager.default
-        let name = folder.deletingLastPathComponent().lastPathComponent + "/" + folder.lastPathComponent
-        let scratch = fm.temporaryDirectory.appendingPathComponent("ul-e2e-\(getpid())-\(UUID().uuidString)")
+        let folder = Self.casesDirectory.appendingPathComponent(name)
+        let scratch = try WorkDirectory.make("e2e")
         let work = scratch.appendingPathComponent("work")
         try fm.createDirectory(at: work, withIntermediateDirectories: true)
         defer { try? fm.removeItem(at: scratch) }
         for file in try fm.contentsOfDirectory(atPath: folder.path) {
             try fm.copyItem(at: folder.appendingPathComponent(file), to: work.appendingPathComponent(file))
         }
-        let run = try Shell.run("exec /bin/sh cmd", in: work)
+        let run = try ProcessRunner.runScript("exec /bin/sh cmd", in: work)
         let err = run.stderr
+        func url(_ file: String) -> URL { folder.appendingPathComponent(file) }
         func text(_ file: String) -> String? {
-            (try? Data(contentsOf: folder.appendingPathComponent(file))).map { String(decoding: $0, as: UTF8.self) }
+            (try? Data(contentsOf: url(file))).map { String(decoding: $0, as: UTF8.self) }
         }
-        let expectedStatus = Int32(text("expected_status")?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "0")
-        XCTAssertNotNil(expectedStatus, "\(name): expected_status is not a number")
-        XCTAssertEqual(run.status, expectedStatus ?? -1, "\(name): exit status; stderr: \(err)")
-        if let expected = try? Data(contentsOf: folder.appendingPathComponent("expected_output")) {
-            XCTAssertEqual(run.stdout, String(decoding: expected, as: UTF8.self), "\(name): standard output")
+
+        if Self.regenerating {
+            // The run's status and output become the expectations; the hand-written checks below still apply.
+            if fm.fileExists(atPath: url("expected_status").path) || run.status != 0 {
+                try "\(run.status)\n".write(to: url("expected_status"), atomically: true, encoding: .utf8)
+            }
+            if fm.fileExists(atPath: url("expected_output").path) {
+                try run.stdout.write(to: url("expected_output"), atomically: true, encoding: .utf8)
+            }
+            print("\(name): regenerated (status \(run.status))")
+        } else {
+            let expectedStatus = Int32(text("expected_status")?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "0")
+            XCTAssertNotNil(expectedStatus, "\(name): expected_status is not a number")
+            XCTAssertEqual(run.status, expectedStatus ?? -1, "\(name): exit status; stderr: \(err)")
+            if let expected = try? Data(contentsOf: url("expected_output")) {
+                XCTAssertEqual(run.stdout, String(decoding: expected, as: UTF8.self), "\(name): standard output")
+            }
         }
         if let needle = text("expected_stderr")?.trimmingCharacters(in: .newlines) {
             XCTAssertTrue(err.contains(needle), "\(name): stderr lacks '\(needle)'; got: \(err)")

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import ULTestSupport
 
 /// The workflows in examples/: the quick start, the ARCANE and PUMA pipelines, the Makefile, the cron queue
 /// drainer and the cluster scripts, run on digits.
@@ -11,8 +12,8 @@ final class ExamplesTests: XCTestCase {
     }
 
     /// Runs an example in a scratch directory on the tools under test (UL_BIN); it must exit 0.
-    func runExample(_ command: String) throws -> ShellResult {
-        let r = try Shell.run(command, in: try Shell.scratch(self), environment: ["UL_BIN": EndToEndTests.binDirectory.path])
+    func runExample(_ command: String) throws -> ProcessResult {
+        let r = try ProcessRunner.runScript(command, in: try makeWorkDirectory("examples"), environment: ["UL_BIN": BuiltTools.directory.path])
         XCTAssertEqual(r.status, 0, r.stderr)
         return r
     }
@@ -41,41 +42,41 @@ final class ExamplesTests: XCTestCase {
     }
 
     func testMakefileRerunsNothingAndANewRequestRunsOneForget() throws {
-        guard Shell.installed("make") else { throw XCTSkip("make is not installed") }
-        let dir = try Shell.scratch(self)
+        guard ProcessRunner.isInstalled("make") else { throw XCTSkip("make is not installed") }
+        let dir = try makeWorkDirectory("examples")
         let make = "make -f \"$REPO/examples/Makefile\" DATA=\"$DATA/digits.csv\""
         let ledger = dir.appendingPathComponent("out/ledger.csv")
 
-        var r = try Shell.run("\(make) -s", in: dir)
+        var r = try ProcessRunner.runScript("\(make) -s", in: dir)
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(r.stdout.hasPrefix("accuracy 0.9"), r.stdout)
-        r = try Shell.run("\(make) -q", in: dir)
+        r = try ProcessRunner.runScript("\(make) -q", in: dir)
         XCTAssertEqual(r.status, 0, "a second make would do work")
 
         // One new request: make is out of date, and the work it plans is that one forget, then evaluation.
         try FileManager.default.createDirectory(at: dir.appendingPathComponent("requests"), withIntermediateDirectories: true)
         try "id\nd00005\nd00010\n".write(to: dir.appendingPathComponent("requests/0001.csv"), atomically: true, encoding: .utf8)
-        r = try Shell.run("\(make) -q", in: dir)
+        r = try ProcessRunner.runScript("\(make) -q", in: dir)
         XCTAssertEqual(r.status, 1, "a new request file did not make the workflow out of date")
-        r = try Shell.run("\(make) -n", in: dir)
+        r = try ProcessRunner.runScript("\(make) -n", in: dir)
         XCTAssertEqual(r.stdout.components(separatedBy: "ul-forget ").count - 1, 1, r.stdout)
         XCTAssertFalse(r.stdout.contains("ul-train") || r.stdout.contains("ul-partition"), r.stdout)
-        r = try Shell.run("\(make) -s", in: dir)
+        r = try ProcessRunner.runScript("\(make) -s", in: dir)
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertEqual(lineCount(ledger), 2, "header and exactly one forget")
-        r = try Shell.run("\(make) -q", in: dir)
+        r = try ProcessRunner.runScript("\(make) -q", in: dir)
         XCTAssertEqual(r.status, 0)
 
         // Two more at once under -j: the lock queues them; each is applied once; the model stays exactly
         // the one ul-train makes from the remaining rows, which no longer hold any forgotten id.
         try "id\nd00020\n".write(to: dir.appendingPathComponent("requests/0002.csv"), atomically: true, encoding: .utf8)
         try "id\nd00030\nd00031\n".write(to: dir.appendingPathComponent("requests/0003.csv"), atomically: true, encoding: .utf8)
-        r = try Shell.run("\(make) -s -j3", in: dir)
+        r = try ProcessRunner.runScript("\(make) -s -j3", in: dir)
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertEqual(lineCount(ledger), 4)
-        r = try Shell.run("\(make) -q", in: dir)
+        r = try ProcessRunner.runScript("\(make) -q", in: dir)
         XCTAssertEqual(r.status, 0)
-        r = try Shell.run("""
+        r = try ProcessRunner.runScript("""
             set -e
             ! grep -E '^d000(05|10|20|30|31),' out/remaining.csv
             test "$(grep -cE '^d000(05|10|20|30|31),' out/parted.csv)" -gt 0
@@ -86,7 +87,7 @@ final class ExamplesTests: XCTestCase {
     }
 
     func testCronForgetDrainsTheQueueInOrder() throws {
-        let dir = try Shell.scratch(self)
+        let dir = try makeWorkDirectory("examples")
         let setup = """
             set -e
             ul-partition --shards 4 --blocks 3 --seed 2 "$DATA/digits.csv" -o data.csv
@@ -95,16 +96,16 @@ final class ExamplesTests: XCTestCase {
             printf 'id\\nd00001\\nd00002\\n' > queue/2026-01-01.csv
             printf 'id\\nd00003\\n' > queue/2026-01-02.csv
             """
-        var r = try Shell.run(setup, in: dir)
+        var r = try ProcessRunner.runScript(setup, in: dir)
         XCTAssertEqual(r.status, 0, r.stderr)
         let cron = "\"$REPO/examples/cron-forget.sh\" queue model.ulm data.csv"
-        r = try Shell.run(cron, in: dir)
+        r = try ProcessRunner.runScript(cron, in: dir)
         XCTAssertEqual(r.status, 0, r.stderr)
         let lines = r.stdout.split(separator: "\n")
         XCTAssertEqual(lines.count, 2, r.stdout)
         XCTAssertTrue(lines.first?.contains("2026-01-01.csv: forgotten (2 ids)") ?? false, r.stdout)
         XCTAssertTrue(lines.last?.contains("2026-01-02.csv: forgotten (1 ids)") ?? false, r.stdout)
-        r = try Shell.run("""
+        r = try ProcessRunner.runScript("""
             set -e
             ls queue/done
             test -z "$(ls queue/*.csv 2>/dev/null)"
@@ -117,10 +118,10 @@ final class ExamplesTests: XCTestCase {
         XCTAssertEqual(r.stdout, "2026-01-01.csv\n2026-01-02.csv\n")
 
         // An empty queue does nothing; a bad request alerts with ul-forget's status and stays queued.
-        r = try Shell.run(cron, in: dir)
+        r = try ProcessRunner.runScript(cron, in: dir)
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertEqual(r.stdout, "")
-        r = try Shell.run("printf 'id\\nnot-an-id\\n' > queue/2026-01-03.csv; " + cron, in: dir)
+        r = try ProcessRunner.runScript("printf 'id\\nnot-an-id\\n' > queue/2026-01-03.csv; " + cron, in: dir)
         XCTAssertEqual(r.status, 65, r.stderr)
         XCTAssertTrue(r.stderr.contains("2026-01-03.csv: ul-forget failed with status 65; left in the queue"), r.stderr)
         XCTAssertTrue(FileManager.default.fileExists(atPath: dir.appendingPathComponent("queue/2026-01-03.csv").path))
@@ -128,8 +129,8 @@ final class ExamplesTests: XCTestCase {
     }
 
     func testCronForgetAuditsWhatItForgot() throws {
-        let dir = try Shell.scratch(self)
-        var r = try Shell.run("""
+        let dir = try makeWorkDirectory("examples")
+        var r = try ProcessRunner.runScript("""
             set -e
             awk -F, 'NR == 1 || $1 !~ /[05]$/' "$DATA/digits.csv" > train.csv
             awk -F, 'NR == 1 || $1 ~ /[05]$/' "$DATA/digits.csv" > test.csv
@@ -140,23 +141,23 @@ final class ExamplesTests: XCTestCase {
             """, in: dir)
         XCTAssertEqual(r.status, 0, r.stderr)
         let cron = "\"$REPO/examples/cron-forget.sh\" queue model.ulm data.csv test.csv"
-        r = try Shell.run(cron, in: dir)
+        r = try ProcessRunner.runScript(cron, in: dir)
         XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
-        r = try Shell.run("grep '^lineage_ok,1$' audit.csv && ls -a | grep -c rows-before || true", in: dir)
+        r = try ProcessRunner.runScript("grep '^lineage_ok,1$' audit.csv && ls -a | grep -c rows-before || true", in: dir)
         XCTAssertEqual(r.stdout, "lineage_ok,1\n0\n", "the audit passed lineage and the held copy of the rows is gone")
 
         // A threshold no model can meet makes the drain's status the audit's: exit 1, for cron to alert.
-        r = try Shell.run("printf 'id\\nd00003\\n' > queue/b.csv; MAX_AUC=0 " + cron, in: dir)
+        r = try ProcessRunner.runScript("printf 'id\\nd00003\\n' > queue/b.csv; MAX_AUC=0 " + cron, in: dir)
         XCTAssertEqual(r.status, 1, r.stdout + r.stderr)
         XCTAssertTrue(r.stderr.contains("ul-audit failed with status 1"), r.stderr)
     }
 
     func testClusterScriptsMergeToTheBytesOfOneProcess() throws {
-        guard Shell.installed("parallel") else {
+        guard ProcessRunner.isInstalled("parallel") else {
             throw XCTSkip("GNU parallel is not installed (apt-get install parallel): examples/cluster/parallel.sh untested")
         }
-        let dir = try Shell.scratch(self)
-        let r = try Shell.run("""
+        let dir = try makeWorkDirectory("examples")
+        let r = try ProcessRunner.runScript("""
             set -e
             ul-partition --shards 5 --blocks 2 --seed 4 "$DATA/digits.csv" -o parted.csv
             ul-train -e 5 --scale 0.0625 parted.csv -o one.ulm
@@ -177,11 +178,11 @@ final class ExamplesTests: XCTestCase {
 
     /// A shard that fails stops the run: no merged model.
     func testClusterScriptFailsWithoutAModelWhenAShardFails() throws {
-        guard Shell.installed("parallel") else {
+        guard ProcessRunner.isInstalled("parallel") else {
             throw XCTSkip("GNU parallel is not installed (apt-get install parallel): examples/cluster/parallel.sh untested")
         }
-        let dir = try Shell.scratch(self)
-        let r = try Shell.run("""
+        let dir = try makeWorkDirectory("examples")
+        let r = try ProcessRunner.runScript("""
             ul-partition --shards 3 --seed 4 "$DATA/digits.csv" -o parted.csv || exit 99
             "$REPO/examples/cluster/parallel.sh" parted.csv out -m no-such-kind
             """, in: dir)

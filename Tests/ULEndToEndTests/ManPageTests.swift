@@ -1,10 +1,11 @@
 import Foundation
 import XCTest
+import ULTestSupport
 
 /// The pages in man/: each renders without a warning, and each tool page lists exactly the options the
 /// built tool's --help lists. A page whose tool is not built here is skipped until the tool exists.
 final class ManPageTests: XCTestCase {
-    static let manDirectory = Shell.repoDirectory.appendingPathComponent("man")
+    static let manDirectory = TestPaths.repository.appendingPathComponent("man")
 
     func pages() throws -> [URL] {
         try FileManager.default.contentsOfDirectory(atPath: Self.manDirectory.path)
@@ -13,11 +14,11 @@ final class ManPageTests: XCTestCase {
     }
 
     func testEveryPageRendersWithoutWarnings() throws {
-        guard Shell.installed("man") else { throw XCTSkip("man is not installed (apt-get install man-db groff-base)") }
+        guard ProcessRunner.isInstalled("man") else { throw XCTSkip("man is not installed (apt-get install man-db groff-base)") }
         let pages = try pages()
         XCTAssertFalse(pages.isEmpty)
         for page in pages {
-            let r = try Shell.run("MANWIDTH=80 man --warnings -l \"$PAGE\"", in: Self.manDirectory, environment: ["PAGE": page.path])
+            let r = try ProcessRunner.runScript("MANWIDTH=80 man --warnings -l \"$PAGE\"", in: Self.manDirectory, environment: ["PAGE": page.path])
             XCTAssertEqual(r.status, 0, "\(page.lastPathComponent): \(r.stderr)")
             XCTAssertEqual(r.stderr, "", "\(page.lastPathComponent) renders with warnings")
             XCTAssertTrue(r.stdout.contains("NAME"), "\(page.lastPathComponent) rendered nothing")
@@ -63,9 +64,9 @@ final class ManPageTests: XCTestCase {
         var checked = 0
         for page in try pages() where page.pathExtension == "1" {
             let tool = page.deletingPathExtension().lastPathComponent
-            let binary = EndToEndTests.binDirectory.appendingPathComponent(tool)
+            let binary = BuiltTools.url(tool)
             guard FileManager.default.isExecutableFile(atPath: binary.path) else { continue }  // not built on this branch
-            let help = try Shell.run("\"$TOOL\" --help", in: Self.manDirectory, environment: ["TOOL": binary.path])
+            let help = try ProcessRunner.runScript("\"$TOOL\" --help", in: Self.manDirectory, environment: ["TOOL": binary.path])
             XCTAssertEqual(help.status, 0, "\(tool) --help: \(help.stderr)")
             let fromHelp = Self.helpOptions(help.stdout)
             XCTAssertTrue(fromHelp.contains("help") && fromHelp.count > 2, "\(tool) --help: options not found in:\n\(help.stdout)")

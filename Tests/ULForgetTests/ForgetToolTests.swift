@@ -2,61 +2,23 @@ import Foundation
 import XCTest
 import ULCLI
 import ULCore
+import ULTestSupport
 
 /// The built ul-forget run as a process against ul-train: exactness through CSV, safety checks, the
 /// lock, the ledger, and `kill -9` at many moments.
 final class ForgetToolTests: XCTestCase {
-    static let dataFile = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("examples/data/digits.csv").path
-
-    static var binDirectory: URL {
-        var url = Bundle(for: ForgetToolTests.self).bundleURL
-        while url.pathExtension == "xctest" || url.lastPathComponent == "Contents" || url.lastPathComponent == "MacOS" {
-            url = url.deletingLastPathComponent()
-        }
-        return url
-    }
-
     var dir: URL!
 
-    override func setUpWithError() throws {
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("ul-forget-test-\(getpid())-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: dir) }
+    override func setUpWithError() throws { dir = try makeWorkDirectory("forget-test") }
 
     func path(_ name: String) -> String { dir.appendingPathComponent(name).path }
 
-    struct Run {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
-
-    func start(_ tool: String, _ args: [String]) throws -> (Process, URL, URL) {
-        let p = Process()
-        p.executableURL = Self.binDirectory.appendingPathComponent(tool)
-        p.arguments = args
-        p.currentDirectoryURL = dir
-        let out = dir.appendingPathComponent(".out-\(UUID().uuidString)"), err = dir.appendingPathComponent(".err-\(UUID().uuidString)")
-        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
-        p.standardInput = FileHandle.nullDevice
-        p.standardOutput = try FileHandle(forWritingTo: out)
-        p.standardError = try FileHandle(forWritingTo: err)
-        try p.run()
-        return (p, out, err)
+    func start(_ tool: String, _ args: [String], input: StandardInput = .none) throws -> RunningProcess {
+        try ProcessRunner.start(tool: tool, args, in: dir, input: input)
     }
 
     @discardableResult
-    func run(_ tool: String, _ args: [String]) throws -> Run {
-        let (p, out, err) = try start(tool, args)
-        p.waitUntilExit()
-        defer { try? FileManager.default.removeItem(at: out); try? FileManager.default.removeItem(at: err) }
-        return Run(status: p.terminationStatus, stdout: try String(contentsOf: out, encoding: .utf8),
-                   stderr: try String(contentsOf: err, encoding: .utf8))
-    }
+    func run(_ tool: String, _ args: [String]) throws -> ProcessResult { try ProcessRunner.run(tool: tool, args, in: dir) }
 
     func bytes(_ name: String) -> [UInt8]? { (try? Data(contentsOf: dir.appendingPathComponent(name))).map { [UInt8]($0) } }
     func exists(_ name: String) -> Bool { FileManager.default.fileExists(atPath: path(name)) }
@@ -71,8 +33,7 @@ final class ForgetToolTests: XCTestCase {
     /// repeats the rows under new ids (a bigger input). Returns the lines (header first).
     @discardableResult
     func writeParted(_ name: String, shards: Int, blocks: Int, copies: Int = 1) throws -> [String] {
-        let lines = try String(contentsOfFile: Self.dataFile, encoding: .utf8)
-            .split(whereSeparator: { $0 == "\n" || $0 == "\r\n" }).map(String.init)
+        let lines = try exampleLines("digits.csv")
         let header = lines[0].split(separator: ",", maxSplits: 2).map(String.init)
         var out = ["\(header[0]),\(header[1]),shard,block,\(header[2])"]
         for c in 0..<copies {
@@ -135,17 +96,13 @@ final class ForgetToolTests: XCTestCase {
         let lines = try writeParted("parted.csv", shards: 2, blocks: 3)
         try train("parted.csv", "model.ulm", softmaxArgs + ["--standardize"], shards: 2, blocks: 3)
         let forget = ids(lines)[10]
-        let p = Process()
-        p.executableURL = Self.binDirectory.appendingPathComponent("ul-forget")
-        p.arguments = ["--model", "model.ulm", "--data", "parted.csv", "--requests", "-", "-o", "new.ulm", "--remaining", "rest.csv"]
-        p.currentDirectoryURL = dir
-        let pipe = Pipe()
-        p.standardInput = pipe
-        try p.run()
-        pipe.fileHandleForWriting.write("id\n\(forget)\n".data(using: .utf8)!)
-        try pipe.fileHandleForWriting.close()
-        p.waitUntilExit()
-        XCTAssertEqual(p.terminationStatus, 0)
+        // Through a pipe, as from another command, not a file that could be mapped.
+        let p = try start("ul-forget", ["--model", "model.ulm", "--data", "parted.csv", "--requests", "-", "-o", "new.ulm",
+                                        "--remaining", "rest.csv"], input: .pipe)
+        try p.write("id\n\(forget)\n".data(using: .utf8)!)
+        try p.closeInput()
+        let r = try p.wait()
+        XCTAssertEqual(r.status, 0, r.stderr)
         try train("rest.csv", "reference.ulm", softmaxArgs + ["--standardize"], shards: 2, blocks: 3)
         XCTAssertTrue(bytes("new.ulm") == bytes("reference.ulm"))
     }
@@ -279,13 +236,13 @@ final class ForgetToolTests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("another job holds the lock"), r.stderr)
         XCTAssertFalse(exists("new.ulm"))
         XCTAssertFalse(exists("rest.csv"))
-        let (p, _, _) = try start("ul-forget", args + ["--wait", "30"])
+        let p = try start("ul-forget", args + ["--wait", "30"])
         Thread.sleep(forTimeInterval: 0.5)
         XCTAssertTrue(p.isRunning, "the second job must wait for the lock")
         XCTAssertNotNil(held)
         held = nil
-        p.waitUntilExit()
-        XCTAssertEqual(p.terminationStatus, 0)
+        let waited = try p.wait()
+        XCTAssertEqual(waited.status, 0, waited.stderr)
         XCTAssertTrue(exists("new.ulm"))
     }
 
@@ -310,10 +267,10 @@ final class ForgetToolTests: XCTestCase {
         var outcomes = [String: Int]()
         for fraction in [0.02, 0.1, 0.2, 0.35, 0.5, 0.65, 0.8, 0.9, 0.95, 1.0, 1.1, 1.3, 2.0] {
             for name in ["new.ulm", "rest.csv", "ledger.csv"] { try? FileManager.default.removeItem(atPath: path(name)) }
-            let (p, _, _) = try start("ul-forget", forgetArgs)
+            let p = try start("ul-forget", forgetArgs)
             Thread.sleep(forTimeInterval: duration * fraction)
-            kill(p.processIdentifier, SIGKILL)
-            p.waitUntilExit()
+            p.kill(SIGKILL)
+            try p.wait()
             let at = "killed at \(Int(fraction * 100))%"
             XCTAssertTrue(bytes("model.ulm") == original, "\(at): the old model changed")
             XCTAssertNoThrow(try ModelFile.decode(try ModelContainerReader(source: original)))

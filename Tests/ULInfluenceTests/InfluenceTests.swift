@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import ULCore
+import ULTestSupport
 
 /// The second-order machinery against brute force: the assembled Hessian against Hessian-vector products
 /// and finite differences, conjugate gradient against Cholesky, influence against leave-one-out retraining,
@@ -8,21 +9,7 @@ import XCTest
 final class InfluenceTests: XCTestCase {
     /// examples/data/breast_cancer.csv, standardised over all rows.
     static let breastCancer: Dataset = {
-        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("examples/data/breast_cancer.csv")
-        let text: String
-        do { text = try String(contentsOf: url, encoding: .utf8) } catch { preconditionFailure("\(error)") }
-        let lines = text.split(whereSeparator: \.isNewline).dropFirst()
-        precondition(!lines.isEmpty, "cannot read \(url.path)")
-        var labels = [String: Int32]()
-        var data = Dataset(featureCount: lines.first!.split(separator: ",").count - 2)
-        for line in lines {
-            let f = line.split(separator: ",", omittingEmptySubsequences: false)
-            let c = labels[String(f[1])] ?? Int32(labels.count)
-            labels[String(f[1])] = c
-            let row = f.dropFirst(2).map { Float(String($0))! }
-            row.withUnsafeBufferPointer { data.append(id: String(f[0]), classIndex: c, features: $0) }
-        }
+        var data = breastCancerDataset()
         let s = FeatureStandardization(of: data, rows: Array(0..<data.count))
         let n = data.count
         data.features.withUnsafeMutableBufferPointer { s.apply($0.baseAddress!, rows: n) }

@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 import ULCLI
 import ULCore
+import ULTestSupport
 
 /// `kill -9` at seeded random moments of `ul-train -o` over an existing model and of an in-place
 /// `ul-forget --ledger`. The promise checked after every kill:
@@ -12,61 +13,34 @@ import ULCore
 ///   rename and the ledger's (model new, ledger not yet): then it is the old model's, and rerunning the
 ///   same request closes the gap.
 final class CrashTests: XCTestCase {
-    static let dataFile = FuzzTests.repo.appendingPathComponent("examples/data/digits.csv").path
-
-    static var binDirectory: URL {
-        var url = Bundle(for: CrashTests.self).bundleURL
-        while url.pathExtension == "xctest" || url.lastPathComponent == "Contents" || url.lastPathComponent == "MacOS" {
-            url = url.deletingLastPathComponent()
-        }
-        return url
-    }
-
     var dir: URL!
-    override func setUpWithError() throws {
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("ul-crash-\(getpid())-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    }
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: dir) }
+    override func setUpWithError() throws { dir = try makeWorkDirectory("crash") }
 
     func path(_ name: String) -> String { dir.appendingPathComponent(name).path }
     func bytes(_ name: String) -> [UInt8]? { (try? Data(contentsOf: dir.appendingPathComponent(name))).map { [UInt8]($0) } }
     func put(_ name: String, _ b: [UInt8]) throws { try Data(b).write(to: dir.appendingPathComponent(name)) }
     func sha(_ b: [UInt8]) -> String { hexString(SHA256Digest.hash(b)) }
 
-    func start(_ tool: String, _ args: [String]) throws -> Process {
-        let p = Process()
-        p.executableURL = Self.binDirectory.appendingPathComponent(tool)
-        p.arguments = args
-        p.currentDirectoryURL = dir
-        p.standardInput = FileHandle.nullDevice
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        return p
-    }
-
     /// Runs to the end; returns the exit status and the wall time.
     func run(_ tool: String, _ args: [String]) throws -> (Int32, TimeInterval) {
         let t0 = Date()
-        let p = try start(tool, args)
-        p.waitUntilExit()
-        return (p.terminationStatus, Date().timeIntervalSince(t0))
+        let r = try ProcessRunner.run(tool: tool, args, in: dir)
+        return (r.status, Date().timeIntervalSince(t0))
     }
 
     /// Starts, sleeps `delay` seconds, kills with SIGKILL; true when the kill landed before the exit.
     func killed(_ tool: String, _ args: [String], after delay: TimeInterval) throws -> Bool {
-        let p = try start(tool, args)
+        let p = try ProcessRunner.start(tool: tool, args, in: dir)
         Thread.sleep(forTimeInterval: delay)
         let landed = p.isRunning
-        kill(p.processIdentifier, SIGKILL)
-        p.waitUntilExit()
-        return landed && p.terminationReason == .uncaughtSignal
+        p.kill(SIGKILL)
+        let r = try p.wait()
+        return landed && r.reason == .uncaughtSignal
     }
 
     /// digits.csv with shard and block columns: shard = row mod 2, block = (row / 2) mod 2.
     func writeParted(_ name: String) throws {
-        let lines = try String(contentsOfFile: Self.dataFile, encoding: .utf8).split(whereSeparator: { $0 == "\n" || $0 == "\r\n" })
+        let lines = try exampleLines("digits.csv")
         var out = ["id,label,shard,block," + lines[0].split(separator: ",", maxSplits: 2)[2]]
         for (i, line) in lines.dropFirst().enumerated() {
             let f = line.split(separator: ",", maxSplits: 2)

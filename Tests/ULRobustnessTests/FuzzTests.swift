@@ -2,21 +2,17 @@ import Foundation
 import XCTest
 import ULCLI
 import ULCore
+import ULTestSupport
 
 /// Mutated CSV files and model files fed to the CSV reader, the ledger reader and the model decoder:
 /// each input must give a value or a typed error (ToolError, ModelFileError), never a crash or a hang.
 /// `UL_FUZZ_SECONDS` runs for that long instead of a fixed count (examples/bench/fuzz.sh);
 /// `UL_FUZZ_LAST` names a file that holds the input being tried, so a crash leaves it behind.
 final class FuzzTests: XCTestCase {
-    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static let regressions = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("fuzz-regressions")
 
     var dir: URL!
-    override func setUpWithError() throws {
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("ul-fuzz-\(getpid())-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    }
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: dir) }
+    override func setUpWithError() throws { dir = try makeWorkDirectory("fuzz") }
 
     /// Valid CSV inputs: quoted fields with commas, quotes and newlines, CR LF, a byte-order mark,
     /// and the head of the real data sets.
@@ -30,9 +26,8 @@ final class FuzzTests: XCTestCase {
             LedgerEntry.columns.joined(separator: ",") + "\n",
         ].map { Array($0.utf8) }
         for name in ["digits.csv", "breast_cancer.csv"] {
-            let text = try String(contentsOf: repo.appendingPathComponent("examples/data/\(name)"), encoding: .utf8)
-            // The files end lines with CR LF (one Character in Swift): the head keeps them.
-            let lines = text.split(whereSeparator: { $0 == "\n" || $0 == "\r\n" }).prefix(4)
+            // The files end lines with CR LF: the head is joined with CR LF again.
+            let lines = try exampleLines(name).prefix(4)
             seeds.append(Array((lines.joined(separator: "\r\n") + "\r\n").utf8))
         }
         return seeds

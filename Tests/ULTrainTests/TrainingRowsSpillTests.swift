@@ -2,14 +2,13 @@ import Foundation
 import XCTest
 @testable import ULCLI
 import ULCore
+import ULTestSupport
 
 /// Rows that wait in the temporary file for their shard's turn come back exactly as the rows held in memory.
 final class TrainingRowsSpillTests: XCTestCase {
     /// digits.csv with shard, block and select_step columns, labels renamed, and quoted ids holding commas.
-    func partitionedDigits() throws -> String {
-        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("examples/data/digits.csv")
-        var lines = try String(contentsOf: url, encoding: .utf8).split(whereSeparator: \.isNewline)
+    func partitionedDigits(in dir: URL) throws -> String {
+        var lines = try exampleLines("digits.csv")
         var out = "shard,block,selected,select_step," + lines.removeFirst() + "\n"
         for (i, line) in lines.enumerated() {
             var f = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
@@ -17,14 +16,14 @@ final class TrainingRowsSpillTests: XCTestCase {
             f[1] = "digit " + f[1]
             out += "\(stableHash(f[0], seed: 1) % 5),\(i % 3),1,\(i + 1)," + f.joined(separator: ",") + "\n"
         }
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("ul-spill-\(getpid()).csv").path
+        let path = dir.appendingPathComponent("digits.csv").path
         try out.write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }
 
     func testSpilledShardsEqualShardsInMemory() throws {
-        let path = try partitionedDigits()
-        defer { unlink(path) }
+        let dir = try makeWorkDirectory("spill")
+        let path = try partitionedDigits(in: dir)
         let saved = ShardSpill.budget
         ShardSpill.budget = 10_000  // many chunks per shard
         defer { ShardSpill.budget = saved }
@@ -33,7 +32,7 @@ final class TrainingRowsSpillTests: XCTestCase {
         options.selectionSteps = true
         options.keepShards = [0, 2, 3, 4]
         let held = try TrainingRows(path: path, options: options)
-        options.spillDirectory = FileManager.default.temporaryDirectory.path
+        options.spillDirectory = dir.path
         let spilled = try TrainingRows(path: path, options: options)
         XCTAssertTrue(spilled.shards.isEmpty)
         XCTAssertEqual(spilled.labelList(fixed: nil), held.labelList(fixed: nil))
