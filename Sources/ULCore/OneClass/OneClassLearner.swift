@@ -43,7 +43,7 @@ struct OneClassLearner: ShardLearner {
     func loss(data: Dataset, rows: [Int], terms: ObjectiveTerms) -> TwiceDifferentiableLoss? { nil }
 
     func trainStep(data: Dataset, order: (Int) -> [Int], from theta: [Double], epochs: Int,
-                   progress: ((Int) -> Void)?) -> [Double] {
+                   progress: ((Int) -> Void)?) throws -> [Double] {
         _ = blasSingleThreaded
         let rows = order(0)
         let cls = Double(data.classes[0])
@@ -53,22 +53,24 @@ struct OneClassLearner: ShardLearner {
         }
         let sub = data.subset(rows)
         let model: FittedOneClass
-        // Failures here are LAPACK errors on finite data, which the checks on reading rule out; fail loudly.
+        // Failures here are LAPACK errors (OneClassError), which the caller reports with the shard.
         switch kind {
         case .ppca:
-            model = .ppca(try! PPCAModel.fit(features: sub.features, dimension: dimension, ids: sub.ids,
+            model = .ppca(try PPCAModel.fit(features: sub.features, dimension: dimension, ids: sub.ids,
                                              config: ppcaConfig))
         case .mppca:
             let state: MixturePPCAModel?
             if case .mppca(let m)? = try? decode(theta).model { state = m } else { state = nil }
-            model = .mppca(try! MixturePPCAModel.fit(features: sub.features, dimension: dimension, ids: sub.ids,
+            model = .mppca(try MixturePPCAModel.fit(features: sub.features, dimension: dimension, ids: sub.ids,
                                                      config: mixtureConfig, startingFrom: state, iterations: epochs))
         case .knn:
-            model = .knn(try! NearestNeighbourDescription.fit(features: sub.features, dimension: dimension, ids: sub.ids,
+            model = .knn(try NearestNeighbourDescription.fit(features: sub.features, dimension: dimension, ids: sub.ids,
                                                              neighbours: config.neighbours))
         case .autoencoder:
             // θ is θ0 or a checkpoint `accepts` passed, so it holds the weights to continue from.
-            guard case .autoencoder(let state)? = try! decode(theta).model else { preconditionFailure("autoencoder state") }
+            guard case .autoencoder(let state)? = try decode(theta).model else {
+                throw OneClassError.incompatibleState("an autoencoder step needs the weights to continue from")
+            }
             model = .autoencoder(state.trained(features: data.features, order: order, epochs: epochs, config: autoencoderConfig))
         default:
             preconditionFailure("not a one-class kind")
@@ -92,10 +94,13 @@ struct OneClassLearner: ShardLearner {
         return p
     }
 
-    /// The shard's class and the (calibrated) score of each of `m` rows; −∞ when the shard had no rows.
+    /// The shard's class and the (calibrated) score of each of `m` rows; −∞ when the shard had no rows. A model
+    /// file's checkpoints are decoded when it is read (`accepts`), so a state that does not decode here comes
+    /// from no model file; it scores −∞ like an empty shard.
     func scores(_ theta: [Double], x: UnsafePointer<Float>, m: Int) -> (classIndex: Int, scores: [Double]) {
-        let fitted = try! decode(theta)
-        guard let model = fitted.model else { return (fitted.classIndex, Array(repeating: -.infinity, count: m)) }
+        guard let fitted = try? decode(theta), let model = fitted.model else {
+            return (exactInt(theta.first ?? 0) ?? 0, Array(repeating: -.infinity, count: m))
+        }
         let raw = model.scores(Array(UnsafeBufferPointer(start: x, count: m * dimension)))
         return (fitted.classIndex, raw.map { ($0 - fitted.calibration.mean) / fitted.calibration.deviation })
     }

@@ -33,7 +33,7 @@ public func argmaxScore(_ scores: [Double]) -> Int {
 }
 
 /// Errors of fitting one-class models.
-public enum OneClassError: Error, Equatable {
+public enum OneClassError: Error, Equatable, CustomStringConvertible {
     /// No rows to fit.
     case noRows
     /// The feature array is not rows × dimension, or the ids do not match the rows.
@@ -46,6 +46,17 @@ public enum OneClassError: Error, Equatable {
     case duplicateID(String)
     /// LAPACK reported a failure (info code).
     case lapack(String, Int32)
+
+    public var description: String {
+        switch self {
+        case .noRows: return "no rows to fit"
+        case let .shapeMismatch(why): return "rows do not match their shape: \(why)"
+        case let .invalidConfig(why): return "invalid one-class configuration: \(why)"
+        case let .incompatibleState(why): return "the checkpoint does not fit this model: \(why)"
+        case let .duplicateID(id): return "duplicate id '\(id)'"
+        case let .lapack(routine, info): return "LAPACK \(routine) failed (info \(info))"
+        }
+    }
 }
 
 /// Rows as Float64 in a canonical order (sorted by id), so that sums over rows — and therefore the fitted

@@ -11,7 +11,7 @@ public protocol ShardLearner {
     /// Trains block step `step` (1-based) on `rows` of `data` from `theta` for `epochs` epochs; `order(epoch)`
     /// gives the rows in that epoch's canonical order. Optimiser state starts afresh.
     func trainStep(data: Dataset, order: (Int) -> [Int], from theta: [Double], epochs: Int,
-                   progress: ((Int) -> Void)?) -> [Double]
+                   progress: ((Int) -> Void)?) throws -> [Double]
     /// Class probabilities (`m × K`) of `m` standardised rows at `x`.
     func probabilities(_ theta: [Double], x: UnsafePointer<Float>, m: Int) -> [Double]
     /// The training objective on `rows` of `data`, for influence and removal methods (nil if the kind has none).

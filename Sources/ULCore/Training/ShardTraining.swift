@@ -114,8 +114,8 @@ func runBlockSteps(_ data: Dataset, layout: ShardLayout, shard: Int, config: Tra
             let e = config.epochs(forStep: r)
             let all = stepRows
             let base = done
-            theta = learner.trainStep(data: train, order: { canonicalOrder(all, ids: data.ids, seed: config.seed, salt: orderSalt(step: r, epoch: $0)) },
-                                      from: theta, epochs: e, progress: { progress?(base + $0, total) })
+            theta = try fitErrors(shard: shard) { try learner.trainStep(data: train, order: { canonicalOrder(all, ids: data.ids, seed: config.seed, salt: orderSalt(step: r, epoch: $0)) },
+                                      from: theta, epochs: e, progress: { progress?(base + $0, total) }) }
             done += e
             progress?(done, total)
             parameters = theta
@@ -150,4 +150,9 @@ public func trainShards<Item>(_ items: [Item], load: (Item) throws -> ShardInput
                               progress: (@Sendable (Int, Int, Int) -> Void)? = nil) throws -> [ShardRecord] {
     try resumeShards(items, load: { ShardResume(input: try load($0), recorded: nil) }, config: config, labels: labels,
                      jobs: jobs, progress: progress).map(\.record)
+}
+
+/// A one-class fit that fails (a LAPACK error) is a training error of its shard.
+private func fitErrors<T>(shard: Int, _ body: () throws -> T) throws -> T {
+    do { return try body() } catch let e as OneClassError { throw TrainingError.fitFailed(shard: shard, "\(e)") }
 }
