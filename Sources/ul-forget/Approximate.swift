@@ -6,10 +6,7 @@ import ULCore
 // parameters of each affected shard from its stored curvature instead of retraining. See the
 // APPROXIMATE METHODS section of ul-forget(1).
 
-let approximateMethodOptions: [OptionSpec] = [
-    OptionSpec("solver", value: "exact|cg", help: "puma/newton: Cholesky of the dense Hessian (softmax; default) or conjugate gradient (default for mlp)"),
-    OptionSpec("damping", value: "D", help: "puma/newton: add D·I to the Hessian (default 0)"),
-    OptionSpec("curvature", value: "FILE", help: "puma/newton: stored Hessian factor or preconditioner (default MODEL.curv); computed and written when missing"),
+let approximateMethodOptions: [OptionSpec] = CurvatureOptions.specs(prefix: "puma/newton: ") + [
     OptionSpec("valid", value: "FILE", help: "puma: criterion = mean loss on these rows (default: on the remaining training rows)"),
     OptionSpec("eta", value: "E", help: "puma: step of the weight optimisation, as a fraction of 1/L (default 0.5)"),
     OptionSpec("alpha", value: "A", help: "puma: weight penalty relative to ‖s‖² (default 0.1)"),
