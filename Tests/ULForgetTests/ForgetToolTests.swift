@@ -275,7 +275,7 @@ final class ForgetToolTests: XCTestCase {
         let args = ["-m", "model.ulm", "-d", "parted.csv", "-r", "requests.csv", "-o", "new.ulm", "--remaining", "rest.csv"]
         var held: LockFile? = try LockFile(for: path("model.ulm"), timeout: 0)
         let r = try run("ul-forget", args)
-        XCTAssertEqual(r.status, 70)
+        XCTAssertEqual(r.status, 75)  // EX_TEMPFAIL
         XCTAssertTrue(r.stderr.contains("another job holds the lock"), r.stderr)
         XCTAssertFalse(exists("new.ulm"))
         XCTAssertFalse(exists("rest.csv"))
