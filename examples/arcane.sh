@@ -27,7 +27,7 @@ ul-partition --by class --blocks 5 --sort-by p_delete --exclude p_delete train.c
 spec_opts="--fraction 0.5 --cells 8 --scale 0.0625"
 ul-select $spec_opts --exclude p_delete part.csv -o selected.csv
 SPEC=$(ul-select --spec $spec_opts)
-ul-train -m "$kind" --scale 0.0625 --exclude p_delete --selection "$SPEC" selected.csv -o model.ulm
+ul-train --model "$kind" --scale 0.0625 --exclude p_delete --selection "$SPEC" selected.csv -o model.ulm
 ul-predict -m model.ulm test.csv |
     awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) { if ($i == "label") l = i; if ($i == "predicted") p = i }; next }
              { n++; ok += ($l == $p) } END { printf "test accuracy: %.4f (%d rows)\n", ok / n, n }'
@@ -46,7 +46,7 @@ ul-forget --model model2.ulm --data remaining2.csv --requests selected-row.csv -
 awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i != "selected" && $i != "select_step") k[i] = 1 }
          { line = ""; for (i = 1; i <= NF; i++) if (i in k) line = line (line == "" ? "" : ",") $i; print line }' remaining3.csv > rest.csv
 ul-select $spec_opts --exclude p_delete --counts-from model3.ulm rest.csv -o reselected.csv
-ul-train -m "$kind" --scale 0.0625 --exclude p_delete --selection "$SPEC" reselected.csv -o scratch.ulm
+ul-train --model "$kind" --scale 0.0625 --exclude p_delete --selection "$SPEC" reselected.csv -o scratch.ulm
 cmp model3.ulm scratch.ulm && echo "selected row: bit-identical to select → train from scratch"
 cmp remaining3.csv reselected.csv && echo "remaining rows: same selection columns as a fresh ul-select"
 cut -d, -f3,4,6-8,10 ledger.csv

@@ -6,27 +6,28 @@ let spec = CommandSpec(
     name: "ul-audit",
     summary: "measure forgetting: accuracy, membership inference, distance to a reference, lineage",
     usage: ["--model M --data RETAINED --forget FORGOTTEN --test TEST [--reference M0] [--shadow K] [--ledger FILE]\n"
-        + "           [--max-auc X] [--max-accuracy-drop X] [--require-lineage] [--report FILE] [--plot FILE.svg]"],
+        + "           [--max-auc X] [--max-accuracy-drop X] [--require-lineage] [-o FILE] [--plot FILE.svg]"],
     options: [
-        OptionSpec("model", short: "m", value: "M", help: "the model to audit (required)"),
-        OptionSpec("data", short: "d", value: "FILE", help: "the retained rows: id, label and the model's features (required)"),
+        .modelFile("the model to audit (required)"),
+        .data("the retained rows: id, label and the model's features (required)"),
         OptionSpec("forget", short: "f", value: "FILE", help: "the forgotten rows, full rows like --data (required)"),
         OptionSpec("test", short: "t", value: "FILE", help: "held-out rows the model never trained on (required)"),
         OptionSpec("rows", value: "FILE", help: "when --forget holds only ids: take the forgotten rows from FILE (e.g. the training data)"),
-        OptionSpec("reference", short: "r", value: "M0", help: "reference model, usually retrained without the forgotten rows"),
+        OptionSpec("reference", value: "M0", help: "reference model, usually retrained without the forgotten rows"),
         OptionSpec("shadow", short: "k", value: "K", help: "train K ≥ 2 shadow models for offline LiRA (default 0: no LiRA)"),
-        OptionSpec("seed", short: "s", value: "N", help: "seed of the shadow models' halves and training (default 0)"),
-        OptionSpec("jobs", short: "j", value: "J", help: "trainings at once for the shadow models (default: all cores)"),
+        .seed("the shadow models' halves and training"),
+        .jobs("shadow models trained"),
         OptionSpec("ledger", value: "FILE", help: "forget ledger whose last model_after must be the model's SHA-256"),
         OptionSpec("max-auc", value: "X", help: "fail (exit 1) if a membership AUC of the model exceeds X"),
         OptionSpec("max-accuracy-drop", value: "X", help: "fail (exit 1) if test accuracy is more than X below the reference's"),
         OptionSpec("require-lineage", help: "fail (exit 1) also when a block's digest could not be verified"),
-        OptionSpec("report", short: "o", value: "FILE", help: "write the report to FILE (default: standard output)"),
+        OptionSpec("output", short: "o", value: "FILE", aliases: ["report"],
+                   help: "write the report to FILE, atomically (default, and -: standard output)"),
         OptionSpec("format", value: "csv|json", help: "report format (default: json if FILE ends in .json, else csv)"),
         OptionSpec("json", value: "FILE", help: "also write the report as JSON to FILE"),
         OptionSpec("plot", value: "FILE.svg", help: "write the membership ROC curves (log-log) as SVG"),
-        .id, .label,
-    ] + OptionSpec.common,
+    ] + ColumnNames.options + OptionSpec.common,
+    retired: [RetiredShort("r", use: "--reference M0 for the reference model (-r is --requests of ul-forget)")],
     footer: """
     Members are the forgotten rows, non-members the test rows. Shadow models are trained with the model's own
     configuration on seeded random halves of the retained rows. A lineage violation (a forgotten id still in
@@ -37,7 +38,7 @@ let spec = CommandSpec(
 /// Reads one audit set (raw features: the audit applies the model's scale itself); it must not be empty.
 func readRows(_ path: String, option: String, model: ModelFile, idName: String, labelName: String,
               only keep: Set<String>? = nil) throws -> Dataset {
-    let hint = option == "forget" ? " (--forget needs the full forgotten rows: id, label and features; or give --rows)" : ""
+    let hint = option == "forget" ? "; --forget needs the full forgotten rows: id, label and features, or give --rows" : ""
     let data = try ModelRows(path: path, model: model, idColumn: idName, labelColumn: labelName, scaled: false, only: keep,
                              missingColumnHint: hint).data
     guard data.count > 0 else { throw ToolError.data("no rows (--\(option))", file: path) }
@@ -120,14 +121,17 @@ runTool(spec) { args, ctx in
     let dataPath = try required(args, "data"), forgetPath = try required(args, "forget"), testPath = try required(args, "test")
     let shadowCount = try args.int("shadow", default: 0, min: 0)
     guard shadowCount != 1 else { throw ToolError.usage("--shadow: LiRA needs at least 2 shadow models (or 0 for none)") }
-    guard let seed = UInt64(args.string("seed", default: "0")) else { throw ToolError.usage("--seed: expected a non-negative integer") }
-    let jobs = try args.int("jobs", default: ProcessInfo.processInfo.activeProcessorCount, min: 1)
+    if shadowCount == 0, let o = ["seed", "jobs"].first(where: { args.value($0) != nil }) {
+        throw ToolError.usage("--\(o) applies to the shadow models: give --shadow K as well")
+    }
+    let seed = try SeedOption.parse(args)
+    let jobs = try JobsOption.parse(args)
     let maxAUC = try args.value("max-auc").map { _ in try args.double("max-auc", default: 1, min: 0, max: 1) }
     let maxDrop = try args.value("max-accuracy-drop").map { _ in try args.double("max-accuracy-drop", default: 0, min: 0, max: 1) }
     if maxDrop != nil && args.value("reference") == nil {
         throw ToolError.usage("--max-accuracy-drop compares with the reference's test accuracy: give --reference")
     }
-    let reportPath = args.value("report")
+    let reportPath = args.value("output")
     let format = try args.choice("format", ["csv", "json"], default: reportPath?.hasSuffix(".json") == true ? "json" : "csv")
     for (name, path) in [("json", args.value("json")), ("plot", args.value("plot"))] where path == "-" && (reportPath ?? "-") == "-" {
         throw ToolError.usage("--\(name) and the report cannot both go to standard output")
@@ -145,7 +149,8 @@ runTool(spec) { args, ctx in
         guard m.features == model.features else { throw ToolError.data("the reference's features differ from the model's", file: path) }
         return m
     }
-    let idName = args.string("id", default: "id"), labelName = args.string("label", default: "label")
+    let names = ColumnNames(args)
+    let idName = names.id, labelName = names.label
     func read(_ path: String, _ option: String) throws -> Dataset {
         try readRows(path, option: option, model: model, idName: idName, labelName: labelName)
     }

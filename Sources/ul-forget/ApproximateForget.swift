@@ -16,7 +16,7 @@ struct ApproximateForget: ForgetMethod {
             throw ToolError.data("--method \(job.options.method.rawValue) needs a softmax or mlp model trained on all its rows; use --method exact", file: job.options.modelPath)
         }
         let solverKind = options.solver ?? (kind == .softmax ? .exact : .cg)
-        if solverKind == .exact && kind != .softmax { throw ToolError.usage("--solver exact: only for softmax models (use --solver cg)") }
+        if solverKind == .exact && kind != .softmax { throw ToolError.usage("--solver exact: only for softmax models", hint: "use --solver cg") }
         try patch.prepare(job)
 
         let affected = job.affectedBlocksByShard.keys.sorted()

@@ -45,10 +45,11 @@ struct ForgetOptions {
             throw ToolError.usage("--remaining does not apply to --data DIR (the shard files are rewritten in place)")
         }
         ledgerPath = args.value("ledger")
-        idColumn = args.string("id", default: "id")
-        labelColumn = args.string("label", default: "label")
+        let names = ColumnNames(args)
+        idColumn = names.id
+        labelColumn = names.label
         ignoreUnknown = args.flag("ignore-unknown")
-        jobs = try args.int("jobs", default: ProcessInfo.processInfo.activeProcessorCount, min: 1)
+        jobs = try JobsOption.parse(args)
         wait = try args.double("wait", default: 0, min: 0)
         switch method {
         case .puma, .newton:
@@ -63,10 +64,7 @@ struct ForgetOptions {
 
 /// The options of the approximate methods (see ul-forget(1), APPROXIMATE METHODS).
 struct ApproximateOptions {
-    static let specs: [OptionSpec] = [
-        OptionSpec("solver", value: "exact|cg", help: "puma/newton: Cholesky of the dense Hessian (softmax; default) or conjugate gradient (default for mlp)"),
-        OptionSpec("damping", value: "D", help: "puma/newton: add D·I to the Hessian (default 0)"),
-        OptionSpec("curvature", value: "FILE", help: "puma/newton: stored Hessian factor or preconditioner (default MODEL.curv); computed and written when missing"),
+    static let specs: [OptionSpec] = CurvatureOptions.specs(prefix: "puma/newton: ") + [
         OptionSpec("valid", value: "FILE", help: "puma: criterion = mean loss on these rows (default: on the remaining training rows)"),
         OptionSpec("eta", value: "E", help: "puma: step of the weight optimisation, as a fraction of 1/L (default 0.5)"),
         OptionSpec("alpha", value: "A", help: "puma: weight penalty relative to ‖s‖² (default 0.1)"),

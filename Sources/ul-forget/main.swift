@@ -7,18 +7,17 @@ let spec = CommandSpec(
     summary: "forget rows: exact retraining from block checkpoints, a full retrain, or an approximate patch (PUMA, Newton)",
     usage: ["--model M --data FILE|DIR --requests FILE|- [--method exact|retrain|puma|newton] -o NEW [--remaining FILE] [--ledger FILE]"],
     options: [
-        OptionSpec("model", short: "m", value: "M", help: "the model to forget from (left unchanged unless -o names it)"),
-        OptionSpec("data", short: "d", value: "FILE|DIR", help: "the rows the model was trained on (a CSV, or a ul-partition --split directory)"),
-        OptionSpec("requests", short: "r", value: "FILE", help: "CSV with an id column: the rows to forget (- for standard input)"),
+        .modelFile("the model to forget from (left unchanged unless -o names it; required)"),
+        .data("the rows the model was trained on (a CSV, or a ul-partition --split directory; required)", value: "FILE|DIR"),
+        OptionSpec("requests", short: "r", value: "FILE", help: "CSV with an id column: the rows to forget (- for standard input; required)"),
         OptionSpec("method", value: "METHOD", help: "exact (default: retrain affected shards from their checkpoints), retrain (everything from scratch), puma, newton"),
-        .output,
+        OptionSpec.output.value("NEW").helping("the new model file, written atomically (required; a file, not -; may name --model)"),
         OptionSpec("remaining", value: "FILE", help: "write the remaining rows to FILE (atomically) instead of standard output"),
         OptionSpec("ledger", value: "FILE", help: "append one line per request batch to this forget ledger (CSV)"),
         OptionSpec("ignore-unknown", help: "skip requested ids found neither in the model nor in the data"),
         OptionSpec("wait", value: "SECONDS", help: "wait up to SECONDS for another job's lock on the model (default 0: fail at once)"),
-        OptionSpec("jobs", short: "j", value: "J", help: "shards retrained at once (default: all cores); never changes the result"),
-        .id, .label,
-    ] + ApproximateOptions.specs + OptionSpec.common,
+        .jobs("shards retrained"),
+    ] + ColumnNames.options + ApproximateOptions.specs + OptionSpec.common,
     footer: """
     The remaining rows (the data without the forgotten rows, columns unchanged) go to standard output or
     --remaining; with --data DIR the affected shard files are rewritten in place instead. The new model of

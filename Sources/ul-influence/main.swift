@@ -9,17 +9,15 @@ let spec = CommandSpec(
     summary: "influence of every training row on the parameters, on a criterion, and on itself",
     usage: ["--model M --data FILE [--valid FILE] [--solver exact|cg] [--damping D] [--sort COL] [--top K] [-o FILE]"],
     options: [
-        OptionSpec("model", short: "m", value: "M", help: "the trained model"),
-        OptionSpec("data", short: "d", value: "FILE", help: "its training rows (all rows of every shard they touch)"),
+        .modelFile("the trained model (softmax or mlp; required)"),
+        .data("its training rows (all rows of every shard they touch; required)"),
         OptionSpec("valid", value: "FILE", help: "criterion = mean loss on these rows (default: on the shard's training rows)"),
-        OptionSpec("solver", value: "exact|cg", help: "Cholesky of the dense Hessian (softmax; default) or conjugate gradient (default for mlp)"),
-        OptionSpec("damping", value: "D", help: "add D·I to the Hessian (default 0)"),
-        OptionSpec("curvature", value: "FILE", help: "stored Hessian factor or preconditioner (default MODEL.curv); computed and written when missing"),
+    ] + CurvatureOptions.specs() + [
         OptionSpec("no-store", help: "do not write a computed factor or preconditioner"),
         OptionSpec("sort", value: "COL", help: "sort by this column, largest first (\(columns.joined(separator: ", ")))"),
         OptionSpec("top", value: "K", help: "keep only the first K rows (after --sort)"),
-        .output, .id, .label,
-    ] + OptionSpec.common,
+        .output,
+    ] + ColumnNames.options + OptionSpec.common,
     footer: """
     Output columns: id, influence_params (‖H⁻¹g‖), influence_criterion (s = −∇CᵀH⁻¹g), self_influence (gᵀH⁻¹g),
     shard. Removing a row changes C by about −s: a positive s marks a row whose removal lowers C. See ul-influence(1).
@@ -35,17 +33,15 @@ runTool(spec) { args, ctx in
     } catch let e as ModelFileError {
         throw ToolError.data("\(e)", file: modelPath)
     }
-    let solverKind = SolverKind(rawValue: try args.choice("solver", SolverKind.allCases.map(\.rawValue),
-                                                          default: model.config.kind == .softmax ? "exact" : "cg"))!
     if model.config.kind.isOneClass {
         throw ToolError.data("influence needs a model with a training loss (softmax or mlp), not \(model.config.kind.rawValue)", file: modelPath)
     }
-    if solverKind == .exact && model.config.kind != .softmax { throw ToolError.usage("--solver exact: only for softmax models (use --solver cg)") }
-    let damping = try args.double("damping", default: 0, min: 0)
+    let curvature = try CurvatureOptions(args, kind: model.config.kind, modelPath: modelPath)
+    let solverKind = curvature.solver, damping = curvature.damping, curvaturePath = curvature.path
     let sortColumn = try args.value("sort").map { _ in try args.choice("sort", columns, default: columns[0]) }
     let top = try args.value("top").map { _ in try args.int("top", default: 0, min: 0) }
-    let curvaturePath = args.value("curvature") ?? modelPath + ".curv"
-    let idColumn = args.string("id", default: "id"), labelColumn = args.string("label", default: "label")
+    let names = ColumnNames(args)
+    let idColumn = names.id, labelColumn = names.label
 
     let rows = try ModelRows(path: dataPath, model: model, idColumn: idColumn, labelColumn: labelColumn)
     let valid = try args.value("valid").map { try ModelRows(path: $0, model: model, idColumn: idColumn, labelColumn: labelColumn) }

@@ -8,17 +8,22 @@ let spec = CommandSpec(
     usage: ["[OPTIONS] [FILE|-]"],
     options: [
         OptionSpec("by", value: "METHOD", help: "random (default), class, stratified or capacity"),
-        OptionSpec("shards", short: "s", value: "S", help: "number of shards for random and stratified (default 1)"),
-        OptionSpec("blocks", short: "b", value: "R", help: "blocks per shard (default 1)"),
-        OptionSpec("seed", value: "N", help: "seed of the id hash (default 0)"),
+        OptionSpec("shards", value: "S", help: "number of shards for random and stratified (default 1)"),
+        OptionSpec("blocks", value: "R", help: "blocks per shard (default 1)"),
+        OptionSpec("seed", value: "N", help: "seed of the id hash (default \(SeedOption.defaultValue))"),
         OptionSpec("sort-by", value: "COL", help: "deletion-probability column: likely deletions go to the last blocks"),
         OptionSpec("capacity", value: "C", help: "with --by capacity: fill a shard until its summed probability reaches C"),
         OptionSpec("classes", value: "LIST", help: "with --by class: the comma-separated label set (lets it stream)"),
-        OptionSpec("exclude", value: "LIST", help: "comma-separated columns that are not numeric features"),
+        ExcludeOption.spec,
         OptionSpec("check", help: "only check the input (columns, numbers, unique ids); write nothing"),
         OptionSpec("split", value: "DIR", help: "write DIR/shard-0000.csv, ... (one file per shard) instead of one stream"),
-        .output, .id, .label,
-    ] + OptionSpec.common,
+        .output,
+    ] + ColumnNames.options + OptionSpec.common,
+    retired: [
+        // -s is the seed in the other tools: here it is refused rather than taken as either meaning.
+        RetiredShort("s", use: "--shards S for the number of shards (-s is --seed in the other ul tools; here write --seed N)"),
+        RetiredShort("b", use: "--blocks R for the blocks per shard"),
+    ],
     footer: """
     Adds the columns shard and block (from 0) after the input columns, or replaces them in place.
     random and stratified depend only on (id, seed) and (id, label, seed): deleting rows moves no
@@ -50,18 +55,16 @@ struct Plan {
         method = PartitionMethod(rawValue: byName)!
         let shards = try args.int("shards", default: 1, min: 1, max: 1 << 20)
         let blocks = try args.int("blocks", default: 1, min: 1, max: 1 << 20)
-        let seedText = args.string("seed", default: "0")
-        guard let seed = UInt64(seedText) else {
-            throw ToolError.usage("--seed: expected a non-negative integer, got '\(seedText)'")
-        }
+        let seed = try SeedOption.parse(args)
         assigner = HashAssigner(shards: shards, blocks: blocks, seed: seed)
         sortBy = args.value("sort-by")
         split = args.value("split")
         output = args.value("output")
         check = args.flag("check")
-        idName = args.string("id", default: "id")
-        labelName = args.string("label", default: "label")
-        excluded = Set(args.value("exclude").map { $0.split(separator: ",").map(String.init) } ?? [])
+        let columns = ColumnNames(args)
+        idName = columns.id
+        labelName = columns.label
+        excluded = Set(ExcludeOption.parse(args))
         if let list = args.value("classes") {
             guard method == .byClass else { throw ToolError.usage("--classes applies only to --by class") }
             let items = list.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
@@ -165,7 +168,7 @@ struct Columns {
         shard = r.column("shard")
         block = r.column("block")
         features = try FeatureColumns(header: r.header, roles: [id, label, probability, shard, block],
-                                      exclude: plan.excluded.sorted(), path: r.path).indices
+                                      exclude: plan.excluded.sorted(), path: r.path, required: false).indices
         outputHeader = r.header + (shard == nil ? ["shard"] : []) + (block == nil ? ["block"] : [])
     }
 

@@ -7,9 +7,9 @@ let spec = CommandSpec(
     summary: "add the predicted class (and class probabilities) of a model to every row",
     usage: ["--model MODEL [--proba] [FILE|-] [-o FILE]"],
     options: [
-        OptionSpec("model", short: "m", value: "MODEL", help: "model file written by ul-train or ul-forget (required)"),
+        OptionSpec.modelFile("model file written by ul-train or ul-forget (required)").value("MODEL"),
         OptionSpec("proba", short: "p", help: "also add p_<label>, the probability of each class"),
-        OptionSpec("aggregate", value: "mean|vote", help: "combine shards this way instead of as the model says"),
+        OptionSpec("aggregate", value: "mean|vote", help: "softmax and mlp models: combine shards this way instead of as the model says"),
         .output, .id,
     ] + OptionSpec.common,
     footer: """
@@ -30,6 +30,9 @@ runTool(spec) { args, ctx in
         throw ToolError.data("part file holds only shards \(model.config.heldShards.map(String.init).joined(separator: ",")); merge the parts first (ul-train --merge)", file: modelPath)
     }
     if args.value("aggregate") != nil {
+        guard !model.config.kind.isOneClass else {
+            throw ToolError.usage("--aggregate does not apply to a \(model.config.kind.rawValue) model; it applies to softmax and mlp models")
+        }
         model.config.aggregation = Aggregation(rawValue: try args.choice("aggregate", Aggregation.allCases.map(\.rawValue), default: "mean"))!
     }
     let predictor = Predictor(model: model)

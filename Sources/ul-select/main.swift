@@ -9,20 +9,21 @@ let spec = CommandSpec(
     usage: ["[OPTIONS] [FILE|-] [-o FILE]", "--spec [OPTIONS]"],
     options: [
         OptionSpec("method", value: "METHOD", help: "entropy (default) or random"),
-        OptionSpec("fraction", short: "f", value: "F", help: "choose m = round(F·N) rows per shard (default 0.5)"),
+        OptionSpec("fraction", value: "F", help: "choose m = round(F·N) rows per shard (default 0.5)"),
         OptionSpec("per-shard", value: "M", help: "choose M rows per shard instead of a fraction"),
         OptionSpec("counts-from", value: "MODEL", help: "use the count m recorded per shard in MODEL (re-run after forgetting)"),
         OptionSpec("kernel", value: "linear|rbf", help: "kernel of the entropy method (default rbf)"),
         OptionSpec("gamma", value: "G", help: "rbf width γ of exp(−γ‖x−y‖²) (default 1/number of features)"),
         OptionSpec("noise", value: "S", help: "σ² added to the kernel diagonal (default 0.01)"),
         OptionSpec("cells", value: "C", help: "greedy entropy within C hash cells visited in turn (default 1)"),
-        OptionSpec("seed", value: "N", help: "seed of cells and of random selection (default 0)"),
-        OptionSpec("scale", value: "none|F", help: "multiply every feature by F before selecting (default none)"),
-        OptionSpec("exclude", value: "COL,...", help: "columns that are not features"),
-        OptionSpec("jobs", short: "j", value: "J", help: "shards selected at once (default: all cores); never changes the result"),
+        .seed("cells and of random selection"),
+        ScaleOption.spec("before selecting"),
+        ExcludeOption.spec,
+        .jobs("shards selected"),
         OptionSpec("spec", help: "print the selection record for ul-train --selection and exit"),
-        .output, .id, .label,
-    ] + OptionSpec.common,
+        .output,
+    ] + ColumnNames.options + OptionSpec.common,
+    retired: [RetiredShort("f", use: "--fraction F (-f is --forget, the forgotten rows, in ul-audit)")],
     footer: """
     Adds selected (1/0) and select_step (the 1-based step a row was chosen at, 0 if not) after the input columns,
     or replaces them in place. Shards come from the shard column (none: one shard). Features are every column
@@ -39,20 +40,17 @@ func selectionSpec(_ args: ParsedArguments) throws -> (spec: SelectionSpec, frac
     guard fraction > 0 else { throw ToolError.usage("--fraction: expected a number in (0, 1]") }
     let perShard = try args.value("per-shard").map { _ in try args.int("per-shard", default: 0, min: 0) }
     if perShard != nil && args.value("fraction") != nil { throw ToolError.usage("--fraction and --per-shard exclude each other") }
+    if method == .random, let o = ["kernel", "gamma", "noise", "cells"].first(where: { args.value($0) != nil }) {
+        throw ToolError.usage("--\(o) does not apply to --method random; it applies to --method entropy")
+    }
     let kernel = try args.choice("kernel", ["rbf", "linear"], default: "rbf")
     let gamma = try args.value("gamma").map { _ in try args.double("gamma", default: 1, min: 1e-300) }
     if kernel == "linear" && gamma != nil { throw ToolError.usage("--gamma applies only to --kernel rbf") }
     var config = EntropySelectionConfig(kernel: kernel == "linear" ? .linear : .rbf(gamma: gamma))
     config.noise = try args.double("noise", default: 0.01, min: 1e-300)
     config.cells = try args.int("cells", default: 1, min: 1)
-    guard let seed = UInt64(args.string("seed", default: "0")) else { throw ToolError.usage("--seed: expected a non-negative integer") }
-    config.seed = seed
-    var scale: Float? = nil
-    let scaleText = args.string("scale", default: "none")
-    if scaleText != "none" {
-        guard let f = Float(scaleText), f.isFinite, f != 0 else { throw ToolError.usage("--scale: expected none or a non-zero number, got '\(scaleText)'") }
-        scale = f
-    }
+    config.seed = try SeedOption.parse(args)
+    let scale = try ScaleOption.parse(args)
     let byFraction = method == .random && perShard == nil && args.value("counts-from") == nil
     return (SelectionSpec(method: method, entropy: config, fraction: byFraction ? fraction : nil, scale: scale), fraction, perShard)
 }
@@ -84,15 +82,15 @@ runTool(spec) { args, ctx in
             throw ToolError.data("\(e)", file: path)
         }
     }
-    let jobs = try args.int("jobs", default: ProcessInfo.processInfo.activeProcessorCount, min: 1)
+    let jobs = try JobsOption.parse(args)
+    let names = ColumnNames(args)
     let r = try CSVReader(path: try singleInput(args))
-    let idCol = try r.requireColumn(args.string("id", default: "id"), option: "id")
-    let labelCol = r.column(args.string("label", default: "label"))
+    let idCol = try r.requireColumn(names.id, option: "id")
+    let labelCol = r.column(names.label)
     let shardCol = r.column("shard")
     let replaced = [r.column("selected"), r.column("select_step")]
-    let excluded = args.value("exclude").map { $0.split(separator: ",").map(String.init) } ?? []
     let featureCols = try FeatureColumns(header: r.header, roles: [idCol, labelCol, shardCol, r.column("block")] + replaced,
-                                         exclude: excluded, path: r.path).indices
+                                         exclude: ExcludeOption.parse(args), path: r.path).indices
     let d = featureCols.count
 
     var shards = [Int: ShardRows]()

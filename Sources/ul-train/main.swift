@@ -2,43 +2,87 @@ import Foundation
 import ULCLI
 import ULCore
 
+let kindOption = TrainingOptions.spec
 let spec = CommandSpec(
     name: "ul-train",
     summary: "train a sharded, block-checkpointed model, deterministic to the bit",
     usage: ["[options] [FILE|-] -o MODEL", "--merge PART... -o MODEL"],
     options: [
-        OptionSpec("output", short: "o", value: "MODEL", help: "model file to write, atomically (required)"),
-        OptionSpec("model", short: "m", value: "KIND", help: "softmax (default), mlp, or per class shard ppca, mppca, knn, autoencoder"),
-        OptionSpec("epochs", short: "e", value: "E", help: "epochs (softmax: L-BFGS iterations; default 100, mlp and autoencoder 10; mppca: EM iterations, default 20)"),
-        OptionSpec("l2", value: "L", help: "L2 penalty λ of (λ/2)‖θ‖² on the summed loss (default 1)"),
-        OptionSpec("hidden", value: "H", help: "mlp hidden widths, comma-separated (default 256); autoencoder: one width (default 64)"),
-        OptionSpec("lr", value: "A", help: "mlp and autoencoder Adam step size (default 0.001)"),
-        OptionSpec("batch", short: "b", value: "B", help: "mlp and autoencoder mini-batch size (default 128)"),
-        OptionSpec("perturb", value: "SIGMA", help: "softmax: add bᵀθ to the loss, b ~ N(0, SIGMA²) seeded (certified removal)"),
-        OptionSpec("seed", short: "s", value: "N", help: "seed of initial states and row orders (default 0)"),
-        OptionSpec("jobs", short: "j", value: "J", help: "shards trained at once (default: all cores); never changes the result"),
-        OptionSpec("scale", value: "none|F", help: "multiply every feature by F on reading (default none)"),
-        OptionSpec("standardize", help: "standardise features with each shard's own mean and deviation"),
-        OptionSpec("aggregate", value: "mean|vote", help: "combine shards by mean probability (default) or majority vote"),
+        OptionSpec.output.value("MODEL").helping("model file to write, atomically; - for standard output (required)"),
+        TrainingOptions.kindSpec,
+        kindOption("epochs"), kindOption("l2"), kindOption("hidden"), kindOption("lr"), kindOption("batch"), kindOption("perturb"),
+        .seed("initial states and row orders"),
+        .jobs("shards trained"),
+        ScaleOption.spec("on reading"),
+        kindOption("standardize"), kindOption("aggregate"),
         OptionSpec("classes", value: "A,B,...", help: "fixed label list (default: the sorted labels of the input)"),
-        OptionSpec("exclude", value: "COL,...", help: "columns that are not features"),
+        ExcludeOption.spec,
         OptionSpec("shards", value: "S", help: "shard count (default: largest shard + 1)"),
         OptionSpec("blocks", value: "R", help: "block count (default: largest block + 1)"),
         OptionSpec("only-shards", value: "LIST", help: "train only these shards into a part file"),
-        OptionSpec("components", value: "Q", help: "ppca/mppca: principal directions per model (default 20, mppca 10)"),
-        OptionSpec("mixtures", value: "K", help: "mppca: PPCA components per class (default 4)"),
-        OptionSpec("neighbours", value: "K", help: "knn: neighbours (default 5)"),
-        OptionSpec("variance-floor", value: "V", help: "ppca/mppca: lower bound on variances (default 0.01)"),
-        OptionSpec("calibrate", help: "one-class kinds: standardise each class's score by its own rows' scores"),
+        kindOption("components"), kindOption("mixtures"), kindOption("neighbours"), kindOption("variance-floor"), kindOption("calibrate"),
         OptionSpec("selection", value: "SPEC", help: "record the selection ul-select --spec printed (needed to forget selected rows)"),
         OptionSpec("merge", help: "merge the part files given as arguments into one model"),
-        .id, .label,
-    ] + OptionSpec.common,
+    ] + ColumnNames.options + OptionSpec.common,
+    retired: [
+        RetiredShort("m", use: "--model KIND for the model kind (-m names a model file in the other ul tools; the file to write is -o)"),
+        RetiredShort("b", use: "--batch B for the mini-batch size"),
+    ],
     footer: """
     Features are every column except id, label, shard, block, selected, select_step and --exclude. Without shard
     and block columns the input is one shard with one block. With a selected column only rows with selected=1
-    train. ppca, mppca, knn and autoencoder need class shards (ul-partition --by class). See ul-train(1) and ul-model(5).
+    train. ppca, mppca, knn and autoencoder need class shards (ul-partition --by class). An option that does not
+    apply to the model kind is refused. See ul-train(1) and ul-model(5).
     """)
+
+/// What the command line asks for, checked before any input is read.
+struct Plan {
+    var output: String
+    var merge: Bool
+    var config: TrainConfig
+    var jobs: Int
+    var input: String
+    var classes: [String]?
+    var onlyShards: [Int]?
+    /// nil: from the data (largest shard or block + 1).
+    var shards: Int?
+    var blocks: Int?
+    var selection: SelectionSpec?
+    var rows: TrainingRows.Options
+
+    init(_ args: ParsedArguments) throws {
+        guard let output = args.value("output") else { throw ToolError.usage("an output model is required (-o MODEL)") }
+        self.output = output
+        merge = args.flag("merge")
+        config = try TrainingOptions.config(args)
+        jobs = try JobsOption.parse(args)
+        input = merge ? "-" : try singleInput(args)
+        classes = args.value("classes").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        if let c = classes, c.isEmpty || Set(c).count != c.count || c.contains("") {
+            throw ToolError.usage("--classes: expected distinct, non-empty labels")
+        }
+        onlyShards = try args.value("only-shards").map { _ in try args.intList("only-shards", default: [], min: 0) }
+        shards = try args.value("shards").map { _ in try args.int("shards", default: 1, min: 1) }
+        blocks = try args.value("blocks").map { _ in try args.int("blocks", default: 1, min: 1) }
+        if let text = args.value("selection") {
+            do {
+                selection = try SelectionSpec(parsing: text)
+            } catch SelectionError.invalidConfig(let why) {
+                throw ToolError.usage("--selection: \(why) (expected the text of ul-select --spec)")
+            }
+        }
+        let columns = ColumnNames(args)
+        rows = TrainingRows.Options()
+        rows.idColumn = columns.id
+        rows.labelColumn = columns.label
+        rows.exclude = ExcludeOption.parse(args)
+        rows.scale = config.scale
+        rows.keepShards = onlyShards.map(Set.init)
+        rows.classes = classes
+        rows.selectionSteps = selection != nil
+        rows.spillDirectory = spillDirectory(for: output)
+    }
+}
 
 
 func merge(_ args: ParsedArguments, _ output: String, _ ctx: ToolContext) throws -> ExitStatus {
@@ -79,75 +123,24 @@ func spillDirectory(for output: String) -> String {
 }
 
 runTool(spec) { args, ctx in
-    guard let output = args.value("output") else { throw ToolError.usage("an output model is required (-o MODEL)") }
-    if args.flag("merge") { return try merge(args, output, ctx) }
+    let plan = try Plan(args)
+    let output = plan.output
+    if plan.merge { return try merge(args, output, ctx) }
     let started = Date()
-    let kindName = args.string("model", default: "softmax")
-    guard let kind = ModelKind(rawValue: kindName) else {
-        throw ToolError.usage("--model: unknown model kind '\(kindName)' (expected one of \(ModelKind.allCases.map(\.rawValue).joined(separator: ", ")))")
-    }
-    var config = TrainConfig(kind: kind)
-    config.epochs = try args.int("epochs", default: kind.defaultEpochs, min: 0)
-    config.l2 = try args.double("l2", default: 1, min: 0)
-    config.hidden = kind == .mlp ? try args.intList("hidden", default: [256], min: 1) : []
-    if kind == .autoencoder {
-        config.hidden = try args.intList("hidden", default: [64], min: 1)
-        guard config.hidden.count == 1 else { throw ToolError.usage("--hidden: autoencoder takes one width") }
-    }
-    config.learningRate = try args.double("lr", default: 1e-3, min: 0)
-    config.batchSize = try args.int("batch", default: 128, min: 1)
-    guard let seed = UInt64(args.string("seed", default: "0")) else { throw ToolError.usage("--seed: expected a non-negative integer") }
-    config.seed = seed
-    let scaleText = args.string("scale", default: "none")
-    if scaleText != "none" {
-        guard let f = Float(scaleText), f.isFinite, f != 0 else { throw ToolError.usage("--scale: expected none or a non-zero number, got '\(scaleText)'") }
-        config.scale = f
-    }
-    config.standardize = args.flag("standardize")
-    if kind.isOneClass {
-        guard !config.standardize else { throw ToolError.usage("--standardize: one-class scores must share one feature space; use --scale") }
-        config.components = try args.int("components", default: kind == .mppca ? 10 : 20, min: 0)
-        config.mixtures = try args.int("mixtures", default: 4, min: 1)
-        config.neighbours = try args.int("neighbours", default: 5, min: 1)
-        config.varianceFloor = try args.double("variance-floor", default: 0.01, min: 1e-300)
-        config.calibrate = args.flag("calibrate")
-    } else if let o = ["components", "mixtures", "neighbours", "variance-floor", "calibrate"].first(where: { args.flag($0) }) {
-        throw ToolError.usage("--\(o) applies only to ppca, mppca, knn and autoencoder")
-    }
-    var selectionSpec: SelectionSpec? = nil
-    if let text = args.value("selection") {
-        do {
-            selectionSpec = try SelectionSpec(parsing: text)
-        } catch SelectionError.invalidConfig(let why) {
-            throw ToolError.usage("--selection: \(why) (expected the text of ul-select --spec)")
-        }
-    }
-    config.perturbation = try args.double("perturb", default: 0, min: 0)
-    if config.perturbation > 0 && kind != .softmax { throw ToolError.usage("--perturb: only for --model softmax") }
-    config.aggregation = Aggregation(rawValue: try args.choice("aggregate", Aggregation.allCases.map(\.rawValue), default: "mean"))!
-    let jobs = try args.int("jobs", default: ProcessInfo.processInfo.activeProcessorCount, min: 1)
-    let fixedClasses = args.value("classes").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
-    if let c = fixedClasses, c.isEmpty || Set(c).count != c.count || c.contains("") {
-        throw ToolError.usage("--classes: expected distinct, non-empty labels")
-    }
-    let only = try args.value("only-shards").map { _ in try args.intList("only-shards", default: [], min: 0) }
-
-    var options = TrainingRows.Options()
-    options.idColumn = args.string("id", default: "id")
-    options.labelColumn = args.string("label", default: "label")
-    options.exclude = args.value("exclude").map { $0.split(separator: ",").map(String.init) } ?? []
-    options.scale = config.scale
-    options.keepShards = only.map(Set.init)
-    options.classes = fixedClasses
-    let input = try singleInput(args)
-    options.selectionSteps = selectionSpec != nil
-    options.spillDirectory = spillDirectory(for: output)
+    var config = plan.config
+    let kind = config.kind
+    let selectionSpec = plan.selection
+    let jobs = plan.jobs
+    let fixedClasses = plan.classes
+    let only = plan.onlyShards
+    let options = plan.rows
+    let input = plan.input
     let data = try TrainingRows(path: input, options: options, progress: ctx.progress("reading", total: nil))
     if !data.skippedColumns.isEmpty {
         ctx.summary("columns written by ul tools, not features: \(data.skippedColumns.joined(separator: ", "))")
     }
-    config.shardCount = try args.int("shards", default: data.maxShard + 1, min: 1)
-    config.blockCount = try args.int("blocks", default: data.maxBlock + 1, min: 1)
+    config.shardCount = plan.shards ?? data.maxShard + 1
+    config.blockCount = plan.blocks ?? data.maxBlock + 1
     guard data.maxShard < config.shardCount else { throw ToolError.data("shard \(data.maxShard) is outside --shards \(config.shardCount)", file: input) }
     guard data.maxBlock < config.blockCount else { throw ToolError.data("block \(data.maxBlock) is outside --blocks \(config.blockCount)", file: input) }
     let held = (only ?? Array(0..<config.shardCount)).sorted()

@@ -80,7 +80,7 @@ final class ExamplesTests: XCTestCase {
             set -e
             ! grep -E '^d000(05|10|20|30|31),' out/remaining.csv
             test "$(grep -cE '^d000(05|10|20|30|31),' out/parted.csv)" -gt 0
-            ul-train -m softmax -e 20 --scale 0.0625 --seed 1 out/remaining.csv -o reference.ulm
+            ul-train --model softmax -e 20 --scale 0.0625 --seed 1 out/remaining.csv -o reference.ulm
             cmp out/model.ulm reference.ulm
             """, in: dir)
         XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
@@ -164,8 +164,8 @@ final class ExamplesTests: XCTestCase {
             "$REPO/examples/cluster/parallel.sh" parted.csv out -e 5 --scale 0.0625
             test "$(ls out/part-*.ulm | wc -l)" -eq 5
             cmp one.ulm out/model.ulm
-            ul-train -m mlp --hidden 8 -e 2 --scale 0.0625 parted.csv -o one-mlp.ulm
-            PARALLEL_LOGIN=-j2 "$REPO/examples/cluster/parallel.sh" parted.csv out-mlp -m mlp --hidden 8 -e 2 --scale 0.0625
+            ul-train --model mlp --hidden 8 -e 2 --scale 0.0625 parted.csv -o one-mlp.ulm
+            PARALLEL_LOGIN=-j2 "$REPO/examples/cluster/parallel.sh" parted.csv out-mlp --model mlp --hidden 8 -e 2 --scale 0.0625
             cmp one-mlp.ulm out-mlp/model.ulm
             # The Slurm script's commands, run here as the array's tasks would run them, one after another.
             export TRAIN_OPTS="-e 5 --scale 0.0625"
@@ -184,7 +184,7 @@ final class ExamplesTests: XCTestCase {
         let dir = try makeWorkDirectory("examples")
         let r = try ProcessRunner.runScript("""
             ul-partition --shards 3 --seed 4 "$DATA/digits.csv" -o parted.csv || exit 99
-            "$REPO/examples/cluster/parallel.sh" parted.csv out -m no-such-kind
+            "$REPO/examples/cluster/parallel.sh" parted.csv out --model no-such-kind
             """, in: dir)
         XCTAssertNotEqual(r.status, 0)
         XCTAssertNotEqual(r.status, 99, r.stderr)

@@ -50,8 +50,8 @@ final class ForgetToolTests: XCTestCase {
 
     func ids(_ lines: [String]) -> [String] { lines.dropFirst().map { String($0.prefix { $0 != "," }) } }
 
-    let softmaxArgs = ["-m", "softmax", "-e", "8", "--scale", "0.0625"]
-    let mlpArgs = ["-m", "mlp", "-e", "3", "--hidden", "12", "-b", "32", "--seed", "5", "--scale", "0.0625"]
+    let softmaxArgs = ["--model", "softmax", "-e", "8", "--scale", "0.0625"]
+    let mlpArgs = ["--model", "mlp", "-e", "3", "--hidden", "12", "--batch", "32", "--seed", "5", "--scale", "0.0625"]
 
     func train(_ input: String, _ output: String, _ args: [String], shards: Int, blocks: Int) throws {
         let r = try run("ul-train", args + ["--shards", "\(shards)", "--blocks", "\(blocks)", input, "-o", output])
@@ -232,7 +232,7 @@ final class ForgetToolTests: XCTestCase {
         let args = ["-m", "model.ulm", "-d", "parted.csv", "-r", "requests.csv", "-o", "new.ulm", "--remaining", "rest.csv"]
         var held: LockFile? = try LockFile(for: path("model.ulm"), timeout: 0)
         let r = try run("ul-forget", args)
-        XCTAssertEqual(r.status, 70)
+        XCTAssertEqual(r.status, 75)  // EX_TEMPFAIL
         XCTAssertTrue(r.stderr.contains("another job holds the lock"), r.stderr)
         XCTAssertFalse(exists("new.ulm"))
         XCTAssertFalse(exists("rest.csv"))
@@ -250,7 +250,7 @@ final class ForgetToolTests: XCTestCase {
     /// remaining rows are each either absent or complete and equal to an uninterrupted run's.
     func testKillAtAnyMomentLeavesOldModelAndCompleteOrAbsentOutputs() throws {
         try writeParted("big.csv", shards: 2, blocks: 3, copies: 2)
-        let args = ["-m", "mlp", "-e", "4", "--hidden", "32", "-b", "32", "--scale", "0.0625"]
+        let args = ["--model", "mlp", "-e", "4", "--hidden", "32", "--batch", "32", "--scale", "0.0625"]
         try train("big.csv", "model.ulm", args, shards: 2, blocks: 3)
         let original = bytes("model.ulm")!
         // Rows in the first block of both shards: everything is retrained.

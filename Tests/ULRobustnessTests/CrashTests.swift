@@ -49,7 +49,7 @@ final class CrashTests: XCTestCase {
         try (out.joined(separator: "\n") + "\n").write(toFile: path(name), atomically: true, encoding: .utf8)
     }
 
-    let train = ["-m", "softmax", "--scale", "0.0625", "--shards", "2", "--blocks", "2"]
+    let train = ["--model", "softmax", "--scale", "0.0625", "--shards", "2", "--blocks", "2"]
 
     func testKillTrainOverAnExistingModel() throws {
         try writeParted("data.csv")

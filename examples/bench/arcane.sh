@@ -87,7 +87,7 @@ for f in 1.0 0.5 0.25; do
         for k in $KINDS; do
             extra=""; [ "$k" = mppca ] && extra=$MPPCA; [ "$k" = autoencoder ] && extra=$AUTOENCODER
             if [ "$k" = mppca ] && ! echo " $MPPCA_AT " | grep -q " $f "; then printf " - |"; continue; fi
-            ul-train -m "$k" $extra --scale $scale --exclude p_delete --selection "$spec" sel.csv -o "m-$k.ulm"
+            ul-train --model "$k" $extra --scale $scale --exclude p_delete --selection "$spec" sel.csv -o "m-$k.ulm"
             printf " %s |" "$(accuracy "m-$k.ulm")"
         done
         echo
@@ -97,13 +97,13 @@ echo
 cal=""
 for k in $CALIBRATED; do
     extra=""; [ "$k" = mppca ] && extra=$MPPCA; [ "$k" = autoencoder ] && extra=$AUTOENCODER
-    ul-train -m $k $extra --scale $scale --exclude p_delete --calibrate part.csv -o $k-cal.ulm
+    ul-train --model $k $extra --scale $scale --exclude p_delete --calibrate part.csv -o $k-cal.ulm
     cal="$cal $k $(accuracy $k-cal.ulm)"
 done
 [ -n "$cal" ] && echo "Per-class calibration (all rows):$cal (raw scores in the table)."
-ul-train -m softmax --scale $scale --exclude p_delete train.csv -o softmax.ulm
+ul-train --model softmax --scale $scale --exclude p_delete train.csv -o softmax.ulm
 ul-partition --by random --shards 10 --blocks 5 --exclude p_delete train.csv -o sisa.csv
-ul-train -m softmax --scale $scale --exclude p_delete sisa.csv -o sisa.ulm
+ul-train --model softmax --scale $scale --exclude p_delete sisa.csv -o sisa.ulm
 echo "Softmax on all rows (1 shard): $(accuracy softmax.ulm); SISA softmax, 10 random shards × 5 blocks: $(accuracy sisa.ulm)."
 python3 - <<'PY'
 import csv, time
@@ -141,9 +141,9 @@ ropts="--method random --fraction 0.5 --scale $scale"
 rspec=$(ul-select --spec $ropts)
 for p in part part-sorted; do
     ul-select $opts --exclude p_delete $p.csv -o $p-sel.csv
-    ul-train -m ppca --scale $scale --exclude p_delete --selection "$spec" $p-sel.csv -o $p.ulm
+    ul-train --model ppca --scale $scale --exclude p_delete --selection "$spec" $p-sel.csv -o $p.ulm
     ul-select $ropts --exclude p_delete $p.csv -o $p-r-sel.csv
-    ul-train -m ppca --scale $scale --exclude p_delete --selection "$rspec" $p-r-sel.csv -o $p-r.ulm
+    ul-train --model ppca --scale $scale --exclude p_delete --selection "$rspec" $p-r-sel.csv -o $p-r.ulm
 done
 ul-partition --by random --shards 10 --blocks 5 --exclude p_delete train.csv -o sisa.csv
 ul-partition --by random --shards 10 --blocks 5 --sort-by p_delete --exclude p_delete train.csv -o sisa-sorted.csv

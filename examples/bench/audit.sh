@@ -92,7 +92,7 @@ for m in $models; do
     ledger=""
     [ "$m" = exact ] && ledger="--ledger ledger.csv"
     t0=$(now)
-    ul-audit -q -m $m.ulm -r retrained.ulm -d remaining.csv -f forget.csv -t test.csv --shadow "$SHADOW" \
+    ul-audit -q -m $m.ulm --reference retrained.ulm -d remaining.csv -f forget.csv -t test.csv --shadow "$SHADOW" \
         $ledger -o audit_$m.csv --plot roc_$m.svg 2>audit_$m.err || true
     elapsed "$t0" "$(now)" > time_$m.txt
 done
@@ -100,7 +100,7 @@ done
 : > times.txt
 for r in $(seq "$RUNS"); do
     t0=$(now)
-    ul-audit -q -m exact.ulm -r retrained.ulm -d remaining.csv -f forget.csv -t test.csv -o /dev/null || true
+    ul-audit -q -m exact.ulm --reference retrained.ulm -d remaining.csv -f forget.csv -t test.csv -o /dev/null || true
     elapsed "$t0" "$(now)" >> times.txt
 done
 

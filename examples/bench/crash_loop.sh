@@ -16,7 +16,7 @@ cd "$work"
 awk -F, 'NR==1{printf "id,label,shard,block"; for(i=3;i<=NF;i++) printf ",%s",$i; print ""; next}
          {sub(/\r$/,""); i=NR-2; printf "%s,%s,%d,%d",$1,$2,i%2,int(i/2)%2; for(j=3;j<=NF;j++) printf ",%s",$j; print ""}' \
     "$OLDPWD/examples/data/digits.csv" > data.csv
-train="-m softmax --scale 0.0625 --shards 2 --blocks 2"
+train="--model softmax --scale 0.0625 --shards 2 --blocks 2"
 "$bin/ul-train" $train -e 3 data.csv -o train-old.ulm
 "$bin/ul-train" $train -e 6 data.csv -o train-new.ulm
 cp train-new.ulm model.ulm

@@ -46,7 +46,7 @@ for kind in softmax mlp; do
   for layout in random sorted; do
     how=uniform; [ "$layout" = sorted ] && how=weighted
     data="$work/$layout.csv" model="$work/$kind-$layout.ulm"
-    [ -s "$model" ] || "$bin/ul-train" -m "$kind" --exclude p_delete --scale "$scale" --shards 10 --blocks 5 "$data" -o "$model"
+    [ -s "$model" ] || "$bin/ul-train" --model "$kind" --exclude p_delete --scale "$scale" --shards 10 --blocks 5 "$data" -o "$model"
     read -r expected sisa < <(python3 "$here/forget_data.py" expected "$data" "$e" "$how")
     methods="exact"; [ "$layout" = random ] && methods="exact retrain"
     for method in $methods; do

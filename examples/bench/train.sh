@@ -56,9 +56,9 @@ row() {  # NAME ACCURACY VOTE_ACCURACY
 
 T="$WORK/train.csv"; S="$WORK/train_sharded.csv"; E="$WORK/test.csv"
 run ul-softmax "$BIN/ul-train -q --scale $SCALE $T -o $WORK/softmax.ulm && $BIN/ul-predict -m $WORK/softmax.ulm $E > $WORK/softmax.pred"
-run ul-mlp-256 "$BIN/ul-train -q -m mlp --hidden 256 --scale $SCALE $T -o $WORK/mlp.ulm && $BIN/ul-predict -m $WORK/mlp.ulm $E > $WORK/mlp.pred"
+run ul-mlp-256 "$BIN/ul-train -q --model mlp --hidden 256 --scale $SCALE $T -o $WORK/mlp.ulm && $BIN/ul-predict -m $WORK/mlp.ulm $E > $WORK/mlp.pred"
 run ul-softmax-10x5 "$BIN/ul-train -q --scale $SCALE $S -o $WORK/softmax10.ulm && $BIN/ul-predict -m $WORK/softmax10.ulm $E > $WORK/softmax10.pred"
-run ul-mlp-256-10x5 "$BIN/ul-train -q -m mlp --hidden 256 --scale $SCALE $S -o $WORK/mlp10.ulm && $BIN/ul-predict -m $WORK/mlp10.ulm $E > $WORK/mlp10.pred"
+run ul-mlp-256-10x5 "$BIN/ul-train -q --model mlp --hidden 256 --scale $SCALE $S -o $WORK/mlp10.ulm && $BIN/ul-predict -m $WORK/mlp10.ulm $E > $WORK/mlp10.pred"
 run sklearn-logreg "python3 $HERE/train_peer.py logreg $T $E"
 cp "$WORK/sklearn-logreg.out" "$WORK/logreg.acc"
 run sklearn-mlp-100-20it "python3 $HERE/train_peer.py mlp $T $E"

@@ -3,7 +3,7 @@
 # files into one model: the same bytes as one `ul-train` process with the same options.
 #
 #   parallel.sh DATA OUTDIR [TRAIN OPTION...]
-#   e.g. parallel.sh parted.csv out -m softmax -e 100 --scale 0.0625
+#   e.g. parallel.sh parted.csv out --model softmax -e 100 --scale 0.0625
 #
 # Job slots come from PARALLEL_LOGIN (default "--sshlogin 2/:", two local slots). On a cluster, list the
 # machines in a file (lines like "8/user@node1") and run

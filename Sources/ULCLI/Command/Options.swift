@@ -6,25 +6,44 @@ public struct OptionSpec: Sendable {
     public let valueName: String?
     public let help: String
     public let repeatable: Bool
+    /// Other long names of the same option (kept for old command lines); each has its own help row.
+    public let aliases: [String]
 
-    public init(_ long: String, short: Character? = nil, value: String? = nil, repeatable: Bool = false, help: String) {
+    public init(_ long: String, short: Character? = nil, value: String? = nil, repeatable: Bool = false,
+                aliases: [String] = [], help: String) {
         self.long = long
         self.short = short
         self.valueName = value
         self.help = help
         self.repeatable = repeatable
+        self.aliases = aliases
     }
 
-    /// The options every tool shares (DESIGN §9).
-    public static let output = OptionSpec("output", short: "o", value: "FILE", help: "write to FILE instead of standard output (atomically)")
-    public static let id = OptionSpec("id", value: "COL", help: "name of the id column (default: id)")
-    public static let label = OptionSpec("label", value: "COL", help: "name of the label column (default: label)")
-    public static let noHeader = OptionSpec("no-header", help: "the input has no header row; columns are named 1, 2, ...")
-    public static let quiet = OptionSpec("quiet", short: "q", help: "print nothing but errors")
-    public static let verbose = OptionSpec("verbose", short: "v", help: "print a summary line on standard error")
-    public static let help = OptionSpec("help", short: "h", help: "show this help and exit")
-    public static let version = OptionSpec("version", help: "show the version and exit")
-    public static let common: [OptionSpec] = [.quiet, .verbose, .help, .version]
+    /// The same option with another help text (the short form, value name and long names stay).
+    public func helping(_ text: String) -> OptionSpec {
+        OptionSpec(long, short: short, value: valueName, repeatable: repeatable, aliases: aliases, help: text)
+    }
+
+    /// The same option with another value name.
+    public func value(_ name: String) -> OptionSpec {
+        OptionSpec(long, short: short, value: name, repeatable: repeatable, aliases: aliases, help: help)
+    }
+
+    /// Whether `name` is this option's long name or one of its aliases.
+    func answers(to name: String) -> Bool { long == name || aliases.contains(name) }
+}
+
+/// A short form a tool no longer has (or never had, but users type out of habit from another tool): the
+/// parser refuses it with a hint that says what to use instead, rather than a bare "unknown option".
+public struct RetiredShort: Sendable {
+    public let short: Character
+    /// What to use instead, e.g. "--shards S for the number of shards".
+    public let use: String
+
+    public init(_ short: Character, use: String) {
+        self.short = short
+        self.use = use
+    }
 }
 
 /// What a tool accepts: the usage text is generated from it, so help and parser cannot disagree.
@@ -36,12 +55,16 @@ public struct CommandSpec: Sendable {
     public let options: [OptionSpec]
     /// Free text after the option list (defaults, examples, see-also).
     public let footer: String
+    /// Short letters this tool refuses with a hint (see `SuiteShorts`).
+    public let retired: [RetiredShort]
 
-    public init(name: String, summary: String, usage: [String], options: [OptionSpec], footer: String = "") {
+    public init(name: String, summary: String, usage: [String], options: [OptionSpec], retired: [RetiredShort] = [],
+                footer: String = "") {
         self.name = name
         self.summary = summary
         self.usage = usage
         self.options = options
+        self.retired = retired
         self.footer = footer
     }
 
@@ -49,11 +72,13 @@ public struct CommandSpec: Sendable {
         var s = "\(name) — \(summary)\n\nUsage:\n"
         for u in usage { s += "  \(name) \(u)\n" }
         s += "\nOptions:\n"
-        let rows = options.map { o -> (String, String) in
+        let rows = options.flatMap { o -> [(String, String)] in
             var left = o.short.map { "-\($0), " } ?? "    "
             left += "--\(o.long)"
             if let v = o.valueName { left += " \(v)" }
-            return (left, o.help)
+            return [(left, o.help)] + o.aliases.map { a in
+                ("    --\(a)" + (o.valueName.map { " \($0)" } ?? ""), "the same as " + (o.short.map { "-\($0), " } ?? "") + "--\(o.long)")
+            }
         }
         let width = min(32, rows.map { $0.0.count }.max() ?? 0)
         for (l, r) in rows {
@@ -137,10 +162,16 @@ extension CommandSpec {
         var out = ParsedArguments()
         var i = 0
         func spec(long: String) throws -> OptionSpec {
-            if let o = options.first(where: { $0.long == long }) { return o }
+            if let o = options.first(where: { $0.answers(to: long) }) { return o }
             let near = options.filter { $0.long.hasPrefix(long) }
-            let hint = near.count == 1 ? " (did you mean --\(near[0].long)?)" : ""
-            throw ToolError.usage("unknown option --\(long)\(hint); see \(name) --help")
+            throw ToolError.usage("unknown option --\(long)", hint: near.count == 1 ? "did you mean --\(near[0].long)?" : nil)
+        }
+        func spec(short c: Character) throws -> OptionSpec {
+            if let o = options.first(where: { $0.short == c }) { return o }
+            if let r = retired.first(where: { $0.short == c }) {
+                throw ToolError.usage("unknown option -\(c)", hint: "use \(r.use)")
+            }
+            throw ToolError.usage("unknown option -\(c)")
         }
         func record(_ o: OptionSpec, _ v: String) throws {
             if !o.repeatable, out.values[o.long] != nil, o.valueName != nil {
@@ -182,9 +213,7 @@ extension CommandSpec {
                 var rest = Substring(a.dropFirst())
                 while let c = rest.first {
                     rest = rest.dropFirst()
-                    guard let o = options.first(where: { $0.short == c }) else {
-                        throw ToolError.usage("unknown option -\(c); see \(name) --help")
-                    }
+                    let o = try spec(short: c)
                     if o.valueName != nil {
                         if !rest.isEmpty {
                             try record(o, String(rest))

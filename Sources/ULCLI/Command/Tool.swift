@@ -37,7 +37,11 @@ public func runTool(_ spec: CommandSpec, arguments: [String] = Array(CommandLine
     } catch let e as ToolError {
         PendingFiles.shared.removeAll()
         Diagnostics.print("\(spec.name): \(e)")
-        if e.status == .usage { Diagnostics.print("Try '\(spec.name) --help' for more information.") }
+        if let hint = e.hint {
+            Diagnostics.print("\(spec.name): \(hint)")
+        } else if e.status == .usage {
+            Diagnostics.print("Try '\(spec.name) --help' for more information.")
+        }
         exit(e.status.rawValue)
     } catch is BrokenPipe {
         PendingFiles.shared.removeAll()

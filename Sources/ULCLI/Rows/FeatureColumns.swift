@@ -10,7 +10,8 @@ public struct FeatureColumns {
     public let skippedWritten: [String]
 
     /// `roles`: positions of the id, label and other columns the tool reads otherwise (nil: absent).
-    public init(header: [String], roles: [Int?], exclude: [String], path: String) throws {
+    /// `required`: no feature column is an error.
+    public init(header: [String], roles: [Int?], exclude: [String], path: String, required: Bool = true) throws {
         for e in exclude where !header.contains(e) {
             throw ToolError.usage("--exclude: no column '\(e)' in \(displayName(path))")
         }
@@ -18,6 +19,6 @@ public struct FeatureColumns {
         let taken = Set(roles.compactMap { $0 }).union(header.indices.filter { exclude.contains(header[$0]) })
         indices = header.indices.filter { !taken.contains($0) && !written.contains($0) }
         skippedWritten = header.indices.filter { written.contains($0) && !taken.contains($0) }.map { header[$0] }
-        guard !indices.isEmpty else { throw ToolError.data("no feature columns", file: path, line: 1) }
+        guard !indices.isEmpty || !required else { throw ToolError.data("no feature columns", file: path, line: 1) }
     }
 }

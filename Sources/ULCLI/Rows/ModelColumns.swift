@@ -11,14 +11,14 @@ public struct ModelColumns {
     private let classIndex: [String: Int32]
 
     /// `needsId`/`needsLabel`: a missing column is an error (else the role is optional). `missingFeatureHint`
-    /// ends the message of a missing feature column.
+    /// ends the parenthesis of the message of a missing feature column ("; …").
     public init(_ r: DataRows, model: ModelFile, idColumn: String = "id", labelColumn: String = "label",
                 needsId: Bool = true, needsLabel: Bool = true, missingFeatureHint: String = "") throws {
         id = needsId ? try r.requireColumn(idColumn, option: "id") : r.column(idColumn)
         label = needsLabel ? try r.requireColumn(labelColumn, option: "label") : r.column(labelColumn)
         features = try model.features.map { name in
             guard let c = r.column(name) else {
-                throw ToolError.data("missing feature column '\(name)' the model was trained on (it has \(model.features.count) features)\(missingFeatureHint)",
+                throw ToolError.data("missing feature column '\(name)' the model was trained on (it has \(model.features.count) features\(missingFeatureHint))",
                                      file: r.path, line: 1)
             }
             return c
