@@ -27,7 +27,7 @@ let spec = CommandSpec(
     footer: """
     Adds selected (1/0) and select_step (the 1-based step a row was chosen at, 0 if not) after the input columns,
     or replaces them in place. Shards come from the shard column (none: one shard). Features are every column
-    except id, label, shard, block, selected, select_step and --exclude. The count m of a shard is fixed at this
+    except id, label, the columns ul tools write (shard, block, selected, select_step, predicted, p_<label>, ...) and --exclude. The count m of a shard is fixed at this
     first selection; ul-train --selection "$(ul-select --spec ...)" records it for forgetting. Random selection
     with --fraction keeps a row iff a hash of (id, seed) is below F and needs no count. Memory O(N·m), time
     O(N·m·(m + d)) per shard of N rows and d features. See ul-select(1).

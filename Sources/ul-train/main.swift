@@ -29,8 +29,9 @@ let spec = CommandSpec(
         RetiredShort("b", use: "--batch B for the mini-batch size"),
     ],
     footer: """
-    Features are every column except id, label, shard, block, selected, select_step and --exclude. Without shard
-    and block columns the input is one shard with one block. With a selected column only rows with selected=1
+    Features are every column except id, label, --exclude and the columns ul tools write (shard, block,
+    selected, select_step, predicted, p_<label>, ...; see ul(7)). Without shard and block columns the input
+    is one shard with one block. With a selected column only rows with selected=1
     train. ppca, mppca, knn and autoencoder need class shards (ul-partition --by class). An option that does not
     apply to the model kind is refused. See ul-train(1) and ul-model(5).
     """)

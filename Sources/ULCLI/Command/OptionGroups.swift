@@ -28,7 +28,7 @@ extension OptionSpec {
     public static let verbose = OptionSpec("verbose", short: "v", help: "print a summary line on standard error")
     public static let help = OptionSpec("help", short: "h", help: "show this help and exit")
     public static let version = OptionSpec("version", help: "show the version and exit")
-    /// The options every tool shares (DESIGN §9).
+    /// The options every tool shares.
     public static let common: [OptionSpec] = [.quiet, .verbose, .help, .version]
 
     /// `-m`: a model file (never a model kind: ul-train's kind is `--model KIND`, without a short form).

@@ -190,20 +190,4 @@ extension ModelFile {
     public var learner: ShardLearner {
         config.kind.learner(config: config, featureCount: features.count, classCount: labels.count)
     }
-
-    /// `data` (features after `config.scale`, as `TrainingRows` reads them) as shard `shard`'s
-    /// sub-model sees it: with that shard's standardisation applied.
-    public func standardized(_ data: Dataset, shard: ShardRecord) -> Dataset {
-        guard let s = shard.standardization else { return data }
-        var out = data
-        out.features.withUnsafeMutableBufferPointer { s.apply($0.baseAddress!, rows: data.count) }
-        return out
-    }
-
-    /// The training objective J of shard `shard` on `data` (features after `config.scale`), for
-    /// influence and removal methods: λ from the configuration, weights and linear term from `terms`.
-    public func loss(shard: ShardRecord, data: Dataset, weights: [Double]? = nil, linear: [Double]? = nil) -> TwiceDifferentiableLoss? {
-        learner.loss(data: standardized(data, shard: shard), rows: Array(0..<data.count),
-                     terms: ObjectiveTerms(l2: config.l2, weights: weights, linear: linear))
-    }
 }
