@@ -1,37 +1,3 @@
-/// How H⁻¹ is applied: a Cholesky factor of the dense Hessian (`exact`), or preconditioned conjugate
-/// gradient on Hessian-vector products with damping (`cg`).
-public enum SolverKind: String, CaseIterable, Sendable {
-    case exact
-    case cg
-}
-
-/// What is computed once per shard and stored for later requests: the Cholesky factor of
-/// `H + δI`, or the diagonal preconditioner of conjugate gradient on `H + δI`.
-public enum StoredCurvature: Equatable, Sendable {
-    case cholesky(CholeskyFactor)
-    case diagonal([Double])
-
-    public var solverKind: SolverKind {
-        switch self {
-        case .cholesky: return .exact
-        case .diagonal: return .cg
-        }
-    }
-
-    /// Computes the stored part for `objective` (`.exact` needs a `SoftmaxObjective`).
-    public static func compute(_ objective: RowObjective, solver: SolverKind, damping: Double,
-                               progress: ((Int, Int) -> Void)? = nil) throws -> StoredCurvature {
-        switch solver {
-        case .exact:
-            guard let s = objective as? SoftmaxObjective else { throw CurvatureError.noExactHessian("mlp") }
-            let h = s.hessian(damping: damping, progress: progress)
-            return .cholesky(try CholeskyFactor(symmetric: h, n: s.parameterCount))
-        case .cg:
-            return .diagonal(objective.hessianDiagonal().map { $0 + damping })
-        }
-    }
-}
-
 /// Applies (H + δI)⁻¹ for one shard. With `downdate` rows, H is the Hessian without those rows
 /// (`H₋ = H − Σ_{i∈F}∇²ℓᵢ`): exactly through Woodbury's identity on the stored factor (`exact`), or by
 /// zero weights in the Hessian-vector products (`cg`).

@@ -1,5 +1,5 @@
-/// Approximate removal of rows from a trained shard (DESIGN §5): PUMA and the Newton step of certified
-/// removal. Both return new parameters; neither retrains.
+/// Approximate removal of rows from a trained shard: PUMA and the Newton step of certified removal. Both
+/// return new parameters; neither retrains.
 public enum ApproximateRemoval {
     /// PUMA's settings. The weight problem is `min (Σᵢ εᵢsᵢ)² + α·‖s_r‖²·‖ε_r‖²` over the remaining rows'
     /// ε_r ∈ [−1, 1] (weights 1 + ε_r ∈ [0, 2]); α is relative to ‖s_r‖², so α = 0 asks for full cancellation
