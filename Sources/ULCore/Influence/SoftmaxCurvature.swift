@@ -256,18 +256,3 @@ func symmetricLargestEigenvalue(_ a: [Double], n: Int) -> Double {
     precondition(info == 0, "dsyev failed (\(info))")
     return ev.max() ?? 0
 }
-
-/// C(m×n) = op(A)·op(B) + β·C, row-major, double precision.
-func dgemm(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int, _ a: [Double], _ lda: Int,
-           _ b: [Double], _ ldb: Int, _ beta: Double, _ c: inout [Double], _ ldc: Int) {
-    guard m > 0, n > 0 else { return }
-    a.withUnsafeBufferPointer { a in
-        b.withUnsafeBufferPointer { b in
-            c.withUnsafeMutableBufferPointer { c in
-                // An empty operand (k = 0) has no storage; any address does, since nothing is read from it.
-                let pa = a.baseAddress ?? UnsafePointer(c.baseAddress!), pb = b.baseAddress ?? UnsafePointer(c.baseAddress!)
-                dgemm(transA, transB, m, n, k, pa, lda, pb, ldb, beta, c.baseAddress!, ldc)
-            }
-        }
-    }
-}

@@ -1,4 +1,3 @@
-import Foundation
 /// Limited-memory BFGS with a backtracking (Armijo) line search: deterministic, for full-batch convex
 /// objectives. The memory starts empty on every call, so a block step's result depends only on its
 /// starting parameters and its rows.
@@ -68,45 +67,4 @@ public struct LBFGS: Sendable {
         }
         return (x, iter)
     }
-}
-
-/// Adam (Kingma & Ba) on a stochastic gradient; the moments start at zero on every `Adam` value.
-public struct Adam: Sendable {
-    public var learningRate: Double
-    public var beta1 = 0.9
-    public var beta2 = 0.999
-    public var epsilon = 1e-8
-    private var m: [Double]
-    private var v: [Double]
-    private var t = 0
-
-    public init(parameterCount: Int, learningRate: Double) {
-        self.learningRate = learningRate
-        m = [Double](repeating: 0, count: parameterCount)
-        v = m
-    }
-
-    public mutating func step(_ theta: inout [Double], gradient g: [Double]) {
-        t += 1
-        let c1 = 1 - pow(beta1, Double(t)), c2 = 1 - pow(beta2, Double(t))
-        let a = learningRate * c2.squareRoot() / c1
-        let eps = epsilon * c2.squareRoot()
-        for i in theta.indices {
-            m[i] = beta1 * m[i] + (1 - beta1) * g[i]
-            v[i] = beta2 * v[i] + (1 - beta2) * g[i] * g[i]
-            theta[i] -= a * m[i] / (v[i].squareRoot() + eps)
-        }
-    }
-}
-
-func dot(_ a: [Double], _ b: [Double]) -> Double {
-    var s = 0.0
-    for i in a.indices { s += a[i] * b[i] }
-    return s
-}
-
-func norm(_ a: [Double]) -> Double { dot(a, a).squareRoot() }
-
-func axpy(_ alpha: Double, _ x: [Double], _ y: inout [Double]) {
-    for i in x.indices { y[i] += alpha * x[i] }
 }
