@@ -93,7 +93,7 @@ func forgetApproximately(_ job: ForgetJob, _ args: ParsedArguments, puma: Bool) 
         let bar = job.ctx.progress("curvature", total: objective.rowCount)
         let (solver, fresh) = try curvatureErrors(curvaturePath) {
             let stored = shard == first ? try preload.take() : try store?.lookup(shard: shard, key: key, solver: solverKind, damping: damping)
-            return try ShardCurvature.solver(objective: objective, stored: stored, shard: shard, key: key, solver: solverKind,
+            return try ShardCurvature.solver(objective: objective, theta: record.finalParameters, stored: stored, shard: shard, key: key, solver: solverKind,
                                              damping: damping, progress: { done, _ in bar.update(done) })
         }
         bar.finish()
@@ -105,7 +105,7 @@ func forgetApproximately(_ job: ForgetJob, _ args: ParsedArguments, puma: Bool) 
         if puma {
             // The criterion: mean loss on --valid, or on the shard's remaining rows (the objective's own rows
             // with the forgotten ones left out, so no second copy of the shard).
-            let criterion: RowObjective, criterionRows: [Int]
+            let criterion: Objective, criterionRows: [Int]
             if let v = valid {
                 criterion = ShardCurvature.objective(config: config, classCount: classCount, shard: record, data: v.data)
                 criterionRows = Array(0..<criterion.rowCount)
@@ -118,10 +118,10 @@ func forgetApproximately(_ job: ForgetJob, _ args: ParsedArguments, puma: Bool) 
             for i in criterionRows { c[i] = 1 / Double(criterionRows.count) }
             let r = try curvatureErrors(curvaturePath) {
                 try ApproximateRemoval.puma(objective: objective, solver: solver, forget: forget,
-                                            criterionGradient: criterion.gradientSum(c), settings: settings)
+                                            criterionGradient: criterion.gradientSum(solver.theta, coefficients: c), settings: settings)
             }
             theta = r.theta
-            let before = criterion.rowLosses(at: objective.theta), after = criterion.rowLosses(at: theta)
+            let before = criterion.rowLosses(at: solver.theta), after = criterion.rowLosses(at: theta)
             let change = criterionRows.reduce(0.0) { $0 + after[$1] - before[$1] } / Double(max(criterionRows.count, 1))
             notes.append(String(format: "shard %d: criterion change predicted %.6g (plain removal %.6g), measured %.6g",
                                 shard, r.predictedChange, r.naiveChange, change))

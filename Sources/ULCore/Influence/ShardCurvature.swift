@@ -30,24 +30,24 @@ public enum ShardCurvature {
     /// Ids of a shard in record order (block by block).
     public static func ids(_ shard: ShardRecord) -> [String] { shard.blocks.flatMap(\.ids) }
 
-    /// The objective of a shard at `theta` on `rows` of `data` (default all; features after `--scale`, before
+    /// The objective of a shard on `rows` of `data` (default all; features after `--scale`, before
     /// standardisation; for the shard's own rows, in the order of `ids(shard)`), with λ from the configuration.
     /// softmax gets the Double objective with the exact Hessian; mlp the network's own products.
     public static func objective(config: TrainConfig, classCount: Int, shard: ShardRecord, data: Dataset,
-                                 rows: [Int]? = nil, theta: [Double]? = nil) -> RowObjective {
+                                 rows: [Int]? = nil) -> Objective {
         let rows = rows ?? Array(0..<data.count)
-        let t = theta ?? shard.finalParameters
         switch config.kind {
         case .softmax:
             return SoftmaxObjective(curvature: SoftmaxCurvature(data: data, rows: rows, classCount: classCount, l2: config.l2,
-                                                                standardization: shard.standardization), theta: t)
+                                                                standardization: shard.standardization))
         case .mlp:
             var x = data
             if let s = shard.standardization {
                 x.features.withUnsafeMutableBufferPointer { s.apply($0.baseAddress!, rows: data.count) }
             }
+            // Chunks of 256 rows in 4 lanes: the summation order the stored curvature and outputs were made with.
             return NetworkObjective(network: DenseNetwork(inputs: data.featureCount, hidden: config.hidden, classes: classCount),
-                                    data: x, rows: rows, l2: config.l2, theta: t)
+                                    data: x, rows: rows, terms: ObjectiveTerms(l2: config.l2), chunkRows: 256, lanes: 4)
         case .ppca, .mppca, .knn, .autoencoder:
             // One-class models have no training loss to differentiate; the tools refuse them first.
             preconditionFailure("no curvature for one-class kind \(config.kind.rawValue)")
@@ -63,24 +63,25 @@ public enum ShardCurvature {
 }
 
 extension ShardCurvature {
-    /// A solver for `objective`: the stored curvature under `key` when `store` has it, otherwise computed now
-    /// (and returned as `computed`, for the caller to store).
-    public static func solver(objective: RowObjective, store: CurvatureStore?, shard: Int, key: [UInt8], solver: SolverKind,
-                              damping: Double, progress: ((Int, Int) -> Void)? = nil) throws
+    /// A solver for `objective` at θ: the stored curvature under `key` when `store` has it, otherwise computed
+    /// now (and returned as `computed`, for the caller to store).
+    public static func solver(objective: Objective, theta: [Double], store: CurvatureStore?, shard: Int, key: [UInt8],
+                              solver: SolverKind, damping: Double, progress: ((Int, Int) -> Void)? = nil) throws
         -> (solver: CurvatureSolver, computed: CurvatureFile.Entry?) {
-        try Self.solver(objective: objective, stored: try store?.lookup(shard: shard, key: key, solver: solver, damping: damping),
+        try Self.solver(objective: objective, theta: theta,
+                        stored: try store?.lookup(shard: shard, key: key, solver: solver, damping: damping),
                         shard: shard, key: key, solver: solver, damping: damping, progress: progress)
     }
 
     /// The same with the stored curvature already looked up (nil: compute it).
-    public static func solver(objective: RowObjective, stored: StoredCurvature?, shard: Int, key: [UInt8], solver: SolverKind,
-                              damping: Double, progress: ((Int, Int) -> Void)? = nil) throws
+    public static func solver(objective: Objective, theta: [Double], stored: StoredCurvature?, shard: Int, key: [UInt8],
+                              solver: SolverKind, damping: Double, progress: ((Int, Int) -> Void)? = nil) throws
         -> (solver: CurvatureSolver, computed: CurvatureFile.Entry?) {
         if let stored {
-            return (CurvatureSolver(objective: objective, stored: stored, damping: damping), nil)
+            return (CurvatureSolver(objective: objective, theta: theta, stored: stored, damping: damping), nil)
         }
-        let stored = try StoredCurvature.compute(objective, solver: solver, damping: damping, progress: progress)
-        return (CurvatureSolver(objective: objective, stored: stored, damping: damping),
+        let stored = try StoredCurvature.compute(objective, at: theta, solver: solver, damping: damping, progress: progress)
+        return (CurvatureSolver(objective: objective, theta: theta, stored: stored, damping: damping),
                 CurvatureFile.Entry(shard: shard, key: key, curvature: stored))
     }
 

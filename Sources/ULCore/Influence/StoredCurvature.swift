@@ -11,16 +11,16 @@ public enum StoredCurvature: Equatable, Sendable {
         }
     }
 
-    /// Computes the stored part for `objective` (`.exact` needs a `SoftmaxObjective`).
-    public static func compute(_ objective: RowObjective, solver: SolverKind, damping: Double,
+    /// Computes the stored part for `objective` at θ (`.exact` needs a `SoftmaxObjective`).
+    public static func compute(_ objective: Objective, at theta: [Double], solver: SolverKind, damping: Double,
                                progress: ((Int, Int) -> Void)? = nil) throws -> StoredCurvature {
         switch solver {
         case .exact:
             guard let s = objective as? SoftmaxObjective else { throw CurvatureError.noExactHessian("mlp") }
-            let h = s.hessian(damping: damping, progress: progress)
+            let h = s.hessian(theta, damping: damping, progress: progress)
             return .cholesky(try CholeskyFactor(symmetric: h, n: s.parameterCount))
         case .cg:
-            return .diagonal(objective.hessianDiagonal().map { $0 + damping })
+            return .diagonal(objective.hessianDiagonal(theta).map { $0 + damping })
         }
     }
 }

@@ -1,20 +1,19 @@
 /// Limited-memory BFGS with a backtracking (Armijo) line search: deterministic, for full-batch convex
 /// objectives. The memory starts empty on every call, so a block step's result depends only on its
 /// starting parameters and its rows.
-public struct LBFGS: Sendable {
-    public var memory: Int = 10
-    public var maxIterations: Int
+struct LBFGS: Sendable {
+    var memory: Int = 10
+    var maxIterations: Int
     /// Stop when ‖∇J‖ ≤ tolerance · max(1, ‖∇J(θ₀)‖).
-    public var tolerance: Double = 1e-7
+    var tolerance: Double = 1e-7
 
-    public init(maxIterations: Int) { self.maxIterations = maxIterations }
+    init(maxIterations: Int) { self.maxIterations = maxIterations }
 
-    /// Minimises `loss` from `theta`; returns the final parameters and the number of iterations run.
-    public func minimize(_ loss: TwiceDifferentiableLoss, from theta: [Double],
-                         progress: ((Int) -> Void)? = nil) -> (theta: [Double], iterations: Int) {
+    /// Minimises `objective` from `theta`; returns the final parameters and the number of iterations run.
+    func minimize(_ objective: Objective, from theta: [Double],
+                  progress: ((Int) -> Void)? = nil) -> (theta: [Double], iterations: Int) {
         var x = theta
-        var g = [Double]()
-        var f = loss.valueAndGradient(x, into: &g)
+        var (f, g) = objective.valueAndGradient(x)
         let stop = tolerance * max(1, norm(g))
         var s = [[Double]](), y = [[Double]](), rho = [Double]()
         var iter = 0
@@ -46,7 +45,7 @@ public struct LBFGS: Sendable {
             var fNew = f
             for _ in 0..<40 {
                 for i in x.indices { xNew[i] = x[i] + step * direction[i] }
-                fNew = loss.valueAndGradient(xNew, into: &gNew)
+                (fNew, gNew) = objective.valueAndGradient(xNew)
                 if fNew <= f + 1e-4 * step * slope { accepted = true; break }
                 step *= 0.5
             }
