@@ -1,22 +1,22 @@
 import Foundation
 
 /// Adam (Kingma & Ba) on a stochastic gradient; the moments start at zero on every `Adam` value.
-public struct Adam: Sendable {
-    public var learningRate: Double
-    public var beta1 = 0.9
-    public var beta2 = 0.999
-    public var epsilon = 1e-8
+struct Adam: Sendable {
+    var learningRate: Double
+    var beta1 = 0.9
+    var beta2 = 0.999
+    var epsilon = 1e-8
     private var m: [Double]
     private var v: [Double]
     private var t = 0
 
-    public init(parameterCount: Int, learningRate: Double) {
+    init(parameterCount: Int, learningRate: Double) {
         self.learningRate = learningRate
         m = [Double](repeating: 0, count: parameterCount)
         v = m
     }
 
-    public mutating func step(_ theta: inout [Double], gradient g: [Double]) {
+    mutating func step(_ theta: inout [Double], gradient g: [Double]) {
         t += 1
         let c1 = 1 - pow(beta1, Double(t)), c2 = 1 - pow(beta2, Double(t))
         let a = learningRate * c2.squareRoot() / c1

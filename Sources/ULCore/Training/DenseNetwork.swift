@@ -1,27 +1,27 @@
 /// A fully connected network: ReLU hidden layers and a softmax output over K classes. With no hidden
 /// layer it is multinomial logistic regression. Parameters, per layer l: the weights as an
 /// `sizes[l] × sizes[l+1]` row-major matrix, then the `sizes[l+1]` biases.
-public struct DenseNetwork: Sendable, Equatable {
+struct DenseNetwork: Sendable, Equatable {
     /// Layer widths: inputs, hidden layers, classes.
-    public let sizes: [Int]
+    let sizes: [Int]
 
-    public init(inputs: Int, hidden: [Int], classes: Int) {
+    init(inputs: Int, hidden: [Int], classes: Int) {
         precondition(inputs >= 1 && classes >= 1 && hidden.allSatisfy { $0 >= 1 })
         sizes = [inputs] + hidden + [classes]
     }
 
-    public var layerCount: Int { sizes.count - 1 }
-    public var inputCount: Int { sizes[0] }
-    public var classCount: Int { sizes[sizes.count - 1] }
-    public var parameterCount: Int { (0..<layerCount).reduce(0) { $0 + (sizes[$1] + 1) * sizes[$1 + 1] } }
+    var layerCount: Int { sizes.count - 1 }
+    var inputCount: Int { sizes[0] }
+    var classCount: Int { sizes[sizes.count - 1] }
+    var parameterCount: Int { (0..<layerCount).reduce(0) { $0 + (sizes[$1] + 1) * sizes[$1 + 1] } }
 
     /// Offset of layer `l`'s weights in θ; its biases follow them.
-    public func weightOffset(_ l: Int) -> Int { (0..<l).reduce(0) { $0 + (sizes[$1] + 1) * sizes[$1 + 1] } }
-    public func biasOffset(_ l: Int) -> Int { weightOffset(l) + sizes[l] * sizes[l + 1] }
+    func weightOffset(_ l: Int) -> Int { (0..<l).reduce(0) { $0 + (sizes[$1] + 1) * sizes[$1 + 1] } }
+    func biasOffset(_ l: Int) -> Int { weightOffset(l) + sizes[l] * sizes[l + 1] }
 
     /// Seeded initial parameters: zero without hidden layers (the convex case), otherwise He-normal
     /// weights (variance 2/fan-in) and zero biases, drawn from a generator seeded by (seed, shard).
-    public func initialParameters(seed: UInt64, shard: Int) -> [Double] {
+    func initialParameters(seed: UInt64, shard: Int) -> [Double] {
         var theta = [Double](repeating: 0, count: parameterCount)
         guard layerCount > 1 else { return theta }
         var g = SeededGenerator(seed: mix64(seed ^ mix64(UInt64(shard) &+ 0x5348_4152_4400_0000)))

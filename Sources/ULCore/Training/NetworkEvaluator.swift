@@ -3,16 +3,16 @@ import Dispatch
 /// Sums of the loss, gradient and Hessian-vector product over a list of rows. Rows are cut into chunks of
 /// `chunkRows` in list order; chunk c goes to lane c mod `lanes`, each lane sums its chunks in order in
 /// Double, and lanes are summed in lane order. Lanes run concurrently, yet the result depends only on the
-/// rows, their order, `chunkRows` and `lanes` — never on the thread count. An evaluator (and a loss
+/// rows, their order, `chunkRows` and `lanes` — never on the thread count. An evaluator (and an objective
 /// built on one) reuses its buffers, so one instance must not be called from two threads at once.
-public final class NetworkEvaluator {
-    public let network: DenseNetwork
-    public let data: Dataset
-    public let chunkRows: Int
-    public let lanes: Int
+final class NetworkEvaluator {
+    let network: DenseNetwork
+    let data: Dataset
+    let chunkRows: Int
+    let lanes: Int
     private var workspaces: [ChunkWorkspace] = []
 
-    public init(network: DenseNetwork, data: Dataset, chunkRows: Int = 1024, lanes: Int = 8) {
+    init(network: DenseNetwork, data: Dataset, chunkRows: Int = 1024, lanes: Int = 8) {
         precondition(data.featureCount == network.inputCount && chunkRows >= 1 && lanes >= 1)
         _ = blasSingleThreaded
         self.network = network
@@ -21,15 +21,15 @@ public final class NetworkEvaluator {
         self.lanes = lanes
     }
 
-    public struct Result {
-        public var value: Double
+    struct Result {
+        var value: Double
         /// Empty unless asked for.
-        public var gradient: [Double]
-        public var hessianVector: [Double]
+        var gradient: [Double]
+        var hessianVector: [Double]
     }
 
     /// Σ wᵢ ℓ(zᵢ;θ) over `rows` (indices into `data`), with `weights` aligned to `rows` (nil: all 1).
-    public func evaluate(_ theta: [Double], rows: UnsafeBufferPointer<Int>, weights: UnsafeBufferPointer<Double>? = nil,
+    func evaluate(_ theta: [Double], rows: UnsafeBufferPointer<Int>, weights: UnsafeBufferPointer<Double>? = nil,
                          gradient: Bool, direction: [Double]? = nil) -> Result {
         let P = network.parameterCount
         let nChunks = (rows.count + chunkRows - 1) / chunkRows
@@ -107,7 +107,7 @@ public final class NetworkEvaluator {
     }
 
     /// Class probabilities (`m × K`, row-major) of `m` rows of features at `x`.
-    public func probabilities(_ thetaF: [Float], x: UnsafePointer<Float>, m: Int) -> [Double] {
+    func probabilities(_ thetaF: [Float], x: UnsafePointer<Float>, m: Int) -> [Double] {
         let k = network.classCount
         let d = network.inputCount
         if workspaces.isEmpty { workspaces.append(ChunkWorkspace(net: network, capacity: chunkRows)) }
