@@ -66,7 +66,7 @@ struct ApproximateForget: ForgetMethod {
             let bar = job.ctx.progress("curvature", total: objective.rowCount)
             let (solver, fresh) = try curvatureErrors(curvaturePath) {
                 let stored = shard == first ? try preload.take() : try store?.lookup(shard: shard, key: key, solver: solverKind, damping: options.damping)
-                return try ShardCurvature.solver(objective: objective, stored: stored, shard: shard, key: key, solver: solverKind,
+                return try ShardCurvature.solver(objective: objective, theta: record.finalParameters, stored: stored, shard: shard, key: key, solver: solverKind,
                                                  damping: options.damping, progress: { done, _ in bar.update(done) })
             }
             bar.finish()
@@ -117,7 +117,7 @@ struct ShardPatchInput {
     let data: Dataset
     let rows: [Int]
     let forget: [Int]
-    let objective: RowObjective
+    let objective: Objective
     let solver: CurvatureSolver
 }
 

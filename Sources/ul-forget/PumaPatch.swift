@@ -25,7 +25,7 @@ final class PumaPatch: ParameterPatch {
         let objective = input.objective
         // The criterion: mean loss on --valid, or on the shard's remaining rows (the objective's own rows
         // with the forgotten ones left out, so no second copy of the shard).
-        let criterion: RowObjective, criterionRows: [Int]
+        let criterion: Objective, criterionRows: [Int]
         if let v = valid, let model {
             criterion = ShardCurvature.objective(config: model.config, classCount: model.labels.count, shard: input.record, data: v.data)
             criterionRows = Array(0..<criterion.rowCount)
@@ -37,8 +37,8 @@ final class PumaPatch: ParameterPatch {
         var c = [Double](repeating: 0, count: criterion.rowCount)
         for i in criterionRows { c[i] = 1 / Double(criterionRows.count) }
         let r = try ApproximateRemoval.puma(objective: objective, solver: input.solver, forget: input.forget,
-                                            criterionGradient: criterion.gradientSum(c), settings: options.puma)
-        let before = criterion.rowLosses(at: objective.theta), after = criterion.rowLosses(at: r.theta)
+                                            criterionGradient: criterion.gradientSum(input.solver.theta, coefficients: c), settings: options.puma)
+        let before = criterion.rowLosses(at: input.solver.theta), after = criterion.rowLosses(at: r.theta)
         let change = criterionRows.reduce(0.0) { $0 + after[$1] - before[$1] } / Double(max(criterionRows.count, 1))
         notes.append(String(format: "shard %d: criterion change predicted %.6g (plain removal %.6g), measured %.6g",
                             input.shard, r.predictedChange, r.naiveChange, change))

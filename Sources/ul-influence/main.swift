@@ -77,8 +77,8 @@ runTool(spec) { args, ctx in
         let bar = ctx.progress("curvature", total: objective.rowCount)
         let t0 = Date()
         let (solver, fresh) = try curvatureErrors(curvaturePath) {
-            try ShardCurvature.solver(objective: objective, store: stored, shard: shard, key: key, solver: solverKind, damping: damping,
-                                      progress: { done, _ in bar.update(done) })
+            try ShardCurvature.solver(objective: objective, theta: record.finalParameters, store: stored, shard: shard, key: key,
+                                      solver: solverKind, damping: damping, progress: { done, _ in bar.update(done) })
         }
         bar.finish()
         if let f = fresh {
@@ -90,7 +90,7 @@ runTool(spec) { args, ctx in
         let bar2 = ctx.progress("influence", total: order.count)
         let influence = try curvatureErrors(curvaturePath) {
             try Influence.rows(Array(0..<order.count), objective: objective, solver: solver,
-                               criterionGradient: Influence.meanLossGradient(criterion), progress: { done, _ in bar2.update(done) })
+                               criterionGradient: Influence.meanLossGradient(criterion, at: solver.theta), progress: { done, _ in bar2.update(done) })
         }
         bar2.finish()
         ctx.summary(String(format: "shard %d: %d rows in %.2f s", shard, order.count, Date().timeIntervalSince(t1)))

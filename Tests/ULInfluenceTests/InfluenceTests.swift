@@ -30,8 +30,9 @@ final class InfluenceTests: XCTestCase {
     /// Minimises J with row weights by Newton's method in Double, to ‖∇J‖ ≤ 1e-10.
     func newtonTrain(_ c: SoftmaxCurvature, weights: [Double]? = nil, from start: [Double]? = nil) throws -> [Double] {
         var theta = start ?? [Double](repeating: 0, count: c.parameterCount)
+        let objective = SoftmaxObjective(curvature: c)
         for _ in 0..<100 {
-            let g = c.objectiveGradient(theta, weights: weights)
+            let g = objective.gradient(theta, weights: weights)
             if norm(g) <= 1e-10 { return theta }
             let f = try CholeskyFactor(symmetric: c.hessian(c.probabilities(theta), weights: weights), n: c.parameterCount)
             let step = f.solve(g)
@@ -57,23 +58,24 @@ final class InfluenceTests: XCTestCase {
         let p = c.probabilities(theta)
         let h = c.hessian(p, weights: weights, chunkRows: 7)
         let P = c.parameterCount
-        let net = NetworkLoss.softmax(data: data, classCount: 3, terms: ObjectiveTerms(l2: 0.3, weights: weights))
+        let net = NetworkObjective(network: DenseNetwork(inputs: 5, hidden: [], classes: 3), data: data,
+                                   terms: ObjectiveTerms(l2: 0.3, weights: weights))
+        let objective = SoftmaxObjective(curvature: c)
         for j in 0..<P {
             var e = [Double](repeating: 0, count: P)
             e[j] = 1
             let column = (0..<P).map { h[$0 * P + j] }
-            let hv = c.hessianVectorProduct(p, e, weights: weights)
+            let hv = objective.hessianVectorProduct(theta, e, weights: weights)
             for i in 0..<P { XCTAssertEqual(column[i], hv[i], accuracy: 1e-10 * max(1, abs(hv[i]))) }
             // The network loss's own R-operator product (single-precision products).
-            var nv = [Double]()
-            net.hessianVectorProduct(theta, e, into: &nv)
+            let nv = net.hessianVectorProduct(theta, e)
             for i in 0..<P { XCTAssertEqual(column[i], nv[i], accuracy: 1e-4 * max(1, abs(nv[i]))) }
             // Central differences of the Double gradient.
             let step = 1e-5
             var tp = theta, tm = theta
             tp[j] += step
             tm[j] -= step
-            let gp = c.objectiveGradient(tp, weights: weights), gm = c.objectiveGradient(tm, weights: weights)
+            let gp = objective.gradient(tp, weights: weights), gm = objective.gradient(tm, weights: weights)
             for i in 0..<P { XCTAssertEqual(column[i], (gp[i] - gm[i]) / (2 * step), accuracy: 1e-6 * max(1, abs(column[i]))) }
         }
         // Symmetric, and the row factors sum to the data part.
@@ -89,9 +91,11 @@ final class InfluenceTests: XCTestCase {
     func testConjugateGradientMatchesCholesky() throws {
         let data = randomData(n: 80, d: 6, k: 4, seed: 3)
         let c = SoftmaxCurvature(data: data, rows: Array(0..<80), classCount: 4, l2: 0.5)
-        let objective = SoftmaxObjective(curvature: c, theta: try newtonTrain(c))
-        let exact = CurvatureSolver(objective: objective, stored: try StoredCurvature.compute(objective, solver: .exact, damping: 0.1), damping: 0.1)
-        let cg = CurvatureSolver(objective: objective, stored: try StoredCurvature.compute(objective, solver: .cg, damping: 0.1), damping: 0.1)
+        let objective = SoftmaxObjective(curvature: c), theta = try newtonTrain(c)
+        let exact = CurvatureSolver(objective: objective, theta: theta,
+                                    stored: try StoredCurvature.compute(objective, at: theta, solver: .exact, damping: 0.1), damping: 0.1)
+        let cg = CurvatureSolver(objective: objective, theta: theta,
+                                 stored: try StoredCurvature.compute(objective, at: theta, solver: .cg, damping: 0.1), damping: 0.1)
         var g = SeededGenerator(seed: 4)
         let b = (0..<c.parameterCount).map { _ in g.nextGaussian() }
         let x = try exact.solve(b), y = try cg.solve(b)
@@ -111,11 +115,12 @@ final class InfluenceTests: XCTestCase {
         let train = Array(0..<400), held = Array(400..<data.count)
         let c = SoftmaxCurvature(data: data, rows: train, classCount: 2, l2: 1)
         let theta = try newtonTrain(c)
-        let objective = SoftmaxObjective(curvature: c, theta: theta)
-        let valid = SoftmaxObjective(curvature: SoftmaxCurvature(data: data, rows: held, classCount: 2, l2: 1), theta: theta)
-        let solver = CurvatureSolver(objective: objective, stored: try StoredCurvature.compute(objective, solver: .exact, damping: 0), damping: 0)
+        let objective = SoftmaxObjective(curvature: c)
+        let valid = SoftmaxObjective(curvature: SoftmaxCurvature(data: data, rows: held, classCount: 2, l2: 1))
+        let solver = CurvatureSolver(objective: objective, theta: theta,
+                                     stored: try StoredCurvature.compute(objective, at: theta, solver: .exact, damping: 0), damping: 0)
         let all = try Influence.rows(Array(0..<train.count), objective: objective, solver: solver,
-                                     criterionGradient: Influence.meanLossGradient(valid))
+                                     criterionGradient: Influence.meanLossGradient(valid, at: theta))
         // 60 rows spread over the set, plus the 10 with the largest self-influence (the interesting tail).
         var rows = Array(stride(from: 0, to: train.count, by: 7))
         rows += (0..<train.count).sorted { all[$0].selfInfluence > all[$1].selfInfluence }.prefix(10).filter { !rows.contains($0) }
@@ -140,20 +145,20 @@ final class InfluenceTests: XCTestCase {
         let data = Self.breastCancer
         let c = SoftmaxCurvature(data: data, rows: Array(0..<data.count), classCount: 2, l2: 1)
         let theta = try newtonTrain(c)
-        let objective = SoftmaxObjective(curvature: c, theta: theta)
-        let stored = try StoredCurvature.compute(objective, solver: .exact, damping: 0)
+        let objective = SoftmaxObjective(curvature: c)
+        let stored = try StoredCurvature.compute(objective, at: theta, solver: .exact, damping: 0)
         let all = try Influence.rows(Array(0..<data.count), objective: objective,
-                                     solver: CurvatureSolver(objective: objective, stored: stored, damping: 0),
-                                     criterionGradient: Influence.meanLossGradient(objective))
+                                     solver: CurvatureSolver(objective: objective, theta: theta, stored: stored, damping: 0),
+                                     criterionGradient: Influence.meanLossGradient(objective, at: theta))
         // The most self-influential row (the hardest), and an ordinary one.
         let hardest = (0..<data.count).max { all[$0].selfInfluence < all[$1].selfInfluence }!
         for r in [hardest, 5] {
-            let solver = CurvatureSolver(objective: objective, stored: stored, damping: 0)
+            let solver = CurvatureSolver(objective: objective, theta: theta, stored: stored, damping: 0)
             let result = try ApproximateRemoval.newton(objective: objective, solver: solver, forget: [r], linear: nil)
             var w = [Double](repeating: 1, count: data.count)
             w[r] = 0
             let retrained = try newtonTrain(c, weights: w, from: theta)
-            let residual = norm(c.objectiveGradient(result.theta, weights: w))
+            let residual = norm(objective.gradient(result.theta, weights: w))
             XCTAssertEqual(residual, result.residual, accuracy: 1e-12)
             XCTAssertLessThanOrEqual(result.residual, result.bound!)
             XCTAssertGreaterThan(result.residual, 0)
@@ -170,37 +175,38 @@ final class InfluenceTests: XCTestCase {
         config.perturbation = 0.2
         let b = ShardCurvature.perturbation(config: config, parameterCount: c.parameterCount)!
         // Optimum of the perturbed objective, by Newton with the linear term.
+        let objective = SoftmaxObjective(curvature: c)
         var theta = [Double](repeating: 0, count: c.parameterCount)
         for _ in 0..<50 {
-            let g = c.objectiveGradient(theta, linear: b)
+            let g = objective.gradient(theta, linear: b)
             let f = try CholeskyFactor(symmetric: c.hessian(c.probabilities(theta)), n: c.parameterCount)
             let s = f.solve(g)
             for i in theta.indices { theta[i] -= s[i] }
         }
-        let objective = SoftmaxObjective(curvature: c, theta: theta)
-        let solver = CurvatureSolver(objective: objective, stored: try StoredCurvature.compute(objective, solver: .exact, damping: 0), damping: 0)
+        let solver = CurvatureSolver(objective: objective, theta: theta,
+                                     stored: try StoredCurvature.compute(objective, at: theta, solver: .exact, damping: 0), damping: 0)
         let r = try ApproximateRemoval.newton(objective: objective, solver: solver, forget: [0, 1], linear: b)
         XCTAssertLessThanOrEqual(r.residual, r.bound!)
         var w = [Double](repeating: 1, count: 100)
         w[0] = 0
         w[1] = 0
-        XCTAssertLessThan(r.residual, norm(c.objectiveGradient(theta, weights: w, linear: b)))
+        XCTAssertLessThan(r.residual, norm(objective.gradient(theta, weights: w, linear: b)))
     }
 
     func testPumaWeightsAndPlainRemoval() throws {
         let data = randomData(n: 200, d: 5, k: 3, seed: 5)
         let c = SoftmaxCurvature(data: data, rows: Array(0..<200), classCount: 3, l2: 1)
         let theta = try newtonTrain(c)
-        let objective = SoftmaxObjective(curvature: c, theta: theta)
-        let stored = try StoredCurvature.compute(objective, solver: .exact, damping: 0)
-        let solver = CurvatureSolver(objective: objective, stored: stored, damping: 0)
+        let objective = SoftmaxObjective(curvature: c)
+        let stored = try StoredCurvature.compute(objective, at: theta, solver: .exact, damping: 0)
+        let solver = CurvatureSolver(objective: objective, theta: theta, stored: stored, damping: 0)
         let forget = [2, 40, 41, 99, 150]
-        let valid = SoftmaxObjective(curvature: SoftmaxCurvature(data: randomData(n: 100, d: 5, k: 3, seed: 6), rows: Array(0..<100), classCount: 3, l2: 1), theta: theta)
-        let criterion = Influence.meanLossGradient(valid)
+        let valid = SoftmaxObjective(curvature: SoftmaxCurvature(data: randomData(n: 100, d: 5, k: 3, seed: 6), rows: Array(0..<100), classCount: 3, l2: 1))
+        let criterion = Influence.meanLossGradient(valid, at: theta)
         // ε_r = 0: the plain influence removal θ̂ + H⁻¹Σ_F gᵢ.
         let plain = try ApproximateRemoval.puma(objective: objective, solver: solver, forget: forget, criterionGradient: criterion,
                                                 settings: .init(iterations: 0))
-        let step = try solver.solve(objective.gradientSum(rows: forget))
+        let step = try solver.solve(objective.gradientSum(theta, rows: forget))
         for i in theta.indices { XCTAssertEqual(plain.theta[i], theta[i] + step[i], accuracy: 1e-12) }
         XCTAssertEqual(plain.predictedChange, plain.naiveChange, accuracy: 1e-15)
         for (i, w) in plain.weights.enumerated() { XCTAssertEqual(w, forget.contains(i) ? 0 : 1) }
@@ -238,8 +244,9 @@ final class InfluenceTests: XCTestCase {
     func testStoredCurvatureAndApproxSectionRoundTrip() throws {
         let data = randomData(n: 30, d: 3, k: 2, seed: 8)
         let c = SoftmaxCurvature(data: data, rows: Array(0..<30), classCount: 2, l2: 1)
-        let objective = SoftmaxObjective(curvature: c, theta: [Double](repeating: 0.1, count: c.parameterCount))
-        let stored = try StoredCurvature.compute(objective, solver: .exact, damping: 0.5)
+        let objective = SoftmaxObjective(curvature: c)
+        let stored = try StoredCurvature.compute(objective, at: [Double](repeating: 0.1, count: c.parameterCount), solver: .exact,
+                                                 damping: 0.5)
         let key = [UInt8](repeating: 7, count: 32)
         let file = CurvatureFile(solver: .exact, damping: 0.5, entries: [.init(shard: 3, key: key, curvature: stored)])
         let bytes = try file.encode()

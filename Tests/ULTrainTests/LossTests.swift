@@ -4,6 +4,14 @@ import XCTest
 /// Gradients and Hessian-vector products against central finite differences; the solver against the
 /// optimality condition ∇J = 0.
 final class LossTests: XCTestCase {
+    func softmax(_ data: Dataset, classCount: Int, terms: ObjectiveTerms) -> NetworkObjective {
+        NetworkObjective(network: DenseNetwork(inputs: data.featureCount, hidden: [], classes: classCount), data: data, terms: terms)
+    }
+
+    func mlp(_ data: Dataset, hidden: [Int], classCount: Int, terms: ObjectiveTerms) -> NetworkObjective {
+        NetworkObjective(network: DenseNetwork(inputs: data.featureCount, hidden: hidden, classes: classCount), data: data, terms: terms)
+    }
+
     func randomProblem(n: Int, d: Int, k: Int, seed: UInt64, weights: Bool = false) -> (Dataset, ObjectiveTerms) {
         var g = SeededGenerator(seed: seed)
         var data = Dataset(featureCount: d)
@@ -29,7 +37,7 @@ final class LossTests: XCTestCase {
 
     /// ReLU sign pattern of every hidden pre-activation over all rows: finite differences are only
     /// meaningful between points with the same pattern (no kink crossed).
-    func signPattern(_ loss: NetworkLoss, _ theta: [Double]) -> [Bool] {
+    func signPattern(_ loss: NetworkObjective, _ theta: [Double]) -> [Bool] {
         let net = loss.network
         let data = loss.evaluator.data
         let ws = ChunkWorkspace(net: net, capacity: data.count)
@@ -43,7 +51,7 @@ final class LossTests: XCTestCase {
     /// Checks derivatives at random points whose finite-difference stencils cross no ReLU kink;
     /// returns how many points were checked.
     @discardableResult
-    func checkDerivatives(_ loss: NetworkLoss, seed: UInt64, points: Int = 3) -> Int {
+    func checkDerivatives(_ loss: NetworkObjective, seed: UInt64, points: Int = 3) -> Int {
         var checked = 0
         var s = seed
         while checked < points, s < seed + 50 {
@@ -68,10 +76,9 @@ final class LossTests: XCTestCase {
         return checked
     }
 
-    func checkDerivatives(_ loss: NetworkLoss, theta: [Double], v: [Double]) {
+    func checkDerivatives(_ loss: NetworkObjective, theta: [Double], v: [Double]) {
         let P = loss.parameterCount
-        var g = [Double]()
-        let f = loss.valueAndGradient(theta, into: &g)
+        let (f, g) = loss.valueAndGradient(theta)
         XCTAssertEqual(f, loss.value(theta), accuracy: 1e-9 * max(1, abs(f)))
         let h = 1e-3
         var fd = [Double](repeating: 0, count: P)
@@ -82,22 +89,19 @@ final class LossTests: XCTestCase {
         }
         XCTAssertLessThan(relativeError(g, fd), 2e-3, "gradient vs finite differences")
 
-        var hv = [Double]()
-        loss.hessianVectorProduct(theta, v, into: &hv)
+        let hv = loss.hessianVectorProduct(theta, v)
         let e = 1e-3
-        var gp = [Double](), gm = [Double]()
         var tp = theta, tm = theta
         for i in 0..<P { tp[i] += e * v[i]; tm[i] -= e * v[i] }
-        _ = loss.valueAndGradient(tp, into: &gp)
-        _ = loss.valueAndGradient(tm, into: &gm)
+        let gp = loss.valueAndGradient(tp).gradient
+        let gm = loss.valueAndGradient(tm).gradient
         let fdHv = (0..<P).map { (gp[$0] - gm[$0]) / (2 * e) }
         XCTAssertLessThan(relativeError(hv, fdHv), 5e-3, "Hessian-vector product vs finite differences of the gradient")
 
         // Per-row gradients sum (with weights) to the data part of the gradient.
         var sum = [Double](repeating: 0, count: P)
-        var gi = [Double]()
         for r in 0..<loss.rowCount {
-            loss.rowGradient(theta, row: r, into: &gi)
+            let gi = loss.rowGradient(theta, row: r)
             let w = loss.terms.weights?[r] ?? 1
             for j in 0..<P { sum[j] += w * gi[j] }
         }
@@ -107,45 +111,43 @@ final class LossTests: XCTestCase {
 
     func testSoftmaxDerivatives() {
         let (data, terms) = randomProblem(n: 40, d: 5, k: 3, seed: 1)
-        checkDerivatives(NetworkLoss.softmax(data: data, classCount: 3, terms: terms), seed: 2)
+        checkDerivatives(softmax(data, classCount: 3, terms: terms), seed: 2)
     }
 
     func testSoftmaxWeightedWithLinearTerm() {
         var (data, terms) = randomProblem(n: 25, d: 4, k: 4, seed: 3, weights: true)
         terms.linear = randomVector(DenseNetwork(inputs: 4, hidden: [], classes: 4).parameterCount, seed: 9, scale: 0.2)
         data.classes[0] = 3
-        checkDerivatives(NetworkLoss.softmax(data: data, classCount: 4, terms: terms), seed: 4)
+        checkDerivatives(softmax(data, classCount: 4, terms: terms), seed: 4)
     }
 
     func testMLPDerivatives() {
         let (data, terms) = randomProblem(n: 12, d: 5, k: 3, seed: 5, weights: true)
-        checkDerivatives(NetworkLoss.mlp(data: data, hidden: [6], classCount: 3, terms: terms), seed: 6)
+        checkDerivatives(mlp(data, hidden: [6], classCount: 3, terms: terms), seed: 6)
     }
 
     func testTwoHiddenLayerMLPDerivatives() {
         let (data, terms) = randomProblem(n: 12, d: 4, k: 3, seed: 7)
-        checkDerivatives(NetworkLoss.mlp(data: data, hidden: [5, 4], classCount: 3, terms: terms), seed: 8)
+        checkDerivatives(mlp(data, hidden: [5, 4], classCount: 3, terms: terms), seed: 8)
     }
 
     /// Chunking and lanes change only the summation grouping, not the value beyond rounding.
     func testChunkedSumsAgree() {
         let (data, terms) = randomProblem(n: 50, d: 5, k: 3, seed: 11)
         let net = DenseNetwork(inputs: 5, hidden: [4], classes: 3)
-        let a = NetworkLoss(network: net, data: data, terms: terms, chunkRows: 7, lanes: 3)
-        let b = NetworkLoss(network: net, data: data, terms: terms, chunkRows: 1024, lanes: 1)
+        let a = NetworkObjective(network: net, data: data, terms: terms, chunkRows: 7, lanes: 3)
+        let b = NetworkObjective(network: net, data: data, terms: terms, chunkRows: 1024, lanes: 1)
         let theta = net.initialParameters(seed: 1, shard: 0)
         XCTAssertEqual(a.value(theta), b.value(theta), accuracy: 1e-4)
     }
 
     func testLBFGSReachesTheOptimum() {
         let (data, terms) = randomProblem(n: 60, d: 6, k: 3, seed: 13)
-        let loss = NetworkLoss.softmax(data: data, classCount: 3, terms: terms)
+        let loss = softmax(data, classCount: 3, terms: terms)
         let theta0 = [Double](repeating: 0, count: loss.parameterCount)
-        var g0 = [Double]()
-        _ = loss.valueAndGradient(theta0, into: &g0)
+        let g0 = loss.valueAndGradient(theta0).gradient
         let (theta, _) = LBFGS(maxIterations: 500).minimize(loss, from: theta0)
-        var g = [Double]()
-        _ = loss.valueAndGradient(theta, into: &g)
+        let g = loss.valueAndGradient(theta).gradient
         XCTAssertLessThan(norm(g), 1e-4 * norm(g0))
         // Strong convexity: a random perturbation never lowers J at the optimum.
         let v = randomVector(theta.count, seed: 3, scale: 1e-2)

@@ -1,26 +1,5 @@
 import CLAPACKE
 
-/// Typed failures of the second-order machinery.
-public enum CurvatureError: Error, Equatable, CustomStringConvertible {
-    /// The Hessian (plus damping) is not positive definite: Cholesky failed at this column.
-    case notPositiveDefinite(column: Int)
-    /// Conjugate gradient did not reach the tolerance within the iteration limit.
-    case notConverged(iterations: Int, residual: Double)
-    /// The model kind has no exact Hessian.
-    case noExactHessian(String)
-
-    public var description: String {
-        switch self {
-        case let .notPositiveDefinite(c):
-            return "the Hessian is not positive definite (Cholesky failed at column \(c)); raise --damping"
-        case let .notConverged(n, r):
-            return "conjugate gradient did not converge in \(n) iterations (relative residual \(r)); raise --damping"
-        case let .noExactHessian(kind):
-            return "model kind '\(kind)' has no exact Hessian; use --solver cg"
-        }
-    }
-}
-
 /// Cholesky factor `L` of a symmetric positive definite `n × n` matrix (`A = LLᵀ`), held column-major in
 /// the lower triangle (LAPACK's own layout, so no call copies it).
 public struct CholeskyFactor: Sendable, Equatable {
@@ -55,19 +34,6 @@ public struct CholeskyFactor: Sendable, Equatable {
             LAPACKE_dpotrs_work(LAPACK_COL_MAJOR, Int8(UInt8(ascii: "L")), Int32(n), Int32(columns), s.baseAddress!, Int32(n), &x, Int32(n))
         }
         precondition(info == 0, "dpotrs: bad argument \(-info)")
-        return x
-    }
-
-    /// L⁻¹B for `columns` right-hand sides: ‖L⁻¹b‖² = bᵀA⁻¹b.
-    public func halfSolve(_ b: [Double], columns: Int = 1) -> [Double] {
-        precondition(b.count == n * columns)
-        guard columns > 0 else { return [] }
-        var x = b
-        let info = storage.withUnsafeBufferPointer { s in
-            LAPACKE_dtrtrs_work(LAPACK_COL_MAJOR, Int8(UInt8(ascii: "L")), Int8(UInt8(ascii: "N")), Int8(UInt8(ascii: "N")),
-                           Int32(n), Int32(columns), s.baseAddress!, Int32(n), &x, Int32(n))
-        }
-        precondition(info == 0, "dtrtrs failed (\(info))")
         return x
     }
 }

@@ -1,42 +1,10 @@
-/// How H⁻¹ is applied: a Cholesky factor of the dense Hessian (`exact`), or preconditioned conjugate
-/// gradient on Hessian-vector products with damping (`cg`).
-public enum SolverKind: String, CaseIterable, Sendable {
-    case exact
-    case cg
-}
-
-/// What is computed once per shard and stored for later requests: the Cholesky factor of
-/// `H + δI`, or the diagonal preconditioner of conjugate gradient on `H + δI`.
-public enum StoredCurvature: Equatable, Sendable {
-    case cholesky(CholeskyFactor)
-    case diagonal([Double])
-
-    public var solverKind: SolverKind {
-        switch self {
-        case .cholesky: return .exact
-        case .diagonal: return .cg
-        }
-    }
-
-    /// Computes the stored part for `objective` (`.exact` needs a `SoftmaxObjective`).
-    public static func compute(_ objective: RowObjective, solver: SolverKind, damping: Double,
-                               progress: ((Int, Int) -> Void)? = nil) throws -> StoredCurvature {
-        switch solver {
-        case .exact:
-            guard let s = objective as? SoftmaxObjective else { throw CurvatureError.noExactHessian("mlp") }
-            let h = s.hessian(damping: damping, progress: progress)
-            return .cholesky(try CholeskyFactor(symmetric: h, n: s.parameterCount))
-        case .cg:
-            return .diagonal(objective.hessianDiagonal().map { $0 + damping })
-        }
-    }
-}
-
-/// Applies (H + δI)⁻¹ for one shard. With `downdate` rows, H is the Hessian without those rows
-/// (`H₋ = H − Σ_{i∈F}∇²ℓᵢ`): exactly through Woodbury's identity on the stored factor (`exact`), or by
+/// Applies (H + δI)⁻¹ for one shard, H the Hessian of its objective at θ (the trained θ̂). With `downdate`
+/// rows, H is the Hessian without those rows (`H₋ = H − Σ_{i∈F}∇²ℓᵢ`): exactly through Woodbury's identity on the stored factor (`exact`), or by
 /// zero weights in the Hessian-vector products (`cg`).
 public final class CurvatureSolver {
-    public let objective: RowObjective
+    public let objective: Objective
+    /// Where H is taken.
+    public let theta: [Double]
     public let stored: StoredCurvature
     public let damping: Double
     public var tolerance = 1e-10
@@ -48,8 +16,9 @@ public final class CurvatureSolver {
     /// Conjugate-gradient iterations of the last solves (summed).
     public private(set) var iterations = 0
 
-    public init(objective: RowObjective, stored: StoredCurvature, damping: Double) {
+    public init(objective: Objective, theta: [Double], stored: StoredCurvature, damping: Double) {
         self.objective = objective
+        self.theta = theta
         self.stored = stored
         self.damping = damping
     }
@@ -62,7 +31,7 @@ public final class CurvatureSolver {
         case let .cholesky(f):
             guard let s = objective as? SoftmaxObjective else { throw CurvatureError.noExactHessian("mlp") }
             var u = [Double]()
-            for r in rows { for col in s.curvature.rowHessianFactors(s.probabilities, row: r) { u += col } }
+            for r in rows { for col in s.rowHessianFactors(theta, row: r) { u += col } }
             let P = f.n, rank = u.count / P
             let hInvU = f.solve(u, columns: rank)
             // S = I − UᵀH⁻¹U (rank × rank), symmetric positive definite when H₋ is.
@@ -118,7 +87,7 @@ public final class CurvatureSolver {
         var p = z
         var rz = dot(r, z)
         for it in 1...maxIterations {
-            var ap = objective.hessianVectorProduct(p, weights: weights)
+            var ap = objective.hessianVectorProduct(theta, p, weights: weights)
             for i in 0..<n { ap[i] += damping * p[i] }
             let pap = dot(p, ap)
             guard pap > 0 else { throw CurvatureError.notConverged(iterations: it, residual: norm(r) / bn) }

@@ -1,22 +1,8 @@
-/// Influence of training rows (Koh & Liang 2017) on the summed objective J.
-///
-/// Up-weighting row z by ε moves the optimum by `ε·I_params(z)`, `I_params(z) = −H⁻¹g_z`, and a criterion C
-/// by `ε·s_z`, `s_z = −∇Cᵀ H⁻¹ g_z`. Removing z is ε = −1: θ moves by about `+H⁻¹g_z` and C by about `−s_z`.
-/// So a positive s_z marks a row whose removal would lower C (a harmful row), a negative one a helpful row.
-/// Self-influence `g_zᵀH⁻¹g_z ≥ 0` is the curvature-weighted size of z's own gradient.
-public struct RowInfluence: Equatable, Sendable {
-    /// ‖H⁻¹g_z‖.
-    public var parameters: Double
-    /// s_z = −∇CᵀH⁻¹g_z.
-    public var criterion: Double
-    /// g_zᵀH⁻¹g_z.
-    public var selfInfluence: Double
-}
-
 public enum Influence {
-    /// Influence of the given rows (positions in the objective). `criterionGradient` is ∇C at θ̂; one solve
-    /// `v = H⁻¹∇C` then gives every s_z as −vᵀg_z. Rows go through the solver in batches of `batch` columns.
-    public static func rows(_ rows: [Int], objective: RowObjective, solver: CurvatureSolver, criterionGradient: [Double],
+    /// Influence of the given rows (positions in the objective) at the solver's θ̂. `criterionGradient` is ∇C
+    /// at θ̂; one solve `v = H⁻¹∇C` then gives every s_z as −vᵀg_z. Rows go through the solver in batches of
+    /// `batch` columns.
+    public static func rows(_ rows: [Int], objective: Objective, solver: CurvatureSolver, criterionGradient: [Double],
                             batch: Int = 256, progress: ((Int, Int) -> Void)? = nil) throws -> [RowInfluence] {
         let P = objective.parameterCount
         let v = try solver.solve(criterionGradient)
@@ -27,7 +13,7 @@ public enum Influence {
             let m = min(batch, rows.count - start)
             var g = [Double]()
             g.reserveCapacity(m * P)
-            for i in 0..<m { g += objective.rowGradient(rows[start + i]) }
+            for i in 0..<m { g += objective.rowGradient(solver.theta, row: rows[start + i]) }
             let x = try solver.solve(columns: g, count: m)
             for i in 0..<m {
                 var nx = 0.0, gx = 0.0, vg = 0.0
@@ -45,9 +31,9 @@ public enum Influence {
         return out
     }
 
-    /// ∇C for C = mean loss over all rows of `objective` (unregularised).
-    public static func meanLossGradient(_ objective: RowObjective) -> [Double] {
+    /// ∇C at θ for C = mean loss over all rows of `objective` (unregularised).
+    public static func meanLossGradient(_ objective: Objective, at theta: [Double]) -> [Double] {
         let n = objective.rowCount
-        return objective.gradientSum([Double](repeating: 1 / Double(max(n, 1)), count: n))
+        return objective.gradientSum(theta, coefficients: [Double](repeating: 1 / Double(max(n, 1)), count: n))
     }
 }

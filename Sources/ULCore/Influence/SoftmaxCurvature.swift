@@ -6,22 +6,22 @@ import Foundation
 /// θ is the `(d+1) × K` row-major matrix Θ (feature weights, then the bias row), as in `DenseNetwork`, so a
 /// row's gradient is the outer product `gᵢ = x̃ᵢ ⊗ (pᵢ − e_yᵢ)` with `x̃ᵢ = (xᵢ, 1)`, and its Hessian is
 /// `(x̃ᵢx̃ᵢᵀ) ⊗ (diag pᵢ − pᵢpᵢᵀ)`.
-public final class SoftmaxCurvature {
-    public let inputs: Int
-    public let classes: Int
-    public let count: Int
+final class SoftmaxCurvature {
+    let inputs: Int
+    let classes: Int
+    let count: Int
     /// `count × (d+1)`, row-major, last column 1.
-    public let x: [Double]
-    public let y: [Int32]
+    let x: [Double]
+    let y: [Int32]
     /// λ of the L2 term of J.
-    public let l2: Double
+    let l2: Double
 
-    public var width: Int { inputs + 1 }
-    public var parameterCount: Int { width * classes }
+    var width: Int { inputs + 1 }
+    var parameterCount: Int { width * classes }
 
     /// `rows` of `data`, in that order, standardised (in Float, as training does) by `standardization` if
     /// given. Rows are converted one at a time: a copy of the whole data set would cost as much again.
-    public init(data: Dataset, rows: [Int], classCount: Int, l2: Double, standardization: FeatureStandardization? = nil) {
+    init(data: Dataset, rows: [Int], classCount: Int, l2: Double, standardization: FeatureStandardization? = nil) {
         inputs = data.featureCount
         classes = classCount
         count = rows.count
@@ -47,7 +47,7 @@ public final class SoftmaxCurvature {
     }
 
     /// Class probabilities `count × K` at θ.
-    public func probabilities(_ theta: [Double]) -> [Double] {
+    func probabilities(_ theta: [Double]) -> [Double] {
         precondition(theta.count == parameterCount)
         let k = classes
         var z = [Double](repeating: 0, count: count * k)
@@ -63,19 +63,19 @@ public final class SoftmaxCurvature {
     }
 
     /// Residuals `pᵢ − e_yᵢ` (`count × K`): row i's gradient is `x̃ᵢ ⊗` its residual.
-    public func residuals(_ p: [Double]) -> [Double] {
+    func residuals(_ p: [Double]) -> [Double] {
         var r = p
         for i in 0..<count { r[i * classes + Int(y[i])] -= 1 }
         return r
     }
 
     /// Per-row cross-entropy losses.
-    public func losses(_ p: [Double]) -> [Double] {
+    func losses(_ p: [Double]) -> [Double] {
         (0..<count).map { -log(max(p[$0 * classes + Int(y[$0])], 1e-300)) }
     }
 
     /// Σᵢ cᵢ gᵢ for coefficients `c` (one per row; 0 skips a row).
-    public func weightedGradientSum(_ residuals: [Double], coefficients c: [Double]) -> [Double] {
+    func weightedGradientSum(_ residuals: [Double], coefficients c: [Double]) -> [Double] {
         let k = classes
         var scaled = residuals
         for i in 0..<count { for j in 0..<k { scaled[i * k + j] *= c[i] } }
@@ -85,7 +85,7 @@ public final class SoftmaxCurvature {
     }
 
     /// gᵢ of one row.
-    public func rowGradient(_ residuals: [Double], row i: Int) -> [Double] {
+    func rowGradient(_ residuals: [Double], row i: Int) -> [Double] {
         let k = classes
         var g = [Double](repeating: 0, count: parameterCount)
         for j in 0..<width {
@@ -96,25 +96,8 @@ public final class SoftmaxCurvature {
         return g
     }
 
-    /// ∇J(θ) = Σᵢ wᵢgᵢ + λθ (+ b), with the given row weights.
-    public func objectiveGradient(_ theta: [Double], weights: [Double]? = nil, linear: [Double]? = nil) -> [Double] {
-        let r = residuals(probabilities(theta))
-        var g = weightedGradientSum(r, coefficients: weights ?? [Double](repeating: 1, count: count))
-        for i in g.indices { g[i] += l2 * theta[i] + (linear?[i] ?? 0) }
-        return g
-    }
-
-    /// J(θ) = Σᵢ wᵢℓᵢ + (λ/2)‖θ‖² (+ bᵀθ).
-    public func objective(_ theta: [Double], weights: [Double]? = nil, linear: [Double]? = nil) -> Double {
-        let l = losses(probabilities(theta))
-        var v = 0.0
-        for i in 0..<count { v += (weights?[i] ?? 1) * l[i] }
-        for i in theta.indices { v += 0.5 * l2 * theta[i] * theta[i] + (linear?[i] ?? 0) * theta[i] }
-        return v
-    }
-
-    /// (Σᵢ wᵢ∇²ℓᵢ + λI)·v at the probabilities `p`.
-    public func hessianVectorProduct(_ p: [Double], _ v: [Double], weights: [Double]? = nil) -> [Double] {
+    /// (Σᵢ wᵢ∇²ℓᵢ)·v at the probabilities `p` (the data term only; `SoftmaxObjective` adds λv).
+    func dataHessianVectorProduct(_ p: [Double], _ v: [Double], weights: [Double]? = nil) -> [Double] {
         let k = classes
         var zv = [Double](repeating: 0, count: count * k)
         dgemm(false, false, count, k, width, x, width, v, k, 0, &zv, k)
@@ -126,12 +109,11 @@ public final class SoftmaxCurvature {
         }
         var out = [Double](repeating: 0, count: parameterCount)
         dgemm(true, false, width, k, count, x, width, zv, k, 0, &out, k)
-        for i in out.indices { out[i] += l2 * v[i] }
         return out
     }
 
     /// Diagonal of Σᵢ wᵢ∇²ℓᵢ + λI.
-    public func hessianDiagonal(_ p: [Double], weights: [Double]? = nil) -> [Double] {
+    func hessianDiagonal(_ p: [Double], weights: [Double]? = nil) -> [Double] {
         let k = classes
         var out = [Double](repeating: l2, count: parameterCount)
         for i in 0..<count {
@@ -148,7 +130,7 @@ public final class SoftmaxCurvature {
     /// The dense Hessian `Σᵢ wᵢ∇²ℓᵢ + (λ + damping)I` (P × P, symmetric, both triangles filled). Per chunk of
     /// rows: the block-diagonal part `X̃ᵀdiag(wp_c)X̃` for every class c (dsyrk), minus `GᵀG` with
     /// `G = [diag(√w p_c) X̃]_c` (one dsyrk of width P), so the cost is about `n·P²` multiply-adds.
-    public func hessian(_ p: [Double], weights: [Double]? = nil, damping: Double = 0,
+    func hessian(_ p: [Double], weights: [Double]? = nil, damping: Double = 0,
                         chunkRows: Int = 512, progress: ((Int, Int) -> Void)? = nil) -> [Double] {
         let P = parameterCount, k = classes, w = width
         var h = [Double](repeating: 0, count: P * P)
@@ -201,7 +183,7 @@ public final class SoftmaxCurvature {
 
     /// Factors of row i's Hessian: columns `u` (P each) with `∇²ℓᵢ = Σ uuᵀ`, from
     /// `diag p − ppᵀ = Σ_c p_c (e_c − p)(e_c − p)ᵀ`, so `∇²ℓᵢ = Σ_c (√p_c x̃ᵢ ⊗ (e_c − p))(…)ᵀ`.
-    public func rowHessianFactors(_ p: [Double], row i: Int) -> [[Double]] {
+    func rowHessianFactors(_ p: [Double], row i: Int) -> [[Double]] {
         let k = classes
         var out = [[Double]]()
         for c in 0..<k {
@@ -220,7 +202,7 @@ public final class SoftmaxCurvature {
     }
 
     /// Largest singular value of X̃ restricted to rows with a non-zero weight (power iteration on X̃ᵀX̃).
-    public func spectralNorm(weights: [Double]? = nil) -> Double {
+    func spectralNorm(weights: [Double]? = nil) -> Double {
         let w = width
         var gram = [Double](repeating: 0, count: w * w)
         var rows = [Double]()
@@ -241,7 +223,7 @@ public final class SoftmaxCurvature {
     }
 
     /// Row i's logit change `ΔΘᵀx̃ᵢ` (K values) for a parameter change `delta`.
-    public func logitChanges(_ delta: [Double]) -> [Double] {
+    func logitChanges(_ delta: [Double]) -> [Double] {
         var z = [Double](repeating: 0, count: count * classes)
         dgemm(false, false, count, classes, width, x, width, delta, classes, 0, &z, classes)
         return z
@@ -255,19 +237,4 @@ func symmetricLargestEigenvalue(_ a: [Double], n: Int) -> Double {
     let info = LAPACKE_dsyev(LAPACK_COL_MAJOR, Int8(UInt8(ascii: "N")), Int8(UInt8(ascii: "U")), Int32(n), &m, Int32(n), &ev)
     precondition(info == 0, "dsyev failed (\(info))")
     return ev.max() ?? 0
-}
-
-/// C(m×n) = op(A)·op(B) + β·C, row-major, double precision.
-func dgemm(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int, _ a: [Double], _ lda: Int,
-           _ b: [Double], _ ldb: Int, _ beta: Double, _ c: inout [Double], _ ldc: Int) {
-    guard m > 0, n > 0 else { return }
-    a.withUnsafeBufferPointer { a in
-        b.withUnsafeBufferPointer { b in
-            c.withUnsafeMutableBufferPointer { c in
-                // An empty operand (k = 0) has no storage; any address does, since nothing is read from it.
-                let pa = a.baseAddress ?? UnsafePointer(c.baseAddress!), pb = b.baseAddress ?? UnsafePointer(c.baseAddress!)
-                dgemm(transA, transB, m, n, k, pa, lda, pb, ldb, beta, c.baseAddress!, ldc)
-            }
-        }
-    }
 }

@@ -40,8 +40,6 @@ struct OneClassLearner: ShardLearner {
         return [0, 0, 1] + FittedOneClass.autoencoder(model).flattened
     }
 
-    func loss(data: Dataset, rows: [Int], terms: ObjectiveTerms) -> TwiceDifferentiableLoss? { nil }
-
     func trainStep(data: Dataset, order: (Int) -> [Int], from theta: [Double], epochs: Int,
                    progress: ((Int) -> Void)?) throws -> [Double] {
         _ = blasSingleThreaded

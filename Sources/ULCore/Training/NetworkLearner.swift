@@ -7,10 +7,6 @@ struct NetworkLearner: ShardLearner {
 
     func initialParameters(shard: Int) -> [Double] { network.initialParameters(seed: config.seed, shard: shard) }
 
-    func loss(data: Dataset, rows: [Int], terms: ObjectiveTerms) -> TwiceDifferentiableLoss? {
-        NetworkLoss(network: network, data: data, rows: rows, terms: terms)
-    }
-
     func trainStep(data: Dataset, order: (Int) -> [Int], from theta: [Double], epochs: Int,
                    progress: ((Int) -> Void)?) -> [Double] {
         _ = blasSingleThreaded
@@ -19,9 +15,10 @@ struct NetworkLearner: ShardLearner {
             // Full batch: "epochs" are L-BFGS iterations; sums run in the step's canonical order, on a
             // copy of the step's rows laid out in that order (read in place, chunk by chunk).
             let linear = ShardCurvature.perturbation(config: config, parameterCount: network.parameterCount)
-            let loss = NetworkLoss(network: network, data: data.subset(order(0)), terms: ObjectiveTerms(l2: config.l2, linear: linear), chunkRows: 256)
-            guard loss.rowCount > 0 else { return theta }
-            return LBFGS(maxIterations: epochs).minimize(loss, from: theta, progress: progress).theta
+            let objective = NetworkObjective(network: network, data: data.subset(order(0)),
+                                             terms: ObjectiveTerms(l2: config.l2, linear: linear), chunkRows: 256)
+            guard objective.rowCount > 0 else { return theta }
+            return LBFGS(maxIterations: epochs).minimize(objective, from: theta, progress: progress).theta
         }
         // Mini-batch Adam on J/N: batch mean of ℓ plus (λ/N)·θ. A batch is cut into four fixed lanes.
         let lanes = 4

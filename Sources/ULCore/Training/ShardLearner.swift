@@ -14,8 +14,6 @@ public protocol ShardLearner {
                    progress: ((Int) -> Void)?) throws -> [Double]
     /// Class probabilities (`m × K`) of `m` standardised rows at `x`.
     func probabilities(_ theta: [Double], x: UnsafePointer<Float>, m: Int) -> [Double]
-    /// The training objective on `rows` of `data`, for influence and removal methods (nil if the kind has none).
-    func loss(data: Dataset, rows: [Int], terms: ObjectiveTerms) -> TwiceDifferentiableLoss?
 }
 
 extension ShardLearner {

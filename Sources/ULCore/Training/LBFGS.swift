@@ -1,21 +1,19 @@
-import Foundation
 /// Limited-memory BFGS with a backtracking (Armijo) line search: deterministic, for full-batch convex
 /// objectives. The memory starts empty on every call, so a block step's result depends only on its
 /// starting parameters and its rows.
-public struct LBFGS: Sendable {
-    public var memory: Int = 10
-    public var maxIterations: Int
+struct LBFGS: Sendable {
+    var memory: Int = 10
+    var maxIterations: Int
     /// Stop when ‖∇J‖ ≤ tolerance · max(1, ‖∇J(θ₀)‖).
-    public var tolerance: Double = 1e-7
+    var tolerance: Double = 1e-7
 
-    public init(maxIterations: Int) { self.maxIterations = maxIterations }
+    init(maxIterations: Int) { self.maxIterations = maxIterations }
 
-    /// Minimises `loss` from `theta`; returns the final parameters and the number of iterations run.
-    public func minimize(_ loss: TwiceDifferentiableLoss, from theta: [Double],
-                         progress: ((Int) -> Void)? = nil) -> (theta: [Double], iterations: Int) {
+    /// Minimises `objective` from `theta`; returns the final parameters and the number of iterations run.
+    func minimize(_ objective: Objective, from theta: [Double],
+                  progress: ((Int) -> Void)? = nil) -> (theta: [Double], iterations: Int) {
         var x = theta
-        var g = [Double]()
-        var f = loss.valueAndGradient(x, into: &g)
+        var (f, g) = objective.valueAndGradient(x)
         let stop = tolerance * max(1, norm(g))
         var s = [[Double]](), y = [[Double]](), rho = [Double]()
         var iter = 0
@@ -47,7 +45,7 @@ public struct LBFGS: Sendable {
             var fNew = f
             for _ in 0..<40 {
                 for i in x.indices { xNew[i] = x[i] + step * direction[i] }
-                fNew = loss.valueAndGradient(xNew, into: &gNew)
+                (fNew, gNew) = objective.valueAndGradient(xNew)
                 if fNew <= f + 1e-4 * step * slope { accepted = true; break }
                 step *= 0.5
             }
@@ -68,45 +66,4 @@ public struct LBFGS: Sendable {
         }
         return (x, iter)
     }
-}
-
-/// Adam (Kingma & Ba) on a stochastic gradient; the moments start at zero on every `Adam` value.
-public struct Adam: Sendable {
-    public var learningRate: Double
-    public var beta1 = 0.9
-    public var beta2 = 0.999
-    public var epsilon = 1e-8
-    private var m: [Double]
-    private var v: [Double]
-    private var t = 0
-
-    public init(parameterCount: Int, learningRate: Double) {
-        self.learningRate = learningRate
-        m = [Double](repeating: 0, count: parameterCount)
-        v = m
-    }
-
-    public mutating func step(_ theta: inout [Double], gradient g: [Double]) {
-        t += 1
-        let c1 = 1 - pow(beta1, Double(t)), c2 = 1 - pow(beta2, Double(t))
-        let a = learningRate * c2.squareRoot() / c1
-        let eps = epsilon * c2.squareRoot()
-        for i in theta.indices {
-            m[i] = beta1 * m[i] + (1 - beta1) * g[i]
-            v[i] = beta2 * v[i] + (1 - beta2) * g[i] * g[i]
-            theta[i] -= a * m[i] / (v[i].squareRoot() + eps)
-        }
-    }
-}
-
-func dot(_ a: [Double], _ b: [Double]) -> Double {
-    var s = 0.0
-    for i in a.indices { s += a[i] * b[i] }
-    return s
-}
-
-func norm(_ a: [Double]) -> Double { dot(a, a).squareRoot() }
-
-func axpy(_ alpha: Double, _ x: [Double], _ y: inout [Double]) {
-    for i in x.indices { y[i] += alpha * x[i] }
 }

@@ -1,5 +1,5 @@
-/// Approximate removal of rows from a trained shard (DESIGN §5): PUMA and the Newton step of certified
-/// removal. Both return new parameters; neither retrains.
+/// Approximate removal of rows from a trained shard: PUMA and the Newton step of certified removal. Both
+/// start from the solver's θ̂ and return new parameters; neither retrains.
 public enum ApproximateRemoval {
     /// PUMA's settings. The weight problem is `min (Σᵢ εᵢsᵢ)² + α·‖s_r‖²·‖ε_r‖²` over the remaining rows'
     /// ε_r ∈ [−1, 1] (weights 1 + ε_r ∈ [0, 2]); α is relative to ‖s_r‖², so α = 0 asks for full cancellation
@@ -29,11 +29,11 @@ public enum ApproximateRemoval {
     /// PUMA: `s = −G H⁻¹∇C` for every row (one solve), weights by projected gradient, then the patch
     /// `θ_new = θ̂ − H⁻¹ Σᵢ εᵢgᵢ` with the training Hessian. With `settings.iterations == 0`, ε_r = 0 and this
     /// is plain influence removal `θ̂ + H⁻¹Σ_{i∈F}gᵢ`.
-    public static func puma(objective: RowObjective, solver: CurvatureSolver, forget: [Int], criterionGradient: [Double],
+    public static func puma(objective: Objective, solver: CurvatureSolver, forget: [Int], criterionGradient: [Double],
                             settings: PumaSettings) throws -> PumaResult {
         let n = objective.rowCount
         let v = try solver.solve(criterionGradient)
-        let s = objective.gradientDots(v).map { -$0 }
+        let s = objective.gradientDots(solver.theta, v).map { -$0 }
         var eps = [Double](repeating: 0, count: n)
         var removed = [Bool](repeating: false, count: n)
         for r in forget { eps[r] = -1; removed[r] = true }
@@ -55,8 +55,8 @@ public enum ApproximateRemoval {
         }
         var predicted = 0.0
         for i in 0..<n { predicted += eps[i] * s[i] }
-        let delta = try solver.solve(objective.gradientSum(eps))
-        var theta = objective.theta
+        let delta = try solver.solve(objective.gradientSum(solver.theta, coefficients: eps))
+        var theta = solver.theta
         for i in theta.indices { theta[i] -= delta[i] }
         return PumaResult(theta: theta, weights: eps.map { 1 + $0 }, predictedChange: predicted, naiveChange: naive)
     }
@@ -85,19 +85,19 @@ public enum ApproximateRemoval {
     /// the logits and Δzᵢ = ΔΘᵀx̃ᵢ. Each ‖rᵢ‖ ≤ (γ/2)‖Δzᵢ‖², γ = 1.5, and Σᵢ x̃ᵢ ⊗ rᵢ = X̃₋ᵀR, so over the
     /// remaining rows both ‖X̃₋‖₂·‖R‖_F and Σᵢ‖x̃ᵢ‖‖rᵢ‖ bound it:
     /// ‖∇J₋(θ⁻)‖ ≤ ‖e‖ + (γ/2)·min(‖X̃₋‖₂ (Σᵢ‖Δzᵢ‖⁴)^½, Σᵢ‖x̃ᵢ‖‖Δzᵢ‖²).
-    public static func newton(objective: RowObjective, solver: CurvatureSolver, forget: [Int], linear: [Double]?) throws -> NewtonResult {
+    public static func newton(objective: Objective, solver: CurvatureSolver, forget: [Int], linear: [Double]?) throws -> NewtonResult {
         let n = objective.rowCount
         var weights = [Double](repeating: 1, count: n)
         for r in forget { weights[r] = 0 }
-        let grad = objective.objectiveGradient(at: objective.theta, weights: weights, linear: linear)
+        let grad = objective.gradient(solver.theta, weights: weights, linear: linear)
         try solver.downdate(rows: forget)
-        let delta = try solver.solve(objective.gradientSum(rows: forget))
-        var theta = objective.theta
+        let delta = try solver.solve(objective.gradientSum(solver.theta, rows: forget))
+        var theta = solver.theta
         for i in theta.indices { theta[i] += delta[i] }
-        let residual = norm(objective.objectiveGradient(at: theta, weights: weights, linear: linear))
+        let residual = norm(objective.gradient(theta, weights: weights, linear: linear))
         var bound: Double? = nil
         if let s = objective as? SoftmaxObjective {
-            var e = s.hessianVectorProduct(delta, weights: weights)
+            var e = s.hessianVectorProduct(solver.theta, delta, weights: weights)
             for i in e.indices { e[i] += grad[i] }
             let dz = s.curvature.logitChanges(delta)
             let k = s.curvature.classes, w = s.curvature.width

@@ -1,0 +1,59 @@
+/// The stored curvature of a model's shards (a sidecar `.ulm` container, see ul-model(5)): section
+/// `curvature` lists solver, damping and per shard its index and key; section `curveNNNN` holds the shard's
+/// Cholesky factor (column-major, n × n) or diagonal preconditioner (n).
+public struct CurvatureFile: Equatable, Sendable {
+    public struct Entry: Equatable, Sendable {
+        public var shard: Int
+        public var key: [UInt8]
+        public var curvature: StoredCurvature
+        public init(shard: Int, key: [UInt8], curvature: StoredCurvature) {
+            self.shard = shard
+            self.key = key
+            self.curvature = curvature
+        }
+    }
+
+    public var solver: SolverKind
+    public var damping: Double
+    public var entries: [Entry]
+
+    public init(solver: SolverKind, damping: Double, entries: [Entry]) {
+        self.solver = solver
+        self.damping = damping
+        self.entries = entries.sorted { $0.shard < $1.shard }
+    }
+
+    static func tag(_ shard: Int) -> String {
+        let s = String(shard)
+        return "curve" + String(repeating: "0", count: max(0, 4 - s.count)) + s
+    }
+
+    public func encode() throws -> [UInt8] {
+        var w = ByteWriter()
+        w.u32(1)
+        w.string(solver.rawValue)
+        w.f64(damping)
+        w.int(entries.count)
+        for e in entries { w.int(e.shard); w.raw(e.key) }
+        var sections = [ModelSection(tag: "curvature", payload: w.bytes)]
+        for e in entries {
+            var s = ByteWriter()
+            switch e.curvature {
+            case let .cholesky(f):
+                s.u8(0)
+                s.int(f.n)
+                s.doubles(f.storage)
+            case let .diagonal(d):
+                s.u8(1)
+                s.int(d.count)
+                s.doubles(d)
+            }
+            sections.append(ModelSection(tag: Self.tag(e.shard), payload: s.bytes))
+        }
+        return try ModelContainer.encode(sections)
+    }
+
+    public static func decode(_ reader: ModelContainerReader) throws -> CurvatureFile {
+        try CurvatureStore(reader).file()
+    }
+}

@@ -1,0 +1,84 @@
+/// A curvature sidecar opened for reading: the table at once, a shard's factor (hundreds of megabytes for a
+/// Fashion-MNIST softmax) only when a request needs that shard.
+public final class CurvatureStore {
+    public let solver: SolverKind
+    public let damping: Double
+    /// Shard and key of every entry, in file order.
+    public let keys: [(shard: Int, key: [UInt8])]
+    private let reader: ModelContainerReader
+
+    public init(_ reader: ModelContainerReader) throws {
+        self.reader = reader
+        (solver, damping, keys) = try reader.decode("curvature") { r -> (SolverKind, Double, [(shard: Int, key: [UInt8])]) in
+            guard try r.u32() == 1 else { throw ByteReaderError.invalid("unknown curvature version") }
+            guard let solver = SolverKind(rawValue: try r.string()) else { throw ByteReaderError.invalid("unknown solver") }
+            let damping = try r.f64()
+            let n = try r.int()
+            guard n >= 0, n <= r.remaining else { throw ByteReaderError.invalid("entry count \(n)") }
+            var list = [(shard: Int, key: [UInt8])]()
+            for _ in 0..<n { list.append((try r.int(), try r.raw(32))) }
+            return (solver, damping, list)
+        }
+    }
+
+    /// The stored curvature for a shard state, if present and made with the same solver and damping.
+    public func lookup(shard: Int, key: [UInt8], solver: SolverKind, damping: Double) throws -> StoredCurvature? {
+        has(shard: shard, key: key, solver: solver, damping: damping) ? try load(shard) : nil
+    }
+
+    /// Every entry, read in full.
+    public func file() throws -> CurvatureFile {
+        CurvatureFile(solver: solver, damping: damping,
+                      entries: try keys.map { CurvatureFile.Entry(shard: $0.shard, key: $0.key, curvature: try load($0.shard)) })
+    }
+
+    /// The file to write after `computed` entries were made with `solver` and `damping`: they replace the
+    /// stored entries of their shards; the other entries stay when they were made the same way.
+    public static func updated(_ store: CurvatureStore?, with computed: [CurvatureFile.Entry], solver: SolverKind,
+                               damping: Double) throws -> CurvatureFile {
+        var entries = [CurvatureFile.Entry]()
+        if let s = store, s.solver == solver, s.damping == damping {
+            for k in s.keys where !computed.contains(where: { $0.shard == k.shard }) {
+                entries.append(CurvatureFile.Entry(shard: k.shard, key: k.key, curvature: try s.load(k.shard)))
+            }
+        }
+        return CurvatureFile(solver: solver, damping: damping, entries: entries + computed)
+    }
+
+    /// Whether the store has the curvature of this shard state (without reading it).
+    public func has(shard: Int, key: [UInt8], solver: SolverKind, damping: Double) -> Bool {
+        solver == self.solver && damping == self.damping && keys.contains { $0.shard == shard && $0.key == key }
+    }
+
+    /// Decoded straight from the payload in place: u8 kind, i64 n, then the values as `ByteWriter.doubles`.
+    private func load(_ shard: Int) throws -> StoredCurvature {
+        let tag = CurvatureFile.tag(shard)
+        return try reader.withPayload(tag) { bytes -> StoredCurvature in
+            let head = 1 + 8 + 8
+            var r = ByteReader(Array(bytes.prefix(head)))
+            do {
+                let kind = try r.u8(), n = try r.int(), count = try r.u64()
+                guard count == UInt64((bytes.count - head) / 8), (bytes.count - head) % 8 == 0 else {
+                    throw ByteReaderError.invalid("curvature of \(count) values in \(bytes.count - head) bytes")
+                }
+                let values: [Double]
+                if isLittleEndianHost {
+                    values = [Double](unsafeUninitializedCapacity: Int(count)) { v, initialized in
+                        UnsafeMutableRawBufferPointer(v).copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[head...]))
+                        initialized = Int(count)
+                    }
+                } else {
+                    var all = ByteReader(Array(bytes), offset: head - 8)
+                    values = try all.doubles()
+                }
+                switch kind {
+                case 0 where n >= 0 && n < 1 << 31 && values.count == n * n: return .cholesky(CholeskyFactor(n: n, storage: values))
+                case 1 where values.count == n: return .diagonal(values)
+                default: throw ByteReaderError.invalid("curvature of \(values.count) values for n = \(n)")
+                }
+            } catch let e as ByteReaderError {
+                throw ModelFileError.malformedSection(tag, "\(e)")
+            }
+        }
+    }
+}

@@ -1,0 +1,26 @@
+/// What is computed once per shard and stored for later requests: the Cholesky factor of
+/// `H + δI`, or the diagonal preconditioner of conjugate gradient on `H + δI`.
+public enum StoredCurvature: Equatable, Sendable {
+    case cholesky(CholeskyFactor)
+    case diagonal([Double])
+
+    public var solverKind: SolverKind {
+        switch self {
+        case .cholesky: return .exact
+        case .diagonal: return .cg
+        }
+    }
+
+    /// Computes the stored part for `objective` at θ (`.exact` needs a `SoftmaxObjective`).
+    public static func compute(_ objective: Objective, at theta: [Double], solver: SolverKind, damping: Double,
+                               progress: ((Int, Int) -> Void)? = nil) throws -> StoredCurvature {
+        switch solver {
+        case .exact:
+            guard let s = objective as? SoftmaxObjective else { throw CurvatureError.noExactHessian("mlp") }
+            let h = s.hessian(theta, damping: damping, progress: progress)
+            return .cholesky(try CholeskyFactor(symmetric: h, n: s.parameterCount))
+        case .cg:
+            return .diagonal(objective.hessianDiagonal(theta).map { $0 + damping })
+        }
+    }
+}
