@@ -96,7 +96,7 @@ extension ForgetJob {
     private func scan(_ path: String, onlyShard: Int?, keep: Set<Int>, candidates: Bool, requested: Set<String>, exact: Bool,
                       tallies: inout [BlockKey: BlockTally], into data: inout ForgetData) throws -> Int {
         let r = try openDataRows(path)
-        let columns = try ModelColumns(r, model: model, idColumn: options.idColumn, labelColumn: options.labelColumn)
+        let columns = try ModelColumns(r, model: model, idColumn: options.columns.id, labelColumn: options.columns.label)
         let idCol = columns.id!, labelCol = columns.label!, featureCols = columns.features
         let shardCol = r.column("shard"), blockCol = r.column("block"), selectedCol = r.column("selected")
         let config = model.config
@@ -180,7 +180,7 @@ extension ForgetJob {
     /// Finds requested ids in a data file by id alone.
     private func scanIds(_ path: String, requested: Set<String>, into data: inout ForgetData) throws {
         let r = try openDataRows(path)
-        let idCol = try r.requireColumn(options.idColumn, option: "id")
+        let idCol = try r.requireColumn(options.columns.id, option: "id")
         while try r.next() {
             let id = r.string(idCol)
             if requested.contains(id), requestedLocations[id] == nil {

@@ -41,7 +41,7 @@ final class ForgetJob {
         let dataFd = open(options.dataPath, O_RDONLY | O_CLOEXEC)
         guard dataFd >= 0 else { throw ToolError(.noInput, "cannot open: \(String(cString: strerror(errno)))", file: options.dataPath) }
         close(dataFd)
-        requestIds = try Self.readRequests(options.requestsPath, idColumn: options.idColumn)
+        requestIds = try Self.readRequests(options.requestsPath, idColumn: options.columns.id)
         lock = try LockFile(for: modelPath, timeout: options.wait)
         modelBytes = try readWholeFile(modelPath)
         do {
@@ -168,8 +168,8 @@ final class ForgetJob {
 
     private func copyRows(from input: String, to output: String?, dropping: Set<String>, selection: Reselection?) throws {
         let rows = selection == nil ? try openDataRows(input) : try CSVReader(path: input)
-        guard let idCol = rows.header.firstIndex(of: options.idColumn) else {
-            throw ToolError.data("missing required column '\(options.idColumn)' (choose another with --id)", file: input, line: 1)
+        guard let idCol = rows.header.firstIndex(of: options.columns.id) else {
+            throw ToolError.data("missing required column '\(options.columns.id)' (choose another with --id)", file: input, line: 1)
         }
         if let m = rows as? MappedCSV {
             let out = try OutputFile(path: output)

@@ -17,8 +17,7 @@ struct ForgetOptions {
     var outputPath: String
     var remainingPath: String?
     var ledgerPath: String?
-    var idColumn: String
-    var labelColumn: String
+    var columns: ColumnNames
     var ignoreUnknown: Bool
     var jobs: Int
     /// Seconds to wait for another job's lock on the model.
@@ -45,9 +44,7 @@ struct ForgetOptions {
             throw ToolError.usage("--remaining does not apply to --data DIR (the shard files are rewritten in place)")
         }
         ledgerPath = args.value("ledger")
-        let names = ColumnNames(args)
-        idColumn = names.id
-        labelColumn = names.label
+        columns = ColumnNames(args)
         ignoreUnknown = args.flag("ignore-unknown")
         jobs = try JobsOption.parse(args)
         wait = try args.double("wait", default: 0, min: 0)

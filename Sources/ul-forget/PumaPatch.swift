@@ -17,7 +17,7 @@ final class PumaPatch: ParameterPatch {
     func prepare(_ job: ForgetJob) throws {
         model = job.model
         valid = try options.validPath.map {
-            try ModelRows(path: $0, model: job.model, idColumn: job.options.idColumn, labelColumn: job.options.labelColumn)
+            try ModelRows(path: $0, model: job.model, idColumn: job.options.columns.id, labelColumn: job.options.columns.label)
         }
     }
 
