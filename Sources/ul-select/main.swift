@@ -33,28 +33,6 @@ let spec = CommandSpec(
     O(N·m·(m + d)) per shard of N rows and d features. See ul-select(1).
     """)
 
-/// Reads the selection options into a spec; `counted` is false for random selection by a fraction.
-func selectionSpec(_ args: ParsedArguments) throws -> (spec: SelectionSpec, fraction: Double, perShard: Int?) {
-    let method = SelectionMethod(rawValue: try args.choice("method", SelectionMethod.allCases.map(\.rawValue), default: "entropy"))!
-    let fraction = try args.double("fraction", default: 0.5, min: 0, max: 1)
-    guard fraction > 0 else { throw ToolError.usage("--fraction: expected a number in (0, 1]") }
-    let perShard = try args.value("per-shard").map { _ in try args.int("per-shard", default: 0, min: 0) }
-    if perShard != nil && args.value("fraction") != nil { throw ToolError.usage("--fraction and --per-shard exclude each other") }
-    if method == .random, let o = ["kernel", "gamma", "noise", "cells"].first(where: { args.value($0) != nil }) {
-        throw ToolError.usage("--\(o) does not apply to --method random; it applies to --method entropy")
-    }
-    let kernel = try args.choice("kernel", ["rbf", "linear"], default: "rbf")
-    let gamma = try args.value("gamma").map { _ in try args.double("gamma", default: 1, min: 1e-300) }
-    if kernel == "linear" && gamma != nil { throw ToolError.usage("--gamma applies only to --kernel rbf") }
-    var config = EntropySelectionConfig(kernel: kernel == "linear" ? .linear : .rbf(gamma: gamma))
-    config.noise = try args.double("noise", default: 0.01, min: 1e-300)
-    config.cells = try args.int("cells", default: 1, min: 1)
-    config.seed = try SeedOption.parse(args)
-    let scale = try ScaleOption.parse(args)
-    let byFraction = method == .random && perShard == nil && args.value("counts-from") == nil
-    return (SelectionSpec(method: method, entropy: config, fraction: byFraction ? fraction : nil, scale: scale), fraction, perShard)
-}
-
 /// One shard's rows as read.
 struct ShardRows {
     var rows: [Int] = []      // positions in the input
@@ -63,34 +41,21 @@ struct ShardRows {
 }
 
 runTool(spec) { args, ctx in
-    let (selection, fraction, perShard) = try selectionSpec(args)
-    if args.flag("spec") {
+    let options = try SelectOptions(args)
+    let selection = options.selection
+    if options.printSpec {
         print(selection.description)
         return .ok
     }
-    var recordedCounts: [Int: Int]? = nil
-    if let path = args.value("counts-from") {
-        if perShard != nil { throw ToolError.usage("--counts-from and --per-shard exclude each other") }
-        do {
-            let model = try ModelFile.decode(try openModelContainer(path))
-            guard model.selection != nil else { throw ToolError.data("the model records no selection", file: path) }
-            recordedCounts = Dictionary(uniqueKeysWithValues: model.shards.map { ($0.index, $0.selection!.count) })
-            if recordedCounts!.values.contains(-1) {
-                throw ToolError.usage("--counts-from: the model was selected at random by a fraction, which has no counts; use --fraction")
-            }
-        } catch let e as ModelFileError {
-            throw ToolError.data("\(e)", file: path)
-        }
-    }
-    let jobs = try JobsOption.parse(args)
-    let names = ColumnNames(args)
-    let r = try CSVReader(path: try singleInput(args))
+    let recordedCounts = try options.recordedCounts()
+    let names = options.columns
+    let r = try CSVReader(path: options.input)
     let idCol = try r.requireColumn(names.id, option: "id")
     let labelCol = r.column(names.label)
     let shardCol = r.column("shard")
     let replaced = [r.column("selected"), r.column("select_step")]
     let featureCols = try FeatureColumns(header: r.header, roles: [idCol, labelCol, shardCol, r.column("block")] + replaced,
-                                         exclude: ExcludeOption.parse(args), path: r.path).indices
+                                         exclude: options.exclude, path: r.path).indices
     let d = featureCols.count
 
     var shards = [Int: ShardRows]()
@@ -125,10 +90,9 @@ runTool(spec) { args, ctx in
 
     let order = shards.keys.sorted()
     // Each shard's outcome is kept as a Result, so the first failing shard in order is the one reported.
-    let outcomes = try concurrentMap(order, workers: jobs) { _, shard -> Result<(SelectionOutcome, Double), Error> in
+    let outcomes = try concurrentMap(order, workers: options.jobs) { _, shard -> Result<(SelectionOutcome, Double), Error> in
         let s = shards[shard]!
-        let m = recordedCounts?[shard] ?? perShard.map { min($0, s.ids.count) }
-            ?? SelectionBudget.count(fraction: fraction, rows: s.ids.count)
+        let m = options.count(shard: shard, rows: s.ids.count, recorded: recordedCounts)
         let started = Date()
         return Result {
             (try selectShard(features: s.features, dimension: d, ids: s.ids, spec: selection, count: m),
@@ -151,7 +115,7 @@ runTool(spec) { args, ctx in
         ctx.summary(String(format: "shard %d: %d of %d rows chosen, %.3f s", s, outcome.record.order.count, rows.count, seconds))
     }
 
-    let out = try OutputFile(path: args.value("output"))
+    let out = try OutputFile(path: options.output)
     let w = CSVWriter(out)
     let kept = (0..<width).filter { !replaced.contains($0) }
     // Replaced columns keep their place; new ones follow the input columns.
