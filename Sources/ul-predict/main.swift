@@ -19,7 +19,8 @@ let spec = CommandSpec(
     """)
 
 runTool(spec) { args, ctx in
-    guard let modelPath = args.value("model") else { throw ToolError.usage("a model is required (--model MODEL)") }
+    let options = try PredictOptions(args)
+    let modelPath = options.modelPath
     var model: ModelFile
     do {
         model = try ModelFile.decode(try openModelContainer(modelPath))
@@ -29,23 +30,19 @@ runTool(spec) { args, ctx in
     guard model.isComplete else {
         throw ToolError.data("part file holds only shards \(model.config.heldShards.map(String.init).joined(separator: ",")); merge the parts first (ul-train --merge)", file: modelPath)
     }
-    if args.value("aggregate") != nil {
-        guard !model.config.kind.isOneClass else {
-            throw ToolError.usage("--aggregate does not apply to a \(model.config.kind.rawValue) model; it applies to softmax and mlp models")
-        }
-        model.config.aggregation = Aggregation(rawValue: try args.choice("aggregate", Aggregation.allCases.map(\.rawValue), default: "mean"))!
-    }
+    try options.check(model.config.kind)
+    if let a = options.aggregation { model.config.aggregation = a }
     let predictor = Predictor(model: model)
-    let proba = args.flag("proba")
-    let r = try CSVReader(path: try singleInput(args))
+    let proba = options.proba
+    let r = try CSVReader(path: options.input)
     let columns = try ModelColumns(r, model: model, needsId: false, needsLabel: false).features
     // Without an id column rows are predicted as they come; with one, a repeated id is refused as by every tool.
-    let idColumn = r.column(args.string("id", default: "id"))
-    if args.value("id") != nil, idColumn == nil {
-        throw ToolError.data("missing id column '\(args.string("id", default: "id"))' (named by --id)", file: r.path, line: 1)
+    let idColumn = r.column(options.idColumn)
+    if options.idGiven, idColumn == nil {
+        throw ToolError.data("missing id column '\(options.idColumn)' (named by --id)", file: r.path, line: 1)
     }
     var seenIds = IdSet()
-    let out = try OutputFile(path: args.value("output"))
+    let out = try OutputFile(path: options.output)
     let w = CSVWriter(out)
     w.fields(r.header)
     w.field("predicted")
