@@ -2,7 +2,7 @@ import Foundation
 import ULCLI
 import ULCore
 
-let columns = ["influence_params", "influence_criterion", "self_influence"]
+let columns = InfluenceOptions.columns
 
 let spec = CommandSpec(
     name: "ul-influence",
@@ -24,9 +24,8 @@ let spec = CommandSpec(
     """)
 
 runTool(spec) { args, ctx in
-    guard args.positionals.isEmpty else { throw ToolError.usage("unexpected argument '\(args.positionals[0])' (inputs are named by --model and --data)") }
-    guard let modelPath = args.value("model") else { throw ToolError.usage("a model is required (--model M)") }
-    guard let dataPath = args.value("data") else { throw ToolError.usage("the training data is required (--data FILE)") }
+    let options = try InfluenceOptions(args)
+    let modelPath = options.modelPath, dataPath = options.dataPath
     let model: ModelFile
     do {
         model = try ModelFile.decode(try openModelContainer(modelPath))
@@ -36,15 +35,14 @@ runTool(spec) { args, ctx in
     if model.config.kind.isOneClass {
         throw ToolError.data("influence needs a model with a training loss (softmax or mlp), not \(model.config.kind.rawValue)", file: modelPath)
     }
-    let curvature = try CurvatureOptions(args, kind: model.config.kind, modelPath: modelPath)
+    let curvature = try options.curvature(for: model.config.kind)
     let solverKind = curvature.solver, damping = curvature.damping, curvaturePath = curvature.path
-    let sortColumn = try args.value("sort").map { _ in try args.choice("sort", columns, default: columns[0]) }
-    let top = try args.value("top").map { _ in try args.int("top", default: 0, min: 0) }
-    let names = ColumnNames(args)
+    let sortColumn = options.sortColumn, top = options.top
+    let names = options.columnNames
     let idColumn = names.id, labelColumn = names.label
 
     let rows = try ModelRows(path: dataPath, model: model, idColumn: idColumn, labelColumn: labelColumn)
-    let valid = try args.value("valid").map { try ModelRows(path: $0, model: model, idColumn: idColumn, labelColumn: labelColumn) }
+    let valid = try options.validPath.map { try ModelRows(path: $0, model: model, idColumn: idColumn, labelColumn: labelColumn) }
     let located = model.rowLocations()
     var byShard = [Int: [Int]]()
     for i in 0..<rows.data.count {
@@ -99,7 +97,7 @@ runTool(spec) { args, ctx in
             shardOf[p] = shard
         }
     }
-    if !computed.isEmpty && !args.flag("no-store") {
+    if !computed.isEmpty && !options.noStore {
         let file = try curvatureErrors(curvaturePath) { try CurvatureStore.updated(stored, with: computed, solver: solverKind, damping: damping) }
         try writeFileAtomically(curvaturePath, try file.encode())
     }
@@ -112,7 +110,7 @@ runTool(spec) { args, ctx in
         }
     }
     if let k = top { out = Array(out.prefix(k)) }
-    let w = CSVWriter(try OutputFile(path: args.value("output")))
+    let w = CSVWriter(try OutputFile(path: options.output))
     try w.row(["id"] + columns + ["shard"])
     for i in out {
         let r = results[i]!
