@@ -106,55 +106,30 @@ final class SharedProgress: @unchecked Sendable {
     func finish() { bar.finish() }
 }
 
-func required(_ args: ParsedArguments, _ name: String) throws -> String {
-    guard let v = args.value(name) else { throw ToolError.usage("--\(name) is required") }
-    return v
-}
-
-
 runTool(spec) { args, ctx in
     let started = Date()
-    guard args.positionals.isEmpty else {
-        throw ToolError.usage("unexpected argument '\(args.positionals[0])'; inputs are given with --data, --forget, --test")
-    }
-    let modelPath = try required(args, "model")
-    let dataPath = try required(args, "data"), forgetPath = try required(args, "forget"), testPath = try required(args, "test")
-    let shadowCount = try args.int("shadow", default: 0, min: 0)
-    guard shadowCount != 1 else { throw ToolError.usage("--shadow: LiRA needs at least 2 shadow models (or 0 for none)") }
-    if shadowCount == 0, let o = ["seed", "jobs"].first(where: { args.value($0) != nil }) {
-        throw ToolError.usage("--\(o) applies to the shadow models: give --shadow K as well")
-    }
-    let seed = try SeedOption.parse(args)
-    let jobs = try JobsOption.parse(args)
-    let maxAUC = try args.value("max-auc").map { _ in try args.double("max-auc", default: 1, min: 0, max: 1) }
-    let maxDrop = try args.value("max-accuracy-drop").map { _ in try args.double("max-accuracy-drop", default: 0, min: 0, max: 1) }
-    if maxDrop != nil && args.value("reference") == nil {
-        throw ToolError.usage("--max-accuracy-drop compares with the reference's test accuracy: give --reference")
-    }
-    let reportPath = args.value("output")
-    let format = try args.choice("format", ["csv", "json"], default: reportPath?.hasSuffix(".json") == true ? "json" : "csv")
-    for (name, path) in [("json", args.value("json")), ("plot", args.value("plot"))] where path == "-" && (reportPath ?? "-") == "-" {
-        throw ToolError.usage("--\(name) and the report cannot both go to standard output")
-    }
+    let options = try AuditOptions(args)
+    let modelPath = options.modelPath, dataPath = options.dataPath, forgetPath = options.forgetPath, testPath = options.testPath
+    let shadowCount = options.shadowCount
 
     // Outputs are created before the work, so an unwritable path fails fast, and committed together at the end.
-    let reportOut = try OutputFile(path: reportPath)
-    let jsonOut = try args.value("json").map { try OutputFile(path: $0) }
-    let plotOut = try args.value("plot").map { try OutputFile(path: $0) }
+    let reportOut = try OutputFile(path: options.reportPath)
+    let jsonOut = try options.jsonPath.map { try OutputFile(path: $0) }
+    let plotOut = try options.plotPath.map { try OutputFile(path: $0) }
 
     let model = try loadModel(modelPath)
-    let reference = try args.value("reference").map { path -> ModelFile in
+    let reference = try options.referencePath.map { path -> ModelFile in
         let m = try loadModel(path)
         guard m.labels == model.labels else { throw ToolError.data("the reference's labels differ from the model's", file: path) }
         guard m.features == model.features else { throw ToolError.data("the reference's features differ from the model's", file: path) }
         return m
     }
-    let names = ColumnNames(args)
+    let names = options.columns
     let idName = names.id, labelName = names.label
     func read(_ path: String, _ option: String) throws -> Dataset {
         try readRows(path, option: option, model: model, idName: idName, labelName: labelName)
     }
-    let data = AuditData(retain: try read(dataPath, "data"), forget: try readForgotten(forgetPath, rowsPath: args.value("rows"), model: model, idName: idName, labelName: labelName), test: try read(testPath, "test"))
+    let data = AuditData(retain: try read(dataPath, "data"), forget: try readForgotten(forgetPath, rowsPath: options.rowsPath, model: model, idName: idName, labelName: labelName), test: try read(testPath, "test"))
     // The sets must be disjoint: a forgotten row among the retained ones was not forgotten, and a test row the
     // model trained on is no non-member.
     let retainIds = Set(data.retain.ids), forgetIds = Set(data.forget.ids)
@@ -178,7 +153,7 @@ runTool(spec) { args, ctx in
     for m in lineage.digestMismatches {
         Diagnostics.print("ul-audit: \(displayName(modelPath)): lineage: the digest of shard \(m.shard), block \(m.block) does not match its rows")
     }
-    if let ledgerPath = args.value("ledger") {
+    if let ledgerPath = options.ledgerPath {
         guard FileManager.default.fileExists(atPath: ledgerPath) else {
             throw ToolError(.noInput, "cannot open: no such file", file: ledgerPath)
         }
@@ -199,10 +174,10 @@ runTool(spec) { args, ctx in
     var shadows: ShadowScores? = nil
     if shadowCount > 0 {
         let bar = SharedProgress(ctx.progress("shadow models", total: 1000))
-        let training = ShadowTraining(model: model, count: shadowCount, seed: seed)
+        let training = ShadowTraining(model: model, count: shadowCount, seed: options.seed)
         let models: [ModelFile]
         do {
-            models = try training.train(pool: data.retain, jobs: jobs) { bar.update($0, $1) }
+            models = try training.train(pool: data.retain, jobs: options.jobs) { bar.update($0, $1) }
         } catch let e as TrainingError {
             throw ToolError.data("shadow models: \(e) (too few retained rows for the model's shards?)", file: dataPath)
         }
@@ -233,7 +208,7 @@ runTool(spec) { args, ctx in
     report.set("shadow_models", Double(shadowCount))
 
     // Outputs are written even when a threshold fails: the report says why.
-    try reportOut.write(Array((format == "json" ? report.json() : report.csv()).utf8))
+    try reportOut.write(Array((options.format == "json" ? report.json() : report.csv()).utf8))
     try jsonOut?.write(Array(report.json().utf8))
     if let plotOut {
         var series = [ROCPlot.Series(name: "model, loss", curve: measured.lossCurve)]
@@ -246,10 +221,10 @@ runTool(spec) { args, ctx in
     }
     for out in [reportOut, jsonOut, plotOut].compactMap({ $0 }) { try out.commit() }
 
-    var failures = AuditThresholds(maxAUC: maxAUC, maxAccuracyDrop: maxDrop)
+    var failures = AuditThresholds(maxAUC: options.maxAUC, maxAccuracyDrop: options.maxAccuracyDrop)
         .check(report, referenceAccuracy: referenceMeasured?.accuracyTest).map(\.reason)
     if !lineageOK { failures.append("lineage check failed (see above)") }
-    if args.flag("require-lineage") && !lineage.unverified.isEmpty {
+    if options.requireLineage && !lineage.unverified.isEmpty {
         let list = lineage.unverified.prefix(5).map { "shard \($0.shard) block \($0.block)" }.joined(separator: ", ")
         failures.append("--require-lineage: \(lineage.unverified.count) block digest(s) could not be verified, their rows are not all in --data/--forget (\(list)\(lineage.unverified.count > 5 ? ", ..." : ""))")
     }
