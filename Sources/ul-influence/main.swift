@@ -2,8 +2,6 @@ import Foundation
 import ULCLI
 import ULCore
 
-let columns = ["influence_params", "influence_criterion", "self_influence"]
-
 let spec = CommandSpec(
     name: "ul-influence",
     summary: "influence of every training row on the parameters, on a criterion, and on itself",
@@ -14,7 +12,7 @@ let spec = CommandSpec(
         OptionSpec("valid", value: "FILE", help: "criterion = mean loss on these rows (default: on the shard's training rows)"),
     ] + CurvatureOptions.specs() + [
         OptionSpec("no-store", help: "do not write a computed factor or preconditioner"),
-        OptionSpec("sort", value: "COL", help: "sort by this column, largest first (\(columns.joined(separator: ", ")))"),
+        OptionSpec("sort", value: "COL", help: "sort by this column, largest first (\(InfluenceOptions.columns.joined(separator: ", ")))"),
         OptionSpec("top", value: "K", help: "keep only the first K rows (after --sort)"),
         .output,
     ] + ColumnNames.options + OptionSpec.common,
@@ -24,105 +22,5 @@ let spec = CommandSpec(
     """)
 
 runTool(spec) { args, ctx in
-    guard args.positionals.isEmpty else { throw ToolError.usage("unexpected argument '\(args.positionals[0])' (inputs are named by --model and --data)") }
-    guard let modelPath = args.value("model") else { throw ToolError.usage("a model is required (--model M)") }
-    guard let dataPath = args.value("data") else { throw ToolError.usage("the training data is required (--data FILE)") }
-    let model: ModelFile
-    do {
-        model = try ModelFile.decode(try openModelContainer(modelPath))
-    } catch let e as ModelFileError {
-        throw ToolError.data("\(e)", file: modelPath)
-    }
-    if model.config.kind.isOneClass {
-        throw ToolError.data("influence needs a model with a training loss (softmax or mlp), not \(model.config.kind.rawValue)", file: modelPath)
-    }
-    let curvature = try CurvatureOptions(args, kind: model.config.kind, modelPath: modelPath)
-    let solverKind = curvature.solver, damping = curvature.damping, curvaturePath = curvature.path
-    let sortColumn = try args.value("sort").map { _ in try args.choice("sort", columns, default: columns[0]) }
-    let top = try args.value("top").map { _ in try args.int("top", default: 0, min: 0) }
-    let names = ColumnNames(args)
-    let idColumn = names.id, labelColumn = names.label
-
-    let rows = try ModelRows(path: dataPath, model: model, idColumn: idColumn, labelColumn: labelColumn)
-    let valid = try args.value("valid").map { try ModelRows(path: $0, model: model, idColumn: idColumn, labelColumn: labelColumn) }
-    let located = model.rowLocations()
-    var byShard = [Int: [Int]]()
-    for i in 0..<rows.data.count {
-        guard let l = located[rows.data.ids[i]] else {
-            throw ToolError.data("\(RecordMismatch.unrecordedRow(id: rows.data.ids[i]))",
-                                 file: dataPath, line: rows.lines[i])
-        }
-        byShard[l.shard, default: []].append(i)
-    }
-    var position = [String: Int](minimumCapacity: rows.data.count)
-    for (i, id) in rows.data.ids.enumerated() { position[id] = i }
-
-    let stored = try openCurvatureStore(curvaturePath)
-    var computed = [CurvatureFile.Entry]()
-    var results = [RowInfluence?](repeating: nil, count: rows.data.count)
-    var shardOf = [Int](repeating: 0, count: rows.data.count)
-    let classCount = model.labels.count
-    for shard in byShard.keys.sorted() {
-        let record = model.shards.first { $0.index == shard }!
-        let shardData: Dataset, order: [Int]
-        do {
-            order = try record.rowsInRecordOrder(position)
-            shardData = rows.data.subset(order)
-            try record.check(recordOrdered: shardData, labels: model.labels)
-        } catch let e as RecordMismatch {
-            throw ToolError.data("\(e)", file: dataPath)
-        }
-        let objective = ShardCurvature.objective(config: model.config, classCount: classCount, shard: record, data: shardData)
-        let key = ShardCurvature.key(config: model.config, featureCount: model.features.count, classCount: classCount, shard: record)
-        let bar = ctx.progress("curvature", total: objective.rowCount)
-        let t0 = Date()
-        let (solver, fresh) = try curvatureErrors(curvaturePath) {
-            try ShardCurvature.solver(objective: objective, theta: record.finalParameters, store: stored, shard: shard, key: key,
-                                      solver: solverKind, damping: damping, progress: { done, _ in bar.update(done) })
-        }
-        bar.finish()
-        if let f = fresh {
-            computed.append(f)
-            ctx.summary(String(format: "shard %d: curvature computed in %.2f s", shard, Date().timeIntervalSince(t0)))
-        }
-        let criterion = valid.map { ShardCurvature.objective(config: model.config, classCount: classCount, shard: record, data: $0.data) } ?? objective
-        let t1 = Date()
-        let bar2 = ctx.progress("influence", total: order.count)
-        let influence = try curvatureErrors(curvaturePath) {
-            try Influence.rows(Array(0..<order.count), objective: objective, solver: solver,
-                               criterionGradient: Influence.meanLossGradient(criterion, at: solver.theta), progress: { done, _ in bar2.update(done) })
-        }
-        bar2.finish()
-        ctx.summary(String(format: "shard %d: %d rows in %.2f s", shard, order.count, Date().timeIntervalSince(t1)))
-        for (k, p) in order.enumerated() {
-            results[p] = influence[k]
-            shardOf[p] = shard
-        }
-    }
-    if !computed.isEmpty && !args.flag("no-store") {
-        let file = try curvatureErrors(curvaturePath) { try CurvatureStore.updated(stored, with: computed, solver: solverKind, damping: damping) }
-        try writeFileAtomically(curvaturePath, try file.encode())
-    }
-    var out = Array(0..<rows.data.count)
-    if let col = sortColumn {
-        let value: (RowInfluence) -> Double = col == columns[0] ? { $0.parameters } : col == columns[1] ? { $0.criterion } : { $0.selfInfluence }
-        out.sort { a, b in
-            let x = value(results[a]!), y = value(results[b]!)
-            return x != y ? x > y : a < b
-        }
-    }
-    if let k = top { out = Array(out.prefix(k)) }
-    let w = CSVWriter(try OutputFile(path: args.value("output")))
-    try w.row(["id"] + columns + ["shard"])
-    for i in out {
-        let r = results[i]!
-        w.field(rows.data.ids[i])
-        w.field(r.parameters)
-        w.field(r.criterion)
-        w.field(r.selfInfluence)
-        w.field(shardOf[i])
-        try w.endRow()
-    }
-    try w.finish()
-    return .ok
+    try runInfluence(try InfluenceOptions(args), ctx)
 }

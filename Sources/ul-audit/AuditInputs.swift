@@ -1,0 +1,61 @@
+import Foundation
+import ULCLI
+import ULCore
+
+/// Reads one audit set (raw features: the audit applies the model's scale itself); it must not be empty.
+func readRows(_ path: String, option: String, model: ModelFile, idName: String, labelName: String,
+              only keep: Set<String>? = nil) throws -> Dataset {
+    let hint = option == "forget" ? "; --forget needs the full forgotten rows: id, label and features, or give --rows" : ""
+    let data = try ModelRows(path: path, model: model, idColumn: idName, labelColumn: labelName, scaled: false, only: keep,
+                             missingColumnHint: hint).data
+    guard data.count > 0 else { throw ToolError.data("no rows (--\(option))", file: path) }
+    return data
+}
+
+/// The ids of an id-only forget file: unique, non-empty.
+func readIds(_ path: String, idName: String) throws -> [String] {
+    let r = try CSVReader(path: path)
+    let idCol = try r.requireColumn(idName, option: "id")
+    var ids = [String](), seen = Set<String>()
+    while try r.next() {
+        let id = r.string(idCol)
+        guard !id.isEmpty else { throw ToolError.data("empty id", file: path, line: r.line) }
+        guard seen.insert(id).inserted else { throw ToolError.data("duplicate id '\(id)'", file: path, line: r.line) }
+        ids.append(id)
+    }
+    guard !ids.isEmpty else { throw ToolError.data("no rows (--forget)", file: path) }
+    return ids
+}
+
+/// The forgotten rows: the --forget file itself when it holds full rows, else its ids looked up in --rows.
+func readForgotten(_ path: String, rowsPath: String?, model: ModelFile, idName: String, labelName: String) throws -> Dataset {
+    // Standard input cannot be read twice: with --rows it is taken to hold ids.
+    guard let rowsPath, try path == "-" || CSVReader(path: path).column(model.features[0]) == nil else {
+        return try readRows(path, option: "forget", model: model, idName: idName, labelName: labelName)
+    }
+    let ids = try readIds(path, idName: idName)
+    let found = try readRows(rowsPath, option: "rows", model: model, idName: idName, labelName: labelName, only: Set(ids))
+    let index = Dictionary(uniqueKeysWithValues: found.ids.enumerated().map { ($1, $0) })
+    var order = [Int]()
+    for id in ids {
+        guard let i = index[id] else { throw ToolError.data("forgotten id '\(id)' is not in --rows \(displayName(rowsPath))", file: path) }
+        order.append(i)
+    }
+    return found.subset(order)
+}
+
+func loadModel(_ path: String) throws -> ModelFile {
+    let model: ModelFile
+    do {
+        model = try ModelFile.decode(try openModelContainer(path))
+    } catch let e as ModelFileError {
+        throw ToolError.data("\(e)", file: path)
+    }
+    guard model.isComplete else {
+        throw ToolError.data("part file holds only some shards; merge the parts first (ul-train --merge)", file: path)
+    }
+    return model
+}
+
+/// Lower-case hexadecimal SHA-256 of a file's bytes.
+func fileDigest(_ path: String) throws -> String { hexString(SHA256Digest.hash(try readWholeFile(path))) }

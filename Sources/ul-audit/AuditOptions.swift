@@ -1,0 +1,68 @@
+import Foundation
+import ULCLI
+import ULCore
+
+/// Everything ul-audit's command line says, checked before any input is read: the model and row sets, the
+/// shadow models, the thresholds and the outputs.
+struct AuditOptions {
+    var modelPath: String
+    var dataPath: String
+    var forgetPath: String
+    var testPath: String
+    /// `--rows`: where the forgotten rows are when `--forget` holds only ids.
+    var rowsPath: String?
+    var referencePath: String?
+    /// 0: no LiRA; else at least 2.
+    var shadowCount: Int
+    var seed: UInt64
+    var jobs: Int
+    var ledgerPath: String?
+    var maxAUC: Double?
+    var maxAccuracyDrop: Double?
+    var requireLineage: Bool
+    /// nil: standard output.
+    var reportPath: String?
+    /// "csv" or "json".
+    var format: String
+    var jsonPath: String?
+    var plotPath: String?
+    var columns: ColumnNames
+
+    init(_ args: ParsedArguments) throws {
+        guard args.positionals.isEmpty else {
+            throw ToolError.usage("unexpected argument '\(args.positionals[0])'; inputs are given with --data, --forget, --test")
+        }
+        func required(_ name: String) throws -> String {
+            guard let v = args.value(name) else { throw ToolError.usage("--\(name) is required") }
+            return v
+        }
+        modelPath = try required("model")
+        dataPath = try required("data")
+        forgetPath = try required("forget")
+        testPath = try required("test")
+        rowsPath = args.value("rows")
+        referencePath = args.value("reference")
+        shadowCount = try args.int("shadow", default: 0, min: 0)
+        guard shadowCount != 1 else { throw ToolError.usage("--shadow: LiRA needs at least 2 shadow models (or 0 for none)") }
+        if shadowCount == 0, let o = ["seed", "jobs"].first(where: { args.value($0) != nil }) {
+            throw ToolError.usage("--\(o) applies to the shadow models: give --shadow K as well")
+        }
+        seed = try SeedOption.parse(args)
+        jobs = try JobsOption.parse(args)
+        ledgerPath = args.value("ledger")
+        maxAUC = try args.value("max-auc").map { _ in try args.double("max-auc", default: 1, min: 0, max: 1) }
+        maxAccuracyDrop = try args.value("max-accuracy-drop").map { _ in try args.double("max-accuracy-drop", default: 0, min: 0, max: 1) }
+        if maxAccuracyDrop != nil && referencePath == nil {
+            throw ToolError.usage("--max-accuracy-drop compares with the reference's test accuracy: give --reference")
+        }
+        requireLineage = args.flag("require-lineage")
+        reportPath = args.value("output")
+        format = try args.choice("format", ["csv", "json"], default: reportPath?.hasSuffix(".json") == true ? "json" : "csv")
+        jsonPath = args.value("json")
+        plotPath = args.value("plot")
+        for (name, path) in [("json", jsonPath), ("plot", plotPath)] where path == "-" && (reportPath ?? "-") == "-" {
+            throw ToolError.usage("--\(name) and the report cannot both go to standard output")
+        }
+        columns = ColumnNames(args)
+    }
+}
