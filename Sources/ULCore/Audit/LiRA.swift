@@ -1,22 +1,5 @@
 import Foundation
 
-/// Mean and variance of one example's shadow-model scores.
-public struct GaussianFit: Equatable {
-    public let mean: Double
-    public let variance: Double
-    public var standardDeviation: Double { variance.squareRoot() }
-}
-
-/// How LiRA estimates the spread of shadow-model scores.
-public enum ShadowVariance: Equatable {
-    /// Each example's own unbiased sample variance (needs at least 2 shadow scores per example).
-    case perExample
-    /// One variance for all examples: the pooled within-example variance
-    /// `Σ_i Σ_k (φ_ik − μ_i)² / Σ_i (K_i − 1)`, Carlini et al.'s choice when shadow models are few
-    /// (every example needs at least 1 score, and at least one example at least 2).
-    case global
-}
-
 /// The likelihood-ratio attack of Carlini et al. (2022) on LiRA scores φ (`MembershipScore.lira`).
 ///
 /// For each example, `out[i]` holds its φ under shadow models that did NOT train on it and `in[i]` under shadow

@@ -4,3 +4,6 @@
 public func isRandomlySelected(id: String, fraction: Double, seed: UInt64) -> Bool {
     unitInterval(stableHash(id, seed: seed, salt: randomSelectionSalt)) < fraction
 }
+
+/// Keeps random selection independent of the entropy selection's cells for the same seed.
+let randomSelectionSalt: UInt64 = 0x5e1e_c7a0_0d00_0002

@@ -1,4 +1,3 @@
-import CCrypto
 import CZlib
 import Foundation
 
@@ -37,24 +36,6 @@ public func unitInterval(_ h: UInt64) -> Double {
     Double(h >> 11) * (1.0 / 9_007_199_254_740_992.0)
 }
 
-/// Deterministic pseudo-random generator (SplitMix64) for seeded initial states.
-public struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        return mix64(state &- 0x9e37_79b9_7f4a_7c15)
-    }
-    /// Uniform in [0, 1).
-    public mutating func nextUnit() -> Double { unitInterval(next()) }
-    /// Standard normal (Box–Muller), deterministic for the seed.
-    public mutating func nextGaussian() -> Double {
-        let u1 = max(nextUnit(), 1e-300)
-        let u2 = nextUnit()
-        return (-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2)
-    }
-}
-
 /// CRC-32 (zlib) of a byte buffer.
 public func crc32Checksum(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
     guard let base = bytes.baseAddress, bytes.count > 0 else { return UInt32(crc32(0, nil, 0)) }
@@ -70,49 +51,6 @@ public func crc32Checksum(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
 
 public func crc32Checksum(_ bytes: [UInt8]) -> UInt32 {
     bytes.withUnsafeBytes { crc32Checksum($0) }
-}
-
-/// Incremental SHA-256 (OpenSSL libcrypto).
-public final class SHA256Digest {
-    private let ctx: OpaquePointer
-    public init() {
-        ctx = EVP_MD_CTX_new()
-        EVP_DigestInit_ex(ctx, EVP_sha256(), nil)
-    }
-    deinit { EVP_MD_CTX_free(ctx) }
-
-    public func update(_ bytes: UnsafeRawBufferPointer) {
-        if bytes.count > 0 { EVP_DigestUpdate(ctx, bytes.baseAddress, bytes.count) }
-    }
-    public func update(_ bytes: [UInt8]) { bytes.withUnsafeBytes { update($0) } }
-    public func update(_ string: String) {
-        var s = string
-        s.withUTF8 { update(UnsafeRawBufferPointer($0)) }
-    }
-    /// Appends a length-prefixed string, so that concatenations cannot collide.
-    public func updateField(_ string: String) {
-        var n = UInt64(string.utf8.count).littleEndian
-        withUnsafeBytes(of: &n) { update($0) }
-        update(string)
-    }
-    public func update<T: FixedWidthInteger>(integer: T) {
-        var v = integer.littleEndian
-        withUnsafeBytes(of: &v) { update($0) }
-    }
-
-    /// The 32-byte digest; the object must not be updated afterwards.
-    public func finish() -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: 32)
-        var len: UInt32 = 0
-        EVP_DigestFinal_ex(ctx, &out, &len)
-        return out
-    }
-
-    public static func hash(_ bytes: [UInt8]) -> [UInt8] {
-        let d = SHA256Digest()
-        d.update(bytes)
-        return d.finish()
-    }
 }
 
 /// Lower-case hexadecimal text of bytes.

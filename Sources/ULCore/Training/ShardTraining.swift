@@ -125,18 +125,6 @@ func runBlockSteps(_ data: Dataset, layout: ShardLayout, shard: Int, config: Tra
     return ShardRecord(index: shard, standardization: standardization, blocks: records)
 }
 
-/// One shard's input to `trainShards`.
-public struct ShardInput: Sendable {
-    public var shard: Int
-    public var data: Dataset
-    public var blocks: [Int]
-    public init(shard: Int, data: Dataset, blocks: [Int]) {
-        self.shard = shard
-        self.data = data
-        self.blocks = blocks
-    }
-}
-
 /// Trains shards from scratch, concurrently, at most `jobs` at a time; the records come back in input
 /// order and do not depend on `jobs`. `progress` receives (shard position, done, total) from worker threads.
 public func trainShards(_ inputs: [ShardInput], config: TrainConfig, labels: [String], jobs: Int,

@@ -1,33 +1,3 @@
-/// One operating point of a membership attack: "member" iff score ≥ `threshold`.
-public struct ROCPoint: Equatable {
-    /// Scores at or above this are called members; `+∞` for the first point (nobody is called a member).
-    public let threshold: Double
-    /// Members called members.
-    public let truePositives: Int
-    /// Non-members called members.
-    public let falsePositives: Int
-    /// `truePositives / members`.
-    public let truePositiveRate: Double
-    /// `falsePositives / nonMembers`.
-    public let falsePositiveRate: Double
-}
-
-/// TPR at a target FPR, with the resolution the number of non-members allows.
-public struct TPRAtFPR: Equatable {
-    /// The requested FPR bound.
-    public let targetFPR: Double
-    /// The largest TPR over the ROC points with FPR ≤ `targetFPR`.
-    public let truePositiveRate: Double
-    /// The FPR of the first (lowest-FPR) point reaching `truePositiveRate`; ≤ `targetFPR`.
-    public let falsePositiveRate: Double
-    /// The smallest non-zero FPR measurable: 1 / non-members.
-    public let resolution: Double
-    /// False when `resolution > targetFPR`: then not even one false positive fits under the target and
-    /// `truePositiveRate` is the TPR at FPR = 0 (no false positive at all), a stricter operating point than asked
-    /// for. Callers that want a plain "not measurable" should report NaN in that case.
-    public var isResolved: Bool { resolution <= targetFPR }
-}
-
 /// The exact empirical ROC curve of a binary membership attack.
 ///
 /// Members are positives, non-members negatives; a higher score means "more likely a member". Every distinct score
