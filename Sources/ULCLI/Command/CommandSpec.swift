@@ -7,7 +7,7 @@ public struct CommandSpec: Sendable {
     public let options: [OptionSpec]
     /// Free text after the option list (defaults, examples, see-also).
     public let footer: String
-    /// Short letters this tool refuses with a hint (see `SuiteShorts`).
+    /// Short letters this tool refuses with a hint (ul(7), SHORT OPTIONS).
     public let retired: [RetiredShort]
 
     public init(name: String, summary: String, usage: [String], options: [OptionSpec], retired: [RetiredShort] = [],

@@ -3,19 +3,7 @@ import ULCore
 
 // Options several tools share, written once: long name, the one short form the suite gives it, help text and
 // default (taken from ULCore where the core has one), and the typed value it parses into. The short letters
-// of the suite are listed in `SuiteShorts` and in ul(7); a letter means one thing in every tool.
-
-/// The short letters of the suite and what each means everywhere (ul(7), SHORT OPTIONS).
-public enum SuiteShorts {
-    public static let table: [(short: Character, long: String)] = [
-        ("d", "data"), ("e", "epochs"), ("f", "forget"), ("h", "help"), ("j", "jobs"), ("k", "shadow"),
-        ("m", "model"), ("o", "output"), ("p", "proba"), ("q", "quiet"), ("r", "requests"), ("s", "seed"),
-        ("t", "test"), ("v", "verbose"),
-    ]
-
-    /// The long option a short letter means in every tool that has it.
-    public static func meaning(_ c: Character) -> String? { table.first { $0.short == c }?.long }
-}
+// of the suite are listed in ul(7), SHORT OPTIONS; a letter means one thing in every tool.
 
 extension OptionSpec {
     /// `-o`: where the result goes; `-` and no `-o` are standard output.
@@ -23,7 +11,6 @@ extension OptionSpec {
                                           help: "write to FILE, atomically (default, and -: standard output)")
     public static let id = OptionSpec("id", value: "COL", help: "name of the id column (default: \(ColumnNames.defaultId))")
     public static let label = OptionSpec("label", value: "COL", help: "name of the label column (default: \(ColumnNames.defaultLabel))")
-    public static let noHeader = OptionSpec("no-header", help: "the input has no header row; columns are named 1, 2, ...")
     public static let quiet = OptionSpec("quiet", short: "q", help: "print nothing but errors")
     public static let verbose = OptionSpec("verbose", short: "v", help: "print a summary line on standard error")
     public static let help = OptionSpec("help", short: "h", help: "show this help and exit")

@@ -11,13 +11,4 @@ public struct AuditData {
         self.forget = forget
         self.test = test
     }
-
-    /// The forgotten rows followed by the test rows: the rows every attack scores.
-    var audited: Dataset {
-        var d = forget
-        d.ids += test.ids
-        d.classes += test.classes
-        d.features += test.features
-        return d
-    }
 }

@@ -10,7 +10,6 @@ public struct ByteReader {
     public var remaining: Int { bytes.count - offset }
 
     public mutating func u8() throws -> UInt8 { try need(1); defer { offset += 1 }; return bytes[offset] }
-    public mutating func u16() throws -> UInt16 { try read() }
     public mutating func u32() throws -> UInt32 { try read() }
     public mutating func u64() throws -> UInt64 { try read() }
     public mutating func i64() throws -> Int64 { try read() }
@@ -38,7 +37,6 @@ public struct ByteReader {
         defer { offset += n }
         return Array(bytes[offset..<offset + n])
     }
-    public mutating func blob() throws -> [UInt8] { try raw(try count(elementSize: 1)) }
     public mutating func strings() throws -> [String] {
         let n = try count(elementSize: 4)
         var out = [String]()

@@ -4,10 +4,8 @@ public struct ByteWriter {
     public init() {}
 
     public mutating func u8(_ v: UInt8) { bytes.append(v) }
-    public mutating func u16(_ v: UInt16) { append(v) }
     public mutating func u32(_ v: UInt32) { append(v) }
     public mutating func u64(_ v: UInt64) { append(v) }
-    public mutating func i64(_ v: Int64) { append(v) }
     public mutating func int(_ v: Int) { append(Int64(v)) }
     public mutating func f32(_ v: Float) { append(v.bitPattern) }
     public mutating func f64(_ v: Double) { append(v.bitPattern) }
@@ -19,11 +17,6 @@ public struct ByteWriter {
         bytes.append(contentsOf: s.utf8)
     }
     public mutating func raw(_ b: [UInt8]) { bytes.append(contentsOf: b) }
-    /// A byte array as a u64 length and its bytes.
-    public mutating func blob(_ b: [UInt8]) {
-        u64(UInt64(b.count))
-        bytes.append(contentsOf: b)
-    }
     public mutating func strings(_ a: [String]) {
         u64(UInt64(a.count))
         for s in a { string(s) }
