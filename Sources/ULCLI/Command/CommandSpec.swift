@@ -20,7 +20,7 @@ public struct CommandSpec: Sendable {
         self.footer = footer
     }
 
-    public var helpText: String {
+    var helpText: String {
         var s = "\(name) — \(summary)\n\nUsage:\n"
         for u in usage { s += "  \(name) \(u)\n" }
         s += "\nOptions:\n"

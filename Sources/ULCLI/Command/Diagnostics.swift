@@ -12,5 +12,5 @@ public enum Diagnostics {
     }
 
     /// True when standard error is a terminal (progress bars and colour only then).
-    public static let stderrIsTerminal: Bool = isatty(2) != 0
+    static let stderrIsTerminal: Bool = isatty(2) != 0
 }

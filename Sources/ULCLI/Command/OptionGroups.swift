@@ -11,8 +11,8 @@ extension OptionSpec {
                                           help: "write to FILE, atomically (default, and -: standard output)")
     public static let id = OptionSpec("id", value: "COL", help: "name of the id column (default: \(ColumnNames.defaultId))")
     public static let label = OptionSpec("label", value: "COL", help: "name of the label column (default: \(ColumnNames.defaultLabel))")
-    public static let quiet = OptionSpec("quiet", short: "q", help: "print nothing but errors")
-    public static let verbose = OptionSpec("verbose", short: "v", help: "print a summary line on standard error")
+    static let quiet = OptionSpec("quiet", short: "q", help: "print nothing but errors")
+    static let verbose = OptionSpec("verbose", short: "v", help: "print a summary line on standard error")
     public static let help = OptionSpec("help", short: "h", help: "show this help and exit")
     public static let version = OptionSpec("version", help: "show the version and exit")
     /// The options every tool shares.
@@ -34,8 +34,8 @@ extension OptionSpec {
 
 /// `--id` and `--label`.
 public struct ColumnNames: Sendable {
-    public static let defaultId = "id"
-    public static let defaultLabel = "label"
+    static let defaultId = "id"
+    static let defaultLabel = "label"
     public static let options: [OptionSpec] = [.id, .label]
 
     public var id: String

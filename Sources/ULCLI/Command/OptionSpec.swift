@@ -3,9 +3,9 @@ public struct OptionSpec: Sendable {
     public let long: String
     public let short: Character?
     /// Name of the value in help text; nil for a flag.
-    public let valueName: String?
+    let valueName: String?
     public let help: String
-    public let repeatable: Bool
+    let repeatable: Bool
     /// Other long names of the same option (kept for old command lines); each has its own help row.
     public let aliases: [String]
 

@@ -1,13 +1,13 @@
 import Foundation
 import ULCore
 
-public let ulVersion = "0.1.0"
+let ulVersion = "0.1.0"
 
 /// What a tool's body learns from the common options.
 public struct ToolContext {
     public let name: String
-    public let quiet: Bool
-    public let verbose: Bool
+    let quiet: Bool
+    let verbose: Bool
 
     /// A summary line on standard error, with `-v` only.
     public func summary(_ text: String) { if verbose && !quiet { Diagnostics.print("\(name): \(text)") } }

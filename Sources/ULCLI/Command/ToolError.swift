@@ -3,7 +3,7 @@ import Foundation
 /// An error that ends a tool with a message and an exit status.
 public struct ToolError: Error, CustomStringConvertible {
     public var status: ExitStatus
-    public var message: String
+    var message: String
     /// File the message is about, if any (`-` is standard input).
     public var file: String?
     /// 1-based line of `file`.

@@ -6,11 +6,11 @@ import ULCore
 /// a kind it does not apply to is refused.
 public struct TrainingOptions {
     /// One kind-specific option: the kinds it applies to, and its help without the kind list.
-    public struct KindOption: Sendable {
-        public let spec: OptionSpec
-        public let kinds: [ModelKind]
+    struct KindOption: Sendable {
+        let spec: OptionSpec
+        let kinds: [ModelKind]
         /// Why it does not apply to the other kinds and what to use instead, when there is more to say.
-        public let hint: String?
+        let hint: String?
     }
 
     static let all = ModelKind.allCases
@@ -28,7 +28,7 @@ public struct TrainingOptions {
         all.filter(\.trainsIteratively).map { "\($0.rawValue) \($0.defaultEpochs)" }.joined(separator: ", ")
     }
 
-    public static let kindOptions: [KindOption] = {
+    static let kindOptions: [KindOption] = {
         let network: [ModelKind] = [.mlp, .autoencoder]
         let oneClass = all.filter(\.isOneClass)
         let ae = TrainConfig(kind: .autoencoder), mppca = { var c = TrainConfig(kind: .mppca); c.components = 10; return c }()
@@ -105,7 +105,7 @@ public struct TrainingOptions {
 
 extension ModelKind {
     /// Default hidden width of `mlp` (one layer).
-    public static let mlpDefaultHidden = 256
+    static let mlpDefaultHidden = 256
 }
 
 extension Double {

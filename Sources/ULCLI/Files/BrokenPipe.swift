@@ -1,4 +1,4 @@
 import Foundation
 
 /// Thrown when the reader of our standard output has gone (`| head`): the tool stops quietly.
-public struct BrokenPipe: Error {}
+struct BrokenPipe: Error {}

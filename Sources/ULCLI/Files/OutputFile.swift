@@ -20,7 +20,7 @@ final class PendingFiles: @unchecked Sendable {
 /// the previous version stays valid until the rename.
 public final class OutputFile {
     public let path: String
-    public let fd: Int32
+    let fd: Int32
     private let tempPath: String?
     private var committed = false
 
@@ -57,7 +57,7 @@ public final class OutputFile {
         PendingFiles.shared.add(temp)
     }
 
-    public var isStandardOutput: Bool { path == "-" }
+    var isStandardOutput: Bool { path == "-" }
 
     /// Writes all bytes, retrying short writes. EPIPE on standard output becomes `BrokenPipe`.
     public func write(_ p: UnsafeRawPointer, _ count: Int) throws {

@@ -4,7 +4,7 @@ import Foundation
 /// the shards being worked on rather than the whole file. The rows go, in per-shard chunks of whole records,
 /// to one temporary file that is unlinked as soon as it is created: nothing is left behind on any exit,
 /// even `kill -9`, and the kernel frees the space when the descriptor closes.
-public final class ShardSpill {
+final class ShardSpill {
     private let fd: Int32
     /// Records not yet written, per shard, and their total size.
     private var buffers: [Int: [UInt8]] = [:]
@@ -13,12 +13,12 @@ public final class ShardSpill {
     private var chunks: [Int: [(offset: Int, count: Int)]] = [:]
     private var end = 0
     /// Rows appended per shard.
-    public private(set) var rowCounts: [Int: Int] = [:]
+    private(set) var rowCounts: [Int: Int] = [:]
     /// Buffered bytes (all shards together) that trigger a write.
     nonisolated(unsafe) static var budget = 32 << 20
 
     /// Creates the file in `directory`.
-    public init(directory: String) throws {
+    init(directory: String) throws {
         var template = Array((directory + "/.ul-spill.\(getpid()).XXXXXX").utf8CString)
         fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard fd >= 0 else {
@@ -30,7 +30,7 @@ public final class ShardSpill {
     deinit { close(fd) }
 
     /// Appends one record to `shard`: `encode` adds its bytes.
-    public func append(shard: Int, _ encode: (inout [UInt8]) -> Void) throws {
+    func append(shard: Int, _ encode: (inout [UInt8]) -> Void) throws {
         let before = buffers[shard]?.count ?? 0
         encode(&buffers[shard, default: []])
         buffered += buffers[shard]!.count - before
@@ -39,7 +39,7 @@ public final class ShardSpill {
     }
 
     /// Writes every buffered record.
-    public func flush() throws {
+    func flush() throws {
         for shard in buffers.keys.sorted() {
             let bytes = buffers[shard]!
             guard !bytes.isEmpty else { continue }
@@ -59,7 +59,7 @@ public final class ShardSpill {
 
     /// Calls `body` with each chunk of `shard`'s records, in the order they were appended. Safe to call from
     /// several threads at once after the last `flush()`.
-    public func read(shard: Int, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+    func read(shard: Int, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
         for c in chunks[shard] ?? [] {
             var bytes = [UInt8](repeating: 0, count: c.count)
             var done = 0

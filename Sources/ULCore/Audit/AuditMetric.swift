@@ -2,18 +2,18 @@ import Foundation
 
 /// Names of the audit metrics, fixed so that scripts and tests agree.
 public enum AuditMetric {
-    public static let accuracyRetain = "accuracy_retain"
-    public static let accuracyForget = "accuracy_forget"
+    static let accuracyRetain = "accuracy_retain"
+    static let accuracyForget = "accuracy_forget"
     public static let accuracyTest = "accuracy_test"
-    public static let miaLossAUC = "mia_loss_auc"
-    public static let miaLossAdvantage = "mia_loss_advantage"
-    public static let miaLiRAAUC = "mia_lira_auc"
-    public static let miaTPRAt1Percent = "mia_tpr_at_1pct"
-    public static let miaTPRAt0_1Percent = "mia_tpr_at_0_1pct"
-    public static let resistance = "resistance"
-    public static let paramDistance = "param_distance"
-    public static let agreement = "agreement"
-    public static let kl = "kl"
+    static let miaLossAUC = "mia_loss_auc"
+    static let miaLossAdvantage = "mia_loss_advantage"
+    static let miaLiRAAUC = "mia_lira_auc"
+    static let miaTPRAt1Percent = "mia_tpr_at_1pct"
+    static let miaTPRAt0_1Percent = "mia_tpr_at_0_1pct"
+    static let resistance = "resistance"
+    static let paramDistance = "param_distance"
+    static let agreement = "agreement"
+    static let kl = "kl"
     /// 1 when the lineage check passed, 0 when it failed.
     public static let lineageOK = "lineage_ok"
 

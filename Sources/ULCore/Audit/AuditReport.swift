@@ -82,7 +82,7 @@ extension AuditReport {
     /// `mia_lira_auc` from `lira` (NaN without shadow models). The two TPR metrics come from the strongest attack
     /// measured, LiRA when given, else the loss attack, and are NaN when the non-members are too few to resolve
     /// the target FPR (`TPRAtFPR.isResolved`), e.g. fewer than 1000 for 0.1%.
-    public mutating func setMembership(loss: ROCCurve, lira: ROCCurve?) {
+    mutating func setMembership(loss: ROCCurve, lira: ROCCurve?) {
         set(AuditMetric.miaLossAUC, loss.auc)
         set(AuditMetric.miaLossAdvantage, loss.advantage)
         set(AuditMetric.miaLiRAAUC, lira?.auc ?? .nan)

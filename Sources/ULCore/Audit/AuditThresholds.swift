@@ -9,7 +9,7 @@ public struct AuditThresholds: Equatable {
     /// original model's test accuracy); fails if either is missing or NaN.
     public var maxAccuracyDrop: Double?
     /// `lineage_ok` must be present and equal to 1.
-    public var requireLineage: Bool
+    var requireLineage: Bool
 
     public init(maxAUC: Double? = nil, maxAccuracyDrop: Double? = nil, requireLineage: Bool = false) {
         self.maxAUC = maxAUC
@@ -21,11 +21,11 @@ public struct AuditThresholds: Equatable {
 /// One failed threshold.
 public struct ThresholdFailure: Equatable, CustomStringConvertible {
     /// The metric concerned (for the accuracy drop: `accuracy_test`).
-    public let metric: String
+    let metric: String
     /// Its measured value (the drop for `maxAccuracyDrop`), NaN when it was not measured.
     public let value: Double
     /// The limit it had to meet.
-    public let limit: Double
+    let limit: Double
     /// A sentence saying what was wrong.
     public let reason: String
     public var description: String { reason }

@@ -1,8 +1,8 @@
 import Foundation
 
 /// Mean and variance of one example's shadow-model scores.
-public struct GaussianFit: Equatable {
-    public let mean: Double
-    public let variance: Double
-    public var standardDeviation: Double { variance.squareRoot() }
+struct GaussianFit: Equatable {
+    let mean: Double
+    let variance: Double
+    var standardDeviation: Double { variance.squareRoot() }
 }

@@ -1,14 +1,14 @@
 /// The ids one block of one shard of a model was trained on, as its model file records them.
-public struct LineageBlock: Equatable {
-    public let shard: Int
-    public let block: Int
+struct LineageBlock: Equatable {
+    let shard: Int
+    let block: Int
     /// The ids in the order they were recorded (or, when the file keeps only a digest, supplied from elsewhere,
     /// e.g. the partition file, and then verified against `digest`).
-    public let ids: [String]
+    let ids: [String]
     /// The recorded SHA-256 of `ids` (`lineageDigest`), if the file keeps one.
-    public let digest: [UInt8]?
+    let digest: [UInt8]?
 
-    public init(shard: Int, block: Int, ids: [String], digest: [UInt8]? = nil) {
+    init(shard: Int, block: Int, ids: [String], digest: [UInt8]? = nil) {
         self.shard = shard
         self.block = block
         self.ids = ids
@@ -19,7 +19,7 @@ public struct LineageBlock: Equatable {
 /// SHA-256 of an id list in its canonical encoding: for each id in order, its UTF-8 byte count as a little-endian
 /// UInt64 followed by its UTF-8 bytes (`SHA256Digest.updateField`), nothing else. The order matters; the empty
 /// list gives the SHA-256 of no bytes.
-public func lineageDigest(_ ids: [String]) -> [UInt8] {
+func lineageDigest(_ ids: [String]) -> [UInt8] {
     let d = SHA256Digest()
     for id in ids { d.updateField(id) }
     return d.finish()

@@ -6,22 +6,22 @@ public struct LineageFinding: Equatable {
 }
 
 /// The outcome of `checkLineage`.
-public struct LineageReport: Equatable {
+struct LineageReport: Equatable {
     /// Every (forgotten id, shard, block) still present, in block order then id order within the block.
-    public let remaining: [LineageFinding]
+    let remaining: [LineageFinding]
     /// (shard, block) of every block whose recorded digest does not match its ids, in block order.
-    public let digestMismatches: [(shard: Int, block: Int)]
+    let digestMismatches: [(shard: Int, block: Int)]
     /// True when no forgotten id remains and every recorded digest matches.
-    public var ok: Bool { remaining.isEmpty && digestMismatches.isEmpty }
+    var ok: Bool { remaining.isEmpty && digestMismatches.isEmpty }
 
-    public static func == (a: LineageReport, b: LineageReport) -> Bool {
+    static func == (a: LineageReport, b: LineageReport) -> Bool {
         a.remaining == b.remaining && a.digestMismatches.elementsEqual(b.digestMismatches) { $0 == $1 }
     }
 }
 
 /// Checks that no block holds a forgotten id and that every recorded digest matches its block's ids.
 /// Ids compare as exact strings (no trimming or case folding); duplicates in `forgotten` are ignored.
-public func checkLineage(blocks: [LineageBlock], forgotten: [String]) -> LineageReport {
+func checkLineage(blocks: [LineageBlock], forgotten: [String]) -> LineageReport {
     let gone = Set(forgotten)
     var remaining = [LineageFinding]()
     var mismatches = [(shard: Int, block: Int)]()

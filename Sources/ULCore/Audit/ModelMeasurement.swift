@@ -1,17 +1,17 @@
 /// Accuracy and membership-attack measurements of one model.
 public struct ModelMeasurement {
-    public let accuracyRetain: Double
-    public let accuracyForget: Double
+    let accuracyRetain: Double
+    let accuracyForget: Double
     public let accuracyTest: Double
     /// Loss attack, forgotten rows (members) against test rows (non-members).
     public let lossCurve: ROCCurve
     /// Offline LiRA, same rows; nil without shadow models.
     public let liraCurve: ROCCurve?
     /// Share of forgotten rows the loss attack calls non-members at `resistanceThreshold`.
-    public let resistance: Double
+    let resistance: Double
     /// The loss attack's threshold that best separates the model's retained rows (known members) from the test
     /// rows: an attacker calibrated on rows the model certainly holds.
-    public let resistanceThreshold: Double
+    let resistanceThreshold: Double
 
     public init(outputs o: ModelOutputs, data: AuditData, shadows: ShadowScores?) throws {
         let yr = data.retain.classes.map(Int.init), yf = data.forget.classes.map(Int.init)

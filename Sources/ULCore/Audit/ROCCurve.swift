@@ -7,9 +7,9 @@ public struct ROCCurve: Equatable {
     /// Number of member scores (positives).
     public let members: Int
     /// Number of non-member scores (negatives).
-    public let nonMembers: Int
+    let nonMembers: Int
     /// The curve, thresholds strictly decreasing.
-    public let points: [ROCPoint]
+    let points: [ROCPoint]
     /// Area under the curve by the trapezoid rule, which equals the Mann–Whitney probability that a random member
     /// scores above a random non-member, ties counting ½.
     public let auc: Double
@@ -50,7 +50,7 @@ public struct ROCCurve: Equatable {
     }
 
     /// The point with the largest `TPR − FPR`; among equals, the one with the highest threshold.
-    public var bestAdvantagePoint: ROCPoint {
+    var bestAdvantagePoint: ROCPoint {
         var best = points[0]
         for q in points.dropFirst()
         where q.truePositiveRate - q.falsePositiveRate > best.truePositiveRate - best.falsePositiveRate {
@@ -60,17 +60,17 @@ public struct ROCCurve: Equatable {
     }
 
     /// Membership advantage: max over thresholds of `TPR − FPR`, in [0, 1] (the first point gives 0).
-    public var advantage: Double {
+    var advantage: Double {
         let b = bestAdvantagePoint
         return b.truePositiveRate - b.falsePositiveRate
     }
 
     /// The threshold of `bestAdvantagePoint`. It is `+∞` when no threshold beats chance (advantage 0), and then
     /// every row is called a non-member.
-    public var advantageThreshold: Double { bestAdvantagePoint.threshold }
+    var advantageThreshold: Double { bestAdvantagePoint.threshold }
 
     /// The largest TPR among the points with FPR ≤ `target` (see `TPRAtFPR.isResolved` for small samples).
-    public func tpr(atFPR target: Double) -> TPRAtFPR {
+    func tpr(atFPR target: Double) -> TPRAtFPR {
         var best = points[0]
         for q in points where q.falsePositiveRate <= target && q.truePositiveRate > best.truePositiveRate {
             best = q
@@ -82,7 +82,7 @@ public struct ROCCurve: Equatable {
     /// Resistance of forgotten rows at this curve's advantage-maximising threshold: see `resistance(_:threshold:)`.
     /// Use a curve measured on a reference (e.g. the original model's members against held-out rows) to fix the
     /// threshold, then apply it to the forgotten rows' scores under the model being audited.
-    public func resistance(of forgottenScores: [Double]) throws -> Double {
+    func resistance(of forgottenScores: [Double]) throws -> Double {
         try ULCore.resistance(forgottenScores, threshold: advantageThreshold)
     }
 }
@@ -90,7 +90,7 @@ public struct ROCCurve: Equatable {
 /// PUMA's resistance: the share of `forgottenScores` the attack calls non-members, i.e. with score < `threshold`
 /// (a score equal to the threshold is a member, as in `ROCPoint`). NaN when there are no scores; throws on a NaN
 /// or infinite score.
-public func resistance(_ forgottenScores: [Double], threshold: Double) throws -> Double {
+func resistance(_ forgottenScores: [Double], threshold: Double) throws -> Double {
     var nonMembers = 0
     for (i, s) in forgottenScores.enumerated() {
         guard s.isFinite else { throw AuditError.nonFiniteScore(what: "forgotten", index: i, value: s) }

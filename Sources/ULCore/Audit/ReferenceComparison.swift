@@ -4,12 +4,12 @@ public struct ReferenceComparison {
     /// layouts differ (kind, widths or shard count), so no distance is meaningful.
     public let parameterDistance: Double?
     /// Share of forgotten rows on which the two models predict the same class.
-    public let agreement: Double
+    let agreement: Double
     /// Mean KL(p_ref ‖ p_model) over the forgotten rows.
-    public let kl: Double
+    let kl: Double
     /// The same two on the test rows.
-    public let agreementTest: Double
-    public let klTest: Double
+    let agreementTest: Double
+    let klTest: Double
 
     public init(model: ModelFile, reference: ModelFile, outputs: ModelOutputs, referenceOutputs: ModelOutputs) throws {
         let a = model.shards.flatMap(\.finalParameters), b = reference.shards.flatMap(\.finalParameters)

@@ -26,7 +26,7 @@ public struct ShadowTraining {
 
     /// Rows of `pool` in shadow `k`'s half: the ⌈n/2⌉ rows of smallest `stableHash(id, seed, salt k)`, ties by
     /// id bytes, returned in pool order. Depends only on the pool's ids, not on their order.
-    public func half(_ k: Int, of pool: Dataset) -> [Int] {
+    func half(_ k: Int, of pool: Dataset) -> [Int] {
         let ranked = canonicalOrder(Array(0..<pool.count), ids: pool.ids, seed: seed, salt: Self.halfSalt(k))
         return ranked.prefix((pool.count + 1) / 2).sorted()
     }
@@ -41,7 +41,7 @@ public struct ShadowTraining {
     }
 
     /// (shard, block) of every pool row: the model's record, else a hash of `(id, seed)`.
-    public func placement(of pool: Dataset) -> [(shard: Int, block: Int)] {
+    func placement(of pool: Dataset) -> [(shard: Int, block: Int)] {
         var recorded = [String: (Int, Int)]()
         for s in model.shards {
             for (b, block) in s.blocks.enumerated() { for id in block.ids { recorded[id] = (s.index, b) } }

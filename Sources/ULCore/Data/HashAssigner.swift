@@ -6,13 +6,13 @@ enum PartitionSalt {
 
 /// Mixes a salt into a hash; `salted(stableHash(bytes, seed: s), k)` equals `stableHash(string, seed: s, salt: k)`.
 @inlinable
-public func salted(_ h: UInt64, _ salt: UInt64) -> UInt64 {
+func salted(_ h: UInt64, _ salt: UInt64) -> UInt64 {
     salt == 0 ? h : mix64(h ^ mix64(salt &+ 0x9e37_79b9_7f4a_7c15))
 }
 
 /// Maps a uniform 64-bit hash to 0..<n without modulo bias worth speaking of (multiply-high).
 @inlinable
-public func bucket(_ h: UInt64, _ n: Int) -> Int {
+func bucket(_ h: UInt64, _ n: Int) -> Int {
     Int(truncatingIfNeeded: h.multipliedFullWidth(by: UInt64(n)).high)
 }
 

@@ -9,15 +9,15 @@
 ///                   CRC-32 of the payload (u32), reserved (u32, zero), SHA-256 prefix (8 bytes)
 ///  16+48n 4  CRC-32 of bytes 0 ..< 16+48n
 ///   ...      payloads, in table order, back to back
-public enum ModelContainer {
-    public static let magic: [UInt8] = [0x89, 0x55, 0x4C, 0x4D, 0x0D, 0x0A, 0x1A, 0x0A]
-    public static let formatVersion: UInt32 = 1
-    public static let tagSize = 16
+enum ModelContainer {
+    static let magic: [UInt8] = [0x89, 0x55, 0x4C, 0x4D, 0x0D, 0x0A, 0x1A, 0x0A]
+    static let formatVersion: UInt32 = 1
+    static let tagSize = 16
     static let entrySize = 48
     static let fixedHeaderSize = 16
 
     /// Encodes sections, in the order given, into the bytes of a model file.
-    public static func encode(_ sections: [ModelSection]) throws -> [UInt8] {
+    static func encode(_ sections: [ModelSection]) throws -> [UInt8] {
         var seen = Set<String>()
         for s in sections {
             guard s.tag.utf8.count <= tagSize, !s.tag.isEmpty, s.tag.utf8.allSatisfy({ $0 > 32 && $0 < 127 })
@@ -49,7 +49,7 @@ public enum ModelContainer {
     }
 
     /// Decodes a whole file held in memory.
-    public static func decode(_ bytes: [UInt8]) throws -> [ModelSection] {
+    static func decode(_ bytes: [UInt8]) throws -> [ModelSection] {
         let reader = try ModelContainerReader(source: bytes)
         return try reader.entries.map { ModelSection(tag: $0.tag, payload: try reader.payload($0.tag)) }
     }

@@ -4,9 +4,9 @@ public struct ModelContainerReader {
         public let tag: String
         public let offset: Int
         public let length: Int
-        public let crc: UInt32
+        let crc: UInt32
         /// First 8 bytes of the payload's SHA-256: a cheap identity of the section.
-        public let digestPrefix: [UInt8]
+        let digestPrefix: [UInt8]
     }
 
     public let source: ByteSource
@@ -72,7 +72,7 @@ public struct ModelContainerReader {
     public func has(_ tag: String) -> Bool { entries.contains { $0.tag == tag } }
 
     /// The payload of one section, checked against its CRC-32.
-    public func payload(_ tag: String) throws -> [UInt8] {
+    func payload(_ tag: String) throws -> [UInt8] {
         guard let e = entries.first(where: { $0.tag == tag }) else { throw ModelFileError.missingSection(tag) }
         let bytes = try source.read(offset: e.offset, count: e.length)
         guard crc32Checksum(bytes) == e.crc else { throw ModelFileError.corruptSection(tag) }
@@ -81,7 +81,7 @@ public struct ModelContainerReader {
 
     /// The payload of one section in place (no copy for a mapped file), checked against its CRC-32: for
     /// sections of hundreds of megabytes, where a copy costs as much as the decoding.
-    public func withPayload<T>(_ tag: String, _ body: (UnsafeRawBufferPointer) throws -> T) throws -> T {
+    func withPayload<T>(_ tag: String, _ body: (UnsafeRawBufferPointer) throws -> T) throws -> T {
         guard let e = entries.first(where: { $0.tag == tag }) else { throw ModelFileError.missingSection(tag) }
         return try source.withBytes(offset: e.offset, count: e.length) { bytes in
             guard crc32Checksum(bytes) == e.crc else { throw ModelFileError.corruptSection(tag) }

@@ -1,8 +1,8 @@
 /// One named section of a model file.
-public struct ModelSection: Equatable, Sendable {
-    public var tag: String
-    public var payload: [UInt8]
-    public init(tag: String, payload: [UInt8]) {
+struct ModelSection: Equatable, Sendable {
+    var tag: String
+    var payload: [UInt8]
+    init(tag: String, payload: [UInt8]) {
         self.tag = tag
         self.payload = payload
     }

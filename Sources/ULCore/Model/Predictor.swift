@@ -16,7 +16,7 @@ public final class Predictor {
     public var classCount: Int { model.labels.count }
 
     /// Per-shard probabilities (`m × K` each) of `m` rows of raw features (before `--scale`), row-major.
-    public func shardProbabilities(_ raw: [Float], rows m: Int) -> [[Double]] {
+    func shardProbabilities(_ raw: [Float], rows m: Int) -> [[Double]] {
         let d = model.features.count
         precondition(raw.count == m * d)
         let scaled = raw.map { model.config.scaled($0) }
@@ -30,7 +30,7 @@ public final class Predictor {
     }
 
     /// One-class kinds: per class, the largest score of its shards (−∞ for a class without a shard), `m × K`.
-    public func classScores(_ raw: [Float], rows m: Int) -> [Double] {
+    func classScores(_ raw: [Float], rows m: Int) -> [Double] {
         let d = model.features.count
         precondition(raw.count == m * d)
         let k = classCount

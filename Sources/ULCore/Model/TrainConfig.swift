@@ -99,7 +99,7 @@ public struct TrainConfig: Equatable, Sendable {
     }
 
     /// Bounds on a decoded network's shape, so that its parameter count cannot overflow.
-    public static let maxHiddenLayers = 64, maxLayerWidth = 1 << 24
+    static let maxHiddenLayers = 64, maxLayerWidth = 1 << 24
 
     public static func decode(_ r: inout ByteReader) throws -> TrainConfig {
         let version = try r.u32()

@@ -13,17 +13,17 @@ import Foundation
 /// The error is not a density, so the per-class calibration (`TrainConfig.calibrate`: standardise by the mean and
 /// deviation of the class's own rows' scores) is offered; measured, it lowers accuracy (Fashion-MNIST, 1000 rows
 /// per class, defaults: 0.78 raw, 0.69 calibrated; digits 0.978 and 0.973), so raw scores are the default.
-public struct AutoencoderModel: OneClassModel, Equatable {
-    public let dimension: Int
+struct AutoencoderModel: OneClassModel, Equatable {
+    let dimension: Int
     /// H.
-    public let hidden: Int
+    let hidden: Int
     /// Passes over the rows run so far (over all calls).
-    public let epochs: Int
+    let epochs: Int
     /// θ: W₁ (d × H, row-major), b₁ (H), W₂ (H × d, row-major), b₂ (d).
-    public let parameters: [Double]
+    let parameters: [Double]
 
     /// Length of θ for d inputs and H hidden units.
-    public static func parameterCount(dimension d: Int, hidden h: Int) -> Int { (d + 1) * h + (h + 1) * d }
+    static func parameterCount(dimension d: Int, hidden h: Int) -> Int { (d + 1) * h + (h + 1) * d }
 
     init(dimension: Int, hidden: Int, epochs: Int, parameters: [Double]) {
         precondition(parameters.count == Self.parameterCount(dimension: dimension, hidden: hidden))
@@ -34,7 +34,7 @@ public struct AutoencoderModel: OneClassModel, Equatable {
     }
 
     /// Seeded initial weights, N(0, 1/fan-in), drawn from a generator seeded by (seed, shard); zero biases.
-    public static func initial(dimension d: Int, hidden h: Int, seed: UInt64, shard: Int) -> AutoencoderModel {
+    static func initial(dimension d: Int, hidden h: Int, seed: UInt64, shard: Int) -> AutoencoderModel {
         precondition(d >= 1 && h >= 1)
         var g = SeededGenerator(seed: mix64(seed ^ mix64(UInt64(shard) &+ 0x4155_544f_454e_4300)))
         var theta = [Double](repeating: 0, count: parameterCount(dimension: d, hidden: h))
@@ -48,7 +48,7 @@ public struct AutoencoderModel: OneClassModel, Equatable {
     /// `epochs` passes of mini-batch Adam over rows of `features` (row-major, `dimension` wide), from this
     /// model's weights. Epoch e visits `order(e)` (indices of rows) in batches of `batchSize` cut in that order;
     /// each step follows the batch mean of ∇ℓ plus (λ/N)·θ for the epoch's N rows.
-    public func trained(features: [Float], order: (Int) -> [Int], epochs: Int, config: AutoencoderConfig) -> AutoencoderModel {
+    func trained(features: [Float], order: (Int) -> [Int], epochs: Int, config: AutoencoderConfig) -> AutoencoderModel {
         precondition(config.hidden == hidden && config.batchSize >= 1 && epochs >= 0)
         _ = blasSingleThreaded
         var theta = parameters
@@ -77,7 +77,7 @@ public struct AutoencoderModel: OneClassModel, Equatable {
     }
 
     /// Σ ½‖x̂ − x‖² over `rows` of `features` (no L2 term) and, with `gradient`, its gradient in θ's layout.
-    public func reconstructionLoss(features: [Float], rows: [Int], gradient: Bool) -> (value: Double, gradient: [Double]) {
+    func reconstructionLoss(features: [Float], rows: [Int], gradient: Bool) -> (value: Double, gradient: [Double]) {
         _ = blasSingleThreaded
         let chunk = 256
         let ws = AutoencoderWorkspace(dimension: dimension, hidden: hidden, capacity: chunk)
@@ -98,7 +98,7 @@ public struct AutoencoderModel: OneClassModel, Equatable {
     }
 
     /// −‖x̂ − x‖² of every row of a row-major matrix.
-    public func scores(features: [Float]) -> [Double] {
+    func scores(features: [Float]) -> [Double] {
         precondition(features.count % dimension == 0)
         _ = blasSingleThreaded
         let n = features.count / dimension, chunk = 256
@@ -118,16 +118,16 @@ public struct AutoencoderModel: OneClassModel, Equatable {
         return out.map { -$0 }
     }
 
-    public func score(_ x: UnsafeBufferPointer<Float>) -> Double { scores(features: Array(x))[0] }
+    func score(_ x: UnsafeBufferPointer<Float>) -> Double { scores(features: Array(x))[0] }
 
-    public func encode(into w: inout ByteWriter) {
+    func encode(into w: inout ByteWriter) {
         w.int(dimension)
         w.int(hidden)
         w.int(epochs)
         w.doubles(parameters)
     }
 
-    public init(from r: inout ByteReader) throws {
+    init(from r: inout ByteReader) throws {
         dimension = try r.count(limit: 1 << 24)
         hidden = try r.count(limit: 1 << 24)
         epochs = try r.count(limit: Int.max)

@@ -12,24 +12,24 @@ import Foundation
 /// (per-class standardisation of a density's log-likelihood hurt accuracy in the reference runs). The mean and
 /// standard deviation of the training rows' log-likelihood are kept as `calibration` for a caller that wants
 /// `standardisedScore` instead.
-public struct MixturePPCAModel: OneClassModel, Equatable {
-    public let dimension: Int
+struct MixturePPCAModel: OneClassModel, Equatable {
+    let dimension: Int
     /// log π_k.
-    public let logWeights: [Double]
-    public let components: [PPCAModel]
+    let logWeights: [Double]
+    let components: [PPCAModel]
     /// EM iterations run so far (over all calls).
-    public let iterations: Int
+    let iterations: Int
     /// Mean and standard deviation of the log-likelihood of the rows of the last fit.
-    public let calibration: (mean: Double, deviation: Double)
+    let calibration: (mean: Double, deviation: Double)
 
-    public static func == (a: MixturePPCAModel, b: MixturePPCAModel) -> Bool {
+    static func == (a: MixturePPCAModel, b: MixturePPCAModel) -> Bool {
         a.dimension == b.dimension && a.logWeights == b.logWeights && a.components == b.components
             && a.iterations == b.iterations && a.calibration == b.calibration
     }
 
     /// Runs `iterations` EM steps on these rows, from `state` (a checkpoint of the same configuration and
     /// dimension) or, when `state` is nil, from the hash-chosen initial partition.
-    public static func fit(features: [Float], dimension: Int, ids: [String],
+    static func fit(features: [Float], dimension: Int, ids: [String],
                            config: MixturePPCAConfig = MixturePPCAConfig(),
                            startingFrom state: MixturePPCAModel? = nil, iterations: Int) throws -> MixturePPCAModel {
         guard config.mixtureComponents >= 1 else { throw OneClassError.invalidConfig("mixture components must be ≥ 1") }
@@ -128,14 +128,14 @@ public struct MixturePPCAModel: OneClassModel, Equatable {
     }
 
     /// log p(x), by log-sum-exp over the components.
-    public func score(_ x: UnsafeBufferPointer<Float>) -> Double { logLikelihood { Double(x[$0]) } }
+    func score(_ x: UnsafeBufferPointer<Float>) -> Double { logLikelihood { Double(x[$0]) } }
 
     /// (log p(x) − mean) / deviation, with the statistics of the class's own training rows.
-    public func standardisedScore(_ x: UnsafeBufferPointer<Float>) -> Double {
+    func standardisedScore(_ x: UnsafeBufferPointer<Float>) -> Double {
         (score(x) - calibration.mean) / calibration.deviation
     }
 
-    public func encode(into w: inout ByteWriter) {
+    func encode(into w: inout ByteWriter) {
         w.int(dimension)
         w.int(iterations)
         w.f64(calibration.mean)
@@ -144,7 +144,7 @@ public struct MixturePPCAModel: OneClassModel, Equatable {
         for c in components { c.encode(into: &w) }
     }
 
-    public init(from r: inout ByteReader) throws {
+    init(from r: inout ByteReader) throws {
         dimension = try r.count(limit: 1 << 24)
         iterations = try r.count(limit: Int.max)
         calibration = (try r.f64(), try r.f64())

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Errors of fitting one-class models.
-public enum OneClassError: Error, Equatable, CustomStringConvertible {
+enum OneClassError: Error, Equatable, CustomStringConvertible {
     /// No rows to fit.
     case noRows
     /// The feature array is not rows × dimension, or the ids do not match the rows.
@@ -15,7 +15,7 @@ public enum OneClassError: Error, Equatable, CustomStringConvertible {
     /// LAPACK reported a failure (info code).
     case lapack(String, Int32)
 
-    public var description: String {
+    var description: String {
         switch self {
         case .noRows: return "no rows to fit"
         case let .shapeMismatch(why): return "rows do not match their shape: \(why)"

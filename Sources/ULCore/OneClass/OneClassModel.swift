@@ -2,7 +2,7 @@ import Foundation
 
 /// A model of one class's rows alone. Scores of models of different classes, fitted with the same
 /// configuration on the same features, are comparable, so the predicted class is the argmax of the scores.
-public protocol OneClassModel {
+protocol OneClassModel {
     /// Number of features a row must have.
     var dimension: Int { get }
     /// Score of one row (`x.count == dimension`); larger means more typical of the class.
@@ -15,7 +15,7 @@ public protocol OneClassModel {
 
 extension OneClassModel {
     /// Scores of every row of a row-major matrix.
-    public func scores(features: [Float]) -> [Double] {
+    func scores(features: [Float]) -> [Double] {
         precondition(dimension > 0 && features.count % dimension == 0)
         return features.withUnsafeBufferPointer { p in
             (0..<features.count / dimension).map { i in
@@ -26,7 +26,7 @@ extension OneClassModel {
 }
 
 /// Index of the largest score (first one on ties): the predicted class of a row scored by every class's model.
-public func argmaxScore(_ scores: [Double]) -> Int {
+func argmaxScore(_ scores: [Double]) -> Int {
     var b = 0
     for i in scores.indices where scores[i] > scores[b] { b = i }
     return b

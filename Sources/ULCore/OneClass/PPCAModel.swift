@@ -9,21 +9,21 @@ import Foundation
 /// The score is the Gaussian log-likelihood log N(x | μ, C), a normalised density, comparable across classes.
 /// The covariance product (dsyrk) and the eigensolver (dsyevr) run in OpenBLAS/LAPACK: for bit-identical refits
 /// the caller fixes the BLAS thread count (openblas_set_num_threads), as for any training in a shard.
-public struct PPCAModel: OneClassModel, Equatable {
-    public let dimension: Int
+struct PPCAModel: OneClassModel, Equatable {
+    let dimension: Int
     /// μ (d values).
-    public let mean: [Double]
+    let mean: [Double]
     /// U_q, row-major d × q (column k is the k-th principal direction, unit length).
-    public let basis: [Double]
+    let basis: [Double]
     /// Kept eigenvalues λ₁..λ_q of the model covariance (≥ σ²), largest first.
-    public let eigenvalues: [Double]
+    let eigenvalues: [Double]
     /// Residual variance σ².
-    public let noiseVariance: Double
+    let noiseVariance: Double
 
-    public var components: Int { eigenvalues.count }
+    var components: Int { eigenvalues.count }
 
     /// Fits on one class's rows. The result depends only on the set of (id, row) pairs, not their order.
-    public static func fit(features: [Float], dimension: Int, ids: [String],
+    static func fit(features: [Float], dimension: Int, ids: [String],
                            config: PPCAConfig = PPCAConfig()) throws -> PPCAModel {
         let rows = try CanonicalRows(features: features, dimension: dimension, ids: ids)
         return try fitWeighted(rows, weights: nil, config: config)
@@ -70,17 +70,17 @@ public struct PPCAModel: OneClassModel, Equatable {
     }
 
     /// log det C = Σ log λ_k + (d − q) log σ².
-    public var logDeterminant: Double {
+    var logDeterminant: Double {
         eigenvalues.reduce(0) { $0 + log($1) } + Double(dimension - components) * log(noiseVariance)
     }
 
     /// log N(x | μ, C) by the Woodbury identity in eigen form, O(d·q):
     /// (x−μ)ᵀC⁻¹(x−μ) = (‖r‖² − ‖U_qᵀr‖²)/σ² + Σ_k (u_kᵀr)²/λ_k with r = x − μ.
-    public func score(_ x: UnsafeBufferPointer<Float>) -> Double {
+    func score(_ x: UnsafeBufferPointer<Float>) -> Double {
         logLikelihood(x)
     }
 
-    public func logLikelihood(_ x: UnsafeBufferPointer<Float>) -> Double {
+    func logLikelihood(_ x: UnsafeBufferPointer<Float>) -> Double {
         logLikelihood { Double(x[$0]) }
     }
 
@@ -101,7 +101,7 @@ public struct PPCAModel: OneClassModel, Equatable {
         return -0.5 * (Double(d) * log(2 * Double.pi) + logDeterminant + mahal)
     }
 
-    public func encode(into w: inout ByteWriter) {
+    func encode(into w: inout ByteWriter) {
         w.int(dimension)
         w.int(components)
         w.doubles(mean)
@@ -110,7 +110,7 @@ public struct PPCAModel: OneClassModel, Equatable {
         w.f64(noiseVariance)
     }
 
-    public init(from r: inout ByteReader) throws {
+    init(from r: inout ByteReader) throws {
         let d = try r.count(limit: 1 << 24)
         let q = try r.count(limit: max(d - 1, 0))
         guard d > 0 else { throw ByteReaderError.invalid("dimension 0") }

@@ -11,7 +11,7 @@ public struct ArcaneShardForgetting: Sendable {
     /// Selection steps replayed (kept) before re-selection continued; nil when nothing was re-selected.
     public var reselectedFromStep: Int?
     /// Rows per block of the new training set (selected rows).
-    public var blockSizes: [Int]
+    var blockSizes: [Int]
     /// Cost of the block steps rerun (see `retrainingCost`).
     public var cost: Int
     public var retrained: Bool { fromStep <= blockSizes.count }

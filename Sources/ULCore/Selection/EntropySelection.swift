@@ -1,27 +1,27 @@
 import Foundation
 
 /// Result of greedy joint-entropy selection over one shard's rows (indices refer to the input rows).
-public struct EntropySelection: Equatable, Sendable {
+struct EntropySelection: Equatable, Sendable {
     /// Per row: chosen or not.
-    public var selected: [Bool]
+    var selected: [Bool]
     /// Per row: the 1-based step at which it was chosen, 0 if not chosen.
-    public var step: [Int]
+    var step: [Int]
     /// Row indices in the order they were chosen (`order[t-1]` was chosen at step t).
-    public var order: [Int]
+    var order: [Int]
     /// Per step: the conditional variance k(x,x) + σ² − k_Sxᵀ(K_S + σ²I)⁻¹k_Sx of the chosen row, i.e. the
     /// squared pivot of the Cholesky factor of K_S + σ²I.
-    public var conditionalVariances: [Double]
+    var conditionalVariances: [Double]
     /// How many leading steps were replayed from the previous order rather than chosen afresh.
-    public var replayedSteps: Int
+    var replayedSteps: Int
 
     /// log det(K_S + σ²I) = Σ log(pivot²), from the incremental factor.
-    public var logDeterminant: Double { conditionalVariances.reduce(0) { $0 + log($1) } }
+    var logDeterminant: Double { conditionalVariances.reduce(0) { $0 + log($1) } }
     /// H(S) = ½ log det(2πe (K_S + σ²I)).
-    public var entropy: Double {
+    var entropy: Double {
         0.5 * (Double(order.count) * log(2 * Double.pi * M_E) + logDeterminant)
     }
     /// Ids of the chosen rows in step order.
-    public func orderedIDs(_ ids: [String]) -> [String] { order.map { ids[$0] } }
+    func orderedIDs(_ ids: [String]) -> [String] { order.map { ids[$0] } }
 }
 
 /// Greedy maximisation of H(S) = ½ log det(2πe (L_S + σ²I)) over the rows of one shard, with
@@ -47,7 +47,7 @@ public struct EntropySelection: Equatable, Sendable {
 ///     configuration (never on statistics of other rows).
 ///   - resumingFrom: ids chosen by an earlier selection, in step order. Replay stops at the first id that is
 ///     absent. Each replayed id must belong to the cell its step draws from.
-public func selectByEntropy(
+func selectByEntropy(
     features: [Float], dimension: Int, ids: [String],
     config: EntropySelectionConfig = EntropySelectionConfig(),
     budget: SelectionBudget,

@@ -33,7 +33,7 @@ public struct EntropySelectionConfig: Equatable, Sendable {
     }
 
     /// The cell of a row with this id, in 0..<cells.
-    public func cell(of id: String) -> Int {
+    func cell(of id: String) -> Int {
         guard cells > 1 else { return 0 }
         let u = unitInterval(stableHash(id, seed: seed, salt: selectionCellSalt))
         return min(Int(u * Double(cells)), cells - 1)

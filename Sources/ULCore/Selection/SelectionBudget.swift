@@ -16,7 +16,7 @@ public struct SelectionBudget: Equatable, Sendable {
     /// At most this many rows are chosen (fewer if the shard has fewer rows).
     public var count: Int
     /// Stop when the best conditional variance is below this (0: never).
-    public var minimumVariance: Double
+    var minimumVariance: Double
 
     public init(count: Int, minimumVariance: Double = 0) {
         self.count = count

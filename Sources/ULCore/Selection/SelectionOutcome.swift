@@ -6,5 +6,5 @@ public struct SelectionOutcome: Equatable, Sendable {
     public var step: [Int]
     public var record: ShardSelection
     /// Steps replayed from the previous order on resumption (entropy only).
-    public var replayedSteps: Int
+    var replayedSteps: Int
 }

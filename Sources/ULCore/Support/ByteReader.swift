@@ -9,14 +9,14 @@ public struct ByteReader {
     public var atEnd: Bool { offset == bytes.count }
     public var remaining: Int { bytes.count - offset }
 
-    public mutating func u8() throws -> UInt8 { try need(1); defer { offset += 1 }; return bytes[offset] }
-    public mutating func u32() throws -> UInt32 { try read() }
-    public mutating func u64() throws -> UInt64 { try read() }
-    public mutating func i64() throws -> Int64 { try read() }
+    mutating func u8() throws -> UInt8 { try need(1); defer { offset += 1 }; return bytes[offset] }
+    mutating func u32() throws -> UInt32 { try read() }
+    mutating func u64() throws -> UInt64 { try read() }
+    mutating func i64() throws -> Int64 { try read() }
     public mutating func int() throws -> Int { Int(try i64()) }
-    public mutating func f32() throws -> Float { Float(bitPattern: try read()) }
-    public mutating func f64() throws -> Double { Double(bitPattern: try read()) }
-    public mutating func bool() throws -> Bool {
+    mutating func f32() throws -> Float { Float(bitPattern: try read()) }
+    mutating func f64() throws -> Double { Double(bitPattern: try read()) }
+    mutating func bool() throws -> Bool {
         switch try u8() {
         case 0: return false
         case 1: return true
@@ -37,7 +37,7 @@ public struct ByteReader {
         defer { offset += n }
         return Array(bytes[offset..<offset + n])
     }
-    public mutating func strings() throws -> [String] {
+    mutating func strings() throws -> [String] {
         let n = try count(elementSize: 4)
         var out = [String]()
         out.reserveCapacity(n)
@@ -51,14 +51,14 @@ public struct ByteReader {
         for i in 0..<n { out[i] = try f32() }
         return out
     }
-    public mutating func doubles() throws -> [Double] {
+    mutating func doubles() throws -> [Double] {
         let n = try count(elementSize: 8)
         if isLittleEndianHost { return bulk(n) }
         var out = [Double](repeating: 0, count: n)
         for i in 0..<n { out[i] = try f64() }
         return out
     }
-    public mutating func ints() throws -> [Int] {
+    mutating func ints() throws -> [Int] {
         let n = try count(elementSize: 8)
         var out = [Int](repeating: 0, count: n)
         for i in 0..<n { out[i] = try int() }

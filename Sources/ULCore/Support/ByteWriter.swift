@@ -3,13 +3,13 @@ public struct ByteWriter {
     public private(set) var bytes: [UInt8] = []
     public init() {}
 
-    public mutating func u8(_ v: UInt8) { bytes.append(v) }
-    public mutating func u32(_ v: UInt32) { append(v) }
-    public mutating func u64(_ v: UInt64) { append(v) }
+    mutating func u8(_ v: UInt8) { bytes.append(v) }
+    mutating func u32(_ v: UInt32) { append(v) }
+    mutating func u64(_ v: UInt64) { append(v) }
     public mutating func int(_ v: Int) { append(Int64(v)) }
-    public mutating func f32(_ v: Float) { append(v.bitPattern) }
-    public mutating func f64(_ v: Double) { append(v.bitPattern) }
-    public mutating func bool(_ v: Bool) { bytes.append(v ? 1 : 0) }
+    mutating func f32(_ v: Float) { append(v.bitPattern) }
+    mutating func f64(_ v: Double) { append(v.bitPattern) }
+    mutating func bool(_ v: Bool) { bytes.append(v ? 1 : 0) }
 
     /// A string as a u32 byte length and its UTF-8 bytes.
     public mutating func string(_ s: String) {
@@ -17,7 +17,7 @@ public struct ByteWriter {
         bytes.append(contentsOf: s.utf8)
     }
     public mutating func raw(_ b: [UInt8]) { bytes.append(contentsOf: b) }
-    public mutating func strings(_ a: [String]) {
+    mutating func strings(_ a: [String]) {
         u64(UInt64(a.count))
         for s in a { string(s) }
     }
@@ -27,13 +27,13 @@ public struct ByteWriter {
             if isLittleEndianHost { bytes.append(contentsOf: raw) } else { for v in a { f32(v) } }
         }
     }
-    public mutating func doubles(_ a: [Double]) {
+    mutating func doubles(_ a: [Double]) {
         u64(UInt64(a.count))
         a.withUnsafeBytes { raw in
             if isLittleEndianHost { bytes.append(contentsOf: raw) } else { for v in a { f64(v) } }
         }
     }
-    public mutating func ints(_ a: [Int]) {
+    mutating func ints(_ a: [Int]) {
         u64(UInt64(a.count))
         for v in a { int(v) }
     }

@@ -4,7 +4,7 @@ import Foundation
 /// Stable 64-bit hash of a byte string and a seed (FNV-1a, then a SplitMix64 finaliser).
 /// Used for assignments and orders that must depend only on `(id, seed, ...)`; it is not a digest.
 @inlinable
-public func stableHash<C: Collection>(_ bytes: C, seed: UInt64) -> UInt64 where C.Element == UInt8 {
+func stableHash<C: Collection>(_ bytes: C, seed: UInt64) -> UInt64 where C.Element == UInt8 {
     var h: UInt64 = 0xcbf2_9ce4_8422_2325 ^ mix64(seed)
     for b in bytes {
         h ^= UInt64(b)
@@ -15,7 +15,7 @@ public func stableHash<C: Collection>(_ bytes: C, seed: UInt64) -> UInt64 where 
 
 /// Stable hash of a string (its UTF-8 bytes) with a seed and extra salt words.
 @inlinable
-public func stableHash(_ string: String, seed: UInt64, salt: UInt64 = 0) -> UInt64 {
+func stableHash(_ string: String, seed: UInt64, salt: UInt64 = 0) -> UInt64 {
     var s = string
     let h = s.withUTF8 { stableHash($0, seed: seed) }
     return salt == 0 ? h : mix64(h ^ mix64(salt &+ 0x9e37_79b9_7f4a_7c15))
@@ -23,7 +23,7 @@ public func stableHash(_ string: String, seed: UInt64, salt: UInt64 = 0) -> UInt
 
 /// SplitMix64 finaliser: a bijective mixer of 64-bit words.
 @inlinable
-public func mix64(_ x: UInt64) -> UInt64 {
+func mix64(_ x: UInt64) -> UInt64 {
     var z = x &+ 0x9e37_79b9_7f4a_7c15
     z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
     z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
@@ -32,12 +32,12 @@ public func mix64(_ x: UInt64) -> UInt64 {
 
 /// A hash mapped to the unit interval [0, 1), from its top 53 bits.
 @inlinable
-public func unitInterval(_ h: UInt64) -> Double {
+func unitInterval(_ h: UInt64) -> Double {
     Double(h >> 11) * (1.0 / 9_007_199_254_740_992.0)
 }
 
 /// CRC-32 (zlib) of a byte buffer.
-public func crc32Checksum(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
+func crc32Checksum(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
     guard let base = bytes.baseAddress, bytes.count > 0 else { return UInt32(crc32(0, nil, 0)) }
     var crc = crc32(0, nil, 0)
     var offset = 0
@@ -49,7 +49,7 @@ public func crc32Checksum(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
     return UInt32(truncatingIfNeeded: crc)
 }
 
-public func crc32Checksum(_ bytes: [UInt8]) -> UInt32 {
+func crc32Checksum(_ bytes: [UInt8]) -> UInt32 {
     bytes.withUnsafeBytes { crc32Checksum($0) }
 }
 

@@ -19,7 +19,7 @@ public final class SHA256Digest {
         s.withUTF8 { update(UnsafeRawBufferPointer($0)) }
     }
     /// Appends a length-prefixed string, so that concatenations cannot collide.
-    public func updateField(_ string: String) {
+    func updateField(_ string: String) {
         var n = UInt64(string.utf8.count).littleEndian
         withUnsafeBytes(of: &n) { update($0) }
         update(string)

@@ -5,7 +5,7 @@ public struct ResumedShard: Sendable {
     /// First block step (1-based) that ran; blockCount + 1 when none did.
     public var fromStep: Int
     /// Rows per block of the shard's current rows.
-    public var blockSizes: [Int]
+    var blockSizes: [Int]
     /// Cost of the steps that ran, in the unit of SISA's formulas (see `retrainingCost`).
     public var cost: Int
     public var retrained: Bool { fromStep <= blockSizes.count }
