@@ -1,7 +1,7 @@
 import Foundation
 import XCTest
 import ULCLI
-import ULCore
+@testable import ULCore
 import ULTestSupport
 
 /// The built ul-forget run as a process against ul-train: exactness through CSV, safety checks, the

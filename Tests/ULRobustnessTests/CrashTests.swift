@@ -1,7 +1,7 @@
 import Foundation
 import XCTest
 import ULCLI
-import ULCore
+@testable import ULCore
 import ULTestSupport
 
 /// `kill -9` at seeded random moments of `ul-train -o` over an existing model and of an in-place

@@ -1,7 +1,7 @@
 import Foundation
 import XCTest
 import ULCLI
-import ULCore
+@testable import ULCore
 import ULTestSupport
 
 /// Mutated CSV files and model files fed to the CSV reader, the ledger reader and the model decoder:

@@ -1,4 +1,4 @@
-import ULCore
+@testable import ULCore
 
 /// Seeded mutations of byte strings, in the manner of a coverage-blind fuzzer: byte flips, random
 /// bytes, insertions of interesting tokens, deletions, truncations, duplications and splices with

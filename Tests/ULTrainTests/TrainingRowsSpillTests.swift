@@ -1,7 +1,7 @@
 import Foundation
 import XCTest
 @testable import ULCLI
-import ULCore
+@testable import ULCore
 import ULTestSupport
 
 /// Rows that wait in the temporary file for their shard's turn come back exactly as the rows held in memory.

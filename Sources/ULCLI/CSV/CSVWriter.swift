@@ -96,7 +96,7 @@ public final class CSVWriter {
 }
 
 /// Shortest text that reads back to the same value; integers without a fraction.
-public func formatNumber(_ v: Double, float: Bool = false, value32: Float = 0) -> String {
+func formatNumber(_ v: Double, float: Bool = false, value32: Float = 0) -> String {
     if v == v.rounded(), abs(v) < 1e15 { return String(Int64(v)) }
     return float ? "\(value32)" : "\(v)"
 }

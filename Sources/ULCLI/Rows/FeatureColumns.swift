@@ -7,7 +7,7 @@ public struct FeatureColumns {
     /// Positions of the features, in file order.
     public let indices: [Int]
     /// Names of the columns skipped because a ul tool wrote them (reported with -v).
-    public let skippedWritten: [String]
+    let skippedWritten: [String]
 
     /// `roles`: positions of the id, label and other columns the tool reads otherwise (nil: absent).
     /// `required`: no feature column is an error.

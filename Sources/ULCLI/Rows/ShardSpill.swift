@@ -4,7 +4,7 @@ import Foundation
 /// the shards being worked on rather than the whole file. The rows go, in per-shard chunks of whole records,
 /// to one temporary file that is unlinked as soon as it is created: nothing is left behind on any exit,
 /// even `kill -9`, and the kernel frees the space when the descriptor closes.
-public final class ShardSpill {
+final class ShardSpill {
     private let fd: Int32
     /// Records not yet written, per shard, and their total size.
     private var buffers: [Int: [UInt8]] = [:]
@@ -13,12 +13,12 @@ public final class ShardSpill {
     private var chunks: [Int: [(offset: Int, count: Int)]] = [:]
     private var end = 0
     /// Rows appended per shard.
-    public private(set) var rowCounts: [Int: Int] = [:]
+    private(set) var rowCounts: [Int: Int] = [:]
     /// Buffered bytes (all shards together) that trigger a write.
     nonisolated(unsafe) static var budget = 32 << 20
 
     /// Creates the file in `directory`.
-    public init(directory: String) throws {
+    init(directory: String) throws {
         var template = Array((directory + "/.ul-spill.\(getpid()).XXXXXX").utf8CString)
         fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard fd >= 0 else {
@@ -30,7 +30,7 @@ public final class ShardSpill {
     deinit { close(fd) }
 
     /// Appends one record to `shard`: `encode` adds its bytes.
-    public func append(shard: Int, _ encode: (inout [UInt8]) -> Void) throws {
+    func append(shard: Int, _ encode: (inout [UInt8]) -> Void) throws {
         let before = buffers[shard]?.count ?? 0
         encode(&buffers[shard, default: []])
         buffered += buffers[shard]!.count - before
@@ -39,7 +39,7 @@ public final class ShardSpill {
     }
 
     /// Writes every buffered record.
-    public func flush() throws {
+    func flush() throws {
         for shard in buffers.keys.sorted() {
             let bytes = buffers[shard]!
             guard !bytes.isEmpty else { continue }
@@ -59,7 +59,7 @@ public final class ShardSpill {
 
     /// Calls `body` with each chunk of `shard`'s records, in the order they were appended. Safe to call from
     /// several threads at once after the last `flush()`.
-    public func read(shard: Int, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+    func read(shard: Int, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
         for c in chunks[shard] ?? [] {
             var bytes = [UInt8](repeating: 0, count: c.count)
             var done = 0
@@ -78,29 +78,5 @@ public final class ShardSpill {
 extension Array where Element == UInt8 {
     @inline(__always) mutating func appendRaw<T>(_ value: T) {
         Swift.withUnsafeBytes(of: value) { append(contentsOf: $0) }
-    }
-}
-
-/// Reads the fields of spilled records in order.
-struct SpillCursor {
-    let bytes: UnsafeRawBufferPointer
-    var position = 0
-    var atEnd: Bool { position >= bytes.count }
-    mutating func raw<T>(_: T.Type) -> T {
-        defer { position += MemoryLayout<T>.size }
-        return bytes.loadUnaligned(fromByteOffset: position, as: T.self)
-    }
-    mutating func string() -> String {
-        let n = Int(raw(UInt32.self))
-        defer { position += n }
-        return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[position ..< position + n]), as: UTF8.self)
-    }
-    mutating func floats(into out: inout [Float], count: Int) {
-        let n = count * MemoryLayout<Float>.size
-        let start = out.count
-        out.append(contentsOf: repeatElement(0, count: count))
-        let from = bytes.baseAddress! + position
-        out.withUnsafeMutableBytes { $0.baseAddress!.advanced(by: start * MemoryLayout<Float>.size).copyMemory(from: from, byteCount: n) }
-        position += n
     }
 }

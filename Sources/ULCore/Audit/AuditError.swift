@@ -1,5 +1,5 @@
 /// Errors of the audit measurements; every case names the offending input.
-public enum AuditError: Error, Equatable, CustomStringConvertible {
+enum AuditError: Error, Equatable, CustomStringConvertible {
     /// An ROC needs at least one member and one non-member score.
     case noScores(members: Int, nonMembers: Int)
     /// A score is NaN or infinite (`what` names the input, `index` the position).
@@ -17,7 +17,7 @@ public enum AuditError: Error, Equatable, CustomStringConvertible {
     /// An example has too few shadow-model scores for the chosen variance estimate.
     case tooFewShadowScores(example: Int, count: Int, needed: Int)
 
-    public var description: String {
+    var description: String {
         switch self {
         case let .noScores(m, n):
             return "an attack needs member and non-member scores (got \(m) members, \(n) non-members)"

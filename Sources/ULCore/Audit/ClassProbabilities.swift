@@ -4,7 +4,7 @@
 /// measurements built on them need no further checks of the values.
 public struct ClassProbabilities: Equatable {
     /// How far a row's sum may be from 1 (float32 soft-max outputs are well inside; logits are not).
-    public static let sumTolerance = 1e-4
+    static let sumTolerance = 1e-4
 
     /// Number of classes (columns).
     public let classes: Int
@@ -56,7 +56,7 @@ public struct ClassProbabilities: Equatable {
     }
 
     /// The predicted class of row `r`: the largest probability, the lowest index among equals.
-    public func argmax(_ r: Int) -> Int {
+    func argmax(_ r: Int) -> Int {
         let base = r * classes
         var best = 0
         for c in 1..<classes where values[base + c] > values[base + best] { best = c }

@@ -1,22 +1,5 @@
 import Foundation
 
-/// Mean and variance of one example's shadow-model scores.
-public struct GaussianFit: Equatable {
-    public let mean: Double
-    public let variance: Double
-    public var standardDeviation: Double { variance.squareRoot() }
-}
-
-/// How LiRA estimates the spread of shadow-model scores.
-public enum ShadowVariance: Equatable {
-    /// Each example's own unbiased sample variance (needs at least 2 shadow scores per example).
-    case perExample
-    /// One variance for all examples: the pooled within-example variance
-    /// `Σ_i Σ_k (φ_ik − μ_i)² / Σ_i (K_i − 1)`, Carlini et al.'s choice when shadow models are few
-    /// (every example needs at least 1 score, and at least one example at least 2).
-    case global
-}
-
 /// The likelihood-ratio attack of Carlini et al. (2022) on LiRA scores φ (`MembershipScore.lira`).
 ///
 /// For each example, `out[i]` holds its φ under shadow models that did NOT train on it and `in[i]` under shadow
@@ -24,7 +7,7 @@ public enum ShadowVariance: Equatable {
 /// `minimumVariance` so identical shadow scores give a large finite score rather than a division by zero.
 public enum LiRA {
     /// Fits one Gaussian per example.
-    public static func fit(_ scores: [[Double]], variance: ShadowVariance,
+    static func fit(_ scores: [[Double]], variance: ShadowVariance,
                            minimumVariance: Double = 1e-12) throws -> [GaussianFit] {
         var means = [Double](), squares = [Double]()
         means.reserveCapacity(scores.count)
@@ -57,7 +40,7 @@ public enum LiRA {
     /// Offline LiRA: `log Φ((φ_target − μ_out) / σ_out)`, the log-probability that an OUT score falls below the
     /// target's (one-sided: members score high). Strictly increasing in the target score; finite everywhere;
     /// it saturates at 0 only for z above about 38.
-    public static func offlineScores(target: [Double], out: [[Double]], variance: ShadowVariance,
+    static func offlineScores(target: [Double], out: [[Double]], variance: ShadowVariance,
                                      minimumVariance: Double = 1e-12) throws -> [Double] {
         guard target.count == out.count else {
             throw AuditError.lengthMismatch(what: "OUT shadow scores", expected: target.count, actual: out.count)
@@ -70,7 +53,7 @@ public enum LiRA {
     }
 
     /// Online LiRA: the log-likelihood ratio `log N(φ; μ_in, σ_in²) − log N(φ; μ_out, σ_out²)`.
-    public static func onlineScores(target: [Double], in inScores: [[Double]], out: [[Double]],
+    static func onlineScores(target: [Double], in inScores: [[Double]], out: [[Double]],
                                     variance: ShadowVariance, minimumVariance: Double = 1e-12) throws -> [Double] {
         guard target.count == out.count else {
             throw AuditError.lengthMismatch(what: "OUT shadow scores", expected: target.count, actual: out.count)
@@ -88,14 +71,14 @@ public enum LiRA {
     }
 
     /// `log N(x; μ, σ²)`.
-    public static func logNormalPDF(_ x: Double, _ g: GaussianFit) -> Double {
+    static func logNormalPDF(_ x: Double, _ g: GaussianFit) -> Double {
         let d = x - g.mean
         return -0.5 * d * d / g.variance - 0.5 * log(2 * Double.pi * g.variance)
     }
 
     /// `log Φ(z)` of the standard normal CDF, accurate (relative error ≲ 1e-12) for every finite z: `erfc` in the
     /// body, `log1p` in the upper tail, the asymptotic series below z = −35 where `erfc` would underflow.
-    public static func logNormalCDF(_ z: Double) -> Double {
+    static func logNormalCDF(_ z: Double) -> Double {
         if z >= 0 { return log1p(-0.5 * erfc(z / 2.0.squareRoot())) }
         if z > -35 { return log(0.5 * erfc(-z / 2.0.squareRoot())) }
         let r = 1 / (z * z)

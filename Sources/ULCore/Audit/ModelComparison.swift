@@ -1,15 +1,15 @@
 import Foundation
 
 /// Accuracy and distances between a model and a reference (e.g. one retrained without the forgotten rows).
-public enum ModelComparison {
+enum ModelComparison {
     /// Share of rows whose predicted class (`ClassProbabilities.argmax`) equals the label; NaN with no rows.
-    public static func accuracy(_ p: ClassProbabilities, labels: [Int]) throws -> Double {
+    static func accuracy(_ p: ClassProbabilities, labels: [Int]) throws -> Double {
         try p.validate(labels: labels)
         return try accuracy(predicted: (0..<p.count).map(p.argmax), labels: labels)
     }
 
     /// Share of positions where `predicted` equals `labels`; NaN when both are empty.
-    public static func accuracy(predicted: [Int], labels: [Int]) throws -> Double {
+    static func accuracy(predicted: [Int], labels: [Int]) throws -> Double {
         guard predicted.count == labels.count else {
             throw AuditError.lengthMismatch(what: "predicted labels", expected: labels.count, actual: predicted.count)
         }
@@ -17,7 +17,7 @@ public enum ModelComparison {
     }
 
     /// Euclidean distance `‖a − b‖₂` between two flat parameter vectors (scaled, so it cannot overflow).
-    public static func parameterDistance(_ a: [Double], _ b: [Double]) throws -> Double {
+    static func parameterDistance(_ a: [Double], _ b: [Double]) throws -> Double {
         guard a.count == b.count else {
             throw AuditError.lengthMismatch(what: "parameters", expected: a.count, actual: b.count)
         }
@@ -33,7 +33,7 @@ public enum ModelComparison {
     }
 
     /// Share of rows on which both models predict the same class; NaN with no rows.
-    public static func agreement(_ model: ClassProbabilities, _ reference: ClassProbabilities) throws -> Double {
+    static func agreement(_ model: ClassProbabilities, _ reference: ClassProbabilities) throws -> Double {
         try checkSameShape(model, reference)
         return share((0..<model.count).reduce(0) { $0 + (model.argmax($1) == reference.argmax($1) ? 1 : 0) },
                      of: model.count)
@@ -43,7 +43,7 @@ public enum ModelComparison {
     /// A class with `p_ref,c = 0` contributes 0; probabilities are floored (not renormalised) so a confident
     /// disagreement gives a large finite value, at most about `−log floor` per row, and identical rows give exactly
     /// 0 even where a probability is below the floor. NaN with no rows.
-    public static func meanKLDivergence(reference: ClassProbabilities, model: ClassProbabilities,
+    static func meanKLDivergence(reference: ClassProbabilities, model: ClassProbabilities,
                                         floor: Double = 1e-12) throws -> Double {
         try checkSameShape(model, reference)
         var total = 0.0

@@ -16,11 +16,11 @@ public struct ROCPlot {
     public var series: [Series]
     public var title: String
     public var width = 520.0
-    public var height = 500.0
+    var height = 500.0
     /// Both axes run from this to 1; `nil` picks the largest power of ten ≤ min(1e-3, 1/n) for the smallest
     /// member or non-member count n, but not below 1e-6. Points with FPR or TPR below it (including 0) are drawn
     /// on the axis.
-    public var lowerBound: Double?
+    var lowerBound: Double?
 
     public init(series: [Series], title: String = "Membership inference ROC") {
         self.series = series
@@ -31,7 +31,7 @@ public struct ROCPlot {
     static let colours = ["#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#000000"]
 
     /// The effective lower end of both axes.
-    public var axisMinimum: Double {
+    var axisMinimum: Double {
         if let b = lowerBound { return b }
         var smallest = 1e-3
         for s in series {

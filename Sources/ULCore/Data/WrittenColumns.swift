@@ -2,10 +2,10 @@
 /// `ul-predict` or `ul-select` trains on the columns it had before, not on the answers a tool wrote.
 public enum WrittenColumns {
     /// Added by ul-partition (`shard`, `block`) and ul-select (`selected`, `select_step`).
-    public static let bookkeeping = ["shard", "block", "selected", "select_step"]
+    static let bookkeeping = ["shard", "block", "selected", "select_step"]
     /// Added by ul-predict: `predicted`, then with --proba one `p_<label>` per class right after it.
-    public static let prediction = "predicted"
-    public static let probabilityPrefix = "p_"
+    static let prediction = "predicted"
+    static let probabilityPrefix = "p_"
     /// Written by ul-influence and ul-forget --weights.
     public static let influence = ["influence_params", "influence_criterion", "self_influence", "weight"]
 

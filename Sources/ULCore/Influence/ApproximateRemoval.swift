@@ -73,7 +73,7 @@ public enum ApproximateRemoval {
 
     /// Lipschitz constant of z ↦ diag p − ppᵀ (softmax of z) in the spectral norm: its derivative along u is
     /// diag(Au) − (Au)pᵀ − p(Au)ᵀ with ‖A‖ ≤ 1/2 and ‖p‖ ≤ 1, hence ≤ 1/2 + 2·1/2.
-    public static let softmaxHessianLipschitz = 1.5
+    static let softmaxHessianLipschitz = 1.5
 
     /// Newton removal (Guo et al. 2020): `θ⁻ = θ̂ + H₋⁻¹Σ_{i∈F}gᵢ`, H₋ the Hessian without the forgotten rows
     /// (Woodbury downdate of the stored factor). The step undoes only the forgotten rows' gradient, not

@@ -5,7 +5,7 @@ import CLAPACKE
 public struct CholeskyFactor: Sendable, Equatable {
     public let n: Int
     /// Column-major; the lower triangle holds L, the strict upper triangle is unspecified.
-    public var storage: [Double]
+    var storage: [Double]
 
     /// Factors a symmetric matrix given with both triangles (row- and column-major are then the same).
     public init(symmetric a: [Double], n: Int) throws {
@@ -25,7 +25,7 @@ public struct CholeskyFactor: Sendable, Equatable {
     }
 
     /// A⁻¹B for `columns` right-hand sides, each a contiguous vector of length n.
-    public func solve(_ b: [Double], columns: Int = 1) -> [Double] {
+    func solve(_ b: [Double], columns: Int = 1) -> [Double] {
         precondition(b.count == n * columns)
         guard columns > 0 else { return [] }
         var x = b

@@ -7,8 +7,8 @@ public final class CurvatureSolver {
     public let theta: [Double]
     public let stored: StoredCurvature
     public let damping: Double
-    public var tolerance = 1e-10
-    public var maxIterations = 1000
+    var tolerance = 1e-10
+    var maxIterations = 1000
     /// Row weights of the Hessian-vector products (nil: all 1).
     private var weights: [Double]?
     /// Woodbury terms: U (P × r, columns contiguous), H⁻¹U, and the Cholesky factor of I − UᵀH⁻¹U.
@@ -25,7 +25,7 @@ public final class CurvatureSolver {
 
     /// Removes rows from H (Newton removal's H₋). Exact: rank-(K·|F|) Woodbury downdate, costing one
     /// multi-column solve with the stored factor; no new factorisation of H.
-    public func downdate(rows: [Int]) throws {
+    func downdate(rows: [Int]) throws {
         guard !rows.isEmpty else { return }
         switch stored {
         case let .cholesky(f):
@@ -49,7 +49,7 @@ public final class CurvatureSolver {
     }
 
     /// (H + δI)⁻¹b.
-    public func solve(_ b: [Double]) throws -> [Double] {
+    func solve(_ b: [Double]) throws -> [Double] {
         switch stored {
         case let .cholesky(f):
             var x = f.solve(b)
@@ -67,7 +67,7 @@ public final class CurvatureSolver {
     }
 
     /// (H + δI)⁻¹B for contiguous columns.
-    public func solve(columns b: [Double], count: Int) throws -> [Double] {
+    func solve(columns b: [Double], count: Int) throws -> [Double] {
         let P = objective.parameterCount
         if case let .cholesky(f) = stored, woodbury == nil { return f.solve(b, columns: count) }
         var out = [Double]()

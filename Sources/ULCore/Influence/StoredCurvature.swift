@@ -12,7 +12,7 @@ public enum StoredCurvature: Equatable, Sendable {
     }
 
     /// Computes the stored part for `objective` at θ (`.exact` needs a `SoftmaxObjective`).
-    public static func compute(_ objective: Objective, at theta: [Double], solver: SolverKind, damping: Double,
+    static func compute(_ objective: Objective, at theta: [Double], solver: SolverKind, damping: Double,
                                progress: ((Int, Int) -> Void)? = nil) throws -> StoredCurvature {
         switch solver {
         case .exact:

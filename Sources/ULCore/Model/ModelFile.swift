@@ -28,7 +28,7 @@ public struct ModelFile: Equatable, Sendable {
     /// True when every shard is present (not a part file).
     public var isComplete: Bool { shards.map(\.index) == Array(0..<config.shardCount) }
 
-    public static func shardTag(_ index: Int) -> String {
+    static func shardTag(_ index: Int) -> String {
         let s = String(index)
         return "shard" + String(repeating: "0", count: max(0, 4 - s.count)) + s
     }
@@ -187,7 +187,7 @@ public struct ModelFile: Equatable, Sendable {
 
 extension ModelFile {
     /// The learner of this model's kind and shape.
-    public var learner: ShardLearner {
+    var learner: ShardLearner {
         config.kind.learner(config: config, featureCount: features.count, classCount: labels.count)
     }
 }

@@ -32,7 +32,7 @@ public enum ModelKind: String, CaseIterable, Sendable {
     }
 
     /// The learner of one shard's sub-model.
-    public func learner(config: TrainConfig, featureCount: Int, classCount: Int) -> ShardLearner {
+    func learner(config: TrainConfig, featureCount: Int, classCount: Int) -> ShardLearner {
         switch self {
         case .softmax:
             return NetworkLearner(network: DenseNetwork(inputs: featureCount, hidden: [], classes: classCount), config: config)

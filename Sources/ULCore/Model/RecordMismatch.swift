@@ -22,7 +22,7 @@ public enum RecordMismatch: Error, Equatable, CustomStringConvertible {
 
 extension BlockRecord {
     /// Whether `rows` of `data`, in this block's record order, are the rows it was trained on.
-    public func matches(_ data: Dataset, rows: [Int], labels: [String]) -> Bool {
+    func matches(_ data: Dataset, rows: [Int], labels: [String]) -> Bool {
         blockDigest(data, rows: rows, labels: labels) == digest
     }
 }

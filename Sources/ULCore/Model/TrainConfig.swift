@@ -1,11 +1,3 @@
-/// How per-shard class probabilities combine into the model's prediction.
-public enum Aggregation: String, CaseIterable, Sendable {
-    /// Mean of the shards' class probabilities.
-    case mean
-    /// Majority vote of the shards' predicted classes (ties to the first label); probabilities are vote shares.
-    case vote
-}
-
 /// Everything that determines training besides the rows: recorded in the model's `config` section, so
 /// that retraining (exact forgetting) can reproduce a model bit for bit.
 public struct TrainConfig: Equatable, Sendable {
@@ -107,7 +99,7 @@ public struct TrainConfig: Equatable, Sendable {
     }
 
     /// Bounds on a decoded network's shape, so that its parameter count cannot overflow.
-    public static let maxHiddenLayers = 64, maxLayerWidth = 1 << 24
+    static let maxHiddenLayers = 64, maxLayerWidth = 1 << 24
 
     public static func decode(_ r: inout ByteReader) throws -> TrainConfig {
         let version = try r.u32()

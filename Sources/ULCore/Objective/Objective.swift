@@ -36,7 +36,7 @@ extension Objective {
     }
 
     /// J(θ) and ∇J(θ) from one pass over the rows.
-    public func valueAndGradient(_ theta: [Double]) -> (value: Double, gradient: [Double]) {
+    func valueAndGradient(_ theta: [Double]) -> (value: Double, gradient: [Double]) {
         let r = dataTerm(theta, weights: nil, gradient: true)
         var v = r.value
         var g: [Double]? = r.gradient
@@ -54,7 +54,7 @@ extension Objective {
     }
 
     /// ∇²J(θ)·v = (Σᵢwᵢ∇²ℓᵢ(θ) + λI)v.
-    public func hessianVectorProduct(_ theta: [Double], _ v: [Double], weights: [Double]? = nil) -> [Double] {
+    func hessianVectorProduct(_ theta: [Double], _ v: [Double], weights: [Double]? = nil) -> [Double] {
         precondition(v.count == parameterCount)
         var hv = dataHessianVectorProduct(theta, v, weights: weights)
         for i in hv.indices { hv[i] += terms.l2 * v[i] }
@@ -73,13 +73,13 @@ extension Objective {
         return gradientSum(theta, coefficients: c)
     }
 
-    public func gradientDots(_ theta: [Double], _ v: [Double]) -> [Double] {
+    func gradientDots(_ theta: [Double], _ v: [Double]) -> [Double] {
         (0..<rowCount).map { dot(rowGradient(theta, row: $0), v) }
     }
 
     /// Hutchinson: diag(H) ≈ mean over seeded Rademacher v of v ⊙ Hv, floored at λ, because a non-convex
     /// objective's Hessian may be indefinite and the preconditioner must stay positive.
-    public func hessianDiagonal(_ theta: [Double]) -> [Double] {
+    func hessianDiagonal(_ theta: [Double]) -> [Double] {
         let probes = 32
         var g = SeededGenerator(seed: 0x4855_5443_4849_4E53)
         var acc = [Double](repeating: 0, count: parameterCount)

@@ -4,15 +4,15 @@ import Foundation
 /// nearest training rows of the class). Distances are in the same feature space for every class, so scores are
 /// comparable across classes without calibration. The training rows are the parameters; keeping only a
 /// selected subset of the class keeps the model small.
-public struct NearestNeighbourDescription: OneClassModel, Equatable {
-    public let dimension: Int
+struct NearestNeighbourDescription: OneClassModel, Equatable {
+    let dimension: Int
     /// k (at most the number of rows).
-    public let neighbours: Int
+    let neighbours: Int
     /// Training rows in canonical (id) order, row-major.
-    public let rows: [Float]
+    let rows: [Float]
 
     /// Stores the class's rows (default k = 5).
-    public static func fit(features: [Float], dimension: Int, ids: [String],
+    static func fit(features: [Float], dimension: Int, ids: [String],
                            neighbours: Int = 5) throws -> NearestNeighbourDescription {
         guard neighbours >= 1 else { throw OneClassError.invalidConfig("neighbours must be ≥ 1") }
         let c = try CanonicalRows(features: features, dimension: dimension, ids: ids)
@@ -25,7 +25,7 @@ public struct NearestNeighbourDescription: OneClassModel, Equatable {
         self.rows = rows
     }
 
-    public func score(_ x: UnsafeBufferPointer<Float>) -> Double {
+    func score(_ x: UnsafeBufferPointer<Float>) -> Double {
         let d = dimension, n = rows.count / d
         // The k smallest squared distances, kept sorted (k is small).
         var best = [Double](repeating: .infinity, count: neighbours)
@@ -42,13 +42,13 @@ public struct NearestNeighbourDescription: OneClassModel, Equatable {
         return -best.reduce(0) { $0 + $1.squareRoot() } / Double(neighbours)
     }
 
-    public func encode(into w: inout ByteWriter) {
+    func encode(into w: inout ByteWriter) {
         w.int(dimension)
         w.int(neighbours)
         w.floats(rows)
     }
 
-    public init(from r: inout ByteReader) throws {
+    init(from r: inout ByteReader) throws {
         dimension = try r.count(limit: 1 << 24)
         neighbours = try r.count(limit: Int.max)
         rows = try r.floats()

@@ -1,27 +1,27 @@
 import Foundation
 
 /// Result of greedy joint-entropy selection over one shard's rows (indices refer to the input rows).
-public struct EntropySelection: Equatable, Sendable {
+struct EntropySelection: Equatable, Sendable {
     /// Per row: chosen or not.
-    public var selected: [Bool]
+    var selected: [Bool]
     /// Per row: the 1-based step at which it was chosen, 0 if not chosen.
-    public var step: [Int]
+    var step: [Int]
     /// Row indices in the order they were chosen (`order[t-1]` was chosen at step t).
-    public var order: [Int]
+    var order: [Int]
     /// Per step: the conditional variance k(x,x) + σ² − k_Sxᵀ(K_S + σ²I)⁻¹k_Sx of the chosen row, i.e. the
     /// squared pivot of the Cholesky factor of K_S + σ²I.
-    public var conditionalVariances: [Double]
+    var conditionalVariances: [Double]
     /// How many leading steps were replayed from the previous order rather than chosen afresh.
-    public var replayedSteps: Int
+    var replayedSteps: Int
 
     /// log det(K_S + σ²I) = Σ log(pivot²), from the incremental factor.
-    public var logDeterminant: Double { conditionalVariances.reduce(0) { $0 + log($1) } }
+    var logDeterminant: Double { conditionalVariances.reduce(0) { $0 + log($1) } }
     /// H(S) = ½ log det(2πe (K_S + σ²I)).
-    public var entropy: Double {
+    var entropy: Double {
         0.5 * (Double(order.count) * log(2 * Double.pi * M_E) + logDeterminant)
     }
     /// Ids of the chosen rows in step order.
-    public func orderedIDs(_ ids: [String]) -> [String] { order.map { ids[$0] } }
+    func orderedIDs(_ ids: [String]) -> [String] { order.map { ids[$0] } }
 }
 
 /// Greedy maximisation of H(S) = ½ log det(2πe (L_S + σ²I)) over the rows of one shard, with
@@ -47,7 +47,7 @@ public struct EntropySelection: Equatable, Sendable {
 ///     configuration (never on statistics of other rows).
 ///   - resumingFrom: ids chosen by an earlier selection, in step order. Replay stops at the first id that is
 ///     absent. Each replayed id must belong to the cell its step draws from.
-public func selectByEntropy(
+func selectByEntropy(
     features: [Float], dimension: Int, ids: [String],
     config: EntropySelectionConfig = EntropySelectionConfig(),
     budget: SelectionBudget,
@@ -103,108 +103,6 @@ public func selectByEntropy(
         result.step[j] = result.order.count
     }
     return result
-}
-
-/// Incremental Cholesky factor of L_S + σ²I and the conditional variances of every candidate.
-/// Plain loops in a fixed order rather than BLAS: a BLAS kernel may round a row differently depending on where
-/// it sits in the matrix, which would break the row-by-row exactness that selection promises.
-struct GreedyLogDet {
-    let n: Int
-    let d: Int
-    let x: [Double]          // n × d
-    let ids: [String]
-    let q: [Double]
-    let noise: Double
-    let gamma: Double?
-    let cells: Int
-    let cellOf: [Int]
-    var remainingInCell: [Int]
-    var nextCellPointer = 0
-    var factor: [Double]     // n × capacity: row i holds its Cholesky row (first `t` entries)
-    var capacity: Int
-    var t = 0
-    var variance: [Double]
-    var chosen: [Bool]
-
-    init(features: [Float], dimension: Int, ids: [String], config: EntropySelectionConfig, quality: [Double]?,
-         capacity: Int) {
-        n = ids.count
-        d = dimension
-        x = features.map(Double.init)
-        self.ids = ids
-        q = quality ?? Array(repeating: 1, count: n)
-        noise = config.noise
-        gamma = config.gamma(dimension: dimension)
-        cells = config.cells
-        cellOf = ids.map { config.cell(of: $0) }
-        remainingInCell = Array(repeating: 0, count: config.cells)
-        for c in cellOf { remainingInCell[c] += 1 }
-        // A budget without a count (variance rule only) starts small and grows, keeping memory O(N·m).
-        self.capacity = capacity
-        factor = Array(repeating: 0, count: n * self.capacity)
-        chosen = Array(repeating: false, count: n)
-        variance = Array(repeating: 0, count: n)
-        for i in 0..<n { variance[i] = q[i] * q[i] * kernel(i, i) + noise }
-    }
-
-    func kernel(_ i: Int, _ j: Int) -> Double {
-        x.withUnsafeBufferPointer { p in
-            let a = p.baseAddress! + i * d, b = p.baseAddress! + j * d
-            if let g = gamma {
-                if i == j { return 1 }
-                return exp(-g * orderedSquaredDistance(a, b, d))
-            }
-            return orderedDot(a, b, d)
-        }
-    }
-
-    /// The cell the next step draws from, advancing the round-robin pointer; nil when every row is chosen.
-    mutating func nextCell() -> Int? {
-        for k in 0..<cells {
-            let c = (nextCellPointer + k) % cells
-            if remainingInCell[c] > 0 {
-                nextCellPointer = (c + 1) % cells
-                return c
-            }
-        }
-        return nil
-    }
-
-    /// Doubles the factor's row length (capped at n), keeping each row's entries.
-    mutating func grow() {
-        let newCapacity = min(max(2 * capacity, 1), n)
-        var f = [Double](repeating: 0, count: n * newCapacity)
-        for i in 0..<n { for k in 0..<t { f[i * newCapacity + k] = factor[i * capacity + k] } }
-        factor = f
-        capacity = newCapacity
-    }
-
-    /// The unchosen row of `cell` with the largest conditional variance, ties to the smallest id.
-    func best(in cell: Int) -> Int? {
-        var b: Int? = nil
-        for i in 0..<n where !chosen[i] && cellOf[i] == cell {
-            guard let cur = b else { b = i; continue }
-            if variance[i] > variance[cur] || (variance[i] == variance[cur] && ids[i] < ids[cur]) { b = i }
-        }
-        return b
-    }
-
-    /// Adds row j to S: appends one column to the factor of every unchosen row and lowers its variance.
-    mutating func choose(_ j: Int) {
-        if t == capacity { grow() }
-        let pivot = variance[j].squareRoot()
-        chosen[j] = true
-        remainingInCell[cellOf[j]] -= 1
-        let m = capacity, tt = t
-        for i in 0..<n where !chosen[i] {
-            let kij = q[i] * q[j] * kernel(i, j)
-            let dot = factor.withUnsafeBufferPointer { f in orderedDot(f.baseAddress! + j * m, f.baseAddress! + i * m, tt) }
-            let e = (kij - dot) / pivot
-            factor[i * m + tt] = e
-            variance[i] -= e * e
-        }
-        t += 1
-    }
 }
 
 /// Dot product with a fixed summation order (four lanes, then lane sums), independent of alignment and of

@@ -1,91 +1,5 @@
 import Foundation
 
-/// How rows are chosen within a shard.
-public enum SelectionMethod: String, CaseIterable, Sendable {
-    /// Greedy joint entropy (`selectByEntropy`).
-    case entropy
-    /// By a stable hash of (id, seed): below the fraction, or the m smallest hashes.
-    case random
-}
-
-/// Everything that determines the selection of a shard besides its rows and its count m: fixed by the
-/// command line of ul-select, recorded in the model (section `selection`) so that forgetting can re-select.
-/// Its text form (`description`, parsed by `init(parsing:)`) is what ul-select prints and ul-train --selection takes.
-public struct SelectionSpec: Equatable, Sendable, CustomStringConvertible {
-    public var method: SelectionMethod
-    /// Kernel, noise, cells and seed of the entropy method; the seed is also random selection's seed.
-    public var entropy: EntropySelectionConfig
-    /// Random selection without a count: selected iff u(id) < fraction (nil: the count rule). For the entropy
-    /// method the fraction only sets m at the first selection and is not kept.
-    public var fraction: Double?
-    /// Constant the features are multiplied by before selection (nil: none).
-    public var scale: Float?
-
-    public init(method: SelectionMethod = .entropy, entropy: EntropySelectionConfig = EntropySelectionConfig(),
-                fraction: Double? = nil, scale: Float? = nil) {
-        self.method = method
-        self.entropy = entropy
-        self.fraction = method == .random ? fraction : nil
-        self.scale = scale
-    }
-
-    public var description: String {
-        var parts = ["method=\(method.rawValue)"]
-        switch entropy.kernel {
-        case .linear: parts.append("kernel=linear")
-        case .rbf(let g): parts += ["kernel=rbf", "gamma=" + (g.map { "\($0)" } ?? "default")]
-        }
-        parts += ["noise=\(entropy.noise)", "cells=\(entropy.cells)", "seed=\(entropy.seed)",
-                  "fraction=" + (fraction.map { "\($0)" } ?? "none"), "scale=" + (scale.map { "\($0)" } ?? "none")]
-        return parts.joined(separator: ",")
-    }
-
-    /// Parses `description`'s form; fields may be omitted (defaults) but not repeated or unknown.
-    public init(parsing text: String) throws {
-        self.init()
-        var seen = Set<String>()
-        var kernelName = "rbf"
-        var gamma: Double? = nil
-        for field in text.split(separator: ",") {
-            let kv = field.split(separator: "=", maxSplits: 1).map(String.init)
-            guard kv.count == 2, seen.insert(kv[0]).inserted else { throw SelectionError.invalidConfig("bad field '\(field)'") }
-            let v = kv[1]
-            func number() throws -> Double {
-                guard let x = Double(v), x.isFinite else { throw SelectionError.invalidConfig("\(kv[0]): not a number '\(v)'") }
-                return x
-            }
-            switch kv[0] {
-            case "method":
-                guard let m = SelectionMethod(rawValue: v) else { throw SelectionError.invalidConfig("unknown method '\(v)'") }
-                method = m
-            case "kernel":
-                guard v == "rbf" || v == "linear" else { throw SelectionError.invalidConfig("unknown kernel '\(v)'") }
-                kernelName = v
-            case "gamma": gamma = v == "default" ? nil : try number()
-            case "noise": entropy.noise = try number()
-            case "cells":
-                guard let c = Int(v), c >= 1 else { throw SelectionError.invalidConfig("cells: '\(v)'") }
-                entropy.cells = c
-            case "seed":
-                guard let s = UInt64(v) else { throw SelectionError.invalidConfig("seed: '\(v)'") }
-                entropy.seed = s
-            case "fraction": fraction = v == "none" ? nil : try number()
-            case "scale": scale = v == "none" ? nil : Float(try number())
-            default: throw SelectionError.invalidConfig("unknown field '\(kv[0])'")
-            }
-        }
-        entropy.kernel = kernelName == "linear" ? .linear : .rbf(gamma: gamma)
-        if method != .random { fraction = nil }
-        if let f = fraction, !(f > 0 && f <= 1) { throw SelectionError.invalidConfig("fraction must be in (0, 1]") }
-    }
-
-    func encode(into w: inout ByteWriter) { w.string(description) }
-    static func decode(_ r: inout ByteReader) throws -> SelectionSpec {
-        let text = try r.string()
-        do { return try SelectionSpec(parsing: text) } catch { throw ByteReaderError.invalid("selection '\(text)'") }
-    }
-}
-
 /// The selection of one shard as recorded in the model: the count m fixed at the first selection and the
 /// chosen ids in step order.
 public struct ShardSelection: Equatable, Sendable {
@@ -98,15 +12,6 @@ public struct ShardSelection: Equatable, Sendable {
         self.count = count
         self.order = order
     }
-}
-
-/// One shard's selection: per row chosen or not and the 1-based step (0 if not chosen), plus the record.
-public struct SelectionOutcome: Equatable, Sendable {
-    public var selected: [Bool]
-    public var step: [Int]
-    public var record: ShardSelection
-    /// Steps replayed from the previous order on resumption (entropy only).
-    public var replayedSteps: Int
 }
 
 /// Selects within one shard. `features` are as read (row-major, `ids.count × dimension`); `spec.scale` is applied

@@ -1,11 +1,10 @@
-import CCrypto
 import CZlib
 import Foundation
 
 /// Stable 64-bit hash of a byte string and a seed (FNV-1a, then a SplitMix64 finaliser).
 /// Used for assignments and orders that must depend only on `(id, seed, ...)`; it is not a digest.
 @inlinable
-public func stableHash<C: Collection>(_ bytes: C, seed: UInt64) -> UInt64 where C.Element == UInt8 {
+func stableHash<C: Collection>(_ bytes: C, seed: UInt64) -> UInt64 where C.Element == UInt8 {
     var h: UInt64 = 0xcbf2_9ce4_8422_2325 ^ mix64(seed)
     for b in bytes {
         h ^= UInt64(b)
@@ -16,7 +15,7 @@ public func stableHash<C: Collection>(_ bytes: C, seed: UInt64) -> UInt64 where 
 
 /// Stable hash of a string (its UTF-8 bytes) with a seed and extra salt words.
 @inlinable
-public func stableHash(_ string: String, seed: UInt64, salt: UInt64 = 0) -> UInt64 {
+func stableHash(_ string: String, seed: UInt64, salt: UInt64 = 0) -> UInt64 {
     var s = string
     let h = s.withUTF8 { stableHash($0, seed: seed) }
     return salt == 0 ? h : mix64(h ^ mix64(salt &+ 0x9e37_79b9_7f4a_7c15))
@@ -24,7 +23,7 @@ public func stableHash(_ string: String, seed: UInt64, salt: UInt64 = 0) -> UInt
 
 /// SplitMix64 finaliser: a bijective mixer of 64-bit words.
 @inlinable
-public func mix64(_ x: UInt64) -> UInt64 {
+func mix64(_ x: UInt64) -> UInt64 {
     var z = x &+ 0x9e37_79b9_7f4a_7c15
     z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
     z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
@@ -33,30 +32,12 @@ public func mix64(_ x: UInt64) -> UInt64 {
 
 /// A hash mapped to the unit interval [0, 1), from its top 53 bits.
 @inlinable
-public func unitInterval(_ h: UInt64) -> Double {
+func unitInterval(_ h: UInt64) -> Double {
     Double(h >> 11) * (1.0 / 9_007_199_254_740_992.0)
 }
 
-/// Deterministic pseudo-random generator (SplitMix64) for seeded initial states.
-public struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        return mix64(state &- 0x9e37_79b9_7f4a_7c15)
-    }
-    /// Uniform in [0, 1).
-    public mutating func nextUnit() -> Double { unitInterval(next()) }
-    /// Standard normal (Box–Muller), deterministic for the seed.
-    public mutating func nextGaussian() -> Double {
-        let u1 = max(nextUnit(), 1e-300)
-        let u2 = nextUnit()
-        return (-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2)
-    }
-}
-
 /// CRC-32 (zlib) of a byte buffer.
-public func crc32Checksum(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
+func crc32Checksum(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
     guard let base = bytes.baseAddress, bytes.count > 0 else { return UInt32(crc32(0, nil, 0)) }
     var crc = crc32(0, nil, 0)
     var offset = 0
@@ -68,51 +49,8 @@ public func crc32Checksum(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
     return UInt32(truncatingIfNeeded: crc)
 }
 
-public func crc32Checksum(_ bytes: [UInt8]) -> UInt32 {
+func crc32Checksum(_ bytes: [UInt8]) -> UInt32 {
     bytes.withUnsafeBytes { crc32Checksum($0) }
-}
-
-/// Incremental SHA-256 (OpenSSL libcrypto).
-public final class SHA256Digest {
-    private let ctx: OpaquePointer
-    public init() {
-        ctx = EVP_MD_CTX_new()
-        EVP_DigestInit_ex(ctx, EVP_sha256(), nil)
-    }
-    deinit { EVP_MD_CTX_free(ctx) }
-
-    public func update(_ bytes: UnsafeRawBufferPointer) {
-        if bytes.count > 0 { EVP_DigestUpdate(ctx, bytes.baseAddress, bytes.count) }
-    }
-    public func update(_ bytes: [UInt8]) { bytes.withUnsafeBytes { update($0) } }
-    public func update(_ string: String) {
-        var s = string
-        s.withUTF8 { update(UnsafeRawBufferPointer($0)) }
-    }
-    /// Appends a length-prefixed string, so that concatenations cannot collide.
-    public func updateField(_ string: String) {
-        var n = UInt64(string.utf8.count).littleEndian
-        withUnsafeBytes(of: &n) { update($0) }
-        update(string)
-    }
-    public func update<T: FixedWidthInteger>(integer: T) {
-        var v = integer.littleEndian
-        withUnsafeBytes(of: &v) { update($0) }
-    }
-
-    /// The 32-byte digest; the object must not be updated afterwards.
-    public func finish() -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: 32)
-        var len: UInt32 = 0
-        EVP_DigestFinal_ex(ctx, &out, &len)
-        return out
-    }
-
-    public static func hash(_ bytes: [UInt8]) -> [UInt8] {
-        let d = SHA256Digest()
-        d.update(bytes)
-        return d.finish()
-    }
 }
 
 /// Lower-case hexadecimal text of bytes.

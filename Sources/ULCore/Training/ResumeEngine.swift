@@ -1,29 +1,3 @@
-/// One shard for the resume engine: its current rows, and what the model recorded for it.
-public struct ShardResume: Sendable {
-    public var input: ShardInput
-    /// The shard's record in the model being continued; nil when there is none (training from scratch) or
-    /// when its checkpoints cannot be trusted (an approximately unlearned shard): then every step runs.
-    public var recorded: ShardRecord?
-
-    public init(input: ShardInput, recorded: ShardRecord?) {
-        self.input = input
-        self.recorded = recorded
-    }
-}
-
-/// What the resume engine did to one shard.
-public struct ResumedShard: Sendable {
-    /// The shard's record: the recorded one, same bits, when no block step had to run.
-    public var record: ShardRecord
-    /// First block step (1-based) that ran; blockCount + 1 when none did.
-    public var fromStep: Int
-    /// Rows per block of the shard's current rows.
-    public var blockSizes: [Int]
-    /// Cost of the steps that ran, in the unit of SISA's formulas (see `retrainingCost`).
-    public var cost: Int
-    public var retrained: Bool { fromStep <= blockSizes.count }
-}
-
 /// The resume engine: training and exact forgetting are one operation. The shard's rows are laid out per
 /// block and digested as a record lists them; the first block whose digest differs from the recorded one
 /// is where its cumulative rows changed, so the checkpoint before it is reloaded and the steps from there
@@ -33,7 +7,7 @@ public struct ResumedShard: Sendable {
 ///
 /// With per-shard standardisation the statistics cover all the shard's rows, so any change reruns every
 /// step; so does a record of another block count.
-public func resumeShard(_ resume: ShardResume, config: TrainConfig, labels: [String],
+func resumeShard(_ resume: ShardResume, config: TrainConfig, labels: [String],
                         progress: ((_ done: Int, _ total: Int) -> Void)? = nil) throws -> ResumedShard {
     let input = resume.input
     precondition(input.blocks.count == input.data.count)
@@ -69,7 +43,7 @@ public func resumeShards<Item>(_ items: [Item], load: (Item) throws -> ShardResu
 /// Cost of block steps `fromStep...R` of a shard whose blocks hold `blockSizes` rows: for a kind that
 /// trains iteratively, row-epochs (each row counted once per epoch of every step that trains on it, the
 /// unit of SISA's formulas); for a closed-form kind, the rows each refit reads (B1 ∪ … ∪ Br per step r).
-public func retrainingCost(blockSizes: [Int], fromStep: Int, config: TrainConfig) -> Int {
+func retrainingCost(blockSizes: [Int], fromStep: Int, config: TrainConfig) -> Int {
     var total = 0, cumulative = 0
     for r in 1...max(1, blockSizes.count) {
         cumulative += r <= blockSizes.count ? blockSizes[r - 1] : 0

@@ -1,7 +1,7 @@
 import CBLAS
 
 /// One shard's sub-model: its initial state, one block step of training, and prediction.
-public protocol ShardLearner {
+protocol ShardLearner {
     /// Length of θ (−1 when it varies, as for one-class models).
     var parameterCount: Int { get }
     /// Whether `theta` is a well-formed checkpoint of this learner.
@@ -17,7 +17,7 @@ public protocol ShardLearner {
 }
 
 extension ShardLearner {
-    public func accepts(_ theta: [Double]) -> Bool { theta.count == parameterCount }
+    func accepts(_ theta: [Double]) -> Bool { theta.count == parameterCount }
 }
 
 /// BLAS runs single-threaded inside a shard: parallelism comes from shards and fixed lanes, so results

@@ -2,7 +2,7 @@
 /// shard's final parameters.
 public struct ShardRecord: Equatable, Sendable {
     public var index: Int
-    public var standardization: FeatureStandardization?
+    var standardization: FeatureStandardization?
     public var blocks: [BlockRecord]
     /// ARCANE: the shard's selection (count m and chosen ids in step order) when it was trained on selected rows.
     public var selection: ShardSelection?

@@ -3,7 +3,7 @@ import Foundation
 
 /// Canonical order of `rows`: ascending stableHash(id, seed, salt) with ties broken by id bytes. It depends
 /// only on the rows' ids, never on their position in a file or on rows that are absent.
-public func canonicalOrder(_ rows: [Int], ids: [String], seed: UInt64, salt: UInt64) -> [Int] {
+func canonicalOrder(_ rows: [Int], ids: [String], seed: UInt64, salt: UInt64) -> [Int] {
     let keyed = rows.map { (stableHash(ids[$0], seed: seed, salt: salt), $0) }
     return keyed.sorted { a, b in
         a.0 != b.0 ? a.0 < b.0 : ids[a.1].utf8.lexicographicallyPrecedes(ids[b.1].utf8)
@@ -12,7 +12,7 @@ public func canonicalOrder(_ rows: [Int], ids: [String], seed: UInt64, salt: UIn
 
 /// Row indices of each block 0..<blockCount, each in canonical record order (ascending id bytes), as
 /// block records and digests list them. A tool that checks data against a model digests these.
-public func rowsByBlock(ids: [String], blocks: [Int], blockCount R: Int) throws -> [[Int]] {
+func rowsByBlock(ids: [String], blocks: [Int], blockCount R: Int) throws -> [[Int]] {
     var out = [[Int]](repeating: [], count: R)
     for (i, b) in blocks.enumerated() {
         guard b >= 0, b < R else { throw TrainingError.blockOutOfRange(id: ids[i], block: b, blocks: R) }
@@ -23,10 +23,10 @@ public func rowsByBlock(ids: [String], blocks: [Int], blockCount R: Int) throws 
 }
 
 /// Salt of the row order of block step `step`, epoch `epoch` (never zero).
-public func orderSalt(step: Int, epoch: Int) -> UInt64 { (UInt64(step) << 32) | UInt64(epoch + 1) }
+func orderSalt(step: Int, epoch: Int) -> UInt64 { (UInt64(step) << 32) | UInt64(epoch + 1) }
 
 /// Digest of a block (see `BlockRecord.digest`); `rows` must be in canonical order.
-public func blockDigest(_ data: Dataset, rows: [Int], labels: [String]) -> [UInt8] {
+func blockDigest(_ data: Dataset, rows: [Int], labels: [String]) -> [UInt8] {
     let h = SHA256Digest()
     let d = data.featureCount
     data.features.withUnsafeBufferPointer { f in
@@ -50,7 +50,7 @@ public func blockDigest(_ data: Dataset, rows: [Int], labels: [String]) -> [UInt
 /// With `fromStep: j` and `checkpoints` = θ1…θ(j−1), steps before j are not run and keep those checkpoints,
 /// and training continues from θ(j−1): with the same rows this reproduces a full run bit for bit. The
 /// resume engine (`resumeShard`) chooses j from the model's record; this is the step runner below it.
-public func trainShard(_ data: Dataset, blocks: [Int], shard: Int, config: TrainConfig, labels: [String],
+func trainShard(_ data: Dataset, blocks: [Int], shard: Int, config: TrainConfig, labels: [String],
                        fromStep: Int = 1, checkpoints: [[Double]] = [],
                        progress: ((_ done: Int, _ total: Int) -> Void)? = nil) throws -> ShardRecord {
     precondition(blocks.count == data.count)
@@ -123,18 +123,6 @@ func runBlockSteps(_ data: Dataset, layout: ShardLayout, shard: Int, config: Tra
         records.append(BlockRecord(ids: rows.map { data.ids[$0] }, digest: layout.digests[r - 1], parameters: parameters))
     }
     return ShardRecord(index: shard, standardization: standardization, blocks: records)
-}
-
-/// One shard's input to `trainShards`.
-public struct ShardInput: Sendable {
-    public var shard: Int
-    public var data: Dataset
-    public var blocks: [Int]
-    public init(shard: Int, data: Dataset, blocks: [Int]) {
-        self.shard = shard
-        self.data = data
-        self.blocks = blocks
-    }
 }
 
 /// Trains shards from scratch, concurrently, at most `jobs` at a time; the records come back in input

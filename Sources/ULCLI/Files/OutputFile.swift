@@ -1,0 +1,119 @@
+import Foundation
+
+/// Temporary files to remove if the tool fails, so that no partial output is left behind.
+final class PendingFiles: @unchecked Sendable {
+    static let shared = PendingFiles()
+    private var paths = Set<String>()
+    private let lock = NSLock()
+    func add(_ p: String) { lock.lock(); paths.insert(p); lock.unlock() }
+    func remove(_ p: String) { lock.lock(); paths.remove(p); lock.unlock() }
+    func removeAll() {
+        lock.lock()
+        for p in paths { unlink(p) }
+        paths.removeAll()
+        lock.unlock()
+    }
+}
+
+/// An output destination: standard output, or a file written under a temporary name in the same
+/// directory and renamed into place by `commit()`, so a crash never leaves a half-written file and
+/// the previous version stays valid until the rename.
+public final class OutputFile {
+    public let path: String
+    let fd: Int32
+    private let tempPath: String?
+    private var committed = false
+
+    /// `nil` or `-` is standard output.
+    public init(path: String?) throws {
+        guard let path, path != "-" else {
+            self.path = "-"
+            fd = 1
+            tempPath = nil
+            return
+        }
+        self.path = path
+        var st = stat()
+        if stat(path, &st) == 0, (st.st_mode & S_IFMT) != S_IFREG, (st.st_mode & S_IFMT) != S_IFDIR {
+            // A device or a pipe (/dev/null, a FIFO): write to it directly; renaming a file over it
+            // would replace the device node.
+            let f = open(path, O_WRONLY | O_CLOEXEC)
+            guard f >= 0 else {
+                throw ToolError(.cantCreate, "cannot open output: \(String(cString: strerror(errno)))", file: path)
+            }
+            fd = f
+            tempPath = nil
+            return
+        }
+        let url = URL(fileURLWithPath: path)
+        let dir = url.deletingLastPathComponent().path
+        let temp = dir + "/." + url.lastPathComponent + ".\(getpid()).tmp"
+        let f = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard f >= 0 else {
+            throw ToolError(.cantCreate, "cannot create output: \(String(cString: strerror(errno)))", file: path)
+        }
+        fd = f
+        tempPath = temp
+        PendingFiles.shared.add(temp)
+    }
+
+    var isStandardOutput: Bool { path == "-" }
+
+    /// Writes all bytes, retrying short writes. EPIPE on standard output becomes `BrokenPipe`.
+    public func write(_ p: UnsafeRawPointer, _ count: Int) throws {
+        var done = 0
+        while done < count {
+            let n = Foundation.write(fd, p + done, count - done)
+            if n < 0 {
+                if errno == EINTR { continue }
+                if errno == EPIPE { throw BrokenPipe() }
+                throw ToolError(.ioError, "write error: \(String(cString: strerror(errno)))", file: isStandardOutput ? "<stdout>" : path)
+            }
+            done += n
+        }
+    }
+
+    public func write(_ bytes: [UInt8]) throws {
+        try bytes.withUnsafeBytes { try write($0.baseAddress!, $0.count) }
+    }
+
+    /// Flushes to disk and renames the temporary file into place.
+    public func commit() throws {
+        guard let temp = tempPath, !committed else { return }
+        guard fsync(fd) == 0 else {
+            throw ToolError(.ioError, "cannot write output: \(String(cString: strerror(errno)))", file: path)
+        }
+        close(fd)
+        guard rename(temp, path) == 0 else {
+            throw ToolError(.cantCreate, "cannot rename output into place: \(String(cString: strerror(errno)))", file: path)
+        }
+        committed = true
+        PendingFiles.shared.remove(temp)
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        removeStaleTemporaryFiles(of: URL(fileURLWithPath: path).lastPathComponent, in: directory)
+        let dir = open(directory, O_RDONLY)
+        if dir >= 0 { fsync(dir); close(dir) }
+    }
+
+    deinit {
+        if tempPath == nil, path != "-" { close(fd) }
+        if let temp = tempPath, !committed {
+            close(fd)
+            unlink(temp)
+            PendingFiles.shared.remove(temp)
+        }
+    }
+}
+
+/// Removes `.NAME.PID.tmp` files in `directory` left by writers of `name` that died without cleaning up
+/// (`kill -9`, a power cut): those whose process no longer exists. A file of a live process, or of a
+/// process this one may not signal, is left alone.
+func removeStaleTemporaryFiles(of name: String, in directory: String) {
+    guard let entries = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
+    let prefix = "." + name + ".", suffix = ".tmp"
+    for entry in entries where entry.hasPrefix(prefix) && entry.hasSuffix(suffix) && entry.count > prefix.count + suffix.count {
+        let digits = entry.dropFirst(prefix.count).dropLast(suffix.count)
+        guard digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber), let pid = pid_t(digits), pid > 0, pid != getpid() else { continue }
+        if kill(pid, 0) != 0 && errno == ESRCH { unlink(directory + "/" + entry) }
+    }
+}

@@ -1,0 +1,27 @@
+import Foundation
+
+/// Writes a whole file atomically (temporary file, fsync, rename).
+public func writeFileAtomically(_ path: String, _ bytes: [UInt8]) throws {
+    let out = try OutputFile(path: path)
+    try out.write(bytes)
+    try out.commit()
+}
+
+/// Reads a whole file (`-` is standard input).
+public func readWholeFile(_ path: String) throws -> [UInt8] {
+    let fd = path == "-" ? 0 : open(path, O_RDONLY)
+    guard fd >= 0 else { throw ToolError(.noInput, "cannot open: \(String(cString: strerror(errno)))", file: path) }
+    defer { if fd != 0 { close(fd) } }
+    var out = [UInt8]()
+    var buf = [UInt8](repeating: 0, count: 1 << 20)
+    while true {
+        let n = buf.withUnsafeMutableBytes { Foundation.read(fd, $0.baseAddress, $0.count) }
+        if n < 0 {
+            if errno == EINTR { continue }
+            throw ToolError(.ioError, "read error: \(String(cString: strerror(errno)))", file: path)
+        }
+        if n == 0 { break }
+        out += buf[0..<n]
+    }
+    return out
+}

@@ -1,0 +1,58 @@
+/// Result of forgetting rows of one selected shard (ARCANE).
+public struct ArcaneShardForgetting: Sendable {
+    /// The shard's new record (the old one, same bits, when no forgotten row had been selected).
+    public var record: ShardRecord
+    /// Per remaining candidate row: selected or not, and its step (0 if not), as ul-select on the remaining
+    /// rows with the recorded count would write them.
+    public var selected: [Bool]
+    public var step: [Int]
+    /// First block step retrained (blockCount + 1: none).
+    public var fromStep: Int
+    /// Selection steps replayed (kept) before re-selection continued; nil when nothing was re-selected.
+    public var reselectedFromStep: Int?
+    /// Rows per block of the new training set (selected rows).
+    var blockSizes: [Int]
+    /// Cost of the block steps rerun (see `retrainingCost`).
+    public var cost: Int
+    public var retrained: Bool { fromStep <= blockSizes.count }
+}
+
+/// Forgets rows of one shard of a model trained on selected rows. `candidates` are the shard's remaining rows
+/// — selected or not, the forgotten rows already removed — with features as read (before any scaling), and
+/// `blocks` their blocks. `forgotten` are the ids removed from this shard.
+///
+/// * No forgotten row had been selected: nothing is re-selected or retrained; the record is returned as is.
+/// * Otherwise the shard is re-selected with the recorded count m, resuming from the recorded order (steps
+///   before the first forgotten one are replayed), and its sub-model retrains from the checkpoint before the
+///   first block whose selected rows changed.
+///
+/// Either way the result equals selecting (with m) and training from scratch on the remaining rows, bit for bit.
+/// `fromScratch` does exactly that instead (re-selection from step 1, training from block step 1): the
+/// reference `--method retrain` computes.
+public func forgetInSelectedShard(_ old: ShardRecord, candidates: Dataset, blocks: [Int], forgotten: Set<String>,
+                                  spec: SelectionSpec, config: TrainConfig, labels: [String],
+                                  fromScratch: Bool = false) throws -> ArcaneShardForgetting {
+    precondition(blocks.count == candidates.count)
+    guard let recorded = old.selection else { throw TrainingError.badResume("shard \(old.index) has no selection record") }
+    let R = config.blockCount
+    let stepOf = Dictionary(uniqueKeysWithValues: recorded.order.enumerated().map { ($1, $0 + 1) })
+    let hit = forgotten.compactMap { stepOf[$0] }.min()
+    guard let firstHit = hit ?? (fromScratch ? 1 : nil) else {
+        let steps = candidates.ids.map { stepOf[$0] ?? 0 }
+        return ArcaneShardForgetting(record: old, selected: steps.map { $0 > 0 }, step: steps, fromStep: R + 1,
+                                     reselectedFromStep: nil, blockSizes: old.blocks.map(\.rowCount), cost: 0)
+    }
+    let outcome = try selectShard(features: candidates.features, dimension: candidates.featureCount, ids: candidates.ids,
+                                  spec: spec, count: recorded.count, resumingFrom: fromScratch ? [] : recorded.order)
+    let rows = (0..<candidates.count).filter { outcome.selected[$0] }
+    var train = candidates.subset(rows)
+    if config.scale != nil { train.features = train.features.map { config.scaled($0) } }
+    let trainBlocks = rows.map { blocks[$0] }
+    let resumed = try resumeShard(ShardResume(input: ShardInput(shard: old.index, data: train, blocks: trainBlocks),
+                                              recorded: fromScratch ? nil : old), config: config, labels: labels)
+    var record = resumed.record
+    record.selection = outcome.record
+    return ArcaneShardForgetting(record: record, selected: outcome.selected, step: outcome.step, fromStep: resumed.fromStep,
+                                 reselectedFromStep: spec.method == .entropy ? (fromScratch ? 1 : firstHit) : nil,
+                                 blockSizes: resumed.blockSizes, cost: resumed.cost)
+}

@@ -1,0 +1,22 @@
+import Foundation
+
+/// Errors of the selection core.
+public enum SelectionError: Error, Equatable, CustomStringConvertible {
+    /// The feature array is not rows × dimension, or an id/quality array has the wrong length.
+    case shapeMismatch(String)
+    /// A configuration value is out of range.
+    case invalidConfig(String)
+    /// A row id occurs twice.
+    case duplicateID(String)
+    /// A previously chosen id, replayed on resumption, is not in the cell its step must choose from.
+    case inconsistentResume(id: String, step: Int)
+
+    public var description: String {
+        switch self {
+        case let .shapeMismatch(why): return "rows do not match their shape: \(why)"
+        case let .invalidConfig(why): return "invalid selection configuration: \(why)"
+        case let .duplicateID(id): return "duplicate id '\(id)'"
+        case let .inconsistentResume(id, step): return "cannot resume the selection: row '\(id)' chosen at step \(step) is not a candidate of that step"
+        }
+    }
+}
