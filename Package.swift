@@ -27,7 +27,9 @@ let package = Package(
         .testTarget(name: "ULAuditTests", dependencies: ["ULCore", "ULTestSupport"]),
         .testTarget(name: "ULInfluenceTests", dependencies: ["ULCore", "ULCLI", "ULTestSupport"]),
         // Exact forgetting in the core, and the built ul-forget and ul-train run as processes.
-        .testTarget(name: "ULForgetTests", dependencies: ["ULCore", "ULCLI", "ULTestSupport", .target(name: "ul-forget"), .target(name: "ul-train")]),
+        // The exactness matrix also runs ul-partition and ul-select.
+        .testTarget(name: "ULForgetTests", dependencies: ["ULCore", "ULCLI", "ULTestSupport", .target(name: "ul-forget"), .target(name: "ul-train"),
+                                                          .target(name: "ul-partition"), .target(name: "ul-select")]),
         // Fuzzing of the readers, and kill -9 of the tools that write models and ledgers.
         .testTarget(name: "ULRobustnessTests", dependencies: ["ULCore", "ULCLI", "ULTestSupport", .target(name: "ul-forget"), .target(name: "ul-train")],
                     exclude: ["fuzz-regressions"]),

@@ -1,0 +1,144 @@
+import Foundation
+
+/// The combinations the exactness matrix runs: the product of its axes (data set, model kind, partition,
+/// selection, forget pattern), less the combinations that make no sense (a one-class kind on shards that
+/// mix labels; a pattern about unselected rows without selection). A new axis value is one more element in
+/// one of the arrays below.
+struct ExactnessMatrix {
+    /// Rows of examples/data, every `keepEvery`-th, with a deletion probability column `p_delete` added.
+    struct DataSet {
+        let name: String
+        let file: String
+        let keepEvery: Int
+        /// `--scale` of ul-train and of the entropy selection.
+        let scale: String
+    }
+
+    /// A ul-train model kind with small settings (exactness does not need a good model).
+    struct ModelKind {
+        let name: String
+        let options: [String]
+        let oneClass: Bool
+    }
+
+    /// A ul-partition command line.
+    struct Partition {
+        let name: String
+        let byClass: Bool
+        let blocks: Int
+        /// The options; `capacity` is the --capacity value for the data (a quarter of its total deletion probability).
+        let options: (_ capacity: String) -> [String]
+    }
+
+    /// A ul-select command line (`nil`: no selection). The selection record for ul-train is
+    /// `ul-select --spec` with the same options.
+    struct Selection {
+        let name: String
+        /// Options of both the selection and its --spec; `scaled` adds the data set's --scale.
+        let options: [String]?
+        let scaled: Bool
+
+        func commandLine(_ data: DataSet) -> [String]? {
+            options.map { $0 + (scaled ? ["--scale", data.scale] : []) }
+        }
+    }
+
+    /// What one combination asks ul-forget to forget.
+    enum Pattern: String, CaseIterable {
+        case oneRow = "one-row"
+        case oneUnselectedRow = "one-unselected-row"
+        case firstBlockRow = "row-of-first-block"
+        case lastBlockRow = "row-of-last-block"
+        case wholeBlock = "whole-block-of-a-shard"
+        case wholeShard = "whole-shard"
+        case wholeClass = "whole-class"
+        case allButOneOfShard = "all-but-one-of-a-shard"
+        case oneInEveryShard = "one-in-every-shard"
+        case sameRequestTwice = "same-request-twice"
+        case unknownIgnored = "unknown-id-ignored"
+        case successiveVsCombined = "successive-vs-combined"
+    }
+
+    /// One set of commands that partition, select and train; its forget patterns share its trained model.
+    struct Setup {
+        let data: DataSet
+        let kind: ModelKind
+        let partition: Partition
+        let selection: Selection
+
+        var name: String { "\(kind.name)/\(data.name)/\(partition.name)/\(selection.name)" }
+    }
+
+    struct Combination {
+        let setup: Setup
+        let pattern: Pattern
+
+        var name: String { "\(setup.name)/\(pattern.rawValue)" }
+    }
+
+    var dataSets: [DataSet] = [
+        DataSet(name: "digits", file: "digits.csv", keepEvery: 5, scale: "0.0625"),
+        DataSet(name: "breast_cancer", file: "breast_cancer.csv", keepEvery: 2, scale: "0.01"),
+    ]
+
+    var kinds: [ModelKind] = [
+        ModelKind(name: "softmax", options: ["-e", "4"], oneClass: false),
+        ModelKind(name: "mlp", options: ["-e", "2", "--hidden", "6", "--batch", "32", "--seed", "5"], oneClass: false),
+        ModelKind(name: "ppca", options: ["--components", "3"], oneClass: true),
+        ModelKind(name: "mppca", options: ["--mixtures", "2", "--components", "2", "-e", "3"], oneClass: true),
+        ModelKind(name: "knn", options: ["--neighbours", "3"], oneClass: true),
+        ModelKind(name: "autoencoder", options: ["--hidden", "4", "-e", "2", "--batch", "32", "--lr", "0.01"], oneClass: true),
+    ]
+
+    var partitions: [Partition] = [
+        Partition(name: "random-3x3", byClass: false, blocks: 3) { _ in ["--by", "random", "--shards", "3", "--blocks", "3", "--seed", "1"] },
+        Partition(name: "random-3x3-sorted", byClass: false, blocks: 3) { _ in
+            ["--by", "random", "--shards", "3", "--blocks", "3", "--seed", "1", "--sort-by", "p_delete"]
+        },
+        Partition(name: "stratified-3x3", byClass: false, blocks: 3) { _ in ["--by", "stratified", "--shards", "3", "--blocks", "3", "--seed", "2"] },
+        Partition(name: "class-x3", byClass: true, blocks: 3) { _ in ["--by", "class", "--blocks", "3"] },
+        Partition(name: "class-x3-sorted", byClass: true, blocks: 3) { _ in ["--by", "class", "--blocks", "3", "--sort-by", "p_delete"] },
+        Partition(name: "capacity-x3", byClass: false, blocks: 3) { c in ["--by", "capacity", "--capacity", c, "--sort-by", "p_delete", "--blocks", "3"] },
+    ]
+
+    var selections: [Selection] = [
+        Selection(name: "no-selection", options: nil, scaled: false),
+        Selection(name: "entropy-0.5", options: ["--method", "entropy", "--fraction", "0.5"], scaled: true),
+        Selection(name: "random-0.5", options: ["--method", "random", "--fraction", "0.5", "--seed", "3"], scaled: false),
+    ]
+
+    var patterns: [Pattern] = Pattern.allCases
+
+    /// Whether the combination is one a user could run.
+    static func makesSense(_ setup: Setup, _ pattern: Pattern) -> Bool {
+        if setup.kind.oneClass && !setup.partition.byClass { return false }
+        if pattern == .oneUnselectedRow && setup.selection.options == nil { return false }
+        return true
+    }
+
+    /// Every combination that makes sense, setups in axis order, patterns innermost.
+    func combinations() -> [Combination] {
+        var out = [Combination]()
+        for kind in kinds {
+            for data in dataSets {
+                for partition in partitions {
+                    for selection in selections {
+                        let setup = Setup(data: data, kind: kind, partition: partition, selection: selection)
+                        for pattern in patterns where Self.makesSense(setup, pattern) {
+                            out.append(Combination(setup: setup, pattern: pattern))
+                        }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// The combinations whose name contains one of the comma-separated substrings of `filter` (all when it
+    /// is nil or empty).
+    static func select(_ combinations: [Combination], filter: String?) -> [Combination] {
+        let parts = (filter ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        if parts.isEmpty { return combinations }
+        return combinations.filter { c in parts.contains { c.name.contains($0) } }
+    }
+}
