@@ -347,6 +347,21 @@ struct MatrixSetupRun {
 
     private func read(_ url: URL) -> Data? { try? Data(contentsOf: url) }
 
+    /// For a model that differs with selection: whether it is what the pipeline gives with the counts m the
+    /// model records (ul-select --counts-from) instead of the count rule typed; a hint for the report.
+    private func countsNote(_ model: String, train: [String], in dir: URL) throws -> String {
+        guard let options = selectOptions, let f = options.firstIndex(of: "--fraction") else { return "" }
+        var counted = options
+        counted.removeSubrange(f...(f + 1))
+        let select = try tool("ul-select", counted + ["--counts-from", model, "--exclude", "p_delete", "rest-unselected.csv", "-o", "counted.csv"], in: dir)
+        guard select.status == 0 else { return "" }
+        let train = try tool("ul-train", train + ["counted.csv", "-o", "counted.ulm"], in: dir)
+        guard train.status == 0, let a = read(dir.appendingPathComponent(model)), a == read(dir.appendingPathComponent("counted.ulm")) else {
+            return ""
+        }
+        return " (it equals the pipeline with ul-select --counts-from the new model: the recorded count m was kept, not re-derived)"
+    }
+
     private func check(_ pattern: ExactnessMatrix.Pattern, _ steps: [[String]], table: MatrixTable, train: [String], spec: String?,
                        in dir: URL) throws {
         let idColumn = table.column("id")!
@@ -402,7 +417,7 @@ struct MatrixSetupRun {
         let forgot = read(final)
         if forgot != reference {
             throw fail("model differs from the reference", "model differs from ul-train on the remaining rows: "
-                       + ModelDifference.describe(forgot ?? Data(), reference ?? Data()))
+                       + ModelDifference.describe(forgot ?? Data(), reference ?? Data()) + (try countsNote(model, train: train, in: dir)))
         }
         if spec != nil, read(rest) != read(dir.appendingPathComponent("reselected.csv")) {
             throw fail("selection columns differ", "the model matches, but --remaining's selected/select_step columns differ from ul-select's on the same rows")
@@ -433,6 +448,7 @@ struct MatrixSetupRun {
 enum ModelDifference {
     struct Section: Equatable {
         let tag: String
+        let offset: UInt64
         let length: UInt64
         let digest: [UInt8]
     }
@@ -447,7 +463,7 @@ enum ModelDifference {
         return (0..<n).map { i in
             let e = 16 + 48 * i
             let tag = String(decoding: b[e..<(e + 16)].prefix { $0 != 0 }, as: UTF8.self)
-            return Section(tag: tag, length: u64(e + 24), digest: Array(b[(e + 40)..<(e + 48)]))
+            return Section(tag: tag, offset: u64(e + 16), length: u64(e + 24), digest: Array(b[(e + 40)..<(e + 48)]))
         }
     }
 
@@ -458,7 +474,11 @@ enum ModelDifference {
         if tagsA != tagsB {
             return "\(sizes); sections \(tagsA.joined(separator: " ")) against \(tagsB.joined(separator: " "))"
         }
-        let differing = zip(sa, sb).filter { $0 != $1 }.map(\.0.tag)
-        return "\(sizes); sections differing: \(differing.isEmpty ? "none (header)" : differing.joined(separator: " "))"
+        let differing = zip(sa, sb).filter { $0.length != $1.length || $0.digest != $1.digest }
+        guard let (x, y) = differing.first else { return "\(sizes); sections differing: none (header)" }
+        // Where the first differing section starts to differ, to tell a checkpoint from a record.
+        let pa = Array([UInt8](a)[Int(x.offset)..<Int(x.offset + x.length)]), pb = Array([UInt8](b)[Int(y.offset)..<Int(y.offset + y.length)])
+        let at = (0..<min(pa.count, pb.count)).first { pa[$0] != pb[$0] } ?? min(pa.count, pb.count)
+        return "\(sizes); sections differing: \(differing.map(\.0.tag).joined(separator: " ")) (\(x.tag): from byte \(at) of \(x.length), reference \(y.length))"
     }
 }
