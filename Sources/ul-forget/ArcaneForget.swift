@@ -12,11 +12,14 @@ import ULCore
 /// the same result at full cost, the reference the exact mode is checked against.
 struct ArcaneForget: ForgetMethod {
     let fromScratch: Bool
+    /// The model to retrain into, when the request changed its shape (labels, block or shard count): every
+    /// shard is then re-selected and retrained from scratch. nil: the job's model.
+    var reshaped: ModelFile? = nil
 
     func run(_ job: ForgetJob) throws -> ExitStatus {
         let spec = job.model.selection!
         let hit = Set(job.requestIds.compactMap { job.requestedLocations[$0]?.shard })
-        let affected = fromScratch ? Set(job.model.config.heldShards) : hit
+        let affected = fromScratch ? Set((reshaped ?? job.model).config.heldShards) : hit
         let data = try job.readData(keepShards: affected, candidates: true)
         let unselected = data.droppedIds.filter { job.requestedLocations[$0] == nil }.count
         if hit.isEmpty && !(fromScratch && !data.droppedIds.isEmpty) {
@@ -29,14 +32,19 @@ struct ArcaneForget: ForgetMethod {
         }
         try job.refuseUnknown(data)
 
-        var model = job.model
+        var model = reshaped ?? job.model
+        // Class indices of the rows as read (the job's labels) in the model's labels.
+        let newIndex = Dictionary(uniqueKeysWithValues: model.labels.enumerated().map { ($1, Int32($0)) })
+        let classMap = job.model.labels.map { newIndex[$0] ?? -1 }
         var cost = 0
         var notes = unselected > 0 ? ["\(unselected) unselected"] : []
+        if reshaped != nil { notes.append("the request changed the model's shape (labels, shard or block count): every shard re-selected and retrained") }
         var selection = Reselection(shards: affected, rows: [:])
         for shard in affected.sorted() {
             let all = data.shards[shard] ?? ShardRows(featureCount: model.features.count)
             let keep = (0..<all.data.count).filter { !data.droppedIds.contains(all.data.ids[$0]) }
-            let remaining = all.data.subset(keep)
+            var remaining = all.data.subset(keep)
+            if model.labels != job.model.labels { remaining.classes = remaining.classes.map { classMap[Int($0)] } }
             let gone = Set(all.data.ids).intersection(data.droppedIds)
             let position = model.shards.firstIndex { $0.index == shard }!
             let result: ArcaneShardForgetting
@@ -53,6 +61,23 @@ struct ArcaneForget: ForgetMethod {
             for (k, id) in remaining.ids.enumerated() { selection.rows[id] = (result.selected[k], result.step[k]) }
             cost += result.cost
             notes.append("shard \(shard) re-selected from step \(result.reselectedFromStep.map(String.init) ?? "1") then retrained from block step \(result.fromStep)")
+        }
+        if reshaped == nil {
+            var trainedLabels = Set<String>()
+            for shard in affected {
+                guard let rows = data.shards[shard] else { continue }
+                for (i, id) in rows.data.ids.enumerated() where selection.rows[id]?.selected == true {
+                    trainedLabels.insert(job.model.labels[Int(rows.data.classes[i])])
+                }
+            }
+            let shape = try job.derivedShape(of: model, trainedLabels: trainedLabels, data: data)
+            if shape.labels != model.labels || shape.blockCount != model.config.blockCount {
+                _ = job.shapeNote(shape)
+                return try ArcaneForget(fromScratch: true, reshaped: job.reshapedModel(shape)).run(job)
+            }
+            model = job.droppingTrailingShards(model, shape: shape)
+            let shapeNote = job.shapeNote(shape)
+            if !shapeNote.isEmpty { notes.append(shapeNote) }
         }
         try job.commit(ForgetOutcome(model: model, shardsRetrained: affected.sorted(), cost: cost, note: notes.joined(separator: "; "),
                                      selection: selection), data: data)

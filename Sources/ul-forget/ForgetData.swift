@@ -45,6 +45,8 @@ struct ForgetData {
     var filesWithDrops = Set<String>()
     /// Requested ids in neither the model nor the data.
     var unknown: [String] = []
+    /// Labels of the remaining trained rows of the shards not kept (with --data DIR: of the files read).
+    var labelsOfOtherShards = Set<String>()
 }
 
 

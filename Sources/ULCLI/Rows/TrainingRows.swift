@@ -6,6 +6,7 @@ import ULCore
 public struct TrainingRows {
     /// Rows of one shard, in file order.
     public struct Shard {
+        public init() {}
         public var ids: [String] = []
         public var labels: [String] = []
         public var blocks: [Int] = []

@@ -51,7 +51,10 @@ public func forgetInSelectedShard(_ old: ShardRecord, candidates: Dataset, block
     let resumed = try resumeShard(ShardResume(input: ShardInput(shard: old.index, data: train, blocks: trainBlocks),
                                               recorded: fromScratch ? nil : old), config: config, labels: labels)
     var record = resumed.record
+    // As ul-train records a selection: the count is the number of rows selected (fewer than m when fewer
+    // rows remain; 0 for a shard left empty), or none for random selection by a fraction.
     record.selection = outcome.record
+    if outcome.record.count != -1 { record.selection!.count = outcome.record.order.count }
     return ArcaneShardForgetting(record: record, selected: outcome.selected, step: outcome.step, fromStep: resumed.fromStep,
                                  reselectedFromStep: spec.method == .entropy ? (fromScratch ? 1 : firstHit) : nil,
                                  blockSizes: resumed.blockSizes, cost: resumed.cost)
