@@ -19,10 +19,15 @@ struct ArcaneForget: ForgetMethod {
     func run(_ job: ForgetJob) throws -> ExitStatus {
         let spec = job.model.selection!
         let hit = Set(job.requestIds.compactMap { job.requestedLocations[$0]?.shard })
-        let affected = fromScratch ? Set((reshaped ?? job.model).config.heldShards) : hit
-        let data = try job.readData(keepShards: affected, candidates: true)
+        var affected = fromScratch ? Set((reshaped ?? job.model).config.heldShards) : hit
+        var data = try job.readData(keepShards: affected, candidates: true)
+        if case .fraction = spec.countRule, !data.shardsWithUnselectedDrops.isSubset(of: affected) {
+            // Unselected rows leave shards not yet read: their count round(F × N) may change, so they are read too.
+            affected.formUnion(data.shardsWithUnselectedDrops.intersection(job.model.config.heldShards))
+            data = try job.readData(keepShards: affected, candidates: true)
+        }
         let unselected = data.droppedIds.filter { job.requestedLocations[$0] == nil }.count
-        if hit.isEmpty && !(fromScratch && !data.droppedIds.isEmpty) {
+        if affected.isEmpty && !(fromScratch && !data.droppedIds.isEmpty) {
             guard !data.droppedIds.isEmpty, data.unknown.isEmpty || job.options.ignoreUnknown else {
                 return try job.finishIfNothingToRetrain(data)!
             }
@@ -60,7 +65,11 @@ struct ArcaneForget: ForgetMethod {
             model.shards[position] = result.record
             for (k, id) in remaining.ids.enumerated() { selection.rows[id] = (result.selected[k], result.step[k]) }
             cost += result.cost
-            notes.append("shard \(shard) re-selected from step \(result.reselectedFromStep.map(String.init) ?? "1") then retrained from block step \(result.fromStep)")
+            if result.reselectedFromStep == nil && !result.retrained && !fromScratch {
+                notes.append("shard \(shard): count unchanged, nothing re-selected")
+            } else {
+                notes.append("shard \(shard) re-selected from step \(result.reselectedFromStep.map(String.init) ?? "1") then retrained from block step \(result.fromStep)")
+            }
         }
         if reshaped == nil {
             var trainedLabels = Set<String>()

@@ -145,6 +145,7 @@ extension ForgetJob {
                 if forgotten {
                     data.droppedIds.insert(id)
                     data.filesWithDrops.insert(path)
+                    if let s = try? shardCol.map({ try parseIndex(r, $0) }) ?? 0 { data.shardsWithUnselectedDrops.insert(onlyShard ?? s) }
                 } else if selected {
                     throw ToolError.data("\(RecordMismatch.unrecordedRow(id: id))", file: path, line: r.line)
                 } else if candidates, case let s = try shardCol.map({ try parseIndex(r, $0) }) ?? 0, keep.contains(s) {
@@ -188,6 +189,7 @@ extension ForgetJob {
             if requested.contains(id), requestedLocations[id] == nil {
                 data.droppedIds.insert(id)
                 data.filesWithDrops.insert(path)
+                if let k = Int(path.suffix(8).prefix(4)) { data.shardsWithUnselectedDrops.insert(k) }
             }
         }
     }

@@ -41,7 +41,7 @@ struct ExactForget: ForgetMethod {
         }
         bar.finish()
         outcome.model = outcome.model.map { job.droppingTrailingShards($0, shape: shape) }
-        outcome.note = job.shapeNote(shape)
+        outcome.note = [job.shapeNote(shape), fixedSelectionNote(job, data)].filter { !$0.isEmpty }.joined(separator: "; ")
         try job.commit(outcome, data: data)
         return .ok
     }
@@ -68,5 +68,13 @@ struct ExactForget: ForgetMethod {
         try job.commit(ForgetOutcome(model: target, shardsRetrained: held, cost: resumed.reduce(0) { $0 + $1.cost },
                                      note: job.shapeNote(shape)), data: data)
         return .ok
+    }
+
+    /// With `--selection fixed` a forgotten selected row is dropped, not replaced by a re-selection: say so.
+    private func fixedSelectionNote(_ job: ForgetJob, _ data: ForgetData) -> String {
+        guard job.model.declared.contains(.fixedSelection), !job.requestedLocations.isEmpty else { return "" }
+        let text = "the selection is fixed (ul-train --selection fixed): \(job.requestedLocations.count) selected row\(job.requestedLocations.count == 1 ? "" : "s") dropped, none re-selected; exact for the fixed subset, not for rerunning ul-select"
+        job.ctx.note(text)
+        return text
     }
 }

@@ -21,7 +21,7 @@ let spec = CommandSpec(
         OptionSpec("blocks", value: "R", help: "block count (default: largest block + 1)"),
         OptionSpec("only-shards", value: "LIST", help: "train only these shards into a part file"),
         kindOption("components"), kindOption("mixtures"), kindOption("neighbours"), kindOption("variance-floor"), kindOption("calibrate"),
-        OptionSpec("selection", value: "SPEC", help: "record the selection ul-select --spec printed (needed to forget selected rows)"),
+        OptionSpec("selection", value: "SPEC|fixed", help: "input with a selected column: the selection ul-select --spec printed (forgetting re-selects), or fixed (a fixed subset; forgetting only drops rows)"),
         OptionSpec("merge", help: "merge the part files given as arguments into one model"),
     ] + ColumnNames.options + OptionSpec.common,
     retired: [
@@ -49,6 +49,8 @@ struct Plan {
     var shards: Int?
     var blocks: Int?
     var selection: SelectionSpec?
+    /// `--selection fixed`: train on the selected rows as a fixed subset, nothing recorded to re-select.
+    var fixedSelection = false
     var rows: TrainingRows.Options
     /// What the model records as told rather than derived (forgetting re-derives the rest).
     var declared: DeclaredShape {
@@ -56,6 +58,7 @@ struct Plan {
         if shards != nil { out.insert(.shards) }
         if blocks != nil { out.insert(.blocks) }
         if classes != nil { out.insert(.classes) }
+        if fixedSelection { out.insert(.fixedSelection) }
         return out
     }
 
@@ -73,7 +76,8 @@ struct Plan {
         onlyShards = try args.value("only-shards").map { _ in try args.intList("only-shards", default: [], min: 0) }
         shards = try args.value("shards").map { _ in try args.int("shards", default: 1, min: 1) }
         blocks = try args.value("blocks").map { _ in try args.int("blocks", default: 1, min: 1) }
-        if let text = args.value("selection") {
+        fixedSelection = args.value("selection") == "fixed"
+        if let text = args.value("selection"), !fixedSelection {
             do {
                 selection = try SelectionSpec(parsing: text)
             } catch SelectionError.invalidConfig(let why) {
@@ -89,6 +93,7 @@ struct Plan {
         rows.keepShards = onlyShards.map(Set.init)
         rows.classes = classes
         rows.selectionSteps = selection != nil
+        rows.refuseSelectedColumn = selection == nil && !fixedSelection
         rows.spillDirectory = spillDirectory(for: output)
     }
 }

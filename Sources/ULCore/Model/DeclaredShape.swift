@@ -12,4 +12,6 @@ public struct DeclaredShape: OptionSet, Equatable, Sendable {
     public static let blocks = DeclaredShape(rawValue: 2)
     /// `--classes A,B,...`: the label list stays.
     public static let classes = DeclaredShape(rawValue: 4)
+    /// `--selection fixed`: the selected rows are a fixed subset; forgetting one drops it, nothing is re-selected.
+    public static let fixedSelection = DeclaredShape(rawValue: 8)
 }

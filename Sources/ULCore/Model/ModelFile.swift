@@ -143,7 +143,7 @@ public struct ModelFile: Equatable, Sendable {
         var model = ModelFile(config: config, labels: labels, features: features, shards: shards, selection: selection)
         if reader.has("declared") {
             let raw = try reader.decode("declared") { try $0.u32() }
-            guard raw & ~UInt32(7) == 0 else { throw ModelFileError.malformedSection("declared", "unknown flags \(raw)") }
+            guard raw & ~UInt32(15) == 0 else { throw ModelFileError.malformedSection("declared", "unknown flags \(raw)") }
             model.declared = DeclaredShape(rawValue: raw)
         }
         if reader.has("approx") {
