@@ -45,6 +45,7 @@ struct ArcaneForget: ForgetMethod {
         var notes = unselected > 0 ? ["\(unselected) unselected"] : []
         if reshaped != nil { notes.append("the request changed the model's shape (labels, shard or block count): every shard re-selected and retrained") }
         var selection = Reselection(shards: affected, rows: [:])
+        var changed = [Int]()
         for shard in affected.sorted() {
             let all = data.shards[shard] ?? ShardRows(featureCount: model.features.count)
             let keep = (0..<all.data.count).filter { !data.droppedIds.contains(all.data.ids[$0]) }
@@ -62,6 +63,7 @@ struct ArcaneForget: ForgetMethod {
             } catch let e as SelectionError {
                 throw ToolError.data("shard \(shard): re-selection failed: \(e)", file: job.options.dataPath)
             }
+            if result.record != model.shards[position] || result.reselectedFromStep != nil { changed.append(shard) }
             model.shards[position] = result.record
             for (k, id) in remaining.ids.enumerated() { selection.rows[id] = (result.selected[k], result.step[k]) }
             cost += result.cost
@@ -70,6 +72,11 @@ struct ArcaneForget: ForgetMethod {
             } else {
                 notes.append("shard \(shard) re-selected from step \(result.reselectedFromStep.map(String.init) ?? "1") then retrained from block step \(result.fromStep)")
             }
+        }
+        if changed.isEmpty && reshaped == nil {
+            // Counts unchanged and no selected row forgotten: the model keeps its bytes.
+            try job.commit(ForgetOutcome(model: nil, note: "\(unselected) unselected: nothing retrained"), data: data)
+            return .ok
         }
         if reshaped == nil {
             var trainedLabels = Set<String>()
@@ -88,7 +95,7 @@ struct ArcaneForget: ForgetMethod {
             let shapeNote = job.shapeNote(shape)
             if !shapeNote.isEmpty { notes.append(shapeNote) }
         }
-        try job.commit(ForgetOutcome(model: model, shardsRetrained: affected.sorted(), cost: cost, note: notes.joined(separator: "; "),
+        try job.commit(ForgetOutcome(model: model, shardsRetrained: reshaped == nil ? changed.sorted() : affected.sorted(), cost: cost, note: notes.joined(separator: "; "),
                                      selection: selection), data: data)
         return .ok
     }
