@@ -24,7 +24,9 @@ awk -F, 'NR == 1 || NR % 5 != 0' digits.csv > train.csv
 awk -F, 'NR == 1 || NR % 5 == 0' digits.csv > test.csv
 
 ul-partition --by class --blocks 5 --sort-by p_delete --exclude p_delete train.csv -o part.csv
-spec_opts="--fraction 0.5 --cells 8 --scale 0.0625"
+# A fixed count per class (--per-shard): forgetting an unselected row never changes it, so such a row is free.
+# With --fraction F the count is round(F × N) of the remaining rows, and a forget that changes it re-selects.
+spec_opts="--per-shard 72 --cells 8 --scale 0.0625"
 ul-select $spec_opts --exclude p_delete part.csv -o selected.csv
 SPEC=$(ul-select --spec $spec_opts)
 ul-train --model "$kind" --scale 0.0625 --exclude p_delete --selection "$SPEC" selected.csv -o model.ulm
@@ -42,10 +44,10 @@ cmp model.ulm model2.ulm && echo "unselected row: model unchanged"
 awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "select_step") s = i; next } $s == 3 { print "id"; print $1; exit }' remaining2.csv > selected-row.csv
 ul-forget --model model2.ulm --data remaining2.csv --requests selected-row.csv --ledger ledger.csv -o model3.ulm --remaining remaining3.csv
 
-# The same as running the whole pipeline from scratch on the remaining rows with the recorded counts m.
+# The same as running the same commands from scratch on the remaining rows.
 awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i != "selected" && $i != "select_step") k[i] = 1 }
          { line = ""; for (i = 1; i <= NF; i++) if (i in k) line = line (line == "" ? "" : ",") $i; print line }' remaining3.csv > rest.csv
-ul-select $spec_opts --exclude p_delete --counts-from model3.ulm rest.csv -o reselected.csv
+ul-select $spec_opts --exclude p_delete rest.csv -o reselected.csv
 ul-train --model "$kind" --scale 0.0625 --exclude p_delete --selection "$SPEC" reselected.csv -o scratch.ulm
 cmp model3.ulm scratch.ulm && echo "selected row: bit-identical to select → train from scratch"
 cmp remaining3.csv reselected.csv && echo "remaining rows: same selection columns as a fresh ul-select"

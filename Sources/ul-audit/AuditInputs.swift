@@ -6,8 +6,9 @@ import ULCore
 func readRows(_ path: String, option: String, model: ModelFile, idName: String, labelName: String,
               only keep: Set<String>? = nil) throws -> Dataset {
     let hint = option == "forget" ? "; --forget needs the full forgotten rows: id, label and features, or give --rows" : ""
+    // Forgotten and test rows may carry a label the model no longer has (a class removed): probability 0.
     let data = try ModelRows(path: path, model: model, idColumn: idName, labelColumn: labelName, scaled: false, only: keep,
-                             missingColumnHint: hint).data
+                             missingColumnHint: hint, absentLabels: true).data
     guard data.count > 0 else { throw ToolError.data("no rows (--\(option))", file: path) }
     return data
 }

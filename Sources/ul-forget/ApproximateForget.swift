@@ -44,9 +44,20 @@ struct ApproximateForget: ForgetMethod {
                                        damping: options.damping)
         let data = try job.readData(keepShards: Set(affected))
         if let status = try job.finishIfNothingToRetrain(data) { return status }
+        // A request that changes what ul-train derives from the rows (a label gone, the block count) changes
+        // every shard: no patch can give that model, the exact retrain can.
+        let trainedLabels = Set(affected.flatMap { s in
+            data.shards[s].map { rows in rows.data.ids.indices.filter { !data.droppedIds.contains(rows.data.ids[$0]) }.map { job.model.labels[Int(rows.data.classes[$0])] } } ?? []
+        })
+        let shape = try job.derivedShape(of: job.model.removingIds(data.droppedIds), trainedLabels: trainedLabels, data: data)
+        if shape.labels != job.model.labels || shape.blockCount != job.model.config.blockCount {
+            job.ctx.note("--method \(job.options.method.rawValue): the request changes the model's shape; every shard is retrained exactly instead")
+            return try ExactForget(fromScratch: false).run(job)
+        }
         var computed = [CurvatureFile.Entry]()
         var records = [ShardRecord]()
         var curvatureSeconds = 0.0
+        var emptied = [Int]()
         for shard in affected {
             let record = job.shardRecord(shard)
             // The objective's rows are the shard's in record order, read in place from the data (no copy).
@@ -56,7 +67,12 @@ struct ApproximateForget: ForgetMethod {
             let rows = try job.recordErrors { try record.rowsInRecordOrder(position) }
             let forget = rows.indices.filter { data.droppedIds.contains(all.ids[rows[$0]]) }
             guard forget.count < rows.count else {
-                throw ToolError.data("forgetting these rows leaves shard \(shard) with no rows", file: job.options.requestsPath)
+                // Nothing left to patch: the exact result, an empty shard.
+                job.ctx.note("shard \(shard): every row forgotten: the shard is empty (exact, not approximate)")
+                emptied.append(shard)
+                records.append(.empty(index: shard, blockCount: config.blockCount))
+                approximate[shard] = nil
+                continue
             }
             let objective = ShardCurvature.objective(config: config, classCount: classCount, shard: record, data: all, rows: rows)
             let (currentKey, key) = curvatureKeys[shard]!
@@ -92,8 +108,8 @@ struct ApproximateForget: ForgetMethod {
             let fresh = try trainShards(inputs, config: config, labels: job.model.labels, jobs: job.options.jobs)
             records = records.filter { !retrain.contains($0.index) } + fresh
         }
-        var newModel = job.model.replacingShards(records)
-        newModel.approximate = approximate.values.sorted { $0.shard < $1.shard }
+        var newModel = job.droppingTrailingShards(job.model.replacingShards(records), shape: shape)
+        newModel.approximate = approximate.values.filter { $0.shard < shape.shardCount }.sorted { $0.shard < $1.shard }
         if !computed.isEmpty {
             let file = try curvatureErrors(curvaturePath) {
                 try CurvatureStore.updated(store, with: computed, solver: solverKind, damping: options.damping)
@@ -103,8 +119,9 @@ struct ApproximateForget: ForgetMethod {
         try patch.writeOutputs()
         for n in patch.notes { job.ctx.note(n) }
         job.ctx.summary(String(format: "curvature %@ in %.2f s", computed.isEmpty && curvatureSeconds == 0 ? "loaded" : "computed", curvatureSeconds))
-        try job.commit(ForgetOutcome(model: newModel, shardsRetrained: retrain, residualBound: patch.bounds.joined(separator: " "),
-                                     note: patch.notes.joined(separator: "; ")), data: data)
+        let notes = patch.notes + emptied.map { "shard \($0): every row forgotten: empty (exact)" } + [job.shapeNote(shape)].filter { !$0.isEmpty }
+        try job.commit(ForgetOutcome(model: newModel, shardsRetrained: (retrain + emptied).sorted(), residualBound: patch.bounds.joined(separator: " "),
+                                     note: notes.joined(separator: "; ")), data: data)
         return .ok
     }
 }

@@ -12,14 +12,22 @@ import ULCore
 /// the same result at full cost, the reference the exact mode is checked against.
 struct ArcaneForget: ForgetMethod {
     let fromScratch: Bool
+    /// The model to retrain into, when the request changed its shape (labels, block or shard count): every
+    /// shard is then re-selected and retrained from scratch. nil: the job's model.
+    var reshaped: ModelFile? = nil
 
     func run(_ job: ForgetJob) throws -> ExitStatus {
         let spec = job.model.selection!
         let hit = Set(job.requestIds.compactMap { job.requestedLocations[$0]?.shard })
-        let affected = fromScratch ? Set(job.model.config.heldShards) : hit
-        let data = try job.readData(keepShards: affected, candidates: true)
+        var affected = fromScratch ? Set((reshaped ?? job.model).config.heldShards) : hit
+        var data = try job.readData(keepShards: affected, candidates: true)
+        if case .fraction = spec.countRule, !data.shardsWithUnselectedDrops.isSubset(of: affected) {
+            // Unselected rows leave shards not yet read: their count round(F × N) may change, so they are read too.
+            affected.formUnion(data.shardsWithUnselectedDrops.intersection(job.model.config.heldShards))
+            data = try job.readData(keepShards: affected, candidates: true)
+        }
         let unselected = data.droppedIds.filter { job.requestedLocations[$0] == nil }.count
-        if hit.isEmpty && !(fromScratch && !data.droppedIds.isEmpty) {
+        if affected.isEmpty && !(fromScratch && !data.droppedIds.isEmpty) {
             guard !data.droppedIds.isEmpty, data.unknown.isEmpty || job.options.ignoreUnknown else {
                 return try job.finishIfNothingToRetrain(data)!
             }
@@ -29,14 +37,20 @@ struct ArcaneForget: ForgetMethod {
         }
         try job.refuseUnknown(data)
 
-        var model = job.model
+        var model = reshaped ?? job.model
+        // Class indices of the rows as read (the job's labels) in the model's labels.
+        let newIndex = Dictionary(uniqueKeysWithValues: model.labels.enumerated().map { ($1, Int32($0)) })
+        let classMap = job.model.labels.map { newIndex[$0] ?? -1 }
         var cost = 0
         var notes = unselected > 0 ? ["\(unselected) unselected"] : []
+        if reshaped != nil { notes.append("the request changed the model's shape (labels, shard or block count): every shard re-selected and retrained") }
         var selection = Reselection(shards: affected, rows: [:])
+        var changed = [Int]()
         for shard in affected.sorted() {
             let all = data.shards[shard] ?? ShardRows(featureCount: model.features.count)
             let keep = (0..<all.data.count).filter { !data.droppedIds.contains(all.data.ids[$0]) }
-            let remaining = all.data.subset(keep)
+            var remaining = all.data.subset(keep)
+            if model.labels != job.model.labels { remaining.classes = remaining.classes.map { classMap[Int($0)] } }
             let gone = Set(all.data.ids).intersection(data.droppedIds)
             let position = model.shards.firstIndex { $0.index == shard }!
             let result: ArcaneShardForgetting
@@ -49,12 +63,39 @@ struct ArcaneForget: ForgetMethod {
             } catch let e as SelectionError {
                 throw ToolError.data("shard \(shard): re-selection failed: \(e)", file: job.options.dataPath)
             }
+            if result.record != model.shards[position] || result.reselectedFromStep != nil { changed.append(shard) }
             model.shards[position] = result.record
             for (k, id) in remaining.ids.enumerated() { selection.rows[id] = (result.selected[k], result.step[k]) }
             cost += result.cost
-            notes.append("shard \(shard) re-selected from step \(result.reselectedFromStep.map(String.init) ?? "1") then retrained from block step \(result.fromStep)")
+            if result.reselectedFromStep == nil && !result.retrained && !fromScratch {
+                notes.append("shard \(shard): count unchanged, nothing re-selected")
+            } else {
+                notes.append("shard \(shard) re-selected from step \(result.reselectedFromStep.map(String.init) ?? "1") then retrained from block step \(result.fromStep)")
+            }
         }
-        try job.commit(ForgetOutcome(model: model, shardsRetrained: affected.sorted(), cost: cost, note: notes.joined(separator: "; "),
+        if changed.isEmpty && reshaped == nil {
+            // Counts unchanged and no selected row forgotten: the model keeps its bytes.
+            try job.commit(ForgetOutcome(model: nil, note: "\(unselected) unselected: nothing retrained"), data: data)
+            return .ok
+        }
+        if reshaped == nil {
+            var trainedLabels = Set<String>()
+            for shard in affected {
+                guard let rows = data.shards[shard] else { continue }
+                for (i, id) in rows.data.ids.enumerated() where selection.rows[id]?.selected == true {
+                    trainedLabels.insert(job.model.labels[Int(rows.data.classes[i])])
+                }
+            }
+            let shape = try job.derivedShape(of: model, trainedLabels: trainedLabels, data: data)
+            if shape.labels != model.labels || shape.blockCount != model.config.blockCount {
+                _ = job.shapeNote(shape)
+                return try ArcaneForget(fromScratch: true, reshaped: job.reshapedModel(shape)).run(job)
+            }
+            model = job.droppingTrailingShards(model, shape: shape)
+            let shapeNote = job.shapeNote(shape)
+            if !shapeNote.isEmpty { notes.append(shapeNote) }
+        }
+        try job.commit(ForgetOutcome(model: model, shardsRetrained: reshaped == nil ? changed.sorted() : affected.sorted(), cost: cost, note: notes.joined(separator: "; "),
                                      selection: selection), data: data)
         return .ok
     }

@@ -145,6 +145,7 @@ extension ForgetJob {
                 if forgotten {
                     data.droppedIds.insert(id)
                     data.filesWithDrops.insert(path)
+                    if let s = try? shardCol.map({ try parseIndex(r, $0) }) ?? 0 { data.shardsWithUnselectedDrops.insert(onlyShard ?? s) }
                 } else if selected {
                     throw ToolError.data("\(RecordMismatch.unrecordedRow(id: id))", file: path, line: r.line)
                 } else if candidates, case let s = try shardCol.map({ try parseIndex(r, $0) }) ?? 0, keep.contains(s) {
@@ -163,7 +164,9 @@ extension ForgetJob {
                 data.droppedIds.insert(id)
                 data.filesWithDrops.insert(path)
             }
-            if keep.contains(shard) {
+            if !keep.contains(shard) {
+                if !forgotten { data.labelsOfOtherShards.insert(r.string(labelCol)) }
+            } else {
                 do {
                     try keepRow(shard: shard, block: block, selected: true)
                 } catch is ToolError where !exact && !forgotten {
@@ -186,6 +189,7 @@ extension ForgetJob {
             if requested.contains(id), requestedLocations[id] == nil {
                 data.droppedIds.insert(id)
                 data.filesWithDrops.insert(path)
+                if let k = Int(path.suffix(8).prefix(4)) { data.shardsWithUnselectedDrops.insert(k) }
             }
         }
     }
@@ -198,14 +202,11 @@ extension ForgetJob {
         return v
     }
 
-    /// A kept shard's rows without the forgotten ones, and their blocks. A shard left with no rows is
-    /// refused: ul-train cannot train an empty shard either, so no model could be bit-identical to it.
+    /// A kept shard's rows without the forgotten ones, and their blocks (none when every row is forgotten:
+    /// the shard becomes an empty shard, as ul-train records a shard without rows).
     func remainingRows(of shard: Int, in data: ForgetData) throws -> ShardInput {
         let all = data.shards[shard] ?? ShardRows(featureCount: model.features.count)
         let keep = (0..<all.data.count).filter { !data.droppedIds.contains(all.data.ids[$0]) }
-        guard !keep.isEmpty else {
-            throw ToolError.data("forgetting these rows leaves shard \(shard) with no rows, and a shard cannot be trained empty; repartition the remaining rows into fewer shards and train anew (ul-partition, ul-train)", file: options.requestsPath)
-        }
         return ShardInput(shard: shard, data: all.data.subset(keep), blocks: keep.map { all.blocks[$0] })
     }
 

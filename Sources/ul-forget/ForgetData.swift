@@ -45,6 +45,11 @@ struct ForgetData {
     var filesWithDrops = Set<String>()
     /// Requested ids in neither the model nor the data.
     var unknown: [String] = []
+    /// Shards of the requested rows the model never held (not selected): with a count rule by fraction their
+    /// count may change, and with it their selection.
+    var shardsWithUnselectedDrops = Set<Int>()
+    /// Labels of the remaining trained rows of the shards not kept (with --data DIR: of the files read).
+    var labelsOfOtherShards = Set<String>()
 }
 
 

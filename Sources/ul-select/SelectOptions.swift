@@ -47,7 +47,9 @@ struct SelectOptions {
         countsFrom = args.value("counts-from")
         // Random selection by a fraction needs no count: a row is kept iff a hash of (id, seed) is below F.
         let byFraction = method == .random && perShard == nil && countsFrom == nil
-        selection = SelectionSpec(method: method, entropy: config, fraction: byFraction ? fraction : nil, scale: scale)
+        // The count rule the command line gives, recorded so that re-selection after a forget applies it again.
+        let countRule: SelectionCountRule = countsFrom != nil ? .recorded : perShard.map { .perShard($0) } ?? .fraction(fraction)
+        selection = SelectionSpec(method: method, entropy: config, fraction: byFraction ? fraction : nil, scale: scale, countRule: countRule)
 
         printSpec = args.flag("spec")
         if printSpec {

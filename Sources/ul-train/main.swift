@@ -21,7 +21,7 @@ let spec = CommandSpec(
         OptionSpec("blocks", value: "R", help: "block count (default: largest block + 1)"),
         OptionSpec("only-shards", value: "LIST", help: "train only these shards into a part file"),
         kindOption("components"), kindOption("mixtures"), kindOption("neighbours"), kindOption("variance-floor"), kindOption("calibrate"),
-        OptionSpec("selection", value: "SPEC", help: "record the selection ul-select --spec printed (needed to forget selected rows)"),
+        OptionSpec("selection", value: "SPEC|fixed", help: "input with a selected column: the selection ul-select --spec printed (forgetting re-selects), or fixed (a fixed subset; forgetting only drops rows)"),
         OptionSpec("merge", help: "merge the part files given as arguments into one model"),
     ] + ColumnNames.options + OptionSpec.common,
     retired: [
@@ -49,7 +49,18 @@ struct Plan {
     var shards: Int?
     var blocks: Int?
     var selection: SelectionSpec?
+    /// `--selection fixed`: train on the selected rows as a fixed subset, nothing recorded to re-select.
+    var fixedSelection = false
     var rows: TrainingRows.Options
+    /// What the model records as told rather than derived (forgetting re-derives the rest).
+    var declared: DeclaredShape {
+        var out: DeclaredShape = []
+        if shards != nil { out.insert(.shards) }
+        if blocks != nil { out.insert(.blocks) }
+        if classes != nil { out.insert(.classes) }
+        if fixedSelection { out.insert(.fixedSelection) }
+        return out
+    }
 
     init(_ args: ParsedArguments) throws {
         guard let output = args.value("output") else { throw ToolError.usage("an output model is required (-o MODEL)") }
@@ -65,7 +76,8 @@ struct Plan {
         onlyShards = try args.value("only-shards").map { _ in try args.intList("only-shards", default: [], min: 0) }
         shards = try args.value("shards").map { _ in try args.int("shards", default: 1, min: 1) }
         blocks = try args.value("blocks").map { _ in try args.int("blocks", default: 1, min: 1) }
-        if let text = args.value("selection") {
+        fixedSelection = args.value("selection") == "fixed"
+        if let text = args.value("selection"), !fixedSelection {
             do {
                 selection = try SelectionSpec(parsing: text)
             } catch SelectionError.invalidConfig(let why) {
@@ -81,6 +93,7 @@ struct Plan {
         rows.keepShards = onlyShards.map(Set.init)
         rows.classes = classes
         rows.selectionSteps = selection != nil
+        rows.refuseSelectedColumn = selection == nil && !fixedSelection
         rows.spillDirectory = spillDirectory(for: output)
     }
 }
@@ -152,15 +165,15 @@ runTool(spec) { args, ctx in
     config.heldShards = held
     let labels = data.labelList(fixed: fixedClasses)
     guard labels.count >= 2 else { throw ToolError.data("need at least two classes, found \(labels.count)", file: input) }
-    if config.shardCount > 1 && !kind.isOneClass {
+    if held.filter({ (data.shardRowCounts[$0] ?? 0) > 0 }).count > 1 && !kind.isOneClass {
         for l in labels.sorted() where (data.labelShards[l]?.count ?? 0) == 1 {
             ctx.note("warning: label '\(l)' occurs only in shard \(data.labelShards[l]!.first!); other shards never predict it")
         }
     }
+    // A shard without rows is ordinary (declared by --shards, or emptied by forgetting): it records no parameters.
     var selections = [Int: ShardSelection]()
-    for s in held {
-        guard (data.shardRowCounts[s] ?? 0) > 0 else { throw ToolError.data("shard \(s) has no rows", file: input) }
-        if let spec = selectionSpec { selections[s] = try recordedSelection(try data.shard(s)!, spec: spec, shard: s, path: input) }
+    if let spec = selectionSpec {
+        for s in held { selections[s] = try recordedSelection(try data.shard(s) ?? TrainingRows.Shard(), spec: spec, shard: s, path: input) }
     }
     let d = data.featureNames.count
 
@@ -168,7 +181,9 @@ runTool(spec) { args, ctx in
     let bar = ShardProgress(ctx.progress("training", total: 1000), shards: held.count)
     var records: [ShardRecord]
     do {
-        records = try trainShards(held, load: { try data.shardInput($0, labels: labels)! }, config: config, labels: labels,
+        records = try trainShards(held, load: { shard in
+            try data.shardInput(shard, labels: labels) ?? ShardInput(shard: shard, data: Dataset(featureCount: d), blocks: [])
+        }, config: config, labels: labels,
                                   jobs: jobs) { bar.update($0, $1, $2) }
     } catch let e as TrainingError {
         throw ToolError.data("\(e)", file: input)
@@ -176,10 +191,11 @@ runTool(spec) { args, ctx in
     bar.finish()
     for i in records.indices { records[i].selection = selections[records[i].index] }
     // The entropy method keeps no fraction: its count m is recorded per shard.
-    let model = ModelFile(config: config, labels: labels, features: data.featureNames, shards: records,
+    var model = ModelFile(config: config, labels: labels, features: data.featureNames, shards: records,
                           selection: selectionSpec.map { var s = $0; if s.method == .entropy { s.fraction = nil }; return s })
+    model.declared = plan.declared
     try writeFileAtomically(output, try model.encode())
-    let rows = held.reduce(0) { $0 + data.shardRowCounts[$1]! }
+    let rows = held.reduce(0) { $0 + (data.shardRowCounts[$1] ?? 0) }
     ctx.summary(String(format: "%@: %d rows, %d of %d shards × %d blocks, %d classes, %d features, %.2f s",
                        kind.rawValue, rows, held.count, config.shardCount, config.blockCount, labels.count, d,
                        Date().timeIntervalSince(started)))

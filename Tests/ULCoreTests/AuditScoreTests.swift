@@ -67,9 +67,11 @@ final class AuditScoreTests: XCTestCase {
         XCTAssertThrowsError(try MembershipScore.lossScores(p, labels: [2])) {
             XCTAssertEqual($0 as? AuditError, .labelOutOfRange(row: 0, label: 2, classes: 2))
         }
-        XCTAssertThrowsError(try MembershipScore.liraScores(p, labels: [-1])) {
-            XCTAssertEqual($0 as? AuditError, .labelOutOfRange(row: 0, label: -1, classes: 2))
+        XCTAssertThrowsError(try MembershipScore.liraScores(p, labels: [-2])) {
+            XCTAssertEqual($0 as? AuditError, .labelOutOfRange(row: 0, label: -2, classes: 2))
         }
+        // A label the model does not have (a removed class): probability 0, floored.
+        XCTAssertEqual(try MembershipScore.lossScores(p, labels: [Int(Dataset.absentClass)]), [log(MembershipScore.probabilityFloor)])
         XCTAssertThrowsError(try MembershipScore.liraScores(p, labels: [0, 1])) {
             XCTAssertEqual($0 as? AuditError, .lengthMismatch(what: "labels", expected: 1, actual: 2))
         }

@@ -100,17 +100,18 @@ final class ExactForgetTests: XCTestCase {
         XCTAssertEqual(result.cost, config.epochs(forStep: 4) * byShard[0].data.count)
     }
 
-    /// A shard that loses every row cannot be trained, by ul-train nor by forgetting: both refuse.
-    func testWholeShardIsRefusedLikeTraining() throws {
+    /// A shard that loses every row becomes an empty shard (no parameters), as training it without rows gives.
+    func testWholeShardBecomesEmptyLikeTraining() throws {
         let config = Self.config(.softmax, shards: 3, blocks: 2)
         let original = try Self.train(config, Self.digits)
         let forget = Set(Self.digits.ids.filter { Self.location($0, shards: 3, blocks: 2).shard == 1 })
         let remaining = Self.digits.filter { !forget.contains(Self.digits.ids[$0]) }
         let byShard = Self.inputs(remaining, shards: 3, blocks: 2)
-        XCTAssertThrowsError(try Self.train(config, remaining)) { XCTAssertEqual($0 as? TrainingError, .emptyShard(1)) }
-        XCTAssertThrowsError(try forgetExactly(original, ids: forget, remaining: { byShard[$0] }, jobs: 1)) {
-            XCTAssertEqual($0 as? TrainingError, .emptyShard(1))
-        }
+        let scratch = try Self.train(config, remaining)
+        XCTAssertTrue(scratch.shards[1].isEmpty)
+        XCTAssertEqual(scratch.shards[1].blocks.map(\.parameters), [[], []])
+        let result = try forgetExactly(original, ids: forget, remaining: { byShard[$0] }, jobs: 1)
+        XCTAssertTrue(try result.model.encode() == scratch.encode())
     }
 
     func testNothingRecordedRetrainsNothing() throws {

@@ -208,21 +208,24 @@ final class ForgetToolTests: XCTestCase {
         XCTAssertTrue(bytes("model.ulm") == bytes("reference.ulm"))
     }
 
-    /// Forgetting every row of a shard is refused, as ul-train refuses the shard without rows.
-    func testWholeShardIsRefused() throws {
+    /// Forgetting every row of a shard leaves an empty shard, as ul-train records a declared shard without
+    /// rows: the same bytes. Forgetting every row of the model is refused, nothing written.
+    func testWholeShardBecomesEmptyLikeTraining() throws {
         let lines = try writeParted("parted.csv", shards: 3, blocks: 2)
         try train("parted.csv", "model.ulm", softmaxArgs, shards: 3, blocks: 2)
         let shard1 = ids(lines).filter { Self.location($0, shards: 3, blocks: 2).0 == 1 }
         try write("requests.csv", "id\n" + shard1.joined(separator: "\n") + "\n")
         let r = try run("ul-forget", ["-m", "model.ulm", "-d", "parted.csv", "-r", "requests.csv", "-o", "new.ulm", "--remaining", "rest.csv"])
-        XCTAssertEqual(r.status, 65)
-        XCTAssertTrue(r.stderr.contains("leaves shard 1 with no rows"), r.stderr)
-        XCTAssertFalse(exists("new.ulm"))
-        XCTAssertFalse(exists("rest.csv"))
-        try write("rest.csv", ([lines[0]] + lines.dropFirst().filter { !shard1.contains(String($0.prefix { $0 != "," })) }).joined(separator: "\n") + "\n")
+        XCTAssertEqual(r.status, 0, r.stderr)
         let t = try run("ul-train", softmaxArgs + ["--shards", "3", "--blocks", "2", "rest.csv", "-o", "reference.ulm"])
-        XCTAssertEqual(t.status, 65)
-        XCTAssertTrue(t.stderr.contains("shard 1 has no rows"), t.stderr)
+        XCTAssertEqual(t.status, 0, t.stderr)
+        XCTAssertTrue(bytes("new.ulm") == bytes("reference.ulm"), "a forgotten shard must equal a shard trained without rows")
+        try write("all.csv", "id\n" + ids(lines).joined(separator: "\n") + "\n")
+        let all = try run("ul-forget", ["-m", "model.ulm", "-d", "parted.csv", "-r", "all.csv", "-o", "none.ulm", "--remaining", "none.csv"])
+        XCTAssertEqual(all.status, 65)
+        XCTAssertTrue(all.stderr.contains("forget every row the model was trained on"), all.stderr)
+        XCTAssertFalse(exists("none.ulm"))
+        XCTAssertFalse(exists("none.csv"))
     }
 
     func testSecondJobOnTheSameModelFailsOrWaits() throws {

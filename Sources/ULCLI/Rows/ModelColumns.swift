@@ -26,6 +26,9 @@ public struct ModelColumns {
         classIndex = Dictionary(uniqueKeysWithValues: model.labels.enumerated().map { ($1, Int32($0)) })
     }
 
+    /// The model's class index of `label`; nil for a label the model does not know.
+    public func knownClassIndex(of label: String) -> Int32? { classIndex[label] }
+
     /// The model's class index of `label`, or the error every tool gives for a label the model does not know.
     public func classIndex(of label: String, path: String, line: Int) throws -> Int32 {
         guard let c = classIndex[label] else {

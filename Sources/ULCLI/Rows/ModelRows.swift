@@ -12,7 +12,8 @@ public struct ModelRows {
     /// `only`: keep just the rows with these ids (the others are not checked). `missingColumnHint` is added to
     /// the message of a missing feature column.
     public init(path: String, model: ModelFile, idColumn: String = "id", labelColumn: String = "label",
-                scaled: Bool = true, only keep: Set<String>? = nil, missingColumnHint: String = "") throws {
+                scaled: Bool = true, only keep: Set<String>? = nil, missingColumnHint: String = "",
+                absentLabels: Bool = false) throws {
         let r = try CSVReader(path: path)
         let columns = try ModelColumns(r, model: model, idColumn: idColumn, labelColumn: labelColumn,
                                        missingFeatureHint: missingColumnHint)
@@ -26,7 +27,8 @@ public struct ModelRows {
             if let keep, !keep.contains(id) { continue }
             guard !id.isEmpty else { throw ToolError.data("empty id", file: path, line: r.line) }
             guard seen.insert(id).inserted else { throw ToolError.data("duplicate id '\(id)'", file: path, line: r.line) }
-            let c = try columns.classIndex(of: r.string(labelCol), path: path, line: r.line)
+            let c = absentLabels ? columns.knownClassIndex(of: r.string(labelCol)) ?? Dataset.absentClass
+                                 : try columns.classIndex(of: r.string(labelCol), path: path, line: r.line)
             for (j, col) in featureCols.enumerated() {
                 let v = try r.float(col)
                 row[j] = scaled ? model.config.scaled(v) : v

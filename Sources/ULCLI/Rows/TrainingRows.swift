@@ -6,6 +6,7 @@ import ULCore
 public struct TrainingRows {
     /// Rows of one shard, in file order.
     public struct Shard {
+        public init() {}
         public var ids: [String] = []
         public var labels: [String] = []
         public var blocks: [Int] = []
@@ -29,6 +30,8 @@ public struct TrainingRows {
         public var classes: [String]? = nil
         /// Read the select_step column of ul-select (required then).
         public var selectionSteps = false
+        /// A selected column is a usage error (ul-train without --selection: see `Plan`).
+        public var refuseSelectedColumn = false
         /// With a shard column, write the kept rows to a temporary file in this directory instead of memory,
         /// to be read back one shard at a time (`shard(_:)`, `shardInput(_:labels:)`).
         public var spillDirectory: String? = nil
@@ -103,6 +106,9 @@ public struct TrainingRows {
         let labelCol = try r.requireColumn(options.labelColumn, option: "label")
         let shardCol = r.column("shard"), blockCol = r.column("block"), selectedCol = r.column("selected")
         let stepCol = r.column("select_step")
+        if options.refuseSelectedColumn, selectedCol != nil {
+            throw ToolError.usage("\(displayName(r.path)) has a selected column (ul-select): give --selection \"$(ul-select --spec ...)\" with the options of that ul-select, so that forgetting a selected row re-selects as ul-select would, or --selection fixed to train on the selected rows as a fixed subset (forgetting then only drops rows)")
+        }
         if options.selectionSteps, selectedCol == nil || stepCol == nil {
             throw ToolError.data("a recorded selection needs the selected and select_step columns of ul-select", file: r.path, line: 1)
         }

@@ -63,12 +63,13 @@ public struct ClassProbabilities: Equatable {
         return best
     }
 
-    /// Checks that `labels` has one entry per row, each in `0..<classes`.
+    /// Checks that `labels` has one entry per row, each in `0..<classes` or `Dataset.absentClass` (a label the
+    /// model does not have: probability 0).
     func validate(labels: [Int]) throws {
         guard labels.count == count else {
             throw AuditError.lengthMismatch(what: "labels", expected: count, actual: labels.count)
         }
-        for (r, y) in labels.enumerated() where y < 0 || y >= classes {
+        for (r, y) in labels.enumerated() where (y < 0 && y != Int(Dataset.absentClass)) || y >= classes {
             throw AuditError.labelOutOfRange(row: r, label: y, classes: classes)
         }
     }

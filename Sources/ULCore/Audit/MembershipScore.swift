@@ -8,7 +8,7 @@ enum MembershipScore {
     /// Cross-entropy of the true label: `−log max(p_y, probabilityFloor)`.
     static func crossEntropy<C: Collection>(_ probabilities: C, label: Int) -> Double
     where C.Element == Double {
-        -log(max(probabilities[probabilities.index(probabilities.startIndex, offsetBy: label)], probabilityFloor))
+        -log(max(label < 0 ? 0 : probabilities[probabilities.index(probabilities.startIndex, offsetBy: label)], probabilityFloor))
     }
 
     /// The loss-threshold attack (Yeom et al. 2018): score = −cross-entropy, so low loss means member.

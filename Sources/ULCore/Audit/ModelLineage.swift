@@ -30,15 +30,19 @@ public func checkModelLineage(_ model: ModelFile, forgotten: [String], rows sets
     for s in model.shards {
         for (b, block) in s.blocks.enumerated() {
             var rows = Dataset(featureCount: featureCount)
-            var complete = true
+            var complete = true, mismatched = false
             for id in block.ids {
+                // A row whose label the model does not have cannot be one of its blocks' rows: the digest says so.
                 guard let (k, i) = lookup[id], sets[k].featureCount == featureCount else { complete = false; break }
+                guard sets[k].classes[i] >= 0 else { mismatched = true; break }
                 let d = sets[k]
                 rows.ids.append(id)
                 rows.classes.append(d.classes[i])
                 for j in 0..<featureCount { rows.features.append(model.config.scaled(d.features[i * featureCount + j])) }
             }
-            if !complete {
+            if mismatched {
+                mismatches.append((s.index, b))
+            } else if !complete {
                 unverified.append((s.index, b))
             } else if !block.matches(rows, rows: Array(0..<rows.count), labels: model.labels) {
                 mismatches.append((s.index, b))

@@ -1,6 +1,10 @@
 /// Training rows in memory: features as Float32, row-major `count × featureCount`; a class index per
 /// row into the model's label list; a unique id per row.
 public struct Dataset: Sendable, Equatable {
+    /// The class index of a row whose label the model does not have (the audit reads forgotten rows of a
+    /// removed class so): its probability is 0 under the model.
+    public static let absentClass: Int32 = -1
+
     public let featureCount: Int
     public var features: [Float]
     public var classes: [Int32]

@@ -37,13 +37,17 @@ public func forgetInSelectedShard(_ old: ShardRecord, candidates: Dataset, block
     let R = config.blockCount
     let stepOf = Dictionary(uniqueKeysWithValues: recorded.order.enumerated().map { ($1, $0 + 1) })
     let hit = forgotten.compactMap { stepOf[$0] }.min()
-    guard let firstHit = hit ?? (fromScratch ? 1 : nil) else {
+    // The count the user's rule gives on the remaining rows (random selection by a fraction has none): when it
+    // differs from the recorded one, the shard re-selects even if no forgotten row was selected.
+    let count = recorded.count == -1 ? -1 : spec.countRule.count(rows: candidates.count, recorded: recorded.count)
+    let recount = count != recorded.count ? min(count, recorded.count) + 1 : nil
+    guard let firstHit = hit.map({ min($0, recount ?? $0) }) ?? recount ?? (fromScratch ? 1 : nil) else {
         let steps = candidates.ids.map { stepOf[$0] ?? 0 }
         return ArcaneShardForgetting(record: old, selected: steps.map { $0 > 0 }, step: steps, fromStep: R + 1,
                                      reselectedFromStep: nil, blockSizes: old.blocks.map(\.rowCount), cost: 0)
     }
     let outcome = try selectShard(features: candidates.features, dimension: candidates.featureCount, ids: candidates.ids,
-                                  spec: spec, count: recorded.count, resumingFrom: fromScratch ? [] : recorded.order)
+                                  spec: spec, count: count, resumingFrom: fromScratch ? [] : recorded.order)
     let rows = (0..<candidates.count).filter { outcome.selected[$0] }
     var train = candidates.subset(rows)
     if config.scale != nil { train.features = train.features.map { config.scaled($0) } }
@@ -51,7 +55,10 @@ public func forgetInSelectedShard(_ old: ShardRecord, candidates: Dataset, block
     let resumed = try resumeShard(ShardResume(input: ShardInput(shard: old.index, data: train, blocks: trainBlocks),
                                               recorded: fromScratch ? nil : old), config: config, labels: labels)
     var record = resumed.record
+    // As ul-train records a selection: the count is the number of rows selected (fewer than m when fewer
+    // rows remain; 0 for a shard left empty), or none for random selection by a fraction.
     record.selection = outcome.record
+    if outcome.record.count != -1 { record.selection!.count = outcome.record.order.count }
     return ArcaneShardForgetting(record: record, selected: outcome.selected, step: outcome.step, fromStep: resumed.fromStep,
                                  reselectedFromStep: spec.method == .entropy ? (fromScratch ? 1 : firstHit) : nil,
                                  blockSizes: resumed.blockSizes, cost: resumed.cost)

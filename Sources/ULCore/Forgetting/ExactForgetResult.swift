@@ -6,7 +6,8 @@ extension ModelFile {
     public func replacingShards(_ records: [ShardRecord]) -> ModelFile {
         var byIndex = Dictionary(uniqueKeysWithValues: shards.map { ($0.index, $0) })
         for r in records { byIndex[r.index] = r }
-        var out = ModelFile(config: config, labels: labels, features: features, shards: byIndex.values.sorted { $0.index < $1.index })
+        var out = self
+        out.shards = byIndex.values.sorted { $0.index < $1.index }
         // A replaced shard is retrained: no longer approximate.
         out.approximate = approximate.filter { a in !records.contains { $0.index == a.shard } }
         return out
@@ -32,7 +33,6 @@ public func forgetExactly(_ model: ModelFile, ids: Set<String>, remaining: (Int)
     let affected = Set(model.rowLocations(of: ids).values.map(\.shard)).sorted()
     let resumed = try resumeShards(affected, load: { shard -> ShardResume in
         let rows = try remaining(shard)
-        guard rows.data.count > 0 else { throw TrainingError.emptyShard(shard) }
         // An approximately unlearned shard's checkpoints still reflect its removed rows: nothing to resume from.
         let trusted = !model.approximate.contains { $0.shard == shard }
         return ShardResume(input: rows, recorded: trusted ? model.shards.first { $0.index == shard } : nil)

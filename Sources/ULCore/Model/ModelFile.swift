@@ -13,6 +13,8 @@ public struct ModelFile: Equatable, Sendable {
     public var selection: SelectionSpec?
     /// Shards changed by approximate removal (section `approx`, absent when empty).
     public var approximate: [ApproximateShard] = []
+    /// What ul-train was told rather than derived (section `declared`, absent when nothing was).
+    public var declared: DeclaredShape = []
 
     /// `config.heldShards` is set from `shards`.
     public init(config: TrainConfig, labels: [String], features: [String], shards: [ShardRecord],
@@ -48,6 +50,11 @@ public struct ModelFile: Equatable, Sendable {
             w = ByteWriter()
             spec.encode(into: &w)
             sections.append(ModelSection(tag: "selection", payload: w.bytes))
+        }
+        if !declared.isEmpty {
+            w = ByteWriter()
+            w.u32(declared.rawValue)
+            sections.append(ModelSection(tag: "declared", payload: w.bytes))
         }
         for s in shards {
             w = ByteWriter()
@@ -125,7 +132,8 @@ public struct ModelFile: Equatable, Sendable {
             let tag = shardTag(index)
             let s = try reader.decode(tag) { try decodeShard(&$0, featureCount: features.count) }
             guard s.index == index, s.blocks.count == config.blockCount,
-                  s.blocks.allSatisfy({ learner.accepts($0.parameters) })
+                  s.isEmpty ? s.blocks.allSatisfy({ $0.parameters.isEmpty && $0.digest == ShardRecord.empty(index: index, blockCount: 1).blocks[0].digest })
+                            : s.blocks.allSatisfy({ learner.accepts($0.parameters) })
             else { throw ModelFileError.malformedSection(tag, "shard does not match the configuration") }
             shards.append(s)
         }
@@ -133,6 +141,11 @@ public struct ModelFile: Equatable, Sendable {
             throw ModelFileError.malformedSection("selection", "shards and the selection record disagree")
         }
         var model = ModelFile(config: config, labels: labels, features: features, shards: shards, selection: selection)
+        if reader.has("declared") {
+            let raw = try reader.decode("declared") { try $0.u32() }
+            guard raw & ~UInt32(15) == 0 else { throw ModelFileError.malformedSection("declared", "unknown flags \(raw)") }
+            model.declared = DeclaredShape(rawValue: raw)
+        }
         if reader.has("approx") {
             model.approximate = try reader.decode("approx") { try ApproximateShard.decode(&$0) }
             guard model.approximate.allSatisfy({ a in shards.contains { $0.index == a.shard } }) else {
@@ -172,6 +185,7 @@ public struct ModelFile: Equatable, Sendable {
             guard a == b else { throw MergeError.mismatch("configuration") }
             guard p.labels == first.labels else { throw MergeError.mismatch("labels") }
             guard p.features == first.features else { throw MergeError.mismatch("features") }
+            guard p.declared == first.declared else { throw MergeError.mismatch("declared shape") }
             guard p.selection == first.selection else { throw MergeError.mismatch("selection") }
             for s in p.shards {
                 guard seen.insert(s.index).inserted else { throw MergeError.duplicateShard(s.index) }
@@ -181,7 +195,9 @@ public struct ModelFile: Equatable, Sendable {
         for s in 0..<first.config.shardCount where !seen.contains(s) { throw MergeError.missingShard(s) }
         var config = first.config
         config.heldShards = Array(0..<config.shardCount)
-        return ModelFile(config: config, labels: first.labels, features: first.features, shards: all, selection: first.selection)
+        var model = ModelFile(config: config, labels: first.labels, features: first.features, shards: all, selection: first.selection)
+        model.declared = first.declared
+        return model
     }
 }
 

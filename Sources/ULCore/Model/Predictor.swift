@@ -20,7 +20,7 @@ public final class Predictor {
         let d = model.features.count
         precondition(raw.count == m * d)
         let scaled = raw.map { model.config.scaled($0) }
-        return model.shards.map { s in
+        return model.shards.filter { !$0.isEmpty }.map { s in
             var x = scaled
             return x.withUnsafeMutableBufferPointer { buf in
                 s.standardization?.apply(buf.baseAddress!, rows: m)
@@ -37,7 +37,7 @@ public final class Predictor {
         var out = [Double](repeating: -.infinity, count: m * k)
         guard let oneClass = learner as? OneClassLearner else { preconditionFailure("not a one-class model") }
         let x = raw.map { model.config.scaled($0) }
-        for s in model.shards {
+        for s in model.shards where !s.isEmpty {
             let (c, scores) = x.withUnsafeBufferPointer { oneClass.scores(s.finalParameters, x: $0.baseAddress!, m: m) }
             for i in 0..<m { out[i * k + c] = max(out[i * k + c], scores[i]) }
         }
@@ -62,7 +62,7 @@ public final class Predictor {
         let per = shardProbabilities(raw, rows: m)
         let k = classCount
         var out = [Double](repeating: 0, count: m * k)
-        let share = 1 / Double(per.count)
+        let share = 1 / Double(max(per.count, 1))
         for p in per {
             for i in 0..<m {
                 switch model.config.aggregation {

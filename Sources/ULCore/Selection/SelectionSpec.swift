@@ -12,13 +12,16 @@ public struct SelectionSpec: Equatable, Sendable, CustomStringConvertible {
     public var fraction: Double?
     /// Constant the features are multiplied by before selection (nil: none).
     public var scale: Float?
+    /// How the count m of a shard is set (and set again after a forget).
+    public var countRule: SelectionCountRule
 
     public init(method: SelectionMethod = .entropy, entropy: EntropySelectionConfig = EntropySelectionConfig(),
-                fraction: Double? = nil, scale: Float? = nil) {
+                fraction: Double? = nil, scale: Float? = nil, countRule: SelectionCountRule = .recorded) {
         self.method = method
         self.entropy = entropy
         self.fraction = method == .random ? fraction : nil
         self.scale = scale
+        self.countRule = self.fraction == nil ? countRule : .recorded
     }
 
     public var description: String {
@@ -29,6 +32,7 @@ public struct SelectionSpec: Equatable, Sendable, CustomStringConvertible {
         }
         parts += ["noise=\(entropy.noise)", "cells=\(entropy.cells)", "seed=\(entropy.seed)",
                   "fraction=" + (fraction.map { "\($0)" } ?? "none"), "scale=" + (scale.map { "\($0)" } ?? "none")]
+        if let c = countRule.text { parts.append("count=" + c) }
         return parts.joined(separator: ",")
     }
 
@@ -63,11 +67,13 @@ public struct SelectionSpec: Equatable, Sendable, CustomStringConvertible {
                 entropy.seed = s
             case "fraction": fraction = v == "none" ? nil : try number()
             case "scale": scale = v == "none" ? nil : Float(try number())
+            case "count": countRule = try SelectionCountRule(parsing: v)
             default: throw SelectionError.invalidConfig("unknown field '\(kv[0])'")
             }
         }
         entropy.kernel = kernelName == "linear" ? .linear : .rbf(gamma: gamma)
         if method != .random { fraction = nil }
+        if fraction != nil { countRule = .recorded }
         if let f = fraction, !(f > 0 && f <= 1) { throw SelectionError.invalidConfig("fraction must be in (0, 1]") }
     }
 

@@ -76,7 +76,7 @@ struct ShardLayout {
 /// Runs block steps `fromStep...R` of one shard (see `trainShard`).
 func runBlockSteps(_ data: Dataset, layout: ShardLayout, shard: Int, config: TrainConfig, labels: [String],
                    fromStep: Int, checkpoints: [[Double]], progress: ((_ done: Int, _ total: Int) -> Void)?) throws -> ShardRecord {
-    guard data.count > 0 else { throw TrainingError.emptyShard(shard) }
+    guard data.count > 0 else { return .empty(index: shard, blockCount: config.blockCount) }
     let R = config.blockCount
     guard fromStep >= 1, fromStep <= R + 1, checkpoints.count == fromStep - 1 else {
         throw TrainingError.badResume("step \(fromStep) needs \(fromStep - 1) checkpoints, got \(checkpoints.count)")
