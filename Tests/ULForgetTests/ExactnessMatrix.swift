@@ -1,7 +1,7 @@
 import Foundation
 
 /// The combinations the exactness matrix runs: the product of its axes (data set, model kind, partition,
-/// selection, forget pattern), less the combinations that make no sense (a one-class kind on shards that
+/// selection, declared or derived shape, forget pattern), less the combinations that make no sense (a one-class kind on shards that
 /// mix labels; a pattern about unselected rows without selection). A new axis value is one more element in
 /// one of the arrays below.
 struct ExactnessMatrix {
@@ -43,6 +43,14 @@ struct ExactnessMatrix {
         }
     }
 
+    /// Whether ul-train's command line declares --shards, --blocks and --classes, or leaves them to be derived
+    /// from the rows (then a forget that empties trailing shards, a block in every shard or a whole label must
+    /// derive them again).
+    struct Declaration {
+        let name: String
+        let declares: Bool
+    }
+
     /// What one combination asks ul-forget to forget.
     enum Pattern: String, CaseIterable {
         case oneRow = "one-row"
@@ -57,6 +65,9 @@ struct ExactnessMatrix {
         case sameRequestTwice = "same-request-twice"
         case unknownIgnored = "unknown-id-ignored"
         case successiveVsCombined = "successive-vs-combined"
+
+        /// Whether the request can leave a block, a shard or a label without rows.
+        var canChangeShape: Bool { [.wholeBlock, .wholeShard, .wholeClass, .allButOneOfShard].contains(self) }
     }
 
     /// One set of commands that partition, select and train; its forget patterns share its trained model.
@@ -65,8 +76,9 @@ struct ExactnessMatrix {
         let kind: ModelKind
         let partition: Partition
         let selection: Selection
+        let declaration: Declaration
 
-        var name: String { "\(kind.name)/\(data.name)/\(partition.name)/\(selection.name)" }
+        var name: String { "\(kind.name)/\(data.name)/\(partition.name)/\(selection.name)/\(declaration.name)" }
     }
 
     struct Combination {
@@ -107,12 +119,20 @@ struct ExactnessMatrix {
         Selection(name: "random-0.5", options: ["--method", "random", "--fraction", "0.5", "--seed", "3"], scaled: false),
     ]
 
+    var declarations: [Declaration] = [
+        Declaration(name: "derived", declares: false),
+        Declaration(name: "declared", declares: true),
+    ]
+
     var patterns: [Pattern] = Pattern.allCases
 
     /// Whether the combination is one a user could run.
     static func makesSense(_ setup: Setup, _ pattern: Pattern) -> Bool {
         if setup.kind.oneClass && !setup.partition.byClass { return false }
         if pattern == .oneUnselectedRow && setup.selection.options == nil { return false }
+        // Declared counts and labels differ from derived ones only when a request can empty a block, a shard
+        // or a label; the other patterns run with derived ones (the plain command line) alone.
+        if setup.declaration.declares && !pattern.canChangeShape { return false }
         return true
     }
 
@@ -123,9 +143,11 @@ struct ExactnessMatrix {
             for data in dataSets {
                 for partition in partitions {
                     for selection in selections {
-                        let setup = Setup(data: data, kind: kind, partition: partition, selection: selection)
-                        for pattern in patterns where Self.makesSense(setup, pattern) {
-                            out.append(Combination(setup: setup, pattern: pattern))
+                        for declaration in declarations {
+                            let setup = Setup(data: data, kind: kind, partition: partition, selection: selection, declaration: declaration)
+                            for pattern in patterns where Self.makesSense(setup, pattern) {
+                                out.append(Combination(setup: setup, pattern: pattern))
+                            }
                         }
                     }
                 }

@@ -8,7 +8,7 @@ import ULTestSupport
 /// command line runs again on those rows without their selected and select_step columns.
 ///
 /// UL_MATRIX=SUBSTRING[,SUBSTRING...] runs only the combinations whose name (kind/data/partition/selection/
-/// pattern) contains one of them; UL_MATRIX_KEEP=1 keeps the work directory and prints it.
+/// shape/pattern, e.g. softmax/digits/random-3x3/entropy-0.5/derived/whole-shard) contains one of them; UL_MATRIX_KEEP=1 keeps the work directory and prints it.
 final class ExactnessMatrixTests: XCTestCase {
     func testForgetEqualsTheSameCommandsOnTheRemainingRows() throws {
         for tool in ["ul-partition", "ul-select", "ul-train", "ul-forget"] where !BuiltTools.isBuilt(tool) {
@@ -54,7 +54,7 @@ final class ExactnessMatrixTests: XCTestCase {
                 .map { "  \($0.value) × \($0.key)" }.joined(separator: "\n")
             let list = failures.map { "  \($0.description)" }.joined(separator: "\n")
             XCTFail("\(failures.count) of \(outcomes.count - skipped.count) combinations broke the exactness promise\n"
-                    + "by what happened:\n\(summary)\neach (kind data partition selection pattern: what happened):\n\(list)")
+                    + "by what happened:\n\(summary)\neach (kind data partition selection shape pattern: what happened):\n\(list)")
         }
     }
 }
@@ -71,7 +71,7 @@ struct MatrixOutcome {
     var description: String {
         let s = combination.setup
         return "kind=\(s.kind.name) data=\(s.data.name) partition=\(s.partition.name) selection=\(s.selection.name) "
-            + "pattern=\(combination.pattern.rawValue): \(problem ?? "ok")"
+            + "shape=\(s.declaration.name) pattern=\(combination.pattern.rawValue): \(problem ?? "ok")"
     }
 }
 
@@ -211,26 +211,34 @@ struct MatrixSetupRun {
         try ProcessRunner.run(tool: name, args, in: dir)
     }
 
+    /// The line of standard error that says what went wrong: a crash's "Fatal error" line, else the last.
     private static func message(_ text: String) -> String {
-        text.split(separator: "\n").last.map(String.init) ?? "(no message)"
+        let lines = text.split(separator: "\n").map(String.init)
+        return lines.first { $0.contains("Fatal error") } ?? lines.last ?? "(no message)"
+    }
+
+    /// "exited N", or "crashed (signal N)".
+    private static func exit(_ r: ProcessResult) -> String {
+        r.reason == .uncaughtSignal || r.stderr.contains("Program crashed") ? "crashed (signal \(r.status))" : "exited \(r.status)"
     }
 
     /// Runs a tool that must succeed; otherwise a failure of `category`.
     private func require(_ name: String, _ args: [String], in dir: URL, _ category: String) throws -> ProcessResult {
         let r = try tool(name, args, in: dir)
         guard r.status == 0 else {
-            throw fail(category, "\(name) exited \(r.status): \(Self.message(r.stderr))")
+            throw fail(category, "\(name) \(Self.exit(r)): \(Self.message(r.stderr))")
         }
         return r
     }
 
     private var selectOptions: [String]? { setup.selection.commandLine(setup.data) }
 
-    /// The ul-train command line, after the input file: the kind's options, and the counts and labels
-    /// given explicitly, as ul-forget(1) asks when a deletion could change their defaults.
+    /// The ul-train command line, before the input file: the kind's options and, when the setup declares
+    /// them, the shard and block counts of the partition and the labels of the data.
     private func trainOptions(shards: Int) -> [String] {
-        ["--model", setup.kind.name] + setup.kind.options + ["--scale", setup.data.scale, "--exclude", "p_delete",
-         "--shards", String(shards), "--blocks", String(setup.partition.blocks), "--classes", data.labels.joined(separator: ",")]
+        ["--model", setup.kind.name] + setup.kind.options + ["--scale", setup.data.scale, "--exclude", "p_delete"]
+            + (setup.declaration.declares ? ["--shards", String(shards), "--blocks", String(setup.partition.blocks),
+                                             "--classes", data.labels.joined(separator: ",")] : [])
     }
 
     func run(_ patterns: [ExactnessMatrix.Pattern]) -> [MatrixOutcome] {
@@ -362,6 +370,21 @@ struct MatrixSetupRun {
         return " (it equals the pipeline with ul-select --counts-from the new model: the recorded count m was kept, not re-derived)"
     }
 
+    /// For a refused request: what the same commands do on the rows it would have left, and whether they
+    /// refuse too.
+    private func referenceNote(_ rest: MatrixTable, train: [String], in dir: URL) throws -> (String, Bool) {
+        var input = "refused-rest.csv"
+        try rest.dropping(["selected", "select_step"]).text.write(to: dir.appendingPathComponent(input), atomically: true, encoding: .utf8)
+        if let options = selectOptions {
+            let r = try tool("ul-select", options + ["--exclude", "p_delete", input, "-o", "refused-reselected.csv"], in: dir)
+            if r.status != 0 { return (" [the same ul-select refuses those rows too: \(Self.message(r.stderr))]", true) }
+            input = "refused-reselected.csv"
+        }
+        let r = try tool("ul-train", train + [input, "-o", "refused-reference.ulm"], in: dir)
+        return r.status == 0 ? (" [the same commands on the remaining rows succeed]", false)
+            : (" [the same ul-train refuses those rows too: \(Self.message(r.stderr))]", true)
+    }
+
     private func check(_ pattern: ExactnessMatrix.Pattern, _ steps: [[String]], table: MatrixTable, train: [String], spec: String?,
                        in dir: URL) throws {
         let idColumn = table.column("id")!
@@ -377,7 +400,10 @@ struct MatrixSetupRun {
             if r.status != 0 {
                 if forgotten.count == known.count { return }  // every row gone: refusing is allowed
                 let step = steps.count > 1 ? "request \(i + 1) of \(steps.count): " : ""
-                throw fail("ul-forget refused", "\(step)ul-forget exited \(r.status) (\(ids.count) id\(ids.count == 1 ? "" : "s")): \(Self.message(r.stderr))")
+                let rest = MatrixTable(header: table.header, rows: table.rows.filter { !forgotten.contains($0[idColumn]) })
+                let (note, alsoRefused) = try referenceNote(rest, train: train, in: dir)
+                let what = r.stderr.contains("Program crashed") ? "ul-forget crashed" : alsoRefused ? "ul-forget refused, and so do the same commands" : "ul-forget refused"
+                throw fail(what, "\(step)ul-forget \(Self.exit(r)) (\(ids.count) id\(ids.count == 1 ? "" : "s")): \(Self.message(r.stderr))" + note)
             }
             if pattern == .sameRequestTwice && i == 1 {
                 if read(dir.appendingPathComponent("new1.ulm")) != read(dir.appendingPathComponent("new0.ulm")) {
@@ -431,7 +457,7 @@ struct MatrixSetupRun {
             let r = try tool("ul-forget", ["--method", "exact", "-m", "../model.ulm", "-d", "../data.csv", "-r", "combined.csv",
                                            "-o", "combined.ulm", "--remaining", "combined-rest.csv"], in: dir)
             if r.status != 0 {
-                throw fail("ul-forget refused", "the combined request: ul-forget exited \(r.status): \(Self.message(r.stderr))")
+                throw fail("ul-forget refused", "the combined request: ul-forget \(Self.exit(r)): \(Self.message(r.stderr))")
             }
             if read(dir.appendingPathComponent("combined.ulm")) != forgot {
                 throw fail("successive differs from combined", "two successive requests and one combined request give different models: "
