@@ -66,8 +66,8 @@ struct ExactnessMatrix {
         case unknownIgnored = "unknown-id-ignored"
         case successiveVsCombined = "successive-vs-combined"
 
-        /// Whether the request can leave a block, a shard or a label without rows.
-        var canChangeShape: Bool { [.wholeBlock, .wholeShard, .wholeClass, .allButOneOfShard].contains(self) }
+        /// Whether the request can leave a shard or a label without rows (so that derived counts or labels change).
+        var canChangeShape: Bool { [.wholeShard, .wholeClass].contains(self) }
     }
 
     /// One set of commands that partition, select and train; its forget patterns share its trained model.
@@ -79,6 +79,8 @@ struct ExactnessMatrix {
         let declaration: Declaration
 
         var name: String { "\(kind.name)/\(data.name)/\(partition.name)/\(selection.name)/\(declaration.name)" }
+        /// What the rows ul-train reads depend on: setups with the same inputs share them.
+        var inputsName: String { "\(data.name)/\(partition.name)/\(selection.name)" }
     }
 
     struct Combination {
@@ -126,12 +128,18 @@ struct ExactnessMatrix {
 
     var patterns: [Pattern] = Pattern.allCases
 
+    /// The axes and their sizes, for the log: "2 data sets × 6 kinds × ...".
+    var axes: String {
+        "\(dataSets.count) data sets × \(kinds.count) kinds × \(partitions.count) partitions × \(selections.count) selections × "
+            + "\(declarations.count) shapes × \(patterns.count) patterns, less what makes no sense"
+    }
+
     /// Whether the combination is one a user could run.
     static func makesSense(_ setup: Setup, _ pattern: Pattern) -> Bool {
         if setup.kind.oneClass && !setup.partition.byClass { return false }
         if pattern == .oneUnselectedRow && setup.selection.options == nil { return false }
-        // Declared counts and labels differ from derived ones only when a request can empty a block, a shard
-        // or a label; the other patterns run with derived ones (the plain command line) alone.
+        // Declared counts and labels differ from derived ones only when a request can empty a shard or a label;
+        // the other patterns run with derived ones (the plain command line) alone.
         if setup.declaration.declares && !pattern.canChangeShape { return false }
         return true
     }

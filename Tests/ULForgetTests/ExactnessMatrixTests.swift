@@ -15,10 +15,11 @@ final class ExactnessMatrixTests: XCTestCase {
             throw XCTSkip("\(tool) is not built in \(BuiltTools.directory.path)")
         }
         let environment = ProcessInfo.processInfo.environment
-        let all = ExactnessMatrix().combinations()
+        let matrix = ExactnessMatrix()
+        let all = matrix.combinations()
         let chosen = ExactnessMatrix.select(all, filter: environment["UL_MATRIX"])
         let setups = MatrixSetupRun.group(chosen)
-        print("exactness matrix: \(chosen.count) combinations in \(setups.count) setups (\(all.count) generated"
+        print("exactness matrix: \(chosen.count) combinations in \(setups.count) setups (\(all.count) generated: \(matrix.axes)"
               + (environment["UL_MATRIX"].map { "; UL_MATRIX=\($0)" } ?? "") + ")")
         if chosen.isEmpty { throw XCTSkip("UL_MATRIX matches no combination") }
 
@@ -32,11 +33,23 @@ final class ExactnessMatrixTests: XCTestCase {
         }
 
         let start = Date()
-        let results = ResultList()
+        // The partitioned (and selected) rows, once for all the setups that share them.
+        var inputNames = [String]()
+        for s in setups where !inputNames.contains(s.setup.inputsName) { inputNames.append(s.setup.inputsName) }
+        let inputs = Collected<(String, MatrixInputs)>()
+        let inputWork = WorkList(inputNames.map { name in setups.first { $0.setup.inputsName == name }!.setup })
+        DispatchQueue.concurrentPerform(iterations: 2) { _ in
+            while let (index, setup) = inputWork.next() {
+                let made = MatrixInputs.make(setup, data: prepared[setup.data.name]!, in: root.appendingPathComponent(String(format: "inputs%03d", index)))
+                inputs.append([(setup.inputsName, made)])
+            }
+        }
+        let inputsByName = Dictionary(uniqueKeysWithValues: inputs.all)
+        let results = Collected<MatrixOutcome>()
         let work = WorkList(setups)
         DispatchQueue.concurrentPerform(iterations: 2) { _ in
             while let (index, setup) = work.next() {
-                let run = MatrixSetupRun(setup: setup.setup, data: prepared[setup.setup.data.name]!,
+                let run = MatrixSetupRun(setup: setup.setup, data: prepared[setup.setup.data.name]!, inputs: inputsByName[setup.setup.inputsName]!,
                                          directory: root.appendingPathComponent(String(format: "s%03d", index)))
                 results.append(run.run(setup.patterns))
             }
@@ -75,15 +88,15 @@ struct MatrixOutcome {
     }
 }
 
-/// The setups still to run, handed out to the workers one at a time.
-private final class WorkList: @unchecked Sendable {
+/// The work still to do, handed out to the workers one item at a time with its index.
+private final class WorkList<Item>: @unchecked Sendable {
     private let lock = NSLock()
-    private var items: [(setup: ExactnessMatrix.Setup, patterns: [ExactnessMatrix.Pattern])]
+    private let items: [Item]
     private var index = 0
 
-    init(_ items: [(setup: ExactnessMatrix.Setup, patterns: [ExactnessMatrix.Pattern])]) { self.items = items }
+    init(_ items: [Item]) { self.items = items }
 
-    func next() -> (Int, (setup: ExactnessMatrix.Setup, patterns: [ExactnessMatrix.Pattern]))? {
+    func next() -> (Int, Item)? {
         lock.lock()
         defer { lock.unlock() }
         guard index < items.count else { return nil }
@@ -92,18 +105,18 @@ private final class WorkList: @unchecked Sendable {
     }
 }
 
-/// The outcomes, collected from the workers.
-private final class ResultList: @unchecked Sendable {
+/// What the workers return.
+private final class Collected<Item>: @unchecked Sendable {
     private let lock = NSLock()
-    private var items = [MatrixOutcome]()
+    private var items = [Item]()
 
-    func append(_ more: [MatrixOutcome]) {
+    func append(_ more: [Item]) {
         lock.lock()
         items += more
         lock.unlock()
     }
 
-    var all: [MatrixOutcome] {
+    var all: [Item] {
         lock.lock()
         defer { lock.unlock() }
         return items
@@ -180,11 +193,42 @@ struct MatrixData {
     }
 }
 
-/// Runs one setup (partition, select, train) and then its forget patterns, each in a directory of its own,
+/// The rows of a setup after ul-partition and ul-select (data.csv), and the selection record; shared by the
+/// setups that differ only in the training command.
+struct MatrixInputs {
+    let data: URL
+    let spec: String?
+    let failure: (String, String)?
+
+    static func make(_ setup: ExactnessMatrix.Setup, data: MatrixData, in directory: URL) -> MatrixInputs {
+        let out = directory.appendingPathComponent("data.csv")
+        func run(_ tool: String, _ args: [String]) throws -> ProcessResult {
+            let r = try ProcessRunner.run(tool: tool, args, in: directory)
+            if r.status != 0 { throw CocoaError(.featureUnsupported, userInfo: [NSLocalizedDescriptionKey: "\(tool) exited \(r.status): \(r.stderr.split(separator: "\n").last ?? "")"]) }
+            return r
+        }
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            _ = try run("ul-partition", setup.partition.options(data.capacity) + ["--exclude", "p_delete", data.file.path, "-o", "parted.csv"])
+            guard let options = setup.selection.commandLine(setup.data) else {
+                try FileManager.default.moveItem(at: directory.appendingPathComponent("parted.csv"), to: out)
+                return MatrixInputs(data: out, spec: nil, failure: nil)
+            }
+            _ = try run("ul-select", options + ["--exclude", "p_delete", "parted.csv", "-o", "data.csv"])
+            let spec = try run("ul-select", ["--spec"] + options).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            return MatrixInputs(data: out, spec: spec, failure: nil)
+        } catch {
+            return MatrixInputs(data: out, spec: nil, failure: ("partition or selection refused", (error as NSError).localizedDescription))
+        }
+    }
+}
+
+/// Runs one setup (train on its inputs) and then its forget patterns, each in a directory of its own,
 /// one after the other. Problems are returned, never asserted, so that every combination is reported.
 struct MatrixSetupRun {
     let setup: ExactnessMatrix.Setup
     let data: MatrixData
+    let inputs: MatrixInputs
     let directory: URL
 
     /// The combinations grouped by setup, in order.
@@ -273,19 +317,12 @@ struct MatrixSetupRun {
         }
     }
 
-    /// Partition, select, train: data.csv and model.ulm in the setup's directory.
+    /// Train on the shared inputs: data.csv and model.ulm in the setup's directory.
     private func prepare() throws -> (table: MatrixTable, train: [String], spec: String?) {
+        if let (category, message) = inputs.failure { throw fail(category, message) }
+        let spec = inputs.spec
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        _ = try require("ul-partition", setup.partition.options(data.capacity) + ["--exclude", "p_delete", data.file.path, "-o", "parted.csv"],
-                        in: directory, "ul-partition refused")
-        var spec: String?
-        if let options = selectOptions {
-            _ = try require("ul-select", options + ["--exclude", "p_delete", "parted.csv", "-o", "data.csv"], in: directory, "ul-select refused")
-            spec = try require("ul-select", ["--spec"] + options, in: directory, "ul-select --spec refused")
-                .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        } else {
-            try FileManager.default.copyItem(at: directory.appendingPathComponent("parted.csv"), to: directory.appendingPathComponent("data.csv"))
-        }
+        try FileManager.default.copyItem(at: inputs.data, to: directory.appendingPathComponent("data.csv"))
         let table = try MatrixTable(contentsOf: directory.appendingPathComponent("data.csv"))
         let shard = table.column("shard")!
         let shards = (table.rows.map { Int($0[shard])! }.max() ?? 0) + 1
