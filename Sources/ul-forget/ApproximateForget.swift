@@ -51,8 +51,9 @@ struct ApproximateForget: ForgetMethod {
         })
         let shape = try job.derivedShape(of: job.model.removingIds(data.droppedIds), trainedLabels: trainedLabels, data: data)
         if shape.labels != job.model.labels || shape.blockCount != job.model.config.blockCount {
-            job.ctx.note("--method \(job.options.method.rawValue): the request changes the model's shape; every shard is retrained exactly instead")
-            return try ExactForget(fromScratch: false).run(job)
+            let why = "no \(job.options.method.rawValue) patch: the request changes the model's shape, so every shard is retrained exactly"
+            job.ctx.note(why)
+            return try ExactForget(fromScratch: false, notePrefix: why).run(job)
         }
         var computed = [CurvatureFile.Entry]()
         var records = [ShardRecord]()
