@@ -91,8 +91,7 @@ final class ForgetJob {
     /// are an error unless --ignore-unknown, or unless the ledger shows this very batch was processed
     /// (then it is "already honoured"). Returns an exit status when there is nothing to retrain.
     func finishIfNothingToRetrain(_ data: ForgetData) throws -> ExitStatus? {
-        let digest = requestsDigest(requestIds)
-        let honoured = ledger.lastIndex { $0.requestsDigest == digest }
+        let honoured = ledger.lastIndex { $0.records(requests: requestIds) }
         try refuseUnknown(data, unlessHonoured: honoured != nil && data.droppedIds.isEmpty)
         guard data.droppedIds.isEmpty else {
             if affectedBlocksByShard.isEmpty {
@@ -135,7 +134,7 @@ final class ForgetJob {
         if let l = options.ledgerPath {
             var text = outcome.note
             if !data.unknown.isEmpty { text += (text.isEmpty ? "" : "; ") + "\(data.unknown.count) unknown ids ignored" }
-            let entry = LedgerEntry(time: LedgerFile.now(), requestsDigest: requestsDigest(requestIds), requestCount: requestIds.count,
+            let entry = LedgerEntry(time: LedgerFile.now(), requestsDigest: saltedRequestsDigest(requestIds), requestCount: requestIds.count,
                                     method: options.method.rawValue, modelBefore: hexString(SHA256Digest.hash(modelBytes)),
                                     modelAfter: hexString(SHA256Digest.hash(after)),
                                     shardsRetrained: outcome.shardsRetrained.map(String.init).joined(separator: " "),
