@@ -10,6 +10,8 @@ final class ForgetJob {
     let ctx: ToolContext
     /// Held for the whole job; released by the kernel even on `kill -9`.
     let lock: LockFile
+    /// The ledger's own lock, so that jobs on two models sharing one ledger cannot lose a line.
+    let ledgerLock: LockFile?
     /// The model file's bytes as read under the lock.
     let modelBytes: [UInt8]
     let model: ModelFile
@@ -43,6 +45,7 @@ final class ForgetJob {
         close(dataFd)
         requestIds = try Self.readRequests(options.requestsPath, idColumn: options.columns.id)
         lock = try LockFile(for: modelPath, timeout: options.wait)
+        ledgerLock = try options.ledgerPath.map { try LockFile(for: $0, timeout: options.wait) }
         modelBytes = try readWholeFile(modelPath)
         do {
             model = try ModelFile.decode(try ModelContainerReader(source: modelBytes))
