@@ -51,8 +51,9 @@ struct ApproximateForget: ForgetMethod {
         })
         let shape = try job.derivedShape(of: job.model.removingIds(data.droppedIds), trainedLabels: trainedLabels, data: data)
         if shape.labels != job.model.labels || shape.blockCount != job.model.config.blockCount {
-            job.ctx.note("--method \(job.options.method.rawValue): the request changes the model's shape; every shard is retrained exactly instead")
-            return try ExactForget(fromScratch: false).run(job)
+            let why = "no \(job.options.method.rawValue) patch: the request changes the model's shape, so every shard is retrained exactly"
+            job.ctx.note(why)
+            return try ExactForget(fromScratch: false, notePrefix: why).run(job)
         }
         var computed = [CurvatureFile.Entry]()
         var records = [ShardRecord]()
@@ -93,10 +94,12 @@ struct ApproximateForget: ForgetMethod {
             let shardPatch = ShardPatchInput(shard: shard, record: record, data: all, rows: rows, forget: forget,
                                              objective: objective, solver: solver)
             let theta = try curvatureErrors(curvaturePath) { try patch.patch(shardPatch, entry: &entry) }
-            entry.removedIds += forget.map { all.ids[rows[$0]] }
+            entry.removedCount += forget.count
+            entry.firstDirtyBlock = min(entry.firstDirtyBlock, job.affectedBlocksByShard[shard]!.min()!)
             entry.requests += 1
             approximate[shard] = entry
-            records.append(ShardCurvature.patchedRecord(record, removing: data.droppedIds, data: all, labels: job.model.labels, theta: theta))
+            records.append(ShardCurvature.patchedRecord(record, removing: data.droppedIds, data: all, labels: job.model.labels, theta: theta,
+                                                        droppingCheckpointsFrom: entry.firstDirtyBlock))
         }
         let retrain = patch.shardsToRetrain
         if !retrain.isEmpty {
@@ -110,15 +113,22 @@ struct ApproximateForget: ForgetMethod {
         }
         var newModel = job.droppingTrailingShards(job.model.replacingShards(records), shape: shape)
         newModel.approximate = approximate.values.filter { $0.shard < shape.shardCount }.sorted { $0.shard < $1.shard }
-        if !computed.isEmpty {
-            let file = try curvatureErrors(curvaturePath) {
-                try CurvatureStore.updated(store, with: computed, solver: solverKind, damping: options.damping)
+        // The stored curvature follows the data: an affected shard's curvature was summed over the forgotten
+        // rows, so it leaves the sidecar (the next request on that shard computes it anew); the others stay.
+        let kept = try curvatureErrors(curvaturePath) {
+            try CurvatureStore.updated(store, with: [], solver: solverKind, damping: options.damping)
+        }.removing(shards: Set(affected))
+        if kept.entries.isEmpty {
+            if store != nil, unlink(curvaturePath) != 0, errno != ENOENT {
+                throw ToolError(.ioError, "cannot remove the stored curvature: \(String(cString: strerror(errno)))", file: curvaturePath)
             }
-            try writeFileAtomically(curvaturePath, try file.encode())
+        } else if store != nil {
+            try writeFileAtomically(curvaturePath, try kept.encode())
         }
         try patch.writeOutputs()
         for n in patch.notes { job.ctx.note(n) }
-        job.ctx.summary(String(format: "curvature %@ in %.2f s", computed.isEmpty && curvatureSeconds == 0 ? "loaded" : "computed", curvatureSeconds))
+        job.ctx.summary(String(format: "curvature %@ in %.2f s (dropped from %@ after use)", computed.isEmpty && curvatureSeconds == 0 ? "loaded" : "computed",
+                                  curvatureSeconds, curvaturePath))
         let notes = patch.notes + emptied.map { "shard \($0): every row forgotten: empty (exact)" } + [job.shapeNote(shape)].filter { !$0.isEmpty }
         try job.commit(ForgetOutcome(model: newModel, shardsRetrained: (retrain + emptied).sorted(), residualBound: patch.bounds.joined(separator: " "),
                                      note: notes.joined(separator: "; ")), data: data)

@@ -9,6 +9,8 @@ import ULCore
 /// the rows (the label list, the block count; see `DerivedShape`), every shard is retrained into the new shape.
 struct ExactForget: ForgetMethod {
     let fromScratch: Bool
+    /// Said first in the ledger note (an approximate method that retrains exactly says why).
+    var notePrefix = ""
 
     func run(_ job: ForgetJob) throws -> ExitStatus {
         let shards = fromScratch ? job.model.config.heldShards : job.affectedBlocksByShard.keys.sorted()
@@ -41,7 +43,7 @@ struct ExactForget: ForgetMethod {
         }
         bar.finish()
         outcome.model = outcome.model.map { job.droppingTrailingShards($0, shape: shape) }
-        outcome.note = [job.shapeNote(shape), fixedSelectionNote(job, data)].filter { !$0.isEmpty }.joined(separator: "; ")
+        outcome.note = [notePrefix, job.shapeNote(shape), fixedSelectionNote(job, data)].filter { !$0.isEmpty }.joined(separator: "; ")
         try job.commit(outcome, data: data)
         return .ok
     }
@@ -66,7 +68,7 @@ struct ExactForget: ForgetMethod {
         bar.finish()
         target = target.replacingShards(resumed.map(\.record))
         try job.commit(ForgetOutcome(model: target, shardsRetrained: held, cost: resumed.reduce(0) { $0 + $1.cost },
-                                     note: job.shapeNote(shape)), data: data)
+                                     note: [notePrefix, job.shapeNote(shape)].filter { !$0.isEmpty }.joined(separator: "; ")), data: data)
         return .ok
     }
 

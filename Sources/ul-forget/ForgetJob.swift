@@ -10,6 +10,8 @@ final class ForgetJob {
     let ctx: ToolContext
     /// Held for the whole job; released by the kernel even on `kill -9`.
     let lock: LockFile
+    /// The ledger's own lock, so that jobs on two models sharing one ledger cannot lose a line.
+    let ledgerLock: LockFile?
     /// The model file's bytes as read under the lock.
     let modelBytes: [UInt8]
     let model: ModelFile
@@ -43,6 +45,7 @@ final class ForgetJob {
         close(dataFd)
         requestIds = try Self.readRequests(options.requestsPath, idColumn: options.columns.id)
         lock = try LockFile(for: modelPath, timeout: options.wait)
+        ledgerLock = try options.ledgerPath.map { try LockFile(for: $0, timeout: options.wait) }
         modelBytes = try readWholeFile(modelPath)
         do {
             model = try ModelFile.decode(try ModelContainerReader(source: modelBytes))
@@ -91,8 +94,7 @@ final class ForgetJob {
     /// are an error unless --ignore-unknown, or unless the ledger shows this very batch was processed
     /// (then it is "already honoured"). Returns an exit status when there is nothing to retrain.
     func finishIfNothingToRetrain(_ data: ForgetData) throws -> ExitStatus? {
-        let digest = requestsDigest(requestIds)
-        let honoured = ledger.lastIndex { $0.requestsDigest == digest }
+        let honoured = ledger.lastIndex { $0.records(requests: requestIds) }
         try refuseUnknown(data, unlessHonoured: honoured != nil && data.droppedIds.isEmpty)
         guard data.droppedIds.isEmpty else {
             if affectedBlocksByShard.isEmpty {
@@ -135,7 +137,7 @@ final class ForgetJob {
         if let l = options.ledgerPath {
             var text = outcome.note
             if !data.unknown.isEmpty { text += (text.isEmpty ? "" : "; ") + "\(data.unknown.count) unknown ids ignored" }
-            let entry = LedgerEntry(time: LedgerFile.now(), requestsDigest: requestsDigest(requestIds), requestCount: requestIds.count,
+            let entry = LedgerEntry(time: LedgerFile.now(), requestsDigest: saltedRequestsDigest(requestIds), requestCount: requestIds.count,
                                     method: options.method.rawValue, modelBefore: hexString(SHA256Digest.hash(modelBytes)),
                                     modelAfter: hexString(SHA256Digest.hash(after)),
                                     shardsRetrained: outcome.shardsRetrained.map(String.init).joined(separator: " "),

@@ -42,7 +42,9 @@ final class PumaPatch: ParameterPatch {
         let change = criterionRows.reduce(0.0) { $0 + after[$1] - before[$1] } / Double(max(criterionRows.count, 1))
         notes.append(String(format: "shard %d: criterion change predicted %.6g (plain removal %.6g), measured %.6g",
                             input.shard, r.predictedChange, r.naiveChange, change))
-        for (i, p) in input.rows.enumerated() { weights.append((input.data.ids[p], r.weights[i])) }
+        // The remaining rows' weights only: a forgotten row's id leaves no file behind.
+        let forgotten = Set(input.forget)
+        for (i, p) in input.rows.enumerated() where !forgotten.contains(i) { weights.append((input.data.ids[p], r.weights[i])) }
         return r.theta
     }
 

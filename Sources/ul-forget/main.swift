@@ -21,7 +21,10 @@ let spec = CommandSpec(
     footer: """
     The remaining rows (the data without the forgotten rows, columns unchanged) go to standard output or
     --remaining; with --data DIR the affected shard files are rewritten in place instead. The new model of
-    --method exact is bit-identical to ul-train on the remaining rows with the same configuration.
+    --method exact is bit-identical to the same commands rerun on the remaining rows (ul-select with the same
+    options, ul-train with the same options). A shard whose every row is forgotten becomes an empty shard; a
+    label whose every row is forgotten leaves the model (unless ul-train was given --classes), and every shard
+    is retrained; forgetting every row is refused.
     See ul-forget(1).
     """)
 

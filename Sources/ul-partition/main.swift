@@ -118,6 +118,14 @@ final class RowSink {
         } else if !isDir.boolValue {
             throw ToolError(.cantCreate, "not a directory", file: dir)
         }
+        // The rows go where the user meant: not through a symlink, not into another user's directory.
+        var st = stat()
+        guard lstat(dir, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR else {
+            throw ToolError(.cantCreate, "is a symbolic link; name the directory itself", file: dir)
+        }
+        guard st.st_uid == getuid() else {
+            throw ToolError(.cantCreate, "belongs to another user; use a directory of your own", file: dir)
+        }
         let stale = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { name in
             name.hasPrefix("shard-") && name.hasSuffix(".csv") && (Int(name.dropFirst(6).dropLast(4)).map { $0 >= shards } ?? false)
         }

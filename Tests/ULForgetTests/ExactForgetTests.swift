@@ -117,7 +117,7 @@ final class ExactForgetTests: XCTestCase {
     func testNothingRecordedRetrainsNothing() throws {
         let config = Self.config(.softmax, shards: 2, blocks: 2)
         let original = try Self.train(config, Self.digits)
-        let result = try forgetExactly(original, ids: ["no-such-id"], remaining: { _ in XCTFail(); throw TrainingError.emptyShard(0) }, jobs: 1)
+        let result = try forgetExactly(original, ids: ["no-such-id"], remaining: { _ in XCTFail(); throw TrainingError.badResume("no shard should be read") }, jobs: 1)
         XCTAssertEqual(result.model, original)
         XCTAssertEqual(result.shardsRetrained, [])
         XCTAssertEqual(result.cost, 0)

@@ -34,9 +34,13 @@ public final class OutputFile {
         }
         self.path = path
         var st = stat()
+        if stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFIFO || (st.st_mode & S_IFMT) == S_IFSOCK {
+            // A FIFO would hang the job (holding its lock) until somebody reads it: refused before any work.
+            throw ToolError(.cantCreate, "cannot write output: not a regular file or a character device", file: path)
+        }
         if stat(path, &st) == 0, (st.st_mode & S_IFMT) != S_IFREG, (st.st_mode & S_IFMT) != S_IFDIR {
-            // A device or a pipe (/dev/null, a FIFO): write to it directly; renaming a file over it
-            // would replace the device node.
+            // A character device (/dev/null): write to it directly; renaming a file over it would replace
+            // the device node.
             let f = open(path, O_WRONLY | O_CLOEXEC)
             guard f >= 0 else {
                 throw ToolError(.cantCreate, "cannot open output: \(String(cString: strerror(errno)))", file: path)
@@ -47,14 +51,35 @@ public final class OutputFile {
         }
         let url = URL(fileURLWithPath: path)
         let dir = url.deletingLastPathComponent().path
-        let temp = dir + "/." + url.lastPathComponent + ".\(getpid()).tmp"
-        let f = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        // A fresh name nobody can have planted: created exclusively, never through a symlink, 0600 until the
+        // final mode is set at commit.
+        var f: Int32 = -1, temp = ""
+        for _ in 0..<16 {
+            temp = dir + "/." + url.lastPathComponent + ".\(getpid()).\(UInt64.random(in: 0...UInt64.max) >> 16).tmp"
+            f = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+            if f >= 0 || errno != EEXIST { break }
+        }
         guard f >= 0 else {
             throw ToolError(.cantCreate, "cannot create output: \(String(cString: strerror(errno)))", file: path)
         }
         fd = f
         tempPath = temp
         PendingFiles.shared.add(temp)
+    }
+
+    /// The mode, owner and group the new file gets: those of the regular file it replaces (a rewrite keeps
+    /// the permissions its owner chose), else 0666 less the umask.
+    private func setFinalMode() {
+        var st = stat()
+        if lstat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG {
+            // Owner and group kept where permitted (root); else the group, for a member of it.
+            if fchown(fd, st.st_uid, st.st_gid) != 0 { _ = fchown(fd, getuid(), st.st_gid) }
+            fchmod(fd, st.st_mode & 0o7777)
+        } else {
+            let mask = umask(0)
+            umask(mask)
+            fchmod(fd, 0o666 & ~mask)
+        }
     }
 
     var isStandardOutput: Bool { path == "-" }
@@ -80,6 +105,7 @@ public final class OutputFile {
     /// Flushes to disk and renames the temporary file into place.
     public func commit() throws {
         guard let temp = tempPath, !committed else { return }
+        setFinalMode()
         guard fsync(fd) == 0 else {
             throw ToolError(.ioError, "cannot write output: \(String(cString: strerror(errno)))", file: path)
         }
@@ -105,14 +131,16 @@ public final class OutputFile {
     }
 }
 
-/// Removes `.NAME.PID.tmp` files in `directory` left by writers of `name` that died without cleaning up
-/// (`kill -9`, a power cut): those whose process no longer exists. A file of a live process, or of a
-/// process this one may not signal, is left alone.
+/// Removes `.NAME.PID.RANDOM.tmp` (and the older `.NAME.PID.tmp`) files in `directory` left by writers of
+/// `name` that died without cleaning up (`kill -9`, a power cut): those whose process no longer exists and
+/// that this user owns. A file of a live process, or of a process this one may not signal, is left alone.
 func removeStaleTemporaryFiles(of name: String, in directory: String) {
     guard let entries = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
     let prefix = "." + name + ".", suffix = ".tmp"
     for entry in entries where entry.hasPrefix(prefix) && entry.hasSuffix(suffix) && entry.count > prefix.count + suffix.count {
-        let digits = entry.dropFirst(prefix.count).dropLast(suffix.count)
+        let digits = entry.dropFirst(prefix.count).dropLast(suffix.count).prefix { $0 != "." }
+        var st = stat()
+        guard lstat(directory + "/" + entry, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, st.st_uid == getuid() else { continue }
         guard digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber), let pid = pid_t(digits), pid > 0, pid != getpid() else { continue }
         if kill(pid, 0) != 0 && errno == ESRCH { unlink(directory + "/" + entry) }
     }

@@ -33,9 +33,13 @@ public func forgetExactly(_ model: ModelFile, ids: Set<String>, remaining: (Int)
     let affected = Set(model.rowLocations(of: ids).values.map(\.shard)).sorted()
     let resumed = try resumeShards(affected, load: { shard -> ShardResume in
         let rows = try remaining(shard)
-        // An approximately unlearned shard's checkpoints still reflect its removed rows: nothing to resume from.
-        let trusted = !model.approximate.contains { $0.shard == shard }
-        return ShardResume(input: rows, recorded: trusted ? model.shards.first { $0.index == shard } : nil)
+        // An approximately unlearned shard resumes from its last clean checkpoint: the blocks from its first
+        // dirty one on count as changed, whatever their digests say.
+        var recorded = model.shards.first { $0.index == shard }
+        if let a = model.approximate.first(where: { $0.shard == shard }), recorded != nil {
+            for b in recorded!.blocks.indices where b >= a.firstDirtyBlock { recorded!.blocks[b].digest = [] }
+        }
+        return ShardResume(input: rows, recorded: recorded)
     }, config: model.config, labels: model.labels, jobs: jobs, progress: progress)
     return ExactForgetResult(model: model.replacingShards(resumed.map(\.record)), shardsRetrained: affected,
                              cost: resumed.reduce(0) { $0 + $1.cost })

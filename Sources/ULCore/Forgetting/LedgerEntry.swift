@@ -51,3 +51,35 @@ public func requestsDigest(_ ids: [String]) -> String {
     for id in ids.sorted() { d.updateField(id) }
     return hexString(d.finish())
 }
+
+/// The ledger's digest of a request batch, salted so that it cannot be reversed for guessable ids:
+/// `SALT:DIGEST` in hex, DIGEST the SHA-256 of the 16 salt bytes then the sorted, length-prefixed ids.
+public func saltedRequestsDigest(_ ids: [String], salt: [UInt8]? = nil) -> String {
+    let salt = salt ?? (0..<16).map { _ in UInt8.random(in: 0...255) }
+    let d = SHA256Digest()
+    d.update(salt)
+    for id in ids.sorted() { d.updateField(id) }
+    return hexString(salt) + ":" + hexString(d.finish())
+}
+
+extension LedgerEntry {
+    /// Whether this line records the batch `ids`: salted digests are recomputed with the line's salt; lines
+    /// written before the salt was (a bare digest) compare as they are.
+    public func records(requests ids: [String]) -> Bool {
+        let parts = requestsDigest.split(separator: ":")
+        guard parts.count == 2, let salt = bytes(fromHex: String(parts[0])) else { return requestsDigest == ULCore.requestsDigest(ids) }
+        return saltedRequestsDigest(ids, salt: salt) == requestsDigest
+    }
+}
+
+private func bytes(fromHex text: String) -> [UInt8]? {
+    guard text.count % 2 == 0 else { return nil }
+    var out = [UInt8](), i = text.startIndex
+    while i < text.endIndex {
+        let j = text.index(i, offsetBy: 2)
+        guard let b = UInt8(text[i..<j], radix: 16) else { return nil }
+        out.append(b)
+        i = j
+    }
+    return out
+}

@@ -57,3 +57,10 @@ public struct CurvatureFile: Equatable, Sendable {
         try CurvatureStore(reader).file()
     }
 }
+
+extension CurvatureFile {
+    /// This file without the entries of `shards`.
+    public func removing(shards: Set<Int>) -> CurvatureFile {
+        CurvatureFile(solver: solver, damping: damping, entries: entries.filter { !shards.contains($0.shard) })
+    }
+}

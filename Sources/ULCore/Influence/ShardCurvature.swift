@@ -88,8 +88,10 @@ extension ShardCurvature {
     /// The shard record after approximate removal: the forgotten ids leave their blocks (digests recomputed
     /// from `data`, which holds at least the remaining rows), and the last block carries `theta`. Earlier
     /// checkpoints are kept as they were: they no longer match the rows (see `ApproximateShard`).
+    /// The checkpoints of blocks `droppingCheckpointsFrom`... but the last are dropped (emptied): they were
+    /// trained on the removed rows.
     public static func patchedRecord(_ record: ShardRecord, removing forgotten: Set<String>, data: Dataset,
-                                     labels: [String], theta: [Double]) -> ShardRecord {
+                                     labels: [String], theta: [Double], droppingCheckpointsFrom dirty: Int) -> ShardRecord {
         var index = [String: Int]()
         for (i, id) in data.ids.enumerated() { index[id] = i }
         var out = record
@@ -98,6 +100,7 @@ extension ShardCurvature {
             let rows = ids.map { index[$0]! }
             out.blocks[b] = BlockRecord(ids: ids, digest: blockDigest(data, rows: rows, labels: labels), parameters: out.blocks[b].parameters)
         }
+        for b in out.blocks.indices.dropLast() where b >= dirty { out.blocks[b].parameters = [] }
         out.blocks[out.blocks.count - 1].parameters = theta
         return out
     }

@@ -127,13 +127,19 @@ public struct ModelFile: Equatable, Sendable {
         guard !features.isEmpty else { throw ModelFileError.malformedSection("features", "no features") }
         let selection = reader.has("selection") ? try reader.decode("selection") { try SelectionSpec.decode(&$0) } : nil
         let learner = config.kind.learner(config: config, featureCount: features.count, classCount: labels.count)
+        let approximate = reader.has("approx") ? try reader.decode("approx") { try ApproximateShard.decode(&$0) } : []
+        let dirty = Dictionary(approximate.map { ($0.shard, $0.firstDirtyBlock) }, uniquingKeysWith: min)
         var shards = [ShardRecord]()
         for index in config.heldShards {
             let tag = shardTag(index)
             let s = try reader.decode(tag) { try decodeShard(&$0, featureCount: features.count) }
             guard s.index == index, s.blocks.count == config.blockCount,
                   s.isEmpty ? s.blocks.allSatisfy({ $0.parameters.isEmpty && $0.digest == ShardRecord.empty(index: index, blockCount: 1).blocks[0].digest })
-                            : s.blocks.allSatisfy({ learner.accepts($0.parameters) })
+                            : s.blocks.indices.allSatisfy({ b in
+                                  learner.accepts(s.blocks[b].parameters)
+                                      // An approximately unlearned shard's dirty checkpoints are dropped (empty).
+                                      || (s.blocks[b].parameters.isEmpty && b < s.blocks.count - 1 && b >= dirty[index] ?? Int.max)
+                              })
             else { throw ModelFileError.malformedSection(tag, "shard does not match the configuration") }
             shards.append(s)
         }
@@ -146,8 +152,8 @@ public struct ModelFile: Equatable, Sendable {
             guard raw & ~UInt32(15) == 0 else { throw ModelFileError.malformedSection("declared", "unknown flags \(raw)") }
             model.declared = DeclaredShape(rawValue: raw)
         }
-        if reader.has("approx") {
-            model.approximate = try reader.decode("approx") { try ApproximateShard.decode(&$0) }
+        if !approximate.isEmpty {
+            model.approximate = approximate
             guard model.approximate.allSatisfy({ a in shards.contains { $0.index == a.shard } }) else {
                 throw ModelFileError.malformedSection("approx", "names a shard the file does not hold")
             }

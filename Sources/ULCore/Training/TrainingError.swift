@@ -1,7 +1,5 @@
 /// Typed failures of training.
 public enum TrainingError: Error, Equatable, CustomStringConvertible {
-    /// A shard to be trained has no rows.
-    case emptyShard(Int)
     /// A row's block is outside 0..<blockCount.
     case blockOutOfRange(id: String, block: Int, blocks: Int)
     /// Resuming needs the checkpoints of steps 1..<fromStep.
@@ -13,7 +11,6 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .emptyShard(s): return "shard \(s) has no rows"
         case let .blockOutOfRange(id, b, n): return "row '\(id)': block \(b) is outside 0..\(n - 1)"
         case let .badResume(why): return "cannot resume training: \(why)"
         case let .fitFailed(s, why): return "shard \(s): fitting the model failed: \(why)"
