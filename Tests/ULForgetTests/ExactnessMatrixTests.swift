@@ -7,8 +7,12 @@ import ULTestSupport
 /// shard and block columns ul-forget leaves them (no repartitioning); with selection the same ul-select
 /// command line runs again on those rows without their selected and select_step columns.
 ///
+/// A refusal fails the combination unless the request forgets every row. All combinations run (two at a
+/// time) and every failure is listed in one message.
+///
 /// UL_MATRIX=SUBSTRING[,SUBSTRING...] runs only the combinations whose name (kind/data/partition/selection/
-/// shape/pattern, e.g. softmax/digits/random-3x3/entropy-0.5/derived/whole-shard) contains one of them; UL_MATRIX_KEEP=1 keeps the work directory and prints it.
+/// shape/pattern, e.g. softmax/digits/random-3x3/entropy-0.5/derived/whole-shard) contains one of them;
+/// UL_MATRIX_KEEP=1 keeps the work directory and prints it.
 final class ExactnessMatrixTests: XCTestCase {
     func testForgetEqualsTheSameCommandsOnTheRemainingRows() throws {
         for tool in ["ul-partition", "ul-select", "ul-train", "ul-forget"] where !BuiltTools.isBuilt(tool) {
@@ -204,7 +208,10 @@ struct MatrixInputs {
         let out = directory.appendingPathComponent("data.csv")
         func run(_ tool: String, _ args: [String]) throws -> ProcessResult {
             let r = try ProcessRunner.run(tool: tool, args, in: directory)
-            if r.status != 0 { throw CocoaError(.featureUnsupported, userInfo: [NSLocalizedDescriptionKey: "\(tool) exited \(r.status): \(r.stderr.split(separator: "\n").last ?? "")"]) }
+            guard r.status == 0 else {
+                let message = "\(tool) exited \(r.status): \(r.stderr.split(separator: "\n").last ?? "")"
+                throw CocoaError(.featureUnsupported, userInfo: [NSLocalizedDescriptionKey: message])
+            }
             return r
         }
         do {
