@@ -23,7 +23,7 @@ struct ArcaneForget: ForgetMethod {
         var data = try job.readData(keepShards: affected, candidates: true)
         if case .fraction = spec.countRule, !data.shardsWithUnselectedDrops.isSubset(of: affected) {
             // Unselected rows leave shards not yet read: their count round(F × N) may change, so they are read too.
-            affected.formUnion(data.shardsWithUnselectedDrops.intersection(job.model.config.heldShards))
+            affected.formUnion(data.shardsWithUnselectedDrops.intersection((reshaped ?? job.model).config.heldShards))
             data = try job.readData(keepShards: affected, candidates: true)
         }
         let unselected = data.droppedIds.filter { job.requestedLocations[$0] == nil }.count
