@@ -167,7 +167,7 @@ runTool(spec) { args, ctx in
     guard labels.count >= 2 else { throw ToolError.data("need at least two classes, found \(labels.count)", file: input) }
     if held.filter({ (data.shardRowCounts[$0] ?? 0) > 0 }).count > 1 && !kind.isOneClass {
         for l in labels.sorted() where (data.labelShards[l]?.count ?? 0) == 1 {
-            ctx.note("warning: label '\(l)' occurs only in shard \(data.labelShards[l]!.first!); other shards never predict it")
+            ctx.note("warning: label \(quoted(l)) occurs only in shard \(data.labelShards[l]!.first!); other shards never predict it")
         }
     }
     // A shard without rows is ordinary (declared by --shards, or emptied by forgetting): it records no parameters.

@@ -63,7 +63,7 @@ public final class CSVReader {
             var seen = [String: Int]()
             for (i, name) in header.enumerated() {
                 if let j = seen[name] {
-                    throw ToolError.data("duplicate column name '\(name)' (columns \(j + 1) and \(i + 1))", file: path, line: 1)
+                    throw ToolError.data("duplicate column name \(quoted(name)) (columns \(j + 1) and \(i + 1))", file: path, line: 1)
                 }
                 seen[name] = i
             }

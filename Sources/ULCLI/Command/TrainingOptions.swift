@@ -64,7 +64,7 @@ public struct TrainingOptions {
         guard let kind = ModelKind(rawValue: kindName) else {
             let hint = kindName.hasSuffix(".ulm") || kindName.contains("/")
                 ? "ul-train --model names a model kind; the model file to write is -o FILE" : nil
-            throw ToolError.usage("--model: unknown model kind '\(kindName)' (expected one of \(list(all)))", hint: hint)
+            throw ToolError.usage("--model: unknown model kind \(quoted(kindName)) (expected one of \(list(all)))", hint: hint)
         }
         let refused = kindOptions.filter { !$0.kinds.contains(kind) && args.values[$0.spec.long] != nil }
         if refused.count == 1, let o = refused.first {

@@ -107,7 +107,7 @@ public struct TrainConfig: Equatable, Sendable {
             throw ByteReaderError.invalid("unknown config version")
         }
         let kindName = try r.string()
-        guard let kind = ModelKind(rawValue: kindName) else { throw ByteReaderError.invalid("unknown model kind '\(kindName)'") }
+        guard let kind = ModelKind(rawValue: kindName) else { throw ByteReaderError.invalid("unknown model kind \(quotedForMessage(kindName))") }
         var c = TrainConfig(kind: kind)
         c.epochs = try r.int()
         c.l2 = try r.f64()
@@ -120,7 +120,7 @@ public struct TrainConfig: Equatable, Sendable {
         c.scale = hasScale ? scale : nil
         c.standardize = try r.bool()
         let agg = try r.string()
-        guard let a = Aggregation(rawValue: agg) else { throw ByteReaderError.invalid("unknown aggregation '\(agg)'") }
+        guard let a = Aggregation(rawValue: agg) else { throw ByteReaderError.invalid("unknown aggregation \(quotedForMessage(agg))") }
         c.aggregation = a
         c.shardCount = try r.int()
         c.blockCount = try r.int()
