@@ -35,13 +35,13 @@ public struct ParsedArguments: Sendable {
     }
 
     /// A comma-separated list of integers, such as `--hidden 256,128`.
-    public func intList(_ long: String, default d: [Int], min lo: Int = .min) throws -> [Int] {
+    public func intList(_ long: String, default d: [Int], min lo: Int = .min, max hi: Int = .max) throws -> [Int] {
         guard let text = value(long) else { return d }
         let parts = text.split(separator: ",", omittingEmptySubsequences: false)
         var out = [Int]()
         for p in parts {
-            guard let v = Int(p), v >= lo else {
-                throw ToolError.usage("--\(long): expected a comma-separated list of integers\(rangeText(lo, .max)), got \(quoted(text))")
+            guard let v = Int(p), v >= lo, v <= hi else {
+                throw ToolError.usage("--\(long): expected a comma-separated list of integers\(rangeText(lo, hi)), got \(quoted(text))")
             }
             out.append(v)
         }

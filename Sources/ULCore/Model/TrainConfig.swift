@@ -98,8 +98,16 @@ public struct TrainConfig: Equatable, Sendable {
         if perturbation > 0 { w.f64(perturbation) }
     }
 
-    /// Bounds on a decoded network's shape, so that its parameter count cannot overflow.
-    static let maxHiddenLayers = 64, maxLayerWidth = 1 << 24
+    /// Bounds on configuration values (ul-model(5), LIMITS). A model file declaring more is refused before
+    /// anything is allocated or trained from it; ul-train refuses options beyond them, so it never writes a
+    /// model it cannot read. Hidden layers and their widths (so that a parameter count cannot overflow).
+    public static let maxHiddenLayers = 64, maxLayerWidth = 1 << 16
+    /// Epochs (softmax: L-BFGS iterations; mppca: EM iterations), so that retraining ends.
+    public static let maxEpochs = 1_000_000
+    /// Shards and blocks (every shard is a section; every block a record in it).
+    public static let maxShards = 1 << 20, maxBlocks = 1 << 20
+    /// Mini-batch size, principal directions, mixture components, neighbours.
+    public static let maxBatchSize = 1 << 24, maxComponents = 1 << 16, maxMixtures = 1 << 10, maxNeighbours = 1 << 16
 
     public static func decode(_ r: inout ByteReader) throws -> TrainConfig {
         let version = try r.u32()
@@ -132,8 +140,8 @@ public struct TrainConfig: Equatable, Sendable {
             c.neighbours = try r.int()
             c.varianceFloor = try r.f64()
             c.calibrate = try r.bool()
-            guard (0...maxLayerWidth).contains(c.components), (1...maxLayerWidth).contains(c.mixtures),
-                  (1...maxLayerWidth).contains(c.neighbours), c.varianceFloor > 0, !c.standardize else {
+            guard (0...maxComponents).contains(c.components), (1...maxMixtures).contains(c.mixtures),
+                  (1...maxNeighbours).contains(c.neighbours), c.varianceFloor > 0, !c.standardize else {
                 throw ByteReaderError.invalid("one-class configuration values out of range")
             }
         }
@@ -142,9 +150,9 @@ public struct TrainConfig: Equatable, Sendable {
             c.perturbation = try r.f64()
             guard c.perturbation > 0, c.perturbation.isFinite else { throw ByteReaderError.invalid("perturbation out of range") }
         }
-        guard c.epochs >= 0, c.l2 >= 0, c.batchSize >= 1, c.hidden.count <= maxHiddenLayers,
-              c.hidden.allSatisfy({ $0 >= 1 && $0 <= maxLayerWidth }), c.shardCount >= 1,
-              c.blockCount >= 1, kind != .autoencoder || c.hidden.count == 1, c.heldShards.allSatisfy({ $0 >= 0 && $0 < c.shardCount }),
+        guard (0...maxEpochs).contains(c.epochs), c.l2 >= 0, (1...maxBatchSize).contains(c.batchSize),
+              c.hidden.count <= maxHiddenLayers, c.hidden.allSatisfy({ $0 >= 1 && $0 <= maxLayerWidth }),
+              (1...maxShards).contains(c.shardCount), (1...maxBlocks).contains(c.blockCount), kind != .autoencoder || c.hidden.count == 1, c.heldShards.allSatisfy({ $0 >= 0 && $0 < c.shardCount }),
               c.heldShards == c.heldShards.sorted(), Set(c.heldShards).count == c.heldShards.count
         else { throw ByteReaderError.invalid("configuration values out of range") }
         return c
