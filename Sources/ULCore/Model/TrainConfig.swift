@@ -109,6 +109,13 @@ public struct TrainConfig: Equatable, Sendable {
     /// Mini-batch size, principal directions, mixture components, neighbours.
     public static let maxBatchSize = 1 << 24, maxComponents = 1 << 16, maxMixtures = 1 << 10, maxNeighbours = 1 << 16
 
+    /// `value` within `range`, or a decoding error that names it and the bound.
+    static func bounded(_ what: String, _ value: Int, _ range: ClosedRange<Int>) throws {
+        guard range.contains(value) else {
+            throw ByteReaderError.invalid("\(what) \(value) is outside \(range.lowerBound)..\(range.upperBound)")
+        }
+    }
+
     public static func decode(_ r: inout ByteReader) throws -> TrainConfig {
         let version = try r.u32()
         guard [encodingVersion, oneClassEncodingVersion, perturbedVersion].contains(version) else {
@@ -140,8 +147,10 @@ public struct TrainConfig: Equatable, Sendable {
             c.neighbours = try r.int()
             c.varianceFloor = try r.f64()
             c.calibrate = try r.bool()
-            guard (0...maxComponents).contains(c.components), (1...maxMixtures).contains(c.mixtures),
-                  (1...maxNeighbours).contains(c.neighbours), c.varianceFloor > 0, !c.standardize else {
+            try bounded("principal directions", c.components, 0...maxComponents)
+            try bounded("mixture components", c.mixtures, 1...maxMixtures)
+            try bounded("neighbours", c.neighbours, 1...maxNeighbours)
+            guard c.varianceFloor > 0, !c.standardize else {
                 throw ByteReaderError.invalid("one-class configuration values out of range")
             }
         }
@@ -150,9 +159,14 @@ public struct TrainConfig: Equatable, Sendable {
             c.perturbation = try r.f64()
             guard c.perturbation > 0, c.perturbation.isFinite else { throw ByteReaderError.invalid("perturbation out of range") }
         }
-        guard (0...maxEpochs).contains(c.epochs), c.l2 >= 0, (1...maxBatchSize).contains(c.batchSize),
-              c.hidden.count <= maxHiddenLayers, c.hidden.allSatisfy({ $0 >= 1 && $0 <= maxLayerWidth }),
-              (1...maxShards).contains(c.shardCount), (1...maxBlocks).contains(c.blockCount), kind != .autoencoder || c.hidden.count == 1, c.heldShards.allSatisfy({ $0 >= 0 && $0 < c.shardCount }),
+        // The values that decide how much work a model implies, each named with its bound (ul-model(5), LIMITS).
+        try bounded("epochs", c.epochs, 0...maxEpochs)
+        try bounded("mini-batch size", c.batchSize, 1...maxBatchSize)
+        try bounded("hidden layers", c.hidden.count, 0...maxHiddenLayers)
+        for h in c.hidden { try bounded("hidden width", h, 1...maxLayerWidth) }
+        try bounded("shard count", c.shardCount, 1...maxShards)
+        try bounded("block count", c.blockCount, 1...maxBlocks)
+        guard c.l2 >= 0, kind != .autoencoder || c.hidden.count == 1, c.heldShards.allSatisfy({ $0 >= 0 && $0 < c.shardCount }),
               c.heldShards == c.heldShards.sorted(), Set(c.heldShards).count == c.heldShards.count
         else { throw ByteReaderError.invalid("configuration values out of range") }
         return c
