@@ -55,6 +55,16 @@ final class CSVLimitTests: XCTestCase {
         let record = try write((1...6).map { "c\($0)" }.joined(separator: ",") + "\n" + wide + "\n")
         XCTAssertEqual(message(record, mapped: false), "\(record):2: record longer than 300 bytes")
         XCTAssertEqual(message(record, mapped: true), "\(record):2: record longer than 300 bytes")
+        // Both readers count a record's fields and separators: 300 bytes pass, 301 do not.
+        let header = (1...6).map { "c\($0)" }.joined(separator: ",") + "\n"
+        let row = Array(repeating: String(repeating: "5", count: 49), count: 6).joined(separator: ",")
+        XCTAssertEqual(row.utf8.count, 299)
+        for (extra, refused) in [("5", false), ("55", true)] {
+            let path = try write(header + row + extra + "\n")
+            for mapped in [false, true] {
+                XCTAssertEqual(message(path, mapped: mapped), refused ? "\(path):2: record longer than 300 bytes" : nil, "mapped \(mapped)")
+            }
+        }
         let fine = try write("id,x\na,\(String(repeating: "7", count: 100))\n")
         XCTAssertNil(message(fine, mapped: false))
         XCTAssertNil(message(fine, mapped: true))

@@ -106,7 +106,7 @@ final class CSVParseState {
             newlinesInRow = 0
             return
         }
-        if used - fieldStarts[rowFirstField.last!] > recordLimit { exceeded("record", recordLimit) }
+        if recordBytes(pending: 0) > recordLimit { exceeded("record", recordLimit) }
         rowLines.append(currentLine)
         currentLine += 1 + newlinesInRow
         newlinesInRow = 0
@@ -122,7 +122,14 @@ final class CSVParseState {
     /// Checks the record being parsed, with `pending` bytes of a field libcsv still holds.
     func checkPartial(pending: Int) {
         if pending > fieldLimit { exceeded("field", fieldLimit) }
-        if used - fieldStarts[rowFirstField.last!] + pending > recordLimit { exceeded("record", recordLimit) }
+        if recordBytes(pending: pending) > recordLimit { exceeded("record", recordLimit) }
+    }
+
+    /// Length of the record being parsed as MappedCSV counts it: its fields' bytes and one per separator.
+    private func recordBytes(pending: Int) -> Int {
+        let first = rowFirstField.last!
+        let fields = fieldCount - first + (pending > 0 ? 1 : 0)
+        return used - fieldStarts[first] + pending + max(0, fields - 1)
     }
 
     /// Drops the complete rows, keeping the fields of a row still being parsed.
