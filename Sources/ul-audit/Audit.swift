@@ -30,10 +30,10 @@ func runAudit(_ options: AuditOptions, _ ctx: ToolContext) throws -> ExitStatus 
     // model trained on is no non-member.
     let retainIds = Set(data.retain.ids), forgetIds = Set(data.forget.ids)
     if let id = data.forget.ids.first(where: retainIds.contains) {
-        throw ToolError.data("id '\(id)' is both forgotten and retained (in --data \(displayName(dataPath)))", file: forgetPath)
+        throw ToolError.data("id \(quoted(id)) is both forgotten and retained (in --data \(displayName(dataPath)))", file: forgetPath)
     }
     if let id = data.test.ids.first(where: { retainIds.contains($0) || forgetIds.contains($0) }) {
-        throw ToolError.data("test id '\(id)' is also in \(retainIds.contains(id) ? "--data" : "--forget")", file: testPath)
+        throw ToolError.data("test id \(quoted(id)) is also in \(retainIds.contains(id) ? "--data" : "--forget")", file: testPath)
     }
 
     // Lineage.
@@ -41,7 +41,7 @@ func runAudit(_ options: AuditOptions, _ ctx: ToolContext) throws -> ExitStatus 
     var lineageOK = lineage.ok
     let shown = 50
     for f in lineage.remaining.prefix(shown) {
-        Diagnostics.print("ul-audit: \(displayName(modelPath)): lineage: forgotten id '\(f.id)' is still in the model's record (shard \(f.shard), block \(f.block))")
+        Diagnostics.print("ul-audit: \(displayName(modelPath)): lineage: forgotten id \(quoted(f.id)) is still in the model's record (shard \(f.shard), block \(f.block))")
     }
     if lineage.remaining.count > shown {
         Diagnostics.print("ul-audit: \(displayName(modelPath)): lineage: and \(lineage.remaining.count - shown) more forgotten ids still in the record")

@@ -21,7 +21,7 @@ func readIds(_ path: String, idName: String) throws -> [String] {
     while try r.next() {
         let id = r.string(idCol)
         guard !id.isEmpty else { throw ToolError.data("empty id", file: path, line: r.line) }
-        guard seen.insert(id).inserted else { throw ToolError.data("duplicate id '\(id)'", file: path, line: r.line) }
+        guard seen.insert(id).inserted else { throw ToolError.data("duplicate id \(quoted(id))", file: path, line: r.line) }
         ids.append(id)
     }
     guard !ids.isEmpty else { throw ToolError.data("no rows (--forget)", file: path) }
@@ -39,7 +39,7 @@ func readForgotten(_ path: String, rowsPath: String?, model: ModelFile, idName: 
     let index = Dictionary(uniqueKeysWithValues: found.ids.enumerated().map { ($1, $0) })
     var order = [Int]()
     for id in ids {
-        guard let i = index[id] else { throw ToolError.data("forgotten id '\(id)' is not in --rows \(displayName(rowsPath))", file: path) }
+        guard let i = index[id] else { throw ToolError.data("forgotten id \(quoted(id)) is not in --rows \(displayName(rowsPath))", file: path) }
         order.append(i)
     }
     return found.subset(order)

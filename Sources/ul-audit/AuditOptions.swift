@@ -30,7 +30,7 @@ struct AuditOptions {
 
     init(_ args: ParsedArguments) throws {
         guard args.positionals.isEmpty else {
-            throw ToolError.usage("unexpected argument '\(args.positionals[0])'; inputs are given with --data, --forget, --test")
+            throw ToolError.usage("unexpected argument \(quoted(args.positionals[0])); inputs are given with --data, --forget, --test")
         }
         func required(_ name: String) throws -> String {
             guard let v = args.value(name) else { throw ToolError.usage("--\(name) is required") }

@@ -25,7 +25,7 @@ struct InfluenceOptions {
     private let arguments: ParsedArguments
 
     init(_ args: ParsedArguments) throws {
-        guard args.positionals.isEmpty else { throw ToolError.usage("unexpected argument '\(args.positionals[0])' (inputs are named by --model and --data)") }
+        guard args.positionals.isEmpty else { throw ToolError.usage("unexpected argument \(quoted(args.positionals[0])) (inputs are named by --model and --data)") }
         guard let model = args.value("model") else { throw ToolError.usage("a model is required (--model M)") }
         guard let data = args.value("data") else { throw ToolError.usage("the training data is required (--data FILE)") }
         modelPath = model

@@ -69,7 +69,7 @@ struct Plan {
             guard method == .byClass else { throw ToolError.usage("--classes applies only to --by class") }
             let items = list.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
             guard !items.contains(""), Set(items).count == items.count else {
-                throw ToolError.usage("--classes: expected distinct, non-empty labels separated by commas, got '\(list)'")
+                throw ToolError.usage("--classes: expected distinct, non-empty labels separated by commas, got \(quoted(list))")
             }
             classes = classOrder(items)
         }
@@ -78,7 +78,7 @@ struct Plan {
             guard args.value("capacity") != nil else { throw ToolError.usage("--by capacity needs --capacity C") }
             let text = args.value("capacity")!
             guard let c = Double(text), c.isFinite, c > 0 else {
-                throw ToolError.usage("--capacity: expected a positive number (expected requests per shard), got '\(text)'")
+                throw ToolError.usage("--capacity: expected a positive number (expected requests per shard), got \(quoted(text))")
             }
             capacity = c
             guard sortBy != nil else { throw ToolError.usage("--by capacity needs --sort-by COL (the deletion probability)") }
@@ -199,7 +199,7 @@ func validate(_ r: CSVReader, _ c: Columns, _ plan: Plan) throws -> Double {
     guard let pc = c.probability else { return 0 }
     let text = r.string(pc)
     guard let p = parseDouble(text), p >= 0, p <= 1 else {
-        throw ToolError.data("column '\(r.header[pc])': expected a deletion probability in [0, 1], got '\(text)'", file: r.path, line: r.line)
+        throw ToolError.data("column \(quoted(r.header[pc])): expected a deletion probability in [0, 1], got \(quoted(text))", file: r.path, line: r.line)
     }
     return p
 }
@@ -216,7 +216,7 @@ func firstLine(of id: [UInt8], before line: Int, in path: String, idColumn: Int)
 func duplicateError(_ id: [UInt8], _ r: CSVReader, first: Int?) -> ToolError {
     let name = String(decoding: id, as: UTF8.self)
     let earlier = first.map { "line \($0) and line \(r.line)" } ?? "line \(r.line) and an earlier line"
-    return ToolError.data("duplicate id '\(name)' at \(earlier)", file: r.path, line: r.line)
+    return ToolError.data("duplicate id \(quoted(name)) at \(earlier)", file: r.path, line: r.line)
 }
 
 /// Fingerprints of the ids seen so far (a class, so the per-row closures share it without copies).
@@ -264,7 +264,7 @@ runTool(spec) { args, ctx in
             case .byClass:
                 let l = reader.string(cols.label!)
                 guard let k = labelIndex?[l] else {
-                    throw ToolError.data("label '\(l)' is not in --classes", file: reader.path, line: reader.line)
+                    throw ToolError.data("label \(quoted(l)) is not in --classes", file: reader.path, line: reader.line)
                 }
                 return k
             case .capacity: return 0
@@ -272,7 +272,7 @@ runTool(spec) { args, ctx in
         }
         func checkUnique(_ h: UInt64, store: RowStore?, lines: [Int]) throws {
             if reader.field(cols.id).isEmpty {
-                throw ToolError.data("column '\(reader.header[cols.id])': empty id", file: reader.path, line: reader.line)
+                throw ToolError.data("column \(quoted(reader.header[cols.id])): empty id", file: reader.path, line: reader.line)
             }
             if ids.seen.insert(h) { return }  // any 64-bit hash of the id serves as its fingerprint
             let id = Array(reader.field(cols.id))
@@ -335,7 +335,7 @@ runTool(spec) { args, ctx in
             let index = Dictionary(uniqueKeysWithValues: order.enumerated().map { ($1, $0) })
             shard = []
             for (row, l) in labels.enumerated() {
-                guard let k = index[l] else { throw ToolError.data("label '\(l)' is not in --classes", file: path, line: lines[row]) }
+                guard let k = index[l] else { throw ToolError.data("label \(quoted(l)) is not in --classes", file: path, line: lines[row]) }
                 shard.append(k)
             }
             shardCount = order.count

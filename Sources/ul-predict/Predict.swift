@@ -23,7 +23,7 @@ func runPredict(_ options: PredictOptions, _ ctx: ToolContext) throws -> ExitSta
     // Without an id column rows are predicted as they come; with one, a repeated id is refused as by every tool.
     let idColumn = r.column(options.idColumn)
     if options.idGiven, idColumn == nil {
-        throw ToolError.data("missing id column '\(options.idColumn)' (named by --id)", file: r.path, line: 1)
+        throw ToolError.data("missing id column \(quoted(options.idColumn)) (named by --id)", file: r.path, line: 1)
     }
     var seenIds = IdSet()
     let out = try OutputFile(path: options.output)
@@ -68,7 +68,7 @@ func runPredict(_ options: PredictOptions, _ ctx: ToolContext) throws -> ExitSta
     }
     while try r.next() {
         if let c = idColumn, !seenIds.insert(r.string(c)) {
-            throw ToolError.data("duplicate id '\(r.string(c))'", file: r.path, line: r.line)
+            throw ToolError.data("duplicate id \(quoted(r.string(c)))", file: r.path, line: r.line)
         }
         for c in columns { x.append(try r.float(c)) }
         for j in 0..<width {

@@ -37,12 +37,12 @@ func runSelect(_ options: SelectOptions, _ ctx: ToolContext) throws -> ExitStatu
     while try r.next() {
         let id = r.string(idCol)
         guard !id.isEmpty else { throw ToolError.data("empty id", file: r.path, line: r.line) }
-        guard seen.insert(id).inserted else { throw ToolError.data("duplicate id '\(id)'", file: r.path, line: r.line) }
+        guard seen.insert(id).inserted else { throw ToolError.data("duplicate id \(quoted(id))", file: r.path, line: r.line) }
         var shard = 0
         if let c = shardCol {
             let text = r.string(c)
             guard let v = Int(text.trimmingCharacters(in: .whitespaces)), v >= 0 else {
-                throw ToolError.data("column 'shard': expected a non-negative integer, got '\(text)'", file: r.path, line: r.line)
+                throw ToolError.data("column 'shard': expected a non-negative integer, got \(quoted(text))", file: r.path, line: r.line)
             }
             shard = v
         }

@@ -57,7 +57,7 @@ struct SelectOptions {
                 throw ToolError.usage("--\(o) does not apply to --spec, which prints the selection record and reads no input")
             }
             guard args.positionals.isEmpty else {
-                throw ToolError.usage("unexpected argument '\(args.positionals[0])': --spec prints the selection record and reads no input")
+                throw ToolError.usage("unexpected argument \(quoted(args.positionals[0])): --spec prints the selection record and reads no input")
             }
         } else if countsFrom != nil && perShard != nil {
             throw ToolError.usage("--counts-from and --per-shard exclude each other")

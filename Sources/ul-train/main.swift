@@ -74,8 +74,8 @@ struct Plan {
             throw ToolError.usage("--classes: expected distinct, non-empty labels")
         }
         onlyShards = try args.value("only-shards").map { _ in try args.intList("only-shards", default: [], min: 0) }
-        shards = try args.value("shards").map { _ in try args.int("shards", default: 1, min: 1) }
-        blocks = try args.value("blocks").map { _ in try args.int("blocks", default: 1, min: 1) }
+        shards = try args.value("shards").map { _ in try args.int("shards", default: 1, min: 1, max: TrainConfig.maxShards) }
+        blocks = try args.value("blocks").map { _ in try args.int("blocks", default: 1, min: 1, max: TrainConfig.maxBlocks) }
         fixedSelection = args.value("selection") == "fixed"
         if let text = args.value("selection"), !fixedSelection {
             do {
@@ -155,6 +155,9 @@ runTool(spec) { args, ctx in
     }
     config.shardCount = plan.shards ?? data.maxShard + 1
     config.blockCount = plan.blocks ?? data.maxBlock + 1
+    guard config.shardCount <= TrainConfig.maxShards, config.blockCount <= TrainConfig.maxBlocks else {
+        throw ToolError.data("more than \(TrainConfig.maxShards) shards or \(TrainConfig.maxBlocks) blocks", file: input)
+    }
     guard data.maxShard < config.shardCount else { throw ToolError.data("shard \(data.maxShard) is outside --shards \(config.shardCount)", file: input) }
     guard data.maxBlock < config.blockCount else { throw ToolError.data("block \(data.maxBlock) is outside --blocks \(config.blockCount)", file: input) }
     let held = (only ?? Array(0..<config.shardCount)).sorted()
@@ -167,7 +170,7 @@ runTool(spec) { args, ctx in
     guard labels.count >= 2 else { throw ToolError.data("need at least two classes, found \(labels.count)", file: input) }
     if held.filter({ (data.shardRowCounts[$0] ?? 0) > 0 }).count > 1 && !kind.isOneClass {
         for l in labels.sorted() where (data.labelShards[l]?.count ?? 0) == 1 {
-            ctx.note("warning: label '\(l)' occurs only in shard \(data.labelShards[l]!.first!); other shards never predict it")
+            ctx.note("warning: label \(quoted(l)) occurs only in shard \(data.labelShards[l]!.first!); other shards never predict it")
         }
     }
     // A shard without rows is ordinary (declared by --shards, or emptied by forgetting): it records no parameters.

@@ -29,8 +29,15 @@ final class CSVParseState {
     /// Line where the row being parsed started, and newlines seen since.
     @exclusivity(unchecked) var currentLine = 1
     @exclusivity(unchecked) var newlinesInRow = 0
+    /// Longest field and record accepted (`CSVLimits`).
+    let fieldLimit: Int
+    let recordLimit: Int
+    /// The first field or record longer than its limit: what, and the line its record starts at.
+    @exclusivity(unchecked) var overLimit: (what: String, limit: Int, line: Int)?
 
-    init() {
+    init(limits: CSVLimits = CSVLimits(fieldBytes: .max, recordBytes: .max)) {
+        fieldLimit = limits.fieldBytes
+        recordLimit = limits.recordBytes
         capacity = 1 << 16
         bytes = .allocate(capacity: capacity)
         fieldCapacity = 1 << 12
@@ -44,6 +51,7 @@ final class CSVParseState {
 
     @inline(__always)
     func appendField(_ data: UnsafeMutableRawPointer?, _ length: Int) {
+        if length > fieldLimit { exceeded("field", fieldLimit) }
         if used + length > capacity { growBytes(used + length) }
         if fieldCount == fieldCapacity { growFields() }
         if length > 0, let d = data {
@@ -98,6 +106,7 @@ final class CSVParseState {
             newlinesInRow = 0
             return
         }
+        if recordBytes(pending: 0) > recordLimit { exceeded("record", recordLimit) }
         rowLines.append(currentLine)
         currentLine += 1 + newlinesInRow
         newlinesInRow = 0
@@ -105,6 +114,23 @@ final class CSVParseState {
     }
 
     var completeRows: Int { rowLines.count }
+
+    func exceeded(_ what: String, _ limit: Int) {
+        if overLimit == nil { overLimit = (what, limit, currentLine) }
+    }
+
+    /// Checks the record being parsed, with `pending` bytes of a field libcsv still holds.
+    func checkPartial(pending: Int) {
+        if pending > fieldLimit { exceeded("field", fieldLimit) }
+        if recordBytes(pending: pending) > recordLimit { exceeded("record", recordLimit) }
+    }
+
+    /// Length of the record being parsed as MappedCSV counts it: its fields' bytes and one per separator.
+    private func recordBytes(pending: Int) -> Int {
+        let first = rowFirstField.last!
+        let fields = fieldCount - first + (pending > 0 ? 1 : 0)
+        return used - fieldStarts[first] + pending + max(0, fields - 1)
+    }
 
     /// Drops the complete rows, keeping the fields of a row still being parsed.
     func discardCompleteRows() {

@@ -24,7 +24,7 @@ public final class CSVReader {
     private let fd: Int32
     private let ownsDescriptor: Bool
     private var parser = csv_parser()
-    private let state = CSVParseState()
+    private let state: CSVParseState
     private var chunk: UnsafeMutableRawPointer
     private static let chunkSize = 1 << 20
     @exclusivity(unchecked) private var current = -1
@@ -35,6 +35,7 @@ public final class CSVReader {
     /// Opens `path` (`-` is standard input) and reads the header unless `hasHeader` is false.
     public init(path: String, hasHeader: Bool = true) throws {
         self.path = path
+        state = CSVParseState(limits: try CSVLimits.fromEnvironment())
         if path == "-" {
             fd = 0
             ownsDescriptor = false
@@ -63,7 +64,7 @@ public final class CSVReader {
             var seen = [String: Int]()
             for (i, name) in header.enumerated() {
                 if let j = seen[name] {
-                    throw ToolError.data("duplicate column name '\(name)' (columns \(j + 1) and \(i + 1))", file: path, line: 1)
+                    throw ToolError.data("duplicate column name \(quoted(name)) (columns \(j + 1) and \(i + 1))", file: path, line: 1)
                 }
                 seen[name] = i
             }
@@ -110,9 +111,12 @@ public final class CSVReader {
         }
         if n == 0 {
             finished = true
+            state.checkPartial(pending: parser.entry_pos)
+            try checkLimits()
             if csv_fini(&parser, csvFieldCallback, csvRowCallback, ctx) != 0 {
                 throw ToolError.data("malformed CSV: \(String(cString: csv_strerror(csv_error(&parser))))", file: path, line: state.currentLine)
             }
+            try checkLimits()
             return
         }
         var start = 0
@@ -122,8 +126,18 @@ public final class CSVReader {
         }
         bytesRead += n
         let parsed = csv_parse(&parser, chunk + start, n - start, csvFieldCallback, csvRowCallback, ctx)
+        try checkLimits()
         if parsed != n - start {
             throw ToolError.data("malformed CSV: \(String(cString: csv_strerror(csv_error(&parser))))", file: path, line: state.currentLine)
+        }
+        // A field libcsv is still gathering counts too, so memory stays within the limits plus one chunk.
+        state.checkPartial(pending: parser.entry_pos)
+        try checkLimits()
+    }
+
+    private func checkLimits() throws {
+        if let o = state.overLimit {
+            throw ToolError.data("\(o.what) longer than \(o.limit) bytes", file: path, line: o.line)
         }
     }
 

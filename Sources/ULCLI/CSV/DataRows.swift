@@ -27,7 +27,7 @@ extension DataRows {
     public func requireColumn(_ name: String, option: String? = nil) throws -> Int {
         guard let i = column(name) else {
             let hint = option.map { " (choose another with --\($0))" } ?? ""
-            throw ToolError.data("missing required column '\(name)'\(hint)", file: path, line: 1)
+            throw ToolError.data("missing required column \(quoted(name))\(hint)", file: path, line: 1)
         }
         return i
     }
@@ -40,7 +40,7 @@ func numericField(_ f: UnsafeBufferPointer<UInt8>, column: String, path: String,
     if let v = parseFloat32(f), v.isFinite { return v }
     let text = String(decoding: f, as: UTF8.self)
     let what = parseFloat32(f) == nil ? (text.isEmpty ? "empty numeric field" : "not a number") : "non-finite value"
-    throw ToolError.data("column '\(column)': \(what) '\(text)'", file: path, line: line)
+    throw ToolError.data("column \(quoted(column)): \(what) \(quoted(text))", file: path, line: line)
 }
 
 /// Opens a data file: the memory map when the file holds no quote, else the CSV parser.

@@ -22,6 +22,9 @@ public final class MappedCSV: DataRows {
     private var lineCounter = 0
     /// Offset from which `copy` may still write bytes out (it writes runs of kept lines lazily).
     private var keptFrom = Int.max
+    private let limits: CSVLimits
+    /// Set by `advance` when the row it found has a field or is longer than the limits.
+    private var overLimit: (what: String, limit: Int)?
     /// Pages before this offset have been given back.
     private var released = 0
     private static let page = Int(sysconf(Int32(_SC_PAGESIZE)))
@@ -54,6 +57,7 @@ public final class MappedCSV: DataRows {
 
     private init(path: String, base: UnsafeMutableRawPointer, size: Int) throws {
         self.path = path
+        limits = try CSVLimits.fromEnvironment()
         self.base = base
         self.size = size
         let bytes = UnsafePointer(base.assumingMemoryBound(to: UInt8.self))
@@ -65,11 +69,12 @@ public final class MappedCSV: DataRows {
         capacity = commas + 2
         bounds = .allocate(capacity: 2 * capacity)
         guard advance() else { throw ToolError.data("empty input: no header row", file: path) }
+        try checkLimits()
         header = (0..<fieldCount).map { string($0) }
         var seen = [String: Int]()
         for (i, name) in header.enumerated() {
             if let j = seen[name] {
-                throw ToolError.data("duplicate column name '\(name)' (columns \(j + 1) and \(i + 1))", file: path, line: 1)
+                throw ToolError.data("duplicate column name \(quoted(name)) (columns \(j + 1) and \(i + 1))", file: path, line: 1)
             }
             seen[name] = i
         }
@@ -86,7 +91,7 @@ public final class MappedCSV: DataRows {
     /// Moves to the next non-empty line and splits it at commas.
     private func advance() -> Bool {
         var pos = position
-        let base = self.base, size = self.size, bounds = self.bounds, capacity = self.capacity
+        let base = self.base, size = self.size, bounds = self.bounds, capacity = self.capacity, fieldLimit = limits.fieldBytes
         let bytes = UnsafePointer(base.assumingMemoryBound(to: UInt8.self))
         var lines = 0
         defer { lineCounter += lines }
@@ -97,11 +102,13 @@ public final class MappedCSV: DataRows {
             lines += 1
             if end > start, bytes[end - 1] == 0x0D { end -= 1 }
             if end == start { continue }
+            if end - start > limits.recordBytes { overLimit = ("record", limits.recordBytes) }
             var n = 0
             var f = start
             while true {
                 let comma = memchr(base + f, 0x2C, end - f)
                 let e = comma.map { UnsafeRawPointer($0) - UnsafeRawPointer(base) } ?? end
+                if e - f > fieldLimit, overLimit == nil { overLimit = ("field", fieldLimit) }
                 if n < capacity {
                     bounds[2 * n] = f
                     bounds[2 * n + 1] = e
@@ -132,12 +139,17 @@ public final class MappedCSV: DataRows {
 
     public func next() throws -> Bool {
         guard advance() else { return false }
+        try checkLimits()
         releasePassedPages()
         guard fieldCount == header.count else {
             throw ToolError.data("ragged row: expected \(header.count) fields, found \(fieldCount)", file: path, line: line)
         }
         recordCount += 1
         return true
+    }
+
+    private func checkLimits() throws {
+        if let o = overLimit { throw ToolError.data("\(o.what) longer than \(o.limit) bytes", file: path, line: line) }
     }
 
     public func field(_ i: Int) -> UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: bytes + bounds[2 * i], count: bounds[2 * i + 1] - bounds[2 * i]) }

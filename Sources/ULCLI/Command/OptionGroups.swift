@@ -53,7 +53,7 @@ public enum SeedOption {
 
     public static func parse(_ args: ParsedArguments) throws -> UInt64 {
         let text = args.string("seed", default: String(defaultValue))
-        guard let v = UInt64(text) else { throw ToolError.usage("--seed: expected a non-negative integer, got '\(text)'") }
+        guard let v = UInt64(text) else { throw ToolError.usage("--seed: expected a non-negative integer, got \(quoted(text))") }
         return v
     }
 }
@@ -75,7 +75,7 @@ public enum ScaleOption {
         let text = args.string("scale", default: "none")
         guard text != "none" else { return nil }
         guard let f = Float(text), f.isFinite, f != 0 else {
-            throw ToolError.usage("--scale: expected none or a non-zero number, got '\(text)'")
+            throw ToolError.usage("--scale: expected none or a non-zero number, got \(quoted(text))")
         }
         return f
     }

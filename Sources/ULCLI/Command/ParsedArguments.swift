@@ -12,7 +12,7 @@ public struct ParsedArguments: Sendable {
     public func int(_ long: String, default d: Int, min lo: Int = .min, max hi: Int = .max) throws -> Int {
         guard let text = value(long) else { return d }
         guard let v = Int(text), v >= lo, v <= hi else {
-            throw ToolError.usage("--\(long): expected an integer\(rangeText(lo, hi)), got '\(text)'")
+            throw ToolError.usage("--\(long): expected an integer\(rangeText(lo, hi)), got \(quoted(text))")
         }
         return v
     }
@@ -20,7 +20,7 @@ public struct ParsedArguments: Sendable {
     public func double(_ long: String, default d: Double, min lo: Double = -.infinity, max hi: Double = .infinity) throws -> Double {
         guard let text = value(long) else { return d }
         guard let v = Double(text), v.isFinite, v >= lo, v <= hi else {
-            throw ToolError.usage("--\(long): expected a number\(rangeText(lo, hi)), got '\(text)'")
+            throw ToolError.usage("--\(long): expected a number\(rangeText(lo, hi)), got \(quoted(text))")
         }
         return v
     }
@@ -29,19 +29,19 @@ public struct ParsedArguments: Sendable {
     public func choice(_ long: String, _ choices: [String], default d: String) throws -> String {
         guard let v = value(long) else { return d }
         guard choices.contains(v) else {
-            throw ToolError.usage("--\(long): expected one of \(choices.joined(separator: ", ")), got '\(v)'")
+            throw ToolError.usage("--\(long): expected one of \(choices.joined(separator: ", ")), got \(quoted(v))")
         }
         return v
     }
 
     /// A comma-separated list of integers, such as `--hidden 256,128`.
-    public func intList(_ long: String, default d: [Int], min lo: Int = .min) throws -> [Int] {
+    public func intList(_ long: String, default d: [Int], min lo: Int = .min, max hi: Int = .max) throws -> [Int] {
         guard let text = value(long) else { return d }
         let parts = text.split(separator: ",", omittingEmptySubsequences: false)
         var out = [Int]()
         for p in parts {
-            guard let v = Int(p), v >= lo else {
-                throw ToolError.usage("--\(long): expected a comma-separated list of integers\(rangeText(lo, .max)), got '\(text)'")
+            guard let v = Int(p), v >= lo, v <= hi else {
+                throw ToolError.usage("--\(long): expected a comma-separated list of integers\(rangeText(lo, hi)), got \(quoted(text))")
             }
             out.append(v)
         }

@@ -64,7 +64,7 @@ public struct TrainingOptions {
         guard let kind = ModelKind(rawValue: kindName) else {
             let hint = kindName.hasSuffix(".ulm") || kindName.contains("/")
                 ? "ul-train --model names a model kind; the model file to write is -o FILE" : nil
-            throw ToolError.usage("--model: unknown model kind '\(kindName)' (expected one of \(list(all)))", hint: hint)
+            throw ToolError.usage("--model: unknown model kind \(quoted(kindName)) (expected one of \(list(all)))", hint: hint)
         }
         let refused = kindOptions.filter { !$0.kinds.contains(kind) && args.values[$0.spec.long] != nil }
         if refused.count == 1, let o = refused.first {
@@ -75,24 +75,27 @@ public struct TrainingOptions {
                                   + refused.map { "--\($0.spec.long) (\(list($0.kinds)))" }.joined(separator: ", "))
         }
         var config = TrainConfig(kind: kind)
-        config.epochs = try args.int("epochs", default: kind.defaultEpochs, min: 0)
+        config.epochs = try args.int("epochs", default: kind.defaultEpochs, min: 0, max: TrainConfig.maxEpochs)
         config.l2 = try args.double("l2", default: config.l2, min: 0)
         switch kind {
-        case .mlp: config.hidden = try args.intList("hidden", default: [ModelKind.mlpDefaultHidden], min: 1)
+        case .mlp: config.hidden = try args.intList("hidden", default: [ModelKind.mlpDefaultHidden], min: 1, max: TrainConfig.maxLayerWidth)
+            guard config.hidden.count <= TrainConfig.maxHiddenLayers else {
+                throw ToolError.usage("--hidden: at most \(TrainConfig.maxHiddenLayers) layers")
+            }
         case .autoencoder:
-            config.hidden = try args.intList("hidden", default: config.hidden, min: 1)
+            config.hidden = try args.intList("hidden", default: config.hidden, min: 1, max: TrainConfig.maxLayerWidth)
             guard config.hidden.count == 1 else { throw ToolError.usage("--hidden: autoencoder takes one width") }
         default: config.hidden = []
         }
         config.learningRate = try args.double("lr", default: config.learningRate, min: 0)
-        config.batchSize = try args.int("batch", default: config.batchSize, min: 1)
+        config.batchSize = try args.int("batch", default: config.batchSize, min: 1, max: TrainConfig.maxBatchSize)
         config.seed = try SeedOption.parse(args)
         config.scale = try ScaleOption.parse(args)
         config.standardize = args.flag("standardize")
         if kind.isOneClass {
-            config.components = try args.int("components", default: kind == .mppca ? 10 : config.components, min: 0)
-            config.mixtures = try args.int("mixtures", default: config.mixtures, min: 1)
-            config.neighbours = try args.int("neighbours", default: config.neighbours, min: 1)
+            config.components = try args.int("components", default: kind == .mppca ? 10 : config.components, min: 0, max: TrainConfig.maxComponents)
+            config.mixtures = try args.int("mixtures", default: config.mixtures, min: 1, max: TrainConfig.maxMixtures)
+            config.neighbours = try args.int("neighbours", default: config.neighbours, min: 1, max: TrainConfig.maxNeighbours)
             config.varianceFloor = try args.double("variance-floor", default: config.varianceFloor, min: 1e-300)
             config.calibrate = args.flag("calibrate")
         }

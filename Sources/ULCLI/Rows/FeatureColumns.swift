@@ -13,7 +13,7 @@ public struct FeatureColumns {
     /// `required`: no feature column is an error.
     public init(header: [String], roles: [Int?], exclude: [String], path: String, required: Bool = true) throws {
         for e in exclude where !header.contains(e) {
-            throw ToolError.usage("--exclude: no column '\(e)' in \(displayName(path))")
+            throw ToolError.usage("--exclude: no column \(quoted(e)) in \(displayName(path))")
         }
         let written = Set(WrittenColumns.positions(in: header))
         let taken = Set(roles.compactMap { $0 }).union(header.indices.filter { exclude.contains(header[$0]) })

@@ -18,7 +18,7 @@ public struct ModelColumns {
         label = needsLabel ? try r.requireColumn(labelColumn, option: "label") : r.column(labelColumn)
         features = try model.features.map { name in
             guard let c = r.column(name) else {
-                throw ToolError.data("missing feature column '\(name)' the model was trained on (it has \(model.features.count) features\(missingFeatureHint))",
+                throw ToolError.data("missing feature column \(quoted(name)) the model was trained on (it has \(model.features.count) features\(missingFeatureHint))",
                                      file: r.path, line: 1)
             }
             return c
@@ -32,7 +32,7 @@ public struct ModelColumns {
     /// The model's class index of `label`, or the error every tool gives for a label the model does not know.
     public func classIndex(of label: String, path: String, line: Int) throws -> Int32 {
         guard let c = classIndex[label] else {
-            throw ToolError.data("label '\(label)' is not one the model knows", file: path, line: line)
+            throw ToolError.data("label \(quoted(label)) is not one the model knows", file: path, line: line)
         }
         return c
     }

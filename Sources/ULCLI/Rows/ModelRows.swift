@@ -26,7 +26,7 @@ public struct ModelRows {
             let id = r.string(idCol)
             if let keep, !keep.contains(id) { continue }
             guard !id.isEmpty else { throw ToolError.data("empty id", file: path, line: r.line) }
-            guard seen.insert(id).inserted else { throw ToolError.data("duplicate id '\(id)'", file: path, line: r.line) }
+            guard seen.insert(id).inserted else { throw ToolError.data("duplicate id \(quoted(id))", file: path, line: r.line) }
             let c = absentLabels ? columns.knownClassIndex(of: r.string(labelCol)) ?? Dataset.absentClass
                                  : try columns.classIndex(of: r.string(labelCol), path: path, line: r.line)
             for (j, col) in featureCols.enumerated() {

@@ -130,7 +130,7 @@ public struct TrainingRows {
         func index(_ col: Int) throws -> Int {
             let text = r.string(col)
             guard let v = Int(text.trimmingCharacters(in: .whitespaces)), v >= 0 else {
-                throw ToolError.data("column '\(r.header[col])': expected a non-negative integer, got '\(text)'", file: r.path, line: r.line)
+                throw ToolError.data("column \(quoted(r.header[col])): expected a non-negative integer, got \(quoted(text))", file: r.path, line: r.line)
             }
             return v
         }
@@ -138,16 +138,16 @@ public struct TrainingRows {
             if let s = selectedCol {
                 let v = r.string(s).trimmingCharacters(in: .whitespaces)
                 guard v == "0" || v == "1" else {
-                    throw ToolError.data("column 'selected': expected 0 or 1, got '\(v)'", file: r.path, line: r.line)
+                    throw ToolError.data("column 'selected': expected 0 or 1, got \(quoted(v))", file: r.path, line: r.line)
                 }
                 if v == "0" { continue }
             }
             let id = r.string(idCol)
             guard !id.isEmpty else { throw ToolError.data("empty id", file: r.path, line: r.line) }
-            guard seenIds.insert(id) else { throw ToolError.data("duplicate id '\(id)'", file: r.path, line: r.line) }
+            guard seenIds.insert(id) else { throw ToolError.data("duplicate id \(quoted(id))", file: r.path, line: r.line) }
             let label = r.string(labelCol)
             if let c = classSet, !c.contains(label) {
-                throw ToolError.data("label '\(label)' is not in --classes", file: r.path, line: r.line)
+                throw ToolError.data("label \(quoted(label)) is not in --classes", file: r.path, line: r.line)
             }
             let shard = try shardCol.map(index) ?? 0
             let block = try blockCol.map(index) ?? 0
@@ -159,7 +159,7 @@ public struct TrainingRows {
                     let x = try r.float(c)
                     row[j] = options.scale.map { x * $0 } ?? x
                     if !row[j].isFinite {
-                        throw ToolError.data("column '\(r.header[c])': value overflows after scaling", file: r.path, line: r.line)
+                        throw ToolError.data("column \(quoted(r.header[c])): value overflows after scaling", file: r.path, line: r.line)
                     }
                 }
                 let step = options.selectionSteps ? try index(stepCol!) : 0

@@ -14,7 +14,7 @@ public enum CurvatureError: Error, Equatable, CustomStringConvertible {
         case let .notConverged(n, r):
             return "conjugate gradient did not converge in \(n) iterations (relative residual \(r)); raise --damping"
         case let .noExactHessian(kind):
-            return "model kind '\(kind)' has no exact Hessian; use --solver cg"
+            return "model kind \(quotedForMessage(kind)) has no exact Hessian; use --solver cg"
         }
     }
 }

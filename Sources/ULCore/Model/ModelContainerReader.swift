@@ -12,6 +12,9 @@ public struct ModelContainerReader {
     public let source: ByteSource
     public let version: UInt32
     public let entries: [Entry]
+    /// Position of each tag in `entries`: sections are found in constant time, so a file of many sections
+    /// costs linear time to read.
+    private let index: [String: Int]
 
     public init(source: ByteSource) throws {
         self.source = source
@@ -46,10 +49,18 @@ public struct ModelContainerReader {
 
         var r = ByteReader(header, offset: ModelContainer.fixedHeaderSize)
         var entries = [Entry]()
+        var index = [String: Int]()
+        entries.reserveCapacity(count)
+        index.reserveCapacity(count)
         var expectedOffset = headerSize
         for _ in 0..<count {
             let tagBytes = try r.raw(ModelContainer.tagSize)
-            let tag = String(decoding: tagBytes.prefix { $0 != 0 }, as: UTF8.self)
+            let name = tagBytes.prefix { $0 != 0 }
+            let tag = String(decoding: name, as: UTF8.self)
+            // 1 to 16 printable ASCII bytes, zero-padded; unique.
+            guard !name.isEmpty, name.allSatisfy({ $0 > 32 && $0 < 127 }), tagBytes.dropFirst(name.count).allSatisfy({ $0 == 0 })
+            else { throw ModelFileError.invalidTag(tag) }
+            guard index.updateValue(entries.count, forKey: tag) == nil else { throw ModelFileError.duplicateSection(tag) }
             let offset = try r.u64()
             let length = try r.u64()
             let crc = try r.u32()
@@ -67,13 +78,17 @@ public struct ModelContainerReader {
         guard size == expectedOffset else { throw ModelFileError.corruptHeader }
         self.version = version
         self.entries = entries
+        self.index = index
     }
 
-    public func has(_ tag: String) -> Bool { entries.contains { $0.tag == tag } }
+    public func has(_ tag: String) -> Bool { index[tag] != nil }
+
+    /// The table entry of a section.
+    public func entry(_ tag: String) -> Entry? { index[tag].map { entries[$0] } }
 
     /// The payload of one section, checked against its CRC-32.
     func payload(_ tag: String) throws -> [UInt8] {
-        guard let e = entries.first(where: { $0.tag == tag }) else { throw ModelFileError.missingSection(tag) }
+        guard let e = entry(tag) else { throw ModelFileError.missingSection(tag) }
         let bytes = try source.read(offset: e.offset, count: e.length)
         guard crc32Checksum(bytes) == e.crc else { throw ModelFileError.corruptSection(tag) }
         return bytes
@@ -82,7 +97,7 @@ public struct ModelContainerReader {
     /// The payload of one section in place (no copy for a mapped file), checked against its CRC-32: for
     /// sections of hundreds of megabytes, where a copy costs as much as the decoding.
     func withPayload<T>(_ tag: String, _ body: (UnsafeRawBufferPointer) throws -> T) throws -> T {
-        guard let e = entries.first(where: { $0.tag == tag }) else { throw ModelFileError.missingSection(tag) }
+        guard let e = entry(tag) else { throw ModelFileError.missingSection(tag) }
         return try source.withBytes(offset: e.offset, count: e.length) { bytes in
             guard crc32Checksum(bytes) == e.crc else { throw ModelFileError.corruptSection(tag) }
             return try body(bytes)

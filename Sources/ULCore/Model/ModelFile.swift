@@ -28,7 +28,9 @@ public struct ModelFile: Equatable, Sendable {
     }
 
     /// True when every shard is present (not a part file).
-    public var isComplete: Bool { shards.map(\.index) == Array(0..<config.shardCount) }
+    public var isComplete: Bool {
+        shards.count == config.shardCount && shards.indices.allSatisfy { shards[$0].index == $0 }
+    }
 
     static func shardTag(_ index: Int) -> String {
         let s = String(index)
@@ -95,7 +97,7 @@ public struct ModelFile: Equatable, Sendable {
             throw ByteReaderError.invalid("standardisation has \(mean.count) values for \(featureCount) features")
         }
         let n = try r.int()
-        guard n >= 1, n <= r.remaining else { throw ByteReaderError.invalid("block count \(n)") }
+        guard n >= 1, n <= r.remaining / minimumBlockRecordSize else { throw ByteReaderError.invalid("block count \(n)") }
         var blocks = [BlockRecord]()
         for _ in 0..<n {
             let count = try r.int()
@@ -118,13 +120,21 @@ public struct ModelFile: Equatable, Sendable {
                            blocks: blocks, selection: selection)
     }
 
-    /// Reads and checks a model; errors are `ModelFileError`.
+    /// Bytes of the smallest block record: row count, id count, digest, parameter count.
+    static let minimumBlockRecordSize = 8 + 8 + 32 + 8
+    /// Bytes of a shard section before its block records: index, standardised, two empty lists, block count.
+    static let shardHeadSize = 8 + 1 + 8 + 8 + 8
+
+    /// Reads and checks a model; errors are `ModelFileError`. Every count the file declares is checked
+    /// against the bytes that must hold it before anything is allocated or computed from it, so a crafted
+    /// file is refused in time proportional to its size.
     public static func decode(_ reader: ModelContainerReader) throws -> ModelFile {
         let config = try reader.decode("config") { try TrainConfig.decode(&$0) }
         let labels = try reader.decode("labels") { try $0.strings() }
         let features = try reader.decode("features") { try $0.strings() }
         guard !labels.isEmpty else { throw ModelFileError.malformedSection("labels", "no labels") }
         guard !features.isEmpty else { throw ModelFileError.malformedSection("features", "no features") }
+        try checkShape(config, reader: reader, featureCount: features.count, classCount: labels.count)
         let selection = reader.has("selection") ? try reader.decode("selection") { try SelectionSpec.decode(&$0) } : nil
         let learner = config.kind.learner(config: config, featureCount: features.count, classCount: labels.count)
         let approximate = reader.has("approx") ? try reader.decode("approx") { try ApproximateShard.decode(&$0) } : []
@@ -159,6 +169,41 @@ public struct ModelFile: Equatable, Sendable {
             }
         }
         return model
+    }
+
+    /// The declared shape against the bytes present, before any shard is decoded: every held shard has a
+    /// section large enough for its block records (so shards × blocks is bounded by the file's size), and a
+    /// network's parameter count neither overflows nor exceeds `maxParameters` (a shard that holds parameters
+    /// is then checked against it, and decoding it is bounded by its bytes).
+    static func checkShape(_ config: TrainConfig, reader: ModelContainerReader, featureCount: Int, classCount: Int) throws {
+        let (blockBytes, overflow) = config.blockCount.multipliedReportingOverflow(by: minimumBlockRecordSize)
+        for index in config.heldShards {
+            let tag = shardTag(index)
+            guard let e = reader.entry(tag) else { throw ModelFileError.missingSection(tag) }
+            guard !overflow, e.length - shardHeadSize >= blockBytes else {
+                throw ModelFileError.malformedSection(tag, "\(config.blockCount) block records cannot fit in \(e.length) bytes")
+            }
+        }
+        guard !config.kind.isOneClass else { return }
+        let sizes = [featureCount] + (config.kind == .mlp ? config.hidden : []) + [classCount]
+        guard let count = checkedParameterCount(sizes), count <= maxParameters else {
+            throw ModelFileError.malformedSection("config", "the network has more than \(maxParameters) parameters")
+        }
+    }
+
+    /// Parameters of one network checkpoint a model file may declare (2³¹, 16 GiB of f64).
+    public static let maxParameters = 1 << 31
+
+    /// Σ (n(l) + 1)·n(l+1), or nil on overflow.
+    static func checkedParameterCount(_ sizes: [Int]) -> Int? {
+        var count = 0
+        for l in 0..<sizes.count - 1 {
+            let (w, o1) = (sizes[l] + 1).multipliedReportingOverflow(by: sizes[l + 1])
+            let (sum, o2) = count.addingReportingOverflow(w)
+            guard !o1, !o2 else { return nil }
+            count = sum
+        }
+        return count
     }
 
     /// Why part files cannot be merged.

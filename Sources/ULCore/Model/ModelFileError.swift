@@ -26,11 +26,11 @@ public enum ModelFileError: Error, Equatable, CustomStringConvertible {
         case let .newerVersion(f, s):
             return "model file format version \(f) is newer than this program reads (\(s)); upgrade ul"
         case .corruptHeader: return "corrupt model file: header checksum mismatch"
-        case let .corruptSection(t): return "corrupt model file: checksum mismatch in section '\(t)'"
-        case let .missingSection(t): return "model file has no section '\(t)'"
-        case let .malformedSection(t, why): return "malformed section '\(t)' in model file: \(why)"
-        case let .invalidTag(t): return "invalid section tag '\(t)'"
-        case let .duplicateSection(t): return "duplicate section tag '\(t)'"
+        case let .corruptSection(t): return "corrupt model file: checksum mismatch in section \(quotedForMessage(t))"
+        case let .missingSection(t): return "model file has no section \(quotedForMessage(t))"
+        case let .malformedSection(t, why): return "malformed section \(quotedForMessage(t)) in model file: \(why)"
+        case let .invalidTag(t): return "invalid section tag \(quotedForMessage(t))"
+        case let .duplicateSection(t): return "duplicate section tag \(quotedForMessage(t))"
         }
     }
 }

@@ -12,9 +12,9 @@ public enum RecordMismatch: Error, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .missingRow(id, s, b): return "row '\(id)' (shard \(s) block \(b) in the model) is missing from the data"
-        case let .unrecordedRow(id): return "row '\(id)' is not in the model's record: this is not the data the model was trained on"
-        case let .misplacedRow(id, s, b, rs, rb): return "row '\(id)' is in shard \(s) block \(b) here but was trained in shard \(rs) block \(rb)"
+        case let .missingRow(id, s, b): return "row \(quotedForMessage(id)) (shard \(s) block \(b) in the model) is missing from the data"
+        case let .unrecordedRow(id): return "row \(quotedForMessage(id)) is not in the model's record: this is not the data the model was trained on"
+        case let .misplacedRow(id, s, b, rs, rb): return "row \(quotedForMessage(id)) is in shard \(s) block \(b) here but was trained in shard \(rs) block \(rb)"
         case let .digest(s, b): return "shard \(s) block \(b): the rows differ from those the model was trained on (digest mismatch)"
         }
     }

@@ -98,8 +98,23 @@ public struct TrainConfig: Equatable, Sendable {
         if perturbation > 0 { w.f64(perturbation) }
     }
 
-    /// Bounds on a decoded network's shape, so that its parameter count cannot overflow.
-    static let maxHiddenLayers = 64, maxLayerWidth = 1 << 24
+    /// Bounds on configuration values (ul-model(5), LIMITS). A model file declaring more is refused before
+    /// anything is allocated or trained from it; ul-train refuses options beyond them, so it never writes a
+    /// model it cannot read. Hidden layers and their widths (so that a parameter count cannot overflow).
+    public static let maxHiddenLayers = 64, maxLayerWidth = 1 << 16
+    /// Epochs (softmax: L-BFGS iterations; mppca: EM iterations), so that retraining ends.
+    public static let maxEpochs = 1_000_000
+    /// Shards and blocks (every shard is a section; every block a record in it).
+    public static let maxShards = 1 << 20, maxBlocks = 1 << 20
+    /// Mini-batch size, principal directions, mixture components, neighbours.
+    public static let maxBatchSize = 1 << 24, maxComponents = 1 << 16, maxMixtures = 1 << 10, maxNeighbours = 1 << 16
+
+    /// `value` within `range`, or a decoding error that names it and the bound.
+    static func bounded(_ what: String, _ value: Int, _ range: ClosedRange<Int>) throws {
+        guard range.contains(value) else {
+            throw ByteReaderError.invalid("\(what) \(value) is outside \(range.lowerBound)..\(range.upperBound)")
+        }
+    }
 
     public static func decode(_ r: inout ByteReader) throws -> TrainConfig {
         let version = try r.u32()
@@ -107,7 +122,7 @@ public struct TrainConfig: Equatable, Sendable {
             throw ByteReaderError.invalid("unknown config version")
         }
         let kindName = try r.string()
-        guard let kind = ModelKind(rawValue: kindName) else { throw ByteReaderError.invalid("unknown model kind '\(kindName)'") }
+        guard let kind = ModelKind(rawValue: kindName) else { throw ByteReaderError.invalid("unknown model kind \(quotedForMessage(kindName))") }
         var c = TrainConfig(kind: kind)
         c.epochs = try r.int()
         c.l2 = try r.f64()
@@ -120,7 +135,7 @@ public struct TrainConfig: Equatable, Sendable {
         c.scale = hasScale ? scale : nil
         c.standardize = try r.bool()
         let agg = try r.string()
-        guard let a = Aggregation(rawValue: agg) else { throw ByteReaderError.invalid("unknown aggregation '\(agg)'") }
+        guard let a = Aggregation(rawValue: agg) else { throw ByteReaderError.invalid("unknown aggregation \(quotedForMessage(agg))") }
         c.aggregation = a
         c.shardCount = try r.int()
         c.blockCount = try r.int()
@@ -132,8 +147,10 @@ public struct TrainConfig: Equatable, Sendable {
             c.neighbours = try r.int()
             c.varianceFloor = try r.f64()
             c.calibrate = try r.bool()
-            guard (0...maxLayerWidth).contains(c.components), (1...maxLayerWidth).contains(c.mixtures),
-                  (1...maxLayerWidth).contains(c.neighbours), c.varianceFloor > 0, !c.standardize else {
+            try bounded("principal directions", c.components, 0...maxComponents)
+            try bounded("mixture components", c.mixtures, 1...maxMixtures)
+            try bounded("neighbours", c.neighbours, 1...maxNeighbours)
+            guard c.varianceFloor > 0, !c.standardize else {
                 throw ByteReaderError.invalid("one-class configuration values out of range")
             }
         }
@@ -142,9 +159,14 @@ public struct TrainConfig: Equatable, Sendable {
             c.perturbation = try r.f64()
             guard c.perturbation > 0, c.perturbation.isFinite else { throw ByteReaderError.invalid("perturbation out of range") }
         }
-        guard c.epochs >= 0, c.l2 >= 0, c.batchSize >= 1, c.hidden.count <= maxHiddenLayers,
-              c.hidden.allSatisfy({ $0 >= 1 && $0 <= maxLayerWidth }), c.shardCount >= 1,
-              c.blockCount >= 1, kind != .autoencoder || c.hidden.count == 1, c.heldShards.allSatisfy({ $0 >= 0 && $0 < c.shardCount }),
+        // The values that decide how much work a model implies, each named with its bound (ul-model(5), LIMITS).
+        try bounded("epochs", c.epochs, 0...maxEpochs)
+        try bounded("mini-batch size", c.batchSize, 1...maxBatchSize)
+        try bounded("hidden layers", c.hidden.count, 0...maxHiddenLayers)
+        for h in c.hidden { try bounded("hidden width", h, 1...maxLayerWidth) }
+        try bounded("shard count", c.shardCount, 1...maxShards)
+        try bounded("block count", c.blockCount, 1...maxBlocks)
+        guard c.l2 >= 0, kind != .autoencoder || c.hidden.count == 1, c.heldShards.allSatisfy({ $0 >= 0 && $0 < c.shardCount }),
               c.heldShards == c.heldShards.sorted(), Set(c.heldShards).count == c.heldShards.count
         else { throw ByteReaderError.invalid("configuration values out of range") }
         return c

@@ -21,11 +21,17 @@ struct FlatReader {
         defer { offset += n }
         return Array(values[offset..<offset + n])
     }
+    /// `rows × columns` values; a product that overflows is a checkpoint too short for it.
+    mutating func take(_ rows: Int, by columns: Int) throws -> [Double] {
+        let (n, overflow) = rows.multipliedReportingOverflow(by: columns)
+        guard rows >= 0, columns >= 0, !overflow else { throw ByteReaderError.invalid("checkpoint too short") }
+        return try take(n)
+    }
     mutating func ppca(dimension d: Int) throws -> PPCAModel {
         let q = try int()
         guard q < d else { throw ByteReaderError.invalid("PPCA components") }
         let sigma2 = try next()
-        let mean = try take(d), eig = try take(q), basis = try take(d * q)
+        let mean = try take(d), eig = try take(q), basis = try take(d, by: q)
         guard sigma2 > 0, eig.allSatisfy({ $0 >= sigma2 }) else { throw ByteReaderError.invalid("PPCA variances") }
         return PPCAModel(dimension: d, mean: mean, basis: basis, eigenvalues: eig, noiseVariance: sigma2)
     }

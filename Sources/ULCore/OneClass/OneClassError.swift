@@ -21,7 +21,7 @@ enum OneClassError: Error, Equatable, CustomStringConvertible {
         case let .shapeMismatch(why): return "rows do not match their shape: \(why)"
         case let .invalidConfig(why): return "invalid one-class configuration: \(why)"
         case let .incompatibleState(why): return "the checkpoint does not fit this model: \(why)"
-        case let .duplicateID(id): return "duplicate id '\(id)'"
+        case let .duplicateID(id): return "duplicate id \(quotedForMessage(id))"
         case let .lapack(routine, info): return "LAPACK \(routine) failed (info \(info))"
         }
     }

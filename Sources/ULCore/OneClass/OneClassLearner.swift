@@ -132,10 +132,11 @@ struct OneClassLearner: ShardLearner {
         case .knn:
             let k = try r.int(), n = try r.int()
             guard k >= 1, n >= k else { throw ByteReaderError.invalid("nearest-neighbour shape") }
-            model = .knn(NearestNeighbourDescription(dimension: d, neighbours: k, rows: try r.take(n * d).map(Float.init)))
+            model = .knn(NearestNeighbourDescription(dimension: d, neighbours: k, rows: try r.take(n, by: d).map(Float.init)))
         case .autoencoder:
             let h = try r.int(), epochs = try r.int()
             guard h == autoencoderConfig.hidden else { throw ByteReaderError.invalid("autoencoder width \(h)") }
+            // h equals the configured width (bounded), d the feature count: (d + 1)·h + (h + 1)·d cannot overflow.
             let theta = try r.take(AutoencoderModel.parameterCount(dimension: d, hidden: h))
             guard theta.allSatisfy(\.isFinite) else { throw ByteReaderError.invalid("autoencoder weights") }
             model = .autoencoder(AutoencoderModel(dimension: d, hidden: h, epochs: epochs, parameters: theta))

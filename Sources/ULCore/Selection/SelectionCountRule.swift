@@ -31,13 +31,13 @@ public enum SelectionCountRule: Equatable, Sendable {
         let kv = text.split(separator: ":", maxSplits: 1).map(String.init)
         switch (kv.first, kv.count == 2 ? kv[1] : nil) {
         case let ("fraction", v?):
-            guard let f = Double(v), f > 0, f <= 1 else { throw SelectionError.invalidConfig("count: fraction must be in (0, 1], got '\(v)'") }
+            guard let f = Double(v), f > 0, f <= 1 else { throw SelectionError.invalidConfig("count: fraction must be in (0, 1], got \(quotedForMessage(v))") }
             self = .fraction(f)
         case let ("per-shard", v?):
-            guard let m = Int(v), m >= 0 else { throw SelectionError.invalidConfig("count: per-shard must be a count, got '\(v)'") }
+            guard let m = Int(v), m >= 0 else { throw SelectionError.invalidConfig("count: per-shard must be a count, got \(quotedForMessage(v))") }
             self = .perShard(m)
         default:
-            throw SelectionError.invalidConfig("count: expected recorded, fraction:F or per-shard:M, got '\(text)'")
+            throw SelectionError.invalidConfig("count: expected recorded, fraction:F or per-shard:M, got \(quotedForMessage(text))")
         }
     }
 }

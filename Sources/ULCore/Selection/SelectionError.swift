@@ -15,8 +15,8 @@ public enum SelectionError: Error, Equatable, CustomStringConvertible {
         switch self {
         case let .shapeMismatch(why): return "rows do not match their shape: \(why)"
         case let .invalidConfig(why): return "invalid selection configuration: \(why)"
-        case let .duplicateID(id): return "duplicate id '\(id)'"
-        case let .inconsistentResume(id, step): return "cannot resume the selection: row '\(id)' chosen at step \(step) is not a candidate of that step"
+        case let .duplicateID(id): return "duplicate id \(quotedForMessage(id))"
+        case let .inconsistentResume(id, step): return "cannot resume the selection: row \(quotedForMessage(id)) chosen at step \(step) is not a candidate of that step"
         }
     }
 }

@@ -44,31 +44,31 @@ public struct SelectionSpec: Equatable, Sendable, CustomStringConvertible {
         var gamma: Double? = nil
         for field in text.split(separator: ",") {
             let kv = field.split(separator: "=", maxSplits: 1).map(String.init)
-            guard kv.count == 2, seen.insert(kv[0]).inserted else { throw SelectionError.invalidConfig("bad field '\(field)'") }
+            guard kv.count == 2, seen.insert(kv[0]).inserted else { throw SelectionError.invalidConfig("bad field \(quotedForMessage(field))") }
             let v = kv[1]
             func number() throws -> Double {
-                guard let x = Double(v), x.isFinite else { throw SelectionError.invalidConfig("\(kv[0]): not a number '\(v)'") }
+                guard let x = Double(v), x.isFinite else { throw SelectionError.invalidConfig("\(kv[0]): not a number \(quotedForMessage(v))") }
                 return x
             }
             switch kv[0] {
             case "method":
-                guard let m = SelectionMethod(rawValue: v) else { throw SelectionError.invalidConfig("unknown method '\(v)'") }
+                guard let m = SelectionMethod(rawValue: v) else { throw SelectionError.invalidConfig("unknown method \(quotedForMessage(v))") }
                 method = m
             case "kernel":
-                guard v == "rbf" || v == "linear" else { throw SelectionError.invalidConfig("unknown kernel '\(v)'") }
+                guard v == "rbf" || v == "linear" else { throw SelectionError.invalidConfig("unknown kernel \(quotedForMessage(v))") }
                 kernelName = v
             case "gamma": gamma = v == "default" ? nil : try number()
             case "noise": entropy.noise = try number()
             case "cells":
-                guard let c = Int(v), c >= 1 else { throw SelectionError.invalidConfig("cells: '\(v)'") }
+                guard let c = Int(v), c >= 1 else { throw SelectionError.invalidConfig("cells: \(quotedForMessage(v))") }
                 entropy.cells = c
             case "seed":
-                guard let s = UInt64(v) else { throw SelectionError.invalidConfig("seed: '\(v)'") }
+                guard let s = UInt64(v) else { throw SelectionError.invalidConfig("seed: \(quotedForMessage(v))") }
                 entropy.seed = s
             case "fraction": fraction = v == "none" ? nil : try number()
             case "scale": scale = v == "none" ? nil : Float(try number())
             case "count": countRule = try SelectionCountRule(parsing: v)
-            default: throw SelectionError.invalidConfig("unknown field '\(kv[0])'")
+            default: throw SelectionError.invalidConfig("unknown field \(quotedForMessage(kv[0]))")
             }
         }
         entropy.kernel = kernelName == "linear" ? .linear : .rbf(gamma: gamma)
@@ -80,6 +80,6 @@ public struct SelectionSpec: Equatable, Sendable, CustomStringConvertible {
     func encode(into w: inout ByteWriter) { w.string(description) }
     static func decode(_ r: inout ByteReader) throws -> SelectionSpec {
         let text = try r.string()
-        do { return try SelectionSpec(parsing: text) } catch { throw ByteReaderError.invalid("selection '\(text)'") }
+        do { return try SelectionSpec(parsing: text) } catch { throw ByteReaderError.invalid("selection \(quotedForMessage(text))") }
     }
 }

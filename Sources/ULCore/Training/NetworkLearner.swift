@@ -49,7 +49,10 @@ struct NetworkLearner: ShardLearner {
 
     func probabilities(_ theta: [Double], x: UnsafePointer<Float>, m: Int) -> [Double] {
         _ = blasSingleThreaded
-        let evaluator = NetworkEvaluator(network: network, data: Dataset(featureCount: network.inputCount), chunkRows: 1024, lanes: 1)
+        // Rows per chunk: 1024, fewer for a wide network, so that a chunk's activations stay within 2²² values.
+        let widest = network.sizes.dropFirst().max() ?? 1
+        let chunkRows = max(1, min(1024, (1 << 22) / max(widest, 1)))
+        let evaluator = NetworkEvaluator(network: network, data: Dataset(featureCount: network.inputCount), chunkRows: chunkRows, lanes: 1)
         return evaluator.probabilities(theta.map { Float($0) }, x: x, m: m)
     }
 }

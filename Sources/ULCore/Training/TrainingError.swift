@@ -11,11 +11,11 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .blockOutOfRange(id, b, n): return "row '\(id)': block \(b) is outside 0..\(n - 1)"
+        case let .blockOutOfRange(id, b, n): return "row \(quotedForMessage(id)): block \(b) is outside 0..\(n - 1)"
         case let .badResume(why): return "cannot resume training: \(why)"
         case let .fitFailed(s, why): return "shard \(s): fitting the model failed: \(why)"
         case let .mixedClassShard(s, id):
-            return "shard \(s) holds more than one label (row '\(id)'); one-class models need class shards (ul-partition --by class)"
+            return "shard \(s) holds more than one label (row \(quotedForMessage(id))); one-class models need class shards (ul-partition --by class)"
         }
     }
 }
