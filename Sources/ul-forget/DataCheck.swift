@@ -118,12 +118,12 @@ extension ForgetJob {
         while try r.next() {
             let id = r.string(idCol)
             guard !id.isEmpty else { throw ToolError.data("empty id", file: path, line: r.line) }
-            guard data.seen.insert(id) else { throw ToolError.data("duplicate id '\(id)'", file: path, line: r.line) }
+            guard data.seen.insert(id) else { throw ToolError.data("duplicate id \(quoted(id))", file: path, line: r.line) }
             var selected = true
             if let s = selectedCol {
                 let v = r.string(s).trimmingCharacters(in: .whitespaces)
                 guard v == "0" || v == "1" else {
-                    throw ToolError.data("column 'selected': expected 0 or 1, got '\(v)'", file: path, line: r.line)
+                    throw ToolError.data("column 'selected': expected 0 or 1, got \(quoted(v))", file: path, line: r.line)
                 }
                 selected = v == "1"
             }
@@ -197,7 +197,7 @@ extension ForgetJob {
     func parseIndex(_ r: DataRows, _ col: Int) throws -> Int {
         let text = r.string(col)
         guard let v = Int(text.trimmingCharacters(in: .whitespaces)), v >= 0 else {
-            throw ToolError.data("column '\(r.header[col])': expected a non-negative integer, got '\(text)'", file: r.path, line: r.line)
+            throw ToolError.data("column \(quoted(r.header[col])): expected a non-negative integer, got \(quoted(text))", file: r.path, line: r.line)
         }
         return v
     }

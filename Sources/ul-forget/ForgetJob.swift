@@ -121,7 +121,7 @@ final class ForgetJob {
         if options.ignoreUnknown {
             ctx.note("ignoring \(data.unknown.count) unknown id\(data.unknown.count == 1 ? "" : "s")")
         } else if !unlessHonoured {
-            let shown = data.unknown.prefix(3).map { "'\($0)'" }.joined(separator: ", ")
+            let shown = data.unknown.prefix(3).map { quoted($0) }.joined(separator: ", ")
             let more = data.unknown.count > 3 ? " and \(data.unknown.count - 3) more" : ""
             throw ToolError.data("unknown id \(shown)\(more): in neither the model nor the data (see --ignore-unknown)", file: options.requestsPath)
         }
@@ -171,7 +171,7 @@ final class ForgetJob {
     private func copyRows(from input: String, to output: String?, dropping: Set<String>, selection: Reselection?) throws {
         let rows = selection == nil ? try openDataRows(input) : try CSVReader(path: input)
         guard let idCol = rows.header.firstIndex(of: options.columns.id) else {
-            throw ToolError.data("missing required column '\(options.columns.id)' (choose another with --id)", file: input, line: 1)
+            throw ToolError.data("missing required column \(quoted(options.columns.id)) (choose another with --id)", file: input, line: 1)
         }
         if let m = rows as? MappedCSV {
             let out = try OutputFile(path: output)

@@ -27,7 +27,7 @@ struct ForgetOptions {
 
     init(_ args: ParsedArguments) throws {
         method = ForgetMethodName(rawValue: try args.choice("method", ForgetMethodName.allCases.map(\.rawValue), default: "exact"))!
-        guard args.positionals.isEmpty else { throw ToolError.usage("unexpected argument '\(args.positionals[0])' (inputs are named by --model, --data, --requests)") }
+        guard args.positionals.isEmpty else { throw ToolError.usage("unexpected argument \(quoted(args.positionals[0])) (inputs are named by --model, --data, --requests)") }
         guard let model = args.value("model") else { throw ToolError.usage("a model is required (--model M)") }
         guard let data = args.value("data") else { throw ToolError.usage("the training data is required (--data FILE|DIR)") }
         guard let requests = args.value("requests") else { throw ToolError.usage("the forget requests are required (--requests FILE)") }

@@ -15,8 +15,8 @@ rm -rf ./*
 awk -F, 'NR == 1 || $1 !~ /[05]$/' "$root/examples/data/digits.csv" > train.csv
 awk -F, 'NR == 1 || $1 ~ /[05]$/' "$root/examples/data/digits.csv" > test.csv
 printf 'id\nd00001\nd00002\nd00103\nd00999\n' > requests.csv
-# Ledgers carry the time: hash them without their first column.
-hash() { for f in "$@"; do case $f in ledger*) cut -d, -f2- "$f" | sha256sum | sed "s|-|$f|";; *) sha256sum "$f";; esac; done; }
+# Ledgers carry the time and a salted request digest: hash them without those two columns.
+hash() { for f in "$@"; do case $f in ledger*) cut -d, -f3- "$f" | sha256sum | sed "s|-|$f|";; *) sha256sum "$f";; esac; done; }
 
 # SISA: softmax and mlp over random shards.
 ul-partition --by random --shards 3 --blocks 3 --seed 1 train.csv -o parted.csv
