@@ -55,7 +55,6 @@ struct ApproximateForget: ForgetMethod {
             job.ctx.note(why)
             return try ExactForget(fromScratch: false, notePrefix: why).run(job)
         }
-        var computed = [CurvatureFile.Entry]()
         var records = [ShardRecord]()
         var curvatureSeconds = 0.0
         var emptied = [Int]()
@@ -87,10 +86,8 @@ struct ApproximateForget: ForgetMethod {
                                                  damping: options.damping, progress: { done, _ in bar.update(done) })
             }
             bar.finish()
-            if let f = fresh {
-                curvatureSeconds += Date().timeIntervalSince(t0)
-                if key == entry.baseKey { computed.append(f) }
-            }
+            // A freshly computed curvature serves this request only: it was summed over the forgotten rows.
+            if fresh != nil { curvatureSeconds += Date().timeIntervalSince(t0) }
             let shardPatch = ShardPatchInput(shard: shard, record: record, data: all, rows: rows, forget: forget,
                                              objective: objective, solver: solver)
             let theta = try curvatureErrors(curvaturePath) { try patch.patch(shardPatch, entry: &entry) }
@@ -127,7 +124,7 @@ struct ApproximateForget: ForgetMethod {
         }
         try patch.writeOutputs()
         for n in patch.notes { job.ctx.note(n) }
-        job.ctx.summary(String(format: "curvature %@ in %.2f s (dropped from %@ after use)", computed.isEmpty && curvatureSeconds == 0 ? "loaded" : "computed",
+        job.ctx.summary(String(format: "curvature %@ in %.2f s (dropped from %@ after use)", curvatureSeconds == 0 ? "loaded" : "computed",
                                   curvatureSeconds, curvaturePath))
         let notes = patch.notes + emptied.map { "shard \($0): every row forgotten: empty (exact)" } + [job.shapeNote(shape)].filter { !$0.isEmpty }
         try job.commit(ForgetOutcome(model: newModel, shardsRetrained: (retrain + emptied).sorted(), residualBound: patch.bounds.joined(separator: " "),

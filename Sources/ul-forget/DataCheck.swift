@@ -50,7 +50,7 @@ extension ForgetJob {
                 // dropped from the model by an interrupted earlier run): find them by id alone.
                 for k in model.config.heldShards where !keepShards.contains(k) {
                     guard FileManager.default.fileExists(atPath: shardFile(k)) else { continue }
-                    try scanIds(shardFile(k), requested: requested, into: &data)
+                    try scanIds(shardFile(k), shard: k, requested: requested, into: &data)
                 }
             }
         } else {
@@ -181,7 +181,7 @@ extension ForgetJob {
     }
 
     /// Finds requested ids in a data file by id alone.
-    private func scanIds(_ path: String, requested: Set<String>, into data: inout ForgetData) throws {
+    private func scanIds(_ path: String, shard: Int, requested: Set<String>, into data: inout ForgetData) throws {
         let r = try openDataRows(path)
         let idCol = try r.requireColumn(options.columns.id, option: "id")
         while try r.next() {
@@ -189,7 +189,7 @@ extension ForgetJob {
             if requested.contains(id), requestedLocations[id] == nil {
                 data.droppedIds.insert(id)
                 data.filesWithDrops.insert(path)
-                if let k = Int(path.suffix(8).prefix(4)) { data.shardsWithUnselectedDrops.insert(k) }
+                data.shardsWithUnselectedDrops.insert(shard)
             }
         }
     }
