@@ -14,8 +14,10 @@ func runAudit(_ options: AuditOptions, _ ctx: ToolContext) throws -> ExitStatus 
     let plotOut = try options.plotPath.map { try OutputFile(path: $0) }
 
     let model = try loadModel(modelPath)
+    try IdKeyOption.check(options.idKey, model: model, path: modelPath)
     let reference = try options.referencePath.map { path -> ModelFile in
         let m = try loadModel(path)
+        try IdKeyOption.check(options.idKey, model: m, path: path)
         guard m.labels == model.labels else { throw ToolError.data("the reference's labels differ from the model's", file: path) }
         guard m.features == model.features else { throw ToolError.data("the reference's features differ from the model's", file: path) }
         return m
@@ -23,14 +25,18 @@ func runAudit(_ options: AuditOptions, _ ctx: ToolContext) throws -> ExitStatus 
     let names = options.columns
     let idName = names.id, labelName = names.label
     func read(_ path: String, _ option: String) throws -> Dataset {
-        try readRows(path, option: option, model: model, idName: idName, labelName: labelName)
+        try readRows(path, option: option, model: model, idName: idName, labelName: labelName, idKey: options.idKey).data
     }
-    let data = AuditData(retain: try read(dataPath, "data"), forget: try readForgotten(forgetPath, rowsPath: options.rowsPath, model: model, idName: idName, labelName: labelName), test: try read(testPath, "test"))
+    let forgotten = try readForgotten(forgetPath, rowsPath: options.rowsPath, model: model, idName: idName, labelName: labelName,
+                                      idKey: options.idKey)
+    let data = AuditData(retain: try read(dataPath, "data"), forget: forgotten.data, test: try read(testPath, "test"))
+    // Forgotten ids in messages as the --forget file has them.
+    let fileIdOf = Dictionary(zip(forgotten.data.ids, forgotten.fileIds), uniquingKeysWith: { a, _ in a })
     // The sets must be disjoint: a forgotten row among the retained ones was not forgotten, and a test row the
     // model trained on is no non-member.
     let retainIds = Set(data.retain.ids), forgetIds = Set(data.forget.ids)
     if let id = data.forget.ids.first(where: retainIds.contains) {
-        throw ToolError.data("id \(quoted(id)) is both forgotten and retained (in --data \(displayName(dataPath)))", file: forgetPath)
+        throw ToolError.data("id \(quoted(fileIdOf[id] ?? id)) is both forgotten and retained (in --data \(displayName(dataPath)))", file: forgetPath)
     }
     if let id = data.test.ids.first(where: { retainIds.contains($0) || forgetIds.contains($0) }) {
         throw ToolError.data("test id \(quoted(id)) is also in \(retainIds.contains(id) ? "--data" : "--forget")", file: testPath)
@@ -41,7 +47,7 @@ func runAudit(_ options: AuditOptions, _ ctx: ToolContext) throws -> ExitStatus 
     var lineageOK = lineage.ok
     let shown = 50
     for f in lineage.remaining.prefix(shown) {
-        Diagnostics.print("ul-audit: \(displayName(modelPath)): lineage: forgotten id \(quoted(f.id)) is still in the model's record (shard \(f.shard), block \(f.block))")
+        Diagnostics.print("ul-audit: \(displayName(modelPath)): lineage: forgotten id \(quoted(fileIdOf[f.id] ?? f.id)) is still in the model's record (shard \(f.shard), block \(f.block))")
     }
     if lineage.remaining.count > shown {
         Diagnostics.print("ul-audit: \(displayName(modelPath)): lineage: and \(lineage.remaining.count - shown) more forgotten ids still in the record")
@@ -65,6 +71,18 @@ func runAudit(_ options: AuditOptions, _ ctx: ToolContext) throws -> ExitStatus 
             Diagnostics.print("ul-audit: \(displayName(ledgerPath)): lineage: the ledger has no entries, so the model cannot match its last line")
         }
     }
+
+    // Remanence: traces of the forgotten ids anywhere in the bytes of the model, its curvature sidecar and the ledger.
+    let scan = RemanenceScan(ids: forgotten.fileIds, key: options.idKey)
+    var remanence = [(path: String, hit: RemanenceScan.Hit)]()
+    for path in [modelPath, modelPath + ".curv", options.ledgerPath].compactMap({ $0 }) where path != "-" {
+        guard path == modelPath || FileManager.default.fileExists(atPath: path) else { continue }
+        remanence += try scanFile(path, with: scan).map { (path, $0) }
+    }
+    for r in remanence.prefix(shown) {
+        Diagnostics.print("ul-audit: \(displayName(r.path)): remanence: forgotten id \(quoted(r.hit.id)) found as \(r.hit.form) at byte \(r.hit.offset)")
+    }
+    if remanence.count > shown { Diagnostics.print("ul-audit: remanence: and \(remanence.count - shown) more traces") }
 
     // Shadow models and measurements.
     var shadows: ShadowScores? = nil
@@ -97,6 +115,8 @@ func runAudit(_ options: AuditOptions, _ ctx: ToolContext) throws -> ExitStatus 
         referenceMeasured = m
     }
     report.set(AuditMetric.lineageOK, lineageOK)
+    report.set(AuditMetric.remanenceOK, remanence.isEmpty)
+    report.set("remanence_hits", Double(remanence.count))
     report.set("lineage_blocks_unverified", Double(lineage.unverified.count))
     for (name, d) in [("rows_retain", data.retain), ("rows_forget", data.forget), ("rows_test", data.test)] {
         report.set(name, Double(d.count))
@@ -120,6 +140,7 @@ func runAudit(_ options: AuditOptions, _ ctx: ToolContext) throws -> ExitStatus 
     var failures = AuditThresholds(maxAUC: options.maxAUC, maxAccuracyDrop: options.maxAccuracyDrop)
         .check(report, referenceAccuracy: referenceMeasured?.accuracyTest).map(\.reason)
     if !lineageOK { failures.append("lineage check failed (see above)") }
+    if !remanence.isEmpty { failures.append("remanence check failed: traces of forgotten ids in the files (see above)") }
     if options.requireLineage && !lineage.unverified.isEmpty {
         let list = lineage.unverified.prefix(5).map { "shard \($0.shard) block \($0.block)" }.joined(separator: ", ")
         failures.append("--require-lineage: \(lineage.unverified.count) block digest(s) could not be verified, their rows are not all in --data/--forget (\(list)\(lineage.unverified.count > 5 ? ", ..." : ""))")

@@ -27,6 +27,8 @@ struct AuditOptions {
     var jsonPath: String?
     var plotPath: String?
     var columns: ColumnNames
+    /// `--id-key`: the model's ids are keyed.
+    var idKey: IdKey?
 
     init(_ args: ParsedArguments) throws {
         guard args.positionals.isEmpty else {
@@ -64,5 +66,6 @@ struct AuditOptions {
             throw ToolError.usage("--\(name) and the report cannot both go to standard output")
         }
         columns = ColumnNames(args)
+        idKey = try IdKeyOption.parse(args)
     }
 }

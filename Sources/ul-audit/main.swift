@@ -26,7 +26,7 @@ let spec = CommandSpec(
         OptionSpec("format", value: "csv|json", help: "report format (default: json if FILE ends in .json, else csv)"),
         OptionSpec("json", value: "FILE", help: "also write the report as JSON to FILE"),
         OptionSpec("plot", value: "FILE.svg", help: "write the membership ROC curves (log-log) as SVG"),
-    ] + ColumnNames.options + OptionSpec.common,
+    ] + ColumnNames.options + [IdKeyOption.spec] + OptionSpec.common,
     retired: [RetiredShort("r", use: "--reference M0 for the reference model (-r is --requests of ul-forget)")],
     footer: """
     Members are the forgotten rows, non-members the test rows. Shadow models are trained with the model's own

@@ -104,7 +104,7 @@ extension ForgetJob {
         var trained = 0
         /// Keeps the current row in its shard's rows: features scaled as training scales them, or as read
         /// for `candidates`.
-        func keepRow(shard: Int, block: Int, selected: Bool) throws {
+        func keepRow(id: String, shard: Int, block: Int, selected: Bool) throws {
             let c = try columns.classIndex(of: r.string(labelCol), path: path, line: r.line)
             for (j, col) in featureCols.enumerated() { row[j] = candidates ? try r.float(col) : config.scaled(try r.float(col)) }
             if data.shards[shard] == nil {
@@ -112,13 +112,14 @@ extension ForgetJob {
                 let rows = model.shards.first { $0.index == shard }.map { $0.blocks.reduce(0) { $0 + $1.rowCount } } ?? 0
                 data.shards[shard] = ShardRows(featureCount: featureCols.count, reserving: rows)
             }
-            row.withUnsafeBufferPointer { data.shards[shard]!.append(id: r.string(idCol), classIndex: c, block: block, selected: selected, features: $0) }
+            row.withUnsafeBufferPointer { data.shards[shard]!.append(id: id, classIndex: c, block: block, selected: selected, features: $0) }
         }
         let progress = ctx.progress("checking", total: r.totalBytes)
         while try r.next() {
-            let id = r.string(idCol)
-            guard !id.isEmpty else { throw ToolError.data("empty id", file: path, line: r.line) }
-            guard data.seen.insert(id) else { throw ToolError.data("duplicate id \(quoted(id))", file: path, line: r.line) }
+            let raw = r.string(idCol)
+            guard !raw.isEmpty else { throw ToolError.data("empty id", file: path, line: r.line) }
+            let id = keyed(raw)
+            guard data.seen.insert(id) else { throw ToolError.data("duplicate id \(quoted(raw))", file: path, line: r.line) }
             var selected = true
             if let s = selectedCol {
                 let v = r.string(s).trimmingCharacters(in: .whitespaces)
@@ -147,16 +148,16 @@ extension ForgetJob {
                     data.filesWithDrops.insert(path)
                     if let s = try? shardCol.map({ try parseIndex(r, $0) }) ?? 0 { data.shardsWithUnselectedDrops.insert(onlyShard ?? s) }
                 } else if selected {
-                    throw ToolError.data("\(RecordMismatch.unrecordedRow(id: id))", file: path, line: r.line)
+                    throw ToolError.data("\(RecordMismatch.unrecordedRow(id: raw))", file: path, line: r.line)
                 } else if candidates, case let s = try shardCol.map({ try parseIndex(r, $0) }) ?? 0, keep.contains(s) {
-                    try keepRow(shard: s, block: try blockCol.map { try parseIndex(r, $0) } ?? 0, selected: false)
+                    try keepRow(id: id, shard: s, block: try blockCol.map { try parseIndex(r, $0) } ?? 0, selected: false)
                 }
                 continue
             }
             let shard = try shardCol.map { try parseIndex(r, $0) } ?? 0
             let block = try blockCol.map { try parseIndex(r, $0) } ?? 0
             guard shard == location.shard, block == location.block, onlyShard.map({ $0 == shard }) ?? true else {
-                throw ToolError.data("\(RecordMismatch.misplacedRow(id: id, shard: shard, block: block, recordedShard: location.shard, recordedBlock: location.block))", file: path, line: r.line)
+                throw ToolError.data("\(RecordMismatch.misplacedRow(id: raw, shard: shard, block: block, recordedShard: location.shard, recordedBlock: location.block))", file: path, line: r.line)
             }
             trained += 1
             if !exact { tallies[BlockKey(shard: shard, block: block), default: BlockTally()].add(id) }
@@ -168,7 +169,7 @@ extension ForgetJob {
                 if !forgotten { data.labelsOfOtherShards.insert(r.string(labelCol)) }
             } else {
                 do {
-                    try keepRow(shard: shard, block: block, selected: true)
+                    try keepRow(id: id, shard: shard, block: block, selected: true)
                 } catch is ToolError where !exact && !forgotten {
                     // The row's place is only claimed so far: if it is not in the model, that is the error to report.
                     throw TallyMismatch()
@@ -185,7 +186,7 @@ extension ForgetJob {
         let r = try openDataRows(path)
         let idCol = try r.requireColumn(options.columns.id, option: "id")
         while try r.next() {
-            let id = r.string(idCol)
+            let id = keyed(r.string(idCol))
             if requested.contains(id), requestedLocations[id] == nil {
                 data.droppedIds.insert(id)
                 data.filesWithDrops.insert(path)

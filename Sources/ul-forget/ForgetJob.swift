@@ -20,8 +20,10 @@ final class ForgetJob {
     /// Every id the model was trained on, with its shard and block. It grows with the model, so it is
     /// built only to name the row when the data does not match the model's record.
     private(set) lazy var recorded: [String: RowLocation] = model.rowLocations()
-    /// The distinct requested ids, in request order.
+    /// The distinct requested ids, in request order (keyed with --id-key).
     let requestIds: [String]
+    /// The requested ids as the requests file has them, by keyed id (with --id-key), for messages.
+    let requestFileIds: [String: String]
     /// The ledger as read before the job (empty without --ledger).
     let ledger: [LedgerEntry]
     let started = Date()
@@ -43,7 +45,9 @@ final class ForgetJob {
         let dataFd = open(options.dataPath, O_RDONLY | O_CLOEXEC)
         guard dataFd >= 0 else { throw ToolError(.noInput, "cannot open: \(String(cString: strerror(errno)))", file: options.dataPath) }
         close(dataFd)
-        requestIds = try Self.readRequests(options.requestsPath, idColumn: options.columns.id)
+        let requests = try Self.readRequests(options.requestsPath, idColumn: options.columns.id)
+        requestIds = requests.map { options.idKey?.keyed($0) ?? $0 }
+        requestFileIds = options.idKey == nil ? [:] : Dictionary(uniqueKeysWithValues: zip(requestIds, requests))
         lock = try LockFile(for: modelPath, timeout: options.wait)
         ledgerLock = try options.ledgerPath.map { try LockFile(for: $0, timeout: options.wait) }
         modelBytes = try readWholeFile(modelPath)
@@ -52,6 +56,7 @@ final class ForgetJob {
         } catch let e as ModelFileError {
             throw ToolError.data("\(e)", file: modelPath)
         }
+        try IdKeyOption.check(options.idKey, model: model, path: modelPath)
         guard model.isComplete else {
             throw ToolError.data("a part file (shards \(model.config.heldShards.map(String.init).joined(separator: ","))); merge the parts first (ul-train --merge)", file: modelPath)
         }
@@ -81,6 +86,9 @@ final class ForgetJob {
         return out
     }()
 
+    /// An id read from the data as the model records it.
+    func keyed(_ id: String) -> String { options.idKey?.keyed(id) ?? id }
+
     func shardRecord(_ index: Int) -> ShardRecord { model.shards.first { $0.index == index }! }
 
     /// Path of shard `k`'s file in a ul-partition --split directory.
@@ -94,7 +102,7 @@ final class ForgetJob {
     /// are an error unless --ignore-unknown, or unless the ledger shows this very batch was processed
     /// (then it is "already honoured"). Returns an exit status when there is nothing to retrain.
     func finishIfNothingToRetrain(_ data: ForgetData) throws -> ExitStatus? {
-        let honoured = ledger.lastIndex { $0.records(requests: requestIds) }
+        let honoured = ledger.lastIndex { $0.records(requests: requestIds, key: options.idKey) }
         try refuseUnknown(data, unlessHonoured: honoured != nil && data.droppedIds.isEmpty)
         guard data.droppedIds.isEmpty else {
             if affectedBlocksByShard.isEmpty {
@@ -121,7 +129,7 @@ final class ForgetJob {
         if options.ignoreUnknown {
             ctx.note("ignoring \(data.unknown.count) unknown id\(data.unknown.count == 1 ? "" : "s")")
         } else if !unlessHonoured {
-            let shown = data.unknown.prefix(3).map { quoted($0) }.joined(separator: ", ")
+            let shown = data.unknown.prefix(3).map { quoted(requestFileIds[$0] ?? $0) }.joined(separator: ", ")
             let more = data.unknown.count > 3 ? " and \(data.unknown.count - 3) more" : ""
             throw ToolError.data("unknown id \(shown)\(more): in neither the model nor the data (see --ignore-unknown)", file: options.requestsPath)
         }
@@ -137,7 +145,7 @@ final class ForgetJob {
         if let l = options.ledgerPath {
             var text = outcome.note
             if !data.unknown.isEmpty { text += (text.isEmpty ? "" : "; ") + "\(data.unknown.count) unknown ids ignored" }
-            let entry = LedgerEntry(time: LedgerFile.now(), requestsDigest: saltedRequestsDigest(requestIds), requestCount: requestIds.count,
+            let entry = LedgerEntry(time: LedgerFile.now(), requestsDigest: ledgerRequestsDigest(requestIds, key: options.idKey), requestCount: requestIds.count,
                                     method: options.method.rawValue, modelBefore: hexString(SHA256Digest.hash(modelBytes)),
                                     modelAfter: hexString(SHA256Digest.hash(after)),
                                     shardsRetrained: outcome.shardsRetrained.map(String.init).joined(separator: " "),
@@ -175,7 +183,7 @@ final class ForgetJob {
         }
         if let m = rows as? MappedCSV {
             let out = try OutputFile(path: output)
-            try m.copy(to: out, idColumn: idCol, dropping: dropping)
+            try m.copy(to: out, idColumn: idCol, dropping: dropping, key: options.idKey)
             try out.commit()
             return
         }
@@ -184,7 +192,7 @@ final class ForgetJob {
         let w = CSVWriter(try OutputFile(path: output))
         try w.row(r.header)
         while try r.next() {
-            let id = r.string(idCol)
+            let id = keyed(r.string(idCol))
             if dropping.contains(id) { continue }
             let new = selection?.rows[id]
             for i in 0..<r.fieldCount {

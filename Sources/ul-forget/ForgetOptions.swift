@@ -22,6 +22,8 @@ struct ForgetOptions {
     var jobs: Int
     /// Seconds to wait for another job's lock on the model.
     var wait: Double
+    /// `--id-key`: the model's ids are keyed; requests and data ids are matched through the key.
+    var idKey: IdKey?
     /// Settings of puma and newton; nil for exact and retrain.
     var approximate: ApproximateOptions?
 
@@ -48,6 +50,7 @@ struct ForgetOptions {
         ignoreUnknown = args.flag("ignore-unknown")
         jobs = try JobsOption.parse(args)
         wait = try args.double("wait", default: 0, min: 0)
+        idKey = try IdKeyOption.parse(args)
         switch method {
         case .puma, .newton:
             approximate = try ApproximateOptions(args, method: method, modelPath: model)

@@ -17,7 +17,7 @@ let spec = CommandSpec(
         OptionSpec("ignore-unknown", help: "skip requested ids found neither in the model nor in the data"),
         OptionSpec("wait", value: "SECONDS", help: "wait up to SECONDS for another job's lock on the model (default 0: fail at once)"),
         .jobs("shards retrained"),
-    ] + ColumnNames.options + ApproximateOptions.specs + OptionSpec.common,
+    ] + ColumnNames.options + [IdKeyOption.spec] + ApproximateOptions.specs + OptionSpec.common,
     footer: """
     The remaining rows (the data without the forgotten rows, columns unchanged) go to standard output or
     --remaining; with --data DIR the affected shard files are rewritten in place instead. The new model of

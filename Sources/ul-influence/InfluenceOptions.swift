@@ -19,6 +19,8 @@ struct InfluenceOptions {
     var sortColumn: String?
     var top: Int?
     var columnNames: ColumnNames
+    /// `--id-key`: the model's ids are keyed.
+    var idKey: IdKey?
     /// nil: standard output.
     var output: String?
     /// The command line, for `CurvatureOptions`, which needs the model's kind.
@@ -38,6 +40,7 @@ struct InfluenceOptions {
         sortColumn = try args.value("sort").map { _ in try args.choice("sort", Self.columns, default: Self.columns[0]) }
         top = try args.value("top").map { _ in try args.int("top", default: 0, min: 0) }
         columnNames = ColumnNames(args)
+        idKey = try IdKeyOption.parse(args)
         output = args.value("output")
     }
 

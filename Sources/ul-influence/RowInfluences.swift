@@ -20,13 +20,14 @@ func runInfluence(_ options: InfluenceOptions, _ ctx: ToolContext) throws -> Exi
     let names = options.columnNames
     let idColumn = names.id, labelColumn = names.label
 
-    let rows = try ModelRows(path: dataPath, model: model, idColumn: idColumn, labelColumn: labelColumn)
+    try IdKeyOption.check(options.idKey, model: model, path: modelPath)
+    let rows = try ModelRows(path: dataPath, model: model, idColumn: idColumn, labelColumn: labelColumn, idKey: options.idKey)
     let valid = try options.validPath.map { try ModelRows(path: $0, model: model, idColumn: idColumn, labelColumn: labelColumn) }
     let located = model.rowLocations()
     var byShard = [Int: [Int]]()
     for i in 0..<rows.data.count {
         guard let l = located[rows.data.ids[i]] else {
-            throw ToolError.data("\(RecordMismatch.unrecordedRow(id: rows.data.ids[i]))",
+            throw ToolError.data("\(RecordMismatch.unrecordedRow(id: rows.fileId(i)))",
                                  file: dataPath, line: rows.lines[i])
         }
         byShard[l.shard, default: []].append(i)
@@ -93,7 +94,7 @@ func runInfluence(_ options: InfluenceOptions, _ ctx: ToolContext) throws -> Exi
     try w.row(["id"] + columns + ["shard"])
     for i in out {
         let r = results[i]!
-        w.field(rows.data.ids[i])
+        w.field(rows.fileId(i))
         w.field(r.parameters)
         w.field(r.criterion)
         w.field(r.selfInfluence)

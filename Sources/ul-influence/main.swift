@@ -15,6 +15,7 @@ let spec = CommandSpec(
         OptionSpec("sort", value: "COL", help: "sort by this column, largest first (\(InfluenceOptions.columns.joined(separator: ", ")))"),
         OptionSpec("top", value: "K", help: "keep only the first K rows (after --sort)"),
         .output,
+        IdKeyOption.spec,
     ] + ColumnNames.options + OptionSpec.common,
     footer: """
     Output columns: id, influence_params (‖H⁻¹g‖), influence_criterion (s = −∇CᵀH⁻¹g), self_influence (gᵀH⁻¹g),

@@ -47,7 +47,7 @@ func runSelect(_ options: SelectOptions, _ ctx: ToolContext) throws -> ExitStatu
             shard = v
         }
         shards[shard, default: ShardRows()].rows.append(count)
-        shards[shard]!.ids.append(id)
+        shards[shard]!.ids.append(options.idKey?.keyed(id) ?? id)
         for c in featureCols { shards[shard]!.features.append(try r.float(c)) }
         for j in 0..<width where !replaced.contains(j) {
             bytes.append(contentsOf: r.field(j))

@@ -6,7 +6,7 @@ import ULCore
 /// kernel, count), where the counts come from, and the rows to select from.
 struct SelectOptions {
     /// The options that only concern the rows read and written, which `--spec` never reads.
-    static let inputOnly = ["output", "jobs", "exclude", "id", "label"]
+    static let inputOnly = ["output", "jobs", "exclude", "id", "label", "id-key"]
     /// The options of the entropy method.
     static let entropyOnly = ["kernel", "gamma", "noise", "cells"]
 
@@ -23,6 +23,8 @@ struct SelectOptions {
     var jobs: Int
     var columns: ColumnNames
     var exclude: [String]
+    /// `--id-key`: selection sees the keyed ids, as forgetting from a keyed model does.
+    var idKey: IdKey?
     var input: String
     /// nil: standard output.
     var output: String?
@@ -65,6 +67,7 @@ struct SelectOptions {
         jobs = try JobsOption.parse(args)
         columns = ColumnNames(args)
         exclude = ExcludeOption.parse(args)
+        idKey = printSpec ? nil : try IdKeyOption.parse(args)
         input = printSpec ? "-" : try singleInput(args)
         output = args.value("output")
     }

@@ -21,6 +21,7 @@ let spec = CommandSpec(
         .jobs("shards selected"),
         OptionSpec("spec", help: "print the selection record for ul-train --selection and exit"),
         .output,
+        IdKeyOption.spec.helping("select by HMAC-SHA-256(key, id) as ul-train --id-key FILE records it (give both the same key)"),
     ] + ColumnNames.options + OptionSpec.common,
     retired: [RetiredShort("f", use: "--fraction F (-f is --forget, the forgotten rows, in ul-audit)")],
     footer: """

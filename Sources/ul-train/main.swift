@@ -23,6 +23,7 @@ let spec = CommandSpec(
         kindOption("components"), kindOption("mixtures"), kindOption("neighbours"), kindOption("variance-floor"), kindOption("calibrate"),
         OptionSpec("selection", value: "SPEC|fixed", help: "input with a selected column: the selection ul-select --spec printed (forgetting re-selects), or fixed (a fixed subset; forgetting only drops rows)"),
         OptionSpec("merge", help: "merge the part files given as arguments into one model"),
+        IdKeyOption.spec.helping("record HMAC-SHA-256(key, id) instead of each id; the key is the secret in FILE"),
     ] + ColumnNames.options + OptionSpec.common,
     retired: [
         RetiredShort("m", use: "--model KIND for the model kind (-m names a model file in the other ul tools; the file to write is -o)"),
@@ -95,6 +96,8 @@ struct Plan {
         rows.selectionSteps = selection != nil
         rows.refuseSelectedColumn = selection == nil && !fixedSelection
         rows.spillDirectory = spillDirectory(for: output)
+        rows.idKey = try IdKeyOption.parse(args)
+        if merge, rows.idKey != nil { throw ToolError.usage("--id-key does not apply to --merge (the parts record their key)") }
     }
 }
 
@@ -197,6 +200,7 @@ runTool(spec) { args, ctx in
     var model = ModelFile(config: config, labels: labels, features: data.featureNames, shards: records,
                           selection: selectionSpec.map { var s = $0; if s.method == .entropy { s.fraction = nil }; return s })
     model.declared = plan.declared
+    model.idKeyCheck = options.idKey?.check
     try writeFileAtomically(output, try model.encode())
     let rows = held.reduce(0) { $0 + (data.shardRowCounts[$1] ?? 0) }
     ctx.summary(String(format: "%@: %d rows, %d of %d shards × %d blocks, %d classes, %d features, %.2f s",

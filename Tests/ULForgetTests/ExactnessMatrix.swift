@@ -51,6 +51,12 @@ struct ExactnessMatrix {
         let declares: Bool
     }
 
+    /// Whether every tool is given an id key (`--id-key`: the model records keyed ids, selection hashes them).
+    struct IdKeying {
+        let name: String
+        let keyed: Bool
+    }
+
     /// What one combination asks ul-forget to forget.
     enum Pattern: String, CaseIterable {
         case oneRow = "one-row"
@@ -77,10 +83,12 @@ struct ExactnessMatrix {
         let partition: Partition
         let selection: Selection
         let declaration: Declaration
+        let ids: IdKeying
 
-        var name: String { "\(kind.name)/\(data.name)/\(partition.name)/\(selection.name)/\(declaration.name)" }
+        /// Plain ids add nothing to the name, so that filters written before the keyed axis still match.
+        var name: String { "\(kind.name)/\(data.name)/\(partition.name)/\(selection.name)/\(declaration.name)" + (ids.keyed ? "/keyed" : "") }
         /// What the rows ul-train reads depend on: setups with the same inputs share them.
-        var inputsName: String { "\(data.name)/\(partition.name)/\(selection.name)" }
+        var inputsName: String { "\(data.name)/\(partition.name)/\(selection.name)" + (ids.keyed ? "/keyed" : "") }
     }
 
     struct Combination {
@@ -126,12 +134,21 @@ struct ExactnessMatrix {
         Declaration(name: "declared", declares: true),
     ]
 
+    var idKeyings: [IdKeying] = [
+        IdKeying(name: "plain", keyed: false),
+        IdKeying(name: "keyed", keyed: true),
+    ]
+
     var patterns: [Pattern] = Pattern.allCases
+
+    /// The patterns run with keyed ids: keying changes which ids are hashed, not how rows are placed, so a
+    /// subset that crosses selection, a whole label and request sequences is enough.
+    static let keyedPatterns: [Pattern] = [.oneRow, .oneUnselectedRow, .wholeClass, .oneInEveryShard, .sameRequestTwice, .successiveVsCombined]
 
     /// The axes and their sizes, for the log: "2 data sets × 6 kinds × ...".
     var axes: String {
         "\(dataSets.count) data sets × \(kinds.count) kinds × \(partitions.count) partitions × \(selections.count) selections × "
-            + "\(declarations.count) shapes × \(patterns.count) patterns, less what makes no sense"
+            + "\(declarations.count) shapes × \(idKeyings.count) id keyings × \(patterns.count) patterns, less what makes no sense"
     }
 
     /// Whether the combination is one a user could run.
@@ -141,6 +158,8 @@ struct ExactnessMatrix {
         // Declared counts and labels differ from derived ones only when a request can empty a shard or a label;
         // the other patterns run with derived ones (the plain command line) alone.
         if setup.declaration.declares && !pattern.canChangeShape { return false }
+        // Keyed ids on one data set with derived shapes, over the patterns that involve ids most.
+        if setup.ids.keyed && (setup.data.name != "digits" || setup.declaration.declares || !keyedPatterns.contains(pattern)) { return false }
         return true
     }
 
@@ -152,9 +171,11 @@ struct ExactnessMatrix {
                 for partition in partitions {
                     for selection in selections {
                         for declaration in declarations {
-                            let setup = Setup(data: data, kind: kind, partition: partition, selection: selection, declaration: declaration)
-                            for pattern in patterns where Self.makesSense(setup, pattern) {
-                                out.append(Combination(setup: setup, pattern: pattern))
+                            for ids in idKeyings {
+                                let setup = Setup(data: data, kind: kind, partition: partition, selection: selection, declaration: declaration, ids: ids)
+                                for pattern in patterns where Self.makesSense(setup, pattern) {
+                                    out.append(Combination(setup: setup, pattern: pattern))
+                                }
                             }
                         }
                     }

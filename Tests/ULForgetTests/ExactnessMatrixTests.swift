@@ -89,7 +89,7 @@ struct MatrixOutcome {
     var description: String {
         let s = combination.setup
         return "kind=\(s.kind.name) data=\(s.data.name) partition=\(s.partition.name) selection=\(s.selection.name) "
-            + "shape=\(s.declaration.name) pattern=\(combination.pattern.rawValue): \(problem ?? "ok")"
+            + "shape=\(s.declaration.name) ids=\(s.ids.name) pattern=\(combination.pattern.rawValue): \(problem ?? "ok")"
     }
 }
 
@@ -172,6 +172,11 @@ struct MatrixData {
     /// A quarter of the total deletion probability, for --by capacity (about four shards).
     let capacity: String
     let rowCount: Int
+    /// The id key of keyed setups (the same bytes for every setup).
+    let keyFile: URL
+
+    /// `--id-key FILE` for a keyed setup, nothing for a plain one.
+    func keyOptions(_ setup: ExactnessMatrix.Setup) -> [String] { setup.ids.keyed ? ["--id-key", keyFile.path] : [] }
 
     static func prepare(_ spec: ExactnessMatrix.DataSet, in directory: URL) throws -> MatrixData {
         let source = try MatrixTable(contentsOf: TestPaths.data(spec.file))
@@ -187,8 +192,10 @@ struct MatrixData {
         let file = directory.appendingPathComponent("data-\(spec.name).csv")
         try table.text.write(to: file, atomically: true, encoding: .utf8)
         let label = table.column("label")!
+        let keyFile = directory.appendingPathComponent("id.key")
+        try Data("exactness matrix id key, 32 bytes".utf8).write(to: keyFile)
         return MatrixData(file: file, labels: sortedLabels(Set(rows.map { $0[label] })),
-                          capacity: String(format: "%.4f", total / 4), rowCount: rows.count)
+                          capacity: String(format: "%.4f", total / 4), rowCount: rows.count, keyFile: keyFile)
     }
 
     /// ul-train's order: numeric when every label is a number, byte order otherwise.
@@ -222,7 +229,7 @@ struct MatrixInputs {
                 try FileManager.default.moveItem(at: directory.appendingPathComponent("parted.csv"), to: out)
                 return MatrixInputs(data: out, spec: nil, failure: nil)
             }
-            _ = try run("ul-select", options + ["--exclude", "p_delete", "parted.csv", "-o", "data.csv"])
+            _ = try run("ul-select", options + data.keyOptions(setup) + ["--exclude", "p_delete", "parted.csv", "-o", "data.csv"])
             let spec = try run("ul-select", ["--spec"] + options).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
             return MatrixInputs(data: out, spec: spec, failure: nil)
         } catch {
@@ -283,12 +290,12 @@ struct MatrixSetupRun {
         return r
     }
 
-    private var selectOptions: [String]? { setup.selection.commandLine(setup.data) }
+    private var selectOptions: [String]? { setup.selection.commandLine(setup.data).map { $0 + data.keyOptions(setup) } }
 
     /// The ul-train command line, before the input file: the kind's options and, when the setup declares
     /// them, the shard and block counts of the partition and the labels of the data.
     private func trainOptions(shards: Int) -> [String] {
-        ["--model", setup.kind.name] + setup.kind.options + ["--scale", setup.data.scale, "--exclude", "p_delete"]
+        ["--model", setup.kind.name] + setup.kind.options + ["--scale", setup.data.scale, "--exclude", "p_delete"] + data.keyOptions(setup)
             + (setup.declaration.declares ? ["--shards", String(shards), "--blocks", String(setup.partition.blocks),
                                              "--classes", data.labels.joined(separator: ",")] : [])
     }
@@ -440,7 +447,7 @@ struct MatrixSetupRun {
             try ("id\n" + ids.joined(separator: "\n") + "\n").write(to: dir.appendingPathComponent("requests\(i).csv"), atomically: true, encoding: .utf8)
             forgotten.formUnion(ids.filter { known.contains($0) })
             let r = try tool("ul-forget", ["--method", "exact", "-m", model, "-d", rows, "-r", "requests\(i).csv", "-o", "new\(i).ulm",
-                                           "--remaining", "rest\(i).csv", "--ledger", "ledger.csv"]
+                                           "--remaining", "rest\(i).csv", "--ledger", "ledger.csv"] + data.keyOptions(setup)
                              + (pattern == .unknownIgnored ? ["--ignore-unknown"] : []), in: dir)
             if r.status != 0 {
                 if forgotten.count == known.count { return }  // every row gone: refusing is allowed
@@ -504,7 +511,7 @@ struct MatrixSetupRun {
             let all = steps.flatMap { $0 }
             try ("id\n" + all.joined(separator: "\n") + "\n").write(to: dir.appendingPathComponent("combined.csv"), atomically: true, encoding: .utf8)
             let r = try tool("ul-forget", ["--method", "exact", "-m", "../model.ulm", "-d", "../data.csv", "-r", "combined.csv",
-                                           "-o", "combined.ulm", "--remaining", "combined-rest.csv"], in: dir)
+                                           "-o", "combined.ulm", "--remaining", "combined-rest.csv"] + data.keyOptions(setup), in: dir)
             if r.status != 0 {
                 throw fail("ul-forget refused", "the combined request: ul-forget \(Self.exit(r)): \(Self.message(r.stderr))")
             }

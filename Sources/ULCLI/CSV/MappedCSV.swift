@@ -161,11 +161,12 @@ public final class MappedCSV: DataRows {
     }
 
     /// Copies the file to `out` without the rows whose field `idColumn` is in `dropping`, byte for byte:
-    /// runs of kept lines are written as they are.
-    public func copy(to out: OutputFile, idColumn: Int, dropping: Set<String>) throws {
+    /// runs of kept lines are written as they are. With `key` the set holds keyed ids.
+    public func copy(to out: OutputFile, idColumn: Int, dropping: Set<String>, key: IdKey? = nil) throws {
         keptFrom = 0
         while try next() {
-            if !dropping.contains(string(idColumn)) {
+            let id = string(idColumn)
+            if !dropping.contains(key?.keyed(id) ?? id) {
                 // Write long runs as they grow, so that their pages can be given back.
                 if rowStart - keptFrom >= Self.releaseStep {
                     try out.write(base + keptFrom, rowStart - keptFrom)

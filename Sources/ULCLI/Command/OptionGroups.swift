@@ -89,3 +89,41 @@ public enum ExcludeOption {
         args.value("exclude").map { $0.split(separator: ",").map(String.init) } ?? []
     }
 }
+
+/// `--id-key FILE`: the secret that keys row ids (see ULCore `IdKey`). The file's bytes are the key, as
+/// they are (a trailing newline included); at least `IdKey.minimumLength` bytes.
+public enum IdKeyOption {
+    public static let spec = OptionSpec("id-key", value: "FILE",
+                                        help: "ids are keyed with the secret in FILE (HMAC-SHA-256); the same key as ul-train's")
+
+    static let maximumLength = 4096
+
+    public static func parse(_ args: ParsedArguments) throws -> IdKey? {
+        guard let path = args.value("id-key") else { return nil }
+        guard let file = FileHandle(forReadingAtPath: path) else {
+            throw ToolError(.noInput, "cannot open: \(String(cString: strerror(errno)))", file: path)
+        }
+        defer { try? file.close() }
+        // Bounded: a key is short, and /dev/zero must not be read for ever.
+        let bytes = [UInt8]((try? file.read(upToCount: maximumLength + 1)) ?? Data())
+        guard bytes.count <= maximumLength else {
+            throw ToolError.data("an id key has at most \(maximumLength) bytes; this file has more", file: path)
+        }
+        guard let key = IdKey(bytes: bytes) else {
+            throw ToolError.data("an id key needs at least \(IdKey.minimumLength) bytes; this file has \(bytes.count) (head -c 32 /dev/urandom > FILE makes one)", file: path)
+        }
+        return key
+    }
+
+    /// Refuses a key the model was not trained with, a missing key for a keyed model, and a key for a model
+    /// whose ids are not keyed: ids would silently match nothing.
+    public static func check(_ key: IdKey?, model: ModelFile, path: String) throws {
+        switch (key, model.idKeyCheck) {
+        case (nil, nil): return
+        case (nil, _?): throw ToolError.data("the model's ids are keyed: give --id-key FILE with the key it was trained with", file: path)
+        case (_?, nil): throw ToolError.data("the model's ids are not keyed: leave out --id-key", file: path)
+        case let (k?, check?):
+            guard k.check == check else { throw ToolError.data("--id-key is not the key this model was trained with", file: path) }
+        }
+    }
+}

@@ -8,25 +8,33 @@ public struct ModelRows {
     public var data: Dataset
     /// Line of each row in the file (for messages).
     public var lines: [Int]
+    /// The ids as the file has them, when `data.ids` are keyed (`idKey`); nil otherwise.
+    public var fileIds: [String]?
+
+    /// The id of row i as the file has it (for output and messages).
+    public func fileId(_ i: Int) -> String { fileIds?[i] ?? data.ids[i] }
 
     /// `only`: keep just the rows with these ids (the others are not checked). `missingColumnHint` is added to
     /// the message of a missing feature column.
     public init(path: String, model: ModelFile, idColumn: String = "id", labelColumn: String = "label",
                 scaled: Bool = true, only keep: Set<String>? = nil, missingColumnHint: String = "",
-                absentLabels: Bool = false) throws {
+                absentLabels: Bool = false, idKey: IdKey? = nil) throws {
         let r = try CSVReader(path: path)
         let columns = try ModelColumns(r, model: model, idColumn: idColumn, labelColumn: labelColumn,
                                        missingFeatureHint: missingColumnHint)
         let idCol = columns.id!, labelCol = columns.label!, featureCols = columns.features
         var data = Dataset(featureCount: featureCols.count)
         var lines = [Int]()
+        var fileIds = [String]()
         var seen = Set<String>()
         var row = [Float](repeating: 0, count: featureCols.count)
         while try r.next() {
-            let id = r.string(idCol)
+            let raw = r.string(idCol)
+            let id = idKey?.keyed(raw) ?? raw
             if let keep, !keep.contains(id) { continue }
-            guard !id.isEmpty else { throw ToolError.data("empty id", file: path, line: r.line) }
-            guard seen.insert(id).inserted else { throw ToolError.data("duplicate id \(quoted(id))", file: path, line: r.line) }
+            guard !raw.isEmpty else { throw ToolError.data("empty id", file: path, line: r.line) }
+            guard seen.insert(raw).inserted else { throw ToolError.data("duplicate id \(quoted(raw))", file: path, line: r.line) }
+            if idKey != nil { fileIds.append(raw) }
             let c = absentLabels ? columns.knownClassIndex(of: r.string(labelCol)) ?? Dataset.absentClass
                                  : try columns.classIndex(of: r.string(labelCol), path: path, line: r.line)
             for (j, col) in featureCols.enumerated() {
@@ -38,6 +46,7 @@ public struct ModelRows {
         }
         self.data = data
         self.lines = lines
+        self.fileIds = idKey == nil ? nil : fileIds
     }
 }
 

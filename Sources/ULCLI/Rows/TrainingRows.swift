@@ -35,6 +35,8 @@ public struct TrainingRows {
         /// With a shard column, write the kept rows to a temporary file in this directory instead of memory,
         /// to be read back one shard at a time (`shard(_:)`, `shardInput(_:labels:)`).
         public var spillDirectory: String? = nil
+        /// Ids are kept keyed (`--id-key`): the model records, and every later match uses, the keyed id.
+        public var idKey: IdKey? = nil
         public init() {}
     }
 
@@ -142,9 +144,10 @@ public struct TrainingRows {
                 }
                 if v == "0" { continue }
             }
-            let id = r.string(idCol)
-            guard !id.isEmpty else { throw ToolError.data("empty id", file: r.path, line: r.line) }
-            guard seenIds.insert(id) else { throw ToolError.data("duplicate id \(quoted(id))", file: r.path, line: r.line) }
+            let raw = r.string(idCol)
+            guard !raw.isEmpty else { throw ToolError.data("empty id", file: r.path, line: r.line) }
+            guard seenIds.insert(raw) else { throw ToolError.data("duplicate id \(quoted(raw))", file: r.path, line: r.line) }
+            let id = options.idKey?.keyed(raw) ?? raw
             let label = r.string(labelCol)
             if let c = classSet, !c.contains(label) {
                 throw ToolError.data("label \(quoted(label)) is not in --classes", file: r.path, line: r.line)

@@ -16,9 +16,11 @@ public enum AuditMetric {
     static let kl = "kl"
     /// 1 when the lineage check passed, 0 when it failed.
     public static let lineageOK = "lineage_ok"
+    /// 1 when no forgotten id, its SHA-256 or its keyed form occurs in the bytes of the model files.
+    public static let remanenceOK = "remanence_ok"
 
     /// All of the above, in the order a report lists them.
     public static let all = [accuracyRetain, accuracyForget, accuracyTest, miaLossAUC, miaLossAdvantage,
                              miaLiRAAUC, miaTPRAt1Percent, miaTPRAt0_1Percent, resistance, paramDistance,
-                             agreement, kl, lineageOK]
+                             agreement, kl, lineageOK, remanenceOK]
 }

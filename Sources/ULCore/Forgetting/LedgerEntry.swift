@@ -4,7 +4,7 @@ public struct LedgerEntry: Equatable, Sendable {
                                  "shards_retrained", "rows_retrained", "residual_bound", "note"]
     /// UTC time in ISO 8601.
     public var time: String
-    /// SHA-256 of the sorted, length-prefixed request ids.
+    /// Digest of the request ids: `SALT:SHA-256` (salted) or `hmac:HMAC` (keyed ids); see `ledgerRequestsDigest`.
     public var requestsDigest: String
     public var requestCount: Int
     public var method: String
@@ -62,10 +62,28 @@ public func saltedRequestsDigest(_ ids: [String], salt: [UInt8]? = nil) -> Strin
     return hexString(salt) + ":" + hexString(d.finish())
 }
 
+/// The ledger's digest of a batch of keyed ids (`--id-key`): `hmac:DIGEST`, DIGEST the HMAC-SHA-256 under the
+/// id key of the sorted, length-prefixed ids. Without the key it can be neither reversed nor recomputed.
+public func keyedRequestsDigest(_ ids: [String], key: IdKey) -> String {
+    var message = [UInt8]()
+    for id in ids.sorted() {
+        withUnsafeBytes(of: UInt64(id.utf8.count).littleEndian) { message.append(contentsOf: $0) }
+        message.append(contentsOf: id.utf8)
+    }
+    return "hmac:" + hexString(message.withUnsafeBytes { key.mac($0) })
+}
+
+/// The ledger's digest of a request batch: keyed with an id key, salted without one.
+public func ledgerRequestsDigest(_ ids: [String], key: IdKey?) -> String {
+    key.map { keyedRequestsDigest(ids, key: $0) } ?? saltedRequestsDigest(ids)
+}
+
 extension LedgerEntry {
-    /// Whether this line records the batch `ids`: salted digests are recomputed with the line's salt; lines
-    /// written before the salt was (a bare digest) compare as they are.
-    public func records(requests ids: [String]) -> Bool {
+    /// Whether this line records the batch `ids`: keyed digests are recomputed with `key` (never equal
+    /// without it), salted digests with the line's salt; lines written before the salt was (a bare digest)
+    /// compare as they are.
+    public func records(requests ids: [String], key: IdKey? = nil) -> Bool {
+        if requestsDigest.hasPrefix("hmac:") { return key.map { keyedRequestsDigest(ids, key: $0) == requestsDigest } ?? false }
         let parts = requestsDigest.split(separator: ":")
         guard parts.count == 2, let salt = bytes(fromHex: String(parts[0])) else { return requestsDigest == ULCore.requestsDigest(ids) }
         return saltedRequestsDigest(ids, salt: salt) == requestsDigest

@@ -15,6 +15,9 @@ public struct ModelFile: Equatable, Sendable {
     public var approximate: [ApproximateShard] = []
     /// What ul-train was told rather than derived (section `declared`, absent when nothing was).
     public var declared: DeclaredShape = []
+    /// With ids keyed (`ul-train --id-key`): the key's check value (`IdKey.check`), section `idkey`; every id in
+    /// the block and selection records is then the keyed id.
+    public var idKeyCheck: [UInt8]? = nil
 
     /// `config.heldShards` is set from `shards`.
     public init(config: TrainConfig, labels: [String], features: [String], shards: [ShardRecord],
@@ -57,6 +60,11 @@ public struct ModelFile: Equatable, Sendable {
             w = ByteWriter()
             w.u32(declared.rawValue)
             sections.append(ModelSection(tag: "declared", payload: w.bytes))
+        }
+        if let check = idKeyCheck {
+            w = ByteWriter()
+            w.raw(check)
+            sections.append(ModelSection(tag: "idkey", payload: w.bytes))
         }
         for s in shards {
             w = ByteWriter()
@@ -162,6 +170,13 @@ public struct ModelFile: Equatable, Sendable {
             guard raw & ~UInt32(15) == 0 else { throw ModelFileError.malformedSection("declared", "unknown flags \(raw)") }
             model.declared = DeclaredShape(rawValue: raw)
         }
+        if reader.has("idkey") {
+            model.idKeyCheck = try reader.decode("idkey") { r in
+                let check = try r.raw(32)
+                guard r.atEnd else { throw ByteReaderError.invalid("a key check value is 32 bytes") }
+                return check
+            }
+        }
         if !approximate.isEmpty {
             model.approximate = approximate
             guard model.approximate.allSatisfy({ a in shards.contains { $0.index == a.shard } }) else {
@@ -238,6 +253,7 @@ public struct ModelFile: Equatable, Sendable {
             guard p.features == first.features else { throw MergeError.mismatch("features") }
             guard p.declared == first.declared else { throw MergeError.mismatch("declared shape") }
             guard p.selection == first.selection else { throw MergeError.mismatch("selection") }
+            guard p.idKeyCheck == first.idKeyCheck else { throw MergeError.mismatch("id key") }
             for s in p.shards {
                 guard seen.insert(s.index).inserted else { throw MergeError.duplicateShard(s.index) }
                 all.append(s)
@@ -248,6 +264,7 @@ public struct ModelFile: Equatable, Sendable {
         config.heldShards = Array(0..<config.shardCount)
         var model = ModelFile(config: config, labels: first.labels, features: first.features, shards: all, selection: first.selection)
         model.declared = first.declared
+        model.idKeyCheck = first.idKeyCheck
         return model
     }
 }
