@@ -12,6 +12,8 @@ func runAudit(_ options: AuditOptions, _ ctx: ToolContext) throws -> ExitStatus 
     let reportOut = try OutputFile(path: options.reportPath)
     let jsonOut = try options.jsonPath.map { try OutputFile(path: $0) }
     let plotOut = try options.plotPath.map { try OutputFile(path: $0) }
+    let epsilonRowsOut = try options.epsilonRowsPath.map { try OutputFile(path: $0) }
+    let epsilonPlotOut = try options.epsilonPlotPath.map { try OutputFile(path: $0) }
 
     let model = try loadModel(modelPath)
     try IdKeyOption.check(options.idKey, model: model, path: modelPath)
@@ -86,22 +88,52 @@ func runAudit(_ options: AuditOptions, _ ctx: ToolContext) throws -> ExitStatus 
 
     // Shadow models and measurements.
     var shadows: ShadowScores? = nil
+    var shadowSeconds = Double.nan
     if shadowCount > 0 {
         let bar = SharedProgress(ctx.progress("shadow models", total: 1000))
-        let training = ShadowTraining(model: model, count: shadowCount, seed: options.seed)
-        let models: [ModelFile]
+        let shadowStart = Date()
         do {
-            models = try training.train(pool: data.retain, jobs: options.jobs) { bar.update($0, $1) }
+            if options.onlineAttack {
+                if data.forget.classes.contains(Dataset.absentClass) || data.test.classes.contains(Dataset.absentClass) {
+                    throw ToolError.usage("online LiRA trains shadow models on the forgotten and test rows, and some have a label the model lacks: use --attack offline")
+                }
+                shadows = try ShadowScores.online(model: model, count: shadowCount, seed: options.seed, data: data, jobs: options.jobs) { bar.update($0, $1) }
+            } else {
+                let training = ShadowTraining(model: model, count: shadowCount, seed: options.seed)
+                let models = try training.train(pool: data.retain, jobs: options.jobs) { bar.update($0, $1) }
+                shadows = try ShadowScores(shadows: models, data: data)
+            }
         } catch let e as TrainingError {
             throw ToolError.data("shadow models: \(e) (too few retained rows for the model's shards?)", file: dataPath)
         }
         bar.finish()
-        shadows = try ShadowScores(shadows: models, data: data)
+        shadowSeconds = Date().timeIntervalSince(shadowStart) / Double(shadowCount)
     }
+    // Per-example unlearning ε: populations of unlearned and retrained models.
+    var epsilons: [Double]? = nil
+    if options.epsilonCount > 0 {
+        if data.forget.classes.contains(Dataset.absentClass) {
+            throw ToolError.usage("--epsilon trains models on the forgotten rows, and some have a label the model lacks")
+        }
+        if options.epsilonMethod != .exact && model.config.kind.isOneClass {
+            throw ToolError.usage("--method \(options.epsilonMethod.rawValue) needs a model with a training loss (softmax or mlp)")
+        }
+        let bar = SharedProgress(ctx.progress("epsilon models", total: 1000))
+        var e = UnlearningEpsilon(model: model, count: options.epsilonCount, seed: options.seed, method: options.epsilonMethod)
+        e.damping = options.damping
+        do {
+            epsilons = try curvatureErrors(modelPath + ".curv") { try e.perExample(data: data, jobs: options.jobs) { bar.update($0, $1) } }
+        } catch let e as TrainingError {
+            throw ToolError.data("epsilon models: \(e)", file: dataPath)
+        }
+        bar.finish()
+    }
+
     var report = AuditReport()
     let outputs = try ModelOutputs(model: model, data: data)
     let measured = try ModelMeasurement(outputs: outputs, data: data, shadows: shadows)
     measured.record(into: &report)
+    if options.bootstrap > 0 { report.setIntervals(try measured.intervals(resamples: options.bootstrap, seed: options.seed)) }
     var referenceMeasured: ModelMeasurement? = nil
     if let ref = reference {
         let refOutputs = try ModelOutputs(model: ref, data: data)
@@ -112,7 +144,18 @@ func runAudit(_ options: AuditOptions, _ ctx: ToolContext) throws -> ExitStatus 
         }
         let m = try ModelMeasurement(outputs: refOutputs, data: data, shadows: shadows)
         m.record(into: &report, prefix: "reference_")
+        if options.bootstrap > 0 {
+            report.setIntervals(try m.intervals(resamples: options.bootstrap, seed: options.seed), prefix: "reference_")
+        }
         referenceMeasured = m
+        if let s = shadows {
+            let over = try OverUnlearning.rows(model: outputs, reference: refOutputs, data: data, shadows: s)
+            report.set("over_unlearned_rows", Double(over.count))
+            if !over.isEmpty {
+                let names = over.prefix(5).map { quoted(fileIdOf[data.forget.ids[$0]] ?? data.forget.ids[$0]) }.joined(separator: ", ")
+                ctx.note("over-unlearning: \(over.count) forgotten row\(over.count == 1 ? "" : "s") look less like members than under the reference (\(names)\(over.count > 5 ? ", ..." : ""))")
+            }
+        }
     }
     report.set(AuditMetric.lineageOK, lineageOK)
     report.set(AuditMetric.remanenceOK, remanence.isEmpty)
@@ -122,6 +165,15 @@ func runAudit(_ options: AuditOptions, _ ctx: ToolContext) throws -> ExitStatus 
         report.set(name, Double(d.count))
     }
     report.set("shadow_models", Double(shadowCount))
+    report.set("shadow_seconds_each", shadowSeconds)
+    if let eps = epsilons {
+        let sorted = eps.sorted()
+        report.set("epsilon_models", Double(options.epsilonCount))
+        report.set("epsilon_forget_median", ConfidenceInterval.percentile(sorted, 0.5))
+        report.set("epsilon_forget_p90", ConfidenceInterval.percentile(sorted, 0.9))
+        report.set("epsilon_forget_max", sorted.last ?? .nan)
+        report.set("epsilon_forget_mean", eps.reduce(0, +) / Double(max(eps.count, 1)))
+    }
 
     // Outputs are written even when a threshold fails: the report says why.
     try reportOut.write(Array((options.format == "json" ? report.json() : report.csv()).utf8))
@@ -135,7 +187,17 @@ func runAudit(_ options: AuditOptions, _ ctx: ToolContext) throws -> ExitStatus 
         }
         try plotOut.write(Array(ROCPlot(series: series, title: "Forgotten rows vs test rows").svg().utf8))
     }
-    for out in [reportOut, jsonOut, plotOut].compactMap({ $0 }) { try out.commit() }
+    if let out = epsilonRowsOut, let eps = epsilons {
+        let w = CSVWriter(out)
+        try w.row(["id", "epsilon"])
+        for (i, e) in eps.enumerated() { w.field(forgotten.fileIds[i]); w.field(e); try w.endRow() }
+        try w.flush()
+    }
+    if let out = epsilonPlotOut, let eps = epsilons {
+        try out.write(Array(HistogramPlot(values: eps, title: "Per-example unlearning ε (\(options.epsilonMethod.rawValue), \(options.epsilonCount) + \(options.epsilonCount) models)",
+                                          axisLabel: "ε at δ = 1e-5").svg().utf8))
+    }
+    for out in [reportOut, jsonOut, plotOut, epsilonRowsOut, epsilonPlotOut].compactMap({ $0 }) { try out.commit() }
 
     var failures = AuditThresholds(maxAUC: options.maxAUC, maxAccuracyDrop: options.maxAccuracyDrop)
         .check(report, referenceAccuracy: referenceMeasured?.accuracyTest).map(\.reason)

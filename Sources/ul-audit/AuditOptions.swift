@@ -14,6 +14,16 @@ struct AuditOptions {
     var referencePath: String?
     /// 0: no LiRA; else at least 2.
     var shadowCount: Int
+    /// Online LiRA (shadows on complementary halves of all rows) or offline (halves of the retained rows).
+    var onlineAttack: Bool
+    /// Models per population of the unlearning ε (0: no ε).
+    var epsilonCount: Int
+    var epsilonMethod: UnlearningEpsilon.Method
+    var damping: Double
+    var epsilonRowsPath: String?
+    var epsilonPlotPath: String?
+    /// Bootstrap resamples of the intervals (0: no intervals).
+    var bootstrap: Int
     var seed: UInt64
     var jobs: Int
     var ledgerPath: String?
@@ -46,10 +56,25 @@ struct AuditOptions {
         referencePath = args.value("reference")
         shadowCount = try args.int("shadow", default: 0, min: 0)
         guard shadowCount != 1 else { throw ToolError.usage("--shadow: LiRA needs at least 2 shadow models (or 0 for none)") }
-        if shadowCount == 0, let o = ["seed", "jobs"].first(where: { args.value($0) != nil }) {
+        onlineAttack = try args.choice("attack", ["online", "offline"], default: "online") == "online"
+        if onlineAttack && shadowCount > 0 && (shadowCount % 2 == 1 || shadowCount < 4) {
+            throw ToolError.usage("--shadow: online LiRA trains shadows in pairs on complementary halves, and a variance needs two of each kind: give an even K ≥ 4 (or --attack offline)")
+        }
+        if shadowCount == 0, let o = ["jobs", "attack"].first(where: { args.value($0) != nil }) {
             throw ToolError.usage("--\(o) applies to the shadow models: give --shadow K as well")
         }
         seed = try SeedOption.parse(args)
+        bootstrap = try args.int("bootstrap", default: 1000, min: 0, max: 1_000_000)
+        epsilonCount = try args.int("epsilon", default: 0, min: 0, max: 1 << 16)
+        epsilonMethod = UnlearningEpsilon.Method(rawValue: try args.choice("method", UnlearningEpsilon.Method.allCases.map(\.rawValue), default: "exact"))!
+        damping = try args.double("damping", default: 0, min: 0)
+        epsilonRowsPath = args.value("epsilon-rows")
+        epsilonPlotPath = args.value("epsilon-plot")
+        if epsilonCount == 0, let o = ["method", "damping", "epsilon-rows", "epsilon-plot"].first(where: { args.value($0) != nil }) {
+            throw ToolError.usage("--\(o) applies to the unlearning ε: give --epsilon N as well")
+        }
+        if epsilonCount == 1 { throw ToolError.usage("--epsilon: a threshold test needs at least 2 models per population") }
+        if damping > 0 && epsilonMethod == .exact { throw ToolError.usage("--damping applies to --method puma and newton") }
         jobs = try JobsOption.parse(args)
         ledgerPath = args.value("ledger")
         maxAUC = try args.value("max-auc").map { _ in try args.double("max-auc", default: 1, min: 0, max: 1) }

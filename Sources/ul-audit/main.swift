@@ -14,9 +14,16 @@ let spec = CommandSpec(
         OptionSpec("test", short: "t", value: "FILE", help: "held-out rows the model never trained on (required)"),
         OptionSpec("rows", value: "FILE", help: "when --forget holds only ids: take the forgotten rows from FILE (e.g. the training data)"),
         OptionSpec("reference", value: "M0", help: "reference model, usually retrained without the forgotten rows"),
-        OptionSpec("shadow", short: "k", value: "K", help: "train K ≥ 2 shadow models for offline LiRA (default 0: no LiRA)"),
-        .seed("the shadow models' halves and training"),
+        OptionSpec("shadow", short: "k", value: "K", help: "train K ≥ 2 shadow models for LiRA (default 0: no LiRA)"),
+        OptionSpec("attack", value: "online|offline", help: "LiRA with IN and OUT shadows per row (online, default; K even) or OUT only (offline)"),
+        .seed("the shadow models' halves and training, and of the bootstrap"),
+        OptionSpec("bootstrap", value: "B", help: "resamples of the 95 % bootstrap intervals of AUCs and advantages (default 1000; 0: no intervals)"),
         .jobs("shadow models trained"),
+        OptionSpec("epsilon", value: "N", help: "per-example unlearning ε: N models unlearned by --method against N retrained (default 0: none)"),
+        OptionSpec("method", value: "METHOD", help: "the unlearning of --epsilon: exact (default), puma or newton"),
+        OptionSpec("damping", value: "D", help: "--epsilon with puma or newton: curvature damping (default 0; mlp needs some)"),
+        OptionSpec("epsilon-rows", value: "FILE", help: "write id,epsilon of every forgotten row to FILE"),
+        OptionSpec("epsilon-plot", value: "FILE.svg", help: "write a histogram of the per-example ε as SVG"),
         OptionSpec("ledger", value: "FILE", help: "forget ledger whose last model_after must be the model's SHA-256"),
         OptionSpec("max-auc", value: "X", help: "fail (exit 1) if a membership AUC of the model exceeds X"),
         OptionSpec("max-accuracy-drop", value: "X", help: "fail (exit 1) if test accuracy is more than X below the reference's"),
@@ -30,7 +37,9 @@ let spec = CommandSpec(
     retired: [RetiredShort("r", use: "--reference M0 for the reference model (-r is --requests of ul-forget)")],
     footer: """
     Members are the forgotten rows, non-members the test rows. Shadow models are trained with the model's own
-    configuration on seeded random halves of the retained rows. A lineage violation (a forgotten id still in
+    configuration: online, on complementary halves of all rows (each row IN for half of them); offline, on
+    seeded random halves of the retained rows. Intervals are 95 %: bootstrap for AUCs and advantages,
+    Clopper-Pearson for TPRs. A lineage violation (a forgotten id still in
     the model's record, a block digest that does not match its rows, a model that is not the ledger's last)
     always exits 1. Report keys and their meaning: see ul-audit(1).
     """)

@@ -85,6 +85,33 @@ final class ForgettingAuditTests: XCTestCase {
         XCTAssertLessThan(e, o)
     }
 
+    /// Online LiRA (IN and OUT shadows per row) on the over-fitted original: stronger than the loss attack; after
+    /// exact forgetting the same attack sees the retrained model's level, to the bit.
+    func testOnlineLiRABeatsTheLossAttackAndExactForgettingEqualsRetraining() throws {
+        let ms = Self.models
+        let shadows = try ShadowScores.online(model: ms.original, count: 8, seed: 1, data: ms.data, jobs: 2)
+        let inCounts = try XCTUnwrap(shadows.forgetIn).map(\.count)
+        XCTAssertEqual(zip(inCounts, shadows.forget.map(\.count)).map { $0 + $1 }, [Int](repeating: 8, count: ms.data.forget.count))
+        XCTAssertEqual(Set(inCounts), [4], "complementary pairs: every row IN for exactly half of the shadows")
+        let original = try measure(ms.original, shadows: shadows)
+        let online = try XCTUnwrap(original.liraCurve?.auc)
+        XCTAssertGreaterThan(online, original.lossCurve.auc, "online LiRA must beat the loss attack on an over-fitted model")
+        let exact = try measure(ms.exact, shadows: shadows), retrained = try measure(ms.retrained, shadows: shadows)
+        XCTAssertEqual(exact.liraCurve, retrained.liraCurve)
+        XCTAssertLessThan(try XCTUnwrap(exact.liraCurve?.auc), online)
+    }
+
+    func testComplementaryHalvesPartitionThePool() {
+        let pool = Self.digits.subset(Array(0..<101))
+        let t = ShadowTraining(model: Self.models.original, count: 4, seed: 5, complementary: true)
+        for pair in 0..<2 {
+            let a = t.half(2 * pair, of: pool), b = t.half(2 * pair + 1, of: pool)
+            XCTAssertEqual(Set(a).union(b), Set(0..<101))
+            XCTAssertTrue(Set(a).isDisjoint(with: b))
+        }
+        XCTAssertNotEqual(t.half(0, of: pool), t.half(2, of: pool))
+    }
+
     func testShadowHalvesAreSeededAndIndependentOfRowOrder() {
         let pool = Self.digits.subset(Array(0..<101))
         let t = ShadowTraining(model: Self.models.original, count: 3, seed: 5)
@@ -158,6 +185,7 @@ final class ForgettingAuditTests: XCTestCase {
         same.record(into: &report)
         try ModelMeasurement(outputs: retrained, data: d, shadows: nil).record(into: &report, prefix: "reference_")
         report.set(AuditMetric.lineageOK, true)
+        report.set(AuditMetric.remanenceOK, true)
         for name in AuditMetric.all { XCTAssertNotNil(report[name], name) }
         XCTAssertTrue(report[AuditMetric.miaLiRAAUC]!.isNaN, "no LiRA without shadow models")
         XCTAssertEqual(report["reference_mia_loss_auc"], report[AuditMetric.miaLossAUC])

@@ -17,8 +17,8 @@ final class AuditReportTests: XCTestCase {
     func testMetricNames() {
         XCTAssertEqual(AuditMetric.all, [
             "accuracy_retain", "accuracy_forget", "accuracy_test", "mia_loss_auc", "mia_loss_advantage",
-            "mia_lira_auc", "mia_tpr_at_1pct", "mia_tpr_at_0_1pct", "resistance", "param_distance", "agreement",
-            "kl", "lineage_ok",
+            "mia_lira_auc", "mia_tpr_at_1pct", "mia_tpr_at_0_1pct", "mia_tpr_at_0_01pct", "resistance", "param_distance", "agreement",
+            "kl", "lineage_ok", "remanence_ok",
         ])
     }
 
@@ -100,7 +100,7 @@ final class AuditReportTests: XCTestCase {
         var r = AuditReport()
         r.setMembership(loss: loss, lira: nil)
         XCTAssertEqual(r.entries.map(\.name), ["mia_loss_auc", "mia_loss_advantage", "mia_lira_auc",
-                                               "mia_tpr_at_1pct", "mia_tpr_at_0_1pct"])
+                                               "mia_tpr_at_1pct", "mia_tpr_at_0_1pct", "mia_tpr_at_0_01pct"])
         XCTAssertEqual(r["mia_loss_auc"], loss.auc)
         XCTAssertEqual(r["mia_loss_advantage"], loss.advantage)
         XCTAssertTrue(r["mia_lira_auc"]!.isNaN)

@@ -26,6 +26,23 @@ final class ExamplesTests: XCTestCase {
         XCTAssertTrue(r.stdout.contains("param_distance               0\n"), r.stdout)
     }
 
+    /// The pipeline of ul(7), extracted from the page and run as printed on digits (with a p_delete column).
+    func testManualPipelineRunsAsPrinted() throws {
+        let page = String(decoding: try Data(contentsOf: TestPaths.repository.appendingPathComponent("man/ul.7")), as: UTF8.self)
+        let body = try XCTUnwrap(page.components(separatedBy: ".SH PIPELINE\n.nf\n").dropFirst().first?.components(separatedBy: "\n.fi").first)
+        let script = body.replacingOccurrences(of: "\\-", with: "-").replacingOccurrences(of: "\\e", with: "\\")
+        let prepare = """
+            set -e
+            awk -F, 'BEGIN { OFS = "," } { sub(/\\r$/, "") } NR == 1 { print $0, "p_delete"; next } NR <= 1201 { print $0, (NR % 7) / 7 }' "$DATA/digits.csv" > train.csv
+            { head -1 "$DATA/digits.csv"; tail -n +1202 "$DATA/digits.csv"; } > test.csv
+            printf 'id\\nd00003\\nd00400\\n' > requests.csv
+
+            """
+        let r = try ProcessRunner.runScript(prepare + script, in: try makeWorkDirectory("pipeline"))
+        XCTAssertEqual(r.status, 0, "\(script)\n\(r.stderr)")
+        XCTAssertTrue(r.stdout.contains("lineage_ok,1"), r.stdout)
+    }
+
     /// examples/arcane.sh: an unselected row costs nothing, a selected one re-selects and retrains one class.
     func testArcaneExampleForgetsBothKindsOfRow() throws {
         let r = try runExample("sh \"$REPO/examples/arcane.sh\"")

@@ -10,6 +10,7 @@ public enum AuditMetric {
     static let miaLiRAAUC = "mia_lira_auc"
     static let miaTPRAt1Percent = "mia_tpr_at_1pct"
     static let miaTPRAt0_1Percent = "mia_tpr_at_0_1pct"
+    static let miaTPRAt0_01Percent = "mia_tpr_at_0_01pct"
     static let resistance = "resistance"
     static let paramDistance = "param_distance"
     static let agreement = "agreement"
@@ -21,6 +22,6 @@ public enum AuditMetric {
 
     /// All of the above, in the order a report lists them.
     public static let all = [accuracyRetain, accuracyForget, accuracyTest, miaLossAUC, miaLossAdvantage,
-                             miaLiRAAUC, miaTPRAt1Percent, miaTPRAt0_1Percent, resistance, paramDistance,
+                             miaLiRAAUC, miaTPRAt1Percent, miaTPRAt0_1Percent, miaTPRAt0_01Percent, resistance, paramDistance,
                              agreement, kl, lineageOK, remanenceOK]
 }

@@ -82,12 +82,24 @@ extension AuditReport {
     /// `mia_lira_auc` from `lira` (NaN without shadow models). The two TPR metrics come from the strongest attack
     /// measured, LiRA when given, else the loss attack, and are NaN when the non-members are too few to resolve
     /// the target FPR (`TPRAtFPR.isResolved`), e.g. fewer than 1000 for 0.1%.
+    /// The TPR metrics and their FPR targets.
+    static let tprTargets = [(AuditMetric.miaTPRAt1Percent, 0.01), (AuditMetric.miaTPRAt0_1Percent, 0.001),
+                             (AuditMetric.miaTPRAt0_01Percent, 0.0001)]
+
+    /// Each interval as `NAME_ci_low` and `NAME_ci_high`, after the metrics.
+    public mutating func setIntervals(_ intervals: [(name: String, interval: ConfidenceInterval)], prefix: String = "") {
+        for i in intervals {
+            set(prefix + i.name + "_ci_low", i.interval.low)
+            set(prefix + i.name + "_ci_high", i.interval.high)
+        }
+    }
+
     mutating func setMembership(loss: ROCCurve, lira: ROCCurve?) {
         set(AuditMetric.miaLossAUC, loss.auc)
         set(AuditMetric.miaLossAdvantage, loss.advantage)
         set(AuditMetric.miaLiRAAUC, lira?.auc ?? .nan)
         let strongest = lira ?? loss
-        for (name, target) in [(AuditMetric.miaTPRAt1Percent, 0.01), (AuditMetric.miaTPRAt0_1Percent, 0.001)] {
+        for (name, target) in Self.tprTargets {
             let t = strongest.tpr(atFPR: target)
             set(name, t.isResolved ? t.truePositiveRate : .nan)
         }

@@ -50,10 +50,10 @@ public struct ROCPlot {
 
         var s = """
         <?xml version="1.0" encoding="UTF-8"?>
-        <svg xmlns="http://www.w3.org/2000/svg" width="\(f(width))" height="\(f(height))" \
-        viewBox="0 0 \(f(width)) \(f(height))" font-family="sans-serif" font-size="12">
+        <svg xmlns="http://www.w3.org/2000/svg" width="\(svgNumber(width))" height="\(svgNumber(height))" \
+        viewBox="0 0 \(svgNumber(width)) \(svgNumber(height))" font-family="sans-serif" font-size="12">
         <rect width="100%" height="100%" fill="white"/>
-        <text x="\(f(left + pw / 2))" y="\(f(top / 2 + 5))" text-anchor="middle" font-size="14">\(xmlEscape(title))</text>
+        <text x="\(svgNumber(left + pw / 2))" y="\(svgNumber(top / 2 + 5))" text-anchor="middle" font-size="14">\(xmlEscape(title))</text>
 
         """
         // Grid and ticks: a line and a label per decade, short minor ticks at 2…9 × 10^k.
@@ -61,8 +61,8 @@ public struct ROCPlot {
         var k = -Int(decades.rounded())
         while k <= 0 {
             let v = pow(10, Double(k))
-            s += "<line x1=\"\(f(x(v)))\" y1=\"\(f(top))\" x2=\"\(f(x(v)))\" y2=\"\(f(top + ph))\"/>\n"
-            s += "<line x1=\"\(f(left))\" y1=\"\(f(y(v)))\" x2=\"\(f(left + pw))\" y2=\"\(f(y(v)))\"/>\n"
+            s += "<line x1=\"\(svgNumber(x(v)))\" y1=\"\(svgNumber(top))\" x2=\"\(svgNumber(x(v)))\" y2=\"\(svgNumber(top + ph))\"/>\n"
+            s += "<line x1=\"\(svgNumber(left))\" y1=\"\(svgNumber(y(v)))\" x2=\"\(svgNumber(left + pw))\" y2=\"\(svgNumber(y(v)))\"/>\n"
             k += 1
         }
         s += "</g>\n<g stroke=\"black\" stroke-width=\"1\">\n"
@@ -70,8 +70,8 @@ public struct ROCPlot {
         while k < 0 {
             for m in 2...9 {
                 let v = Double(m) * pow(10, Double(k))
-                s += "<line x1=\"\(f(x(v)))\" y1=\"\(f(top + ph))\" x2=\"\(f(x(v)))\" y2=\"\(f(top + ph - 4))\"/>\n"
-                s += "<line x1=\"\(f(left))\" y1=\"\(f(y(v)))\" x2=\"\(f(left + 4))\" y2=\"\(f(y(v)))\"/>\n"
+                s += "<line x1=\"\(svgNumber(x(v)))\" y1=\"\(svgNumber(top + ph))\" x2=\"\(svgNumber(x(v)))\" y2=\"\(svgNumber(top + ph - 4))\"/>\n"
+                s += "<line x1=\"\(svgNumber(left))\" y1=\"\(svgNumber(y(v)))\" x2=\"\(svgNumber(left + 4))\" y2=\"\(svgNumber(y(v)))\"/>\n"
             }
             k += 1
         }
@@ -79,16 +79,16 @@ public struct ROCPlot {
         k = -Int(decades.rounded())
         while k <= 0 {
             let v = pow(10, Double(k)), label = tickLabel(k)
-            s += "<text x=\"\(f(x(v)))\" y=\"\(f(top + ph + 18))\" text-anchor=\"middle\">\(label)</text>\n"
-            s += "<text x=\"\(f(left - 6))\" y=\"\(f(y(v) + 4))\" text-anchor=\"end\">\(label)</text>\n"
+            s += "<text x=\"\(svgNumber(x(v)))\" y=\"\(svgNumber(top + ph + 18))\" text-anchor=\"middle\">\(label)</text>\n"
+            s += "<text x=\"\(svgNumber(left - 6))\" y=\"\(svgNumber(y(v) + 4))\" text-anchor=\"end\">\(label)</text>\n"
             k += 1
         }
         s += """
         </g>
-        <text x="\(f(left + pw / 2))" y="\(f(height - 14))" text-anchor="middle">False positive rate</text>
-        <text transform="translate(18 \(f(top + ph / 2))) rotate(-90)" text-anchor="middle">True positive rate</text>
-        <rect x="\(f(left))" y="\(f(top))" width="\(f(pw))" height="\(f(ph))" fill="none" stroke="black"/>
-        <path class="chance" d="M\(f(x(lo))) \(f(y(lo)))L\(f(x(1))) \(f(y(1)))" fill="none" stroke="#888888" stroke-dasharray="5 4"/>
+        <text x="\(svgNumber(left + pw / 2))" y="\(svgNumber(height - 14))" text-anchor="middle">False positive rate</text>
+        <text transform="translate(18 \(svgNumber(top + ph / 2))) rotate(-90)" text-anchor="middle">True positive rate</text>
+        <rect x="\(svgNumber(left))" y="\(svgNumber(top))" width="\(svgNumber(pw))" height="\(svgNumber(ph))" fill="none" stroke="black"/>
+        <path class="chance" d="M\(svgNumber(x(lo))) \(svgNumber(y(lo)))L\(svgNumber(x(1))) \(svgNumber(y(1)))" fill="none" stroke="#888888" stroke-dasharray="5 4"/>
 
         """
         for (i, serie) in series.enumerated() {
@@ -101,16 +101,16 @@ public struct ROCPlot {
         let legendTop = top + ph - 10 - rowHeight * Double(series.count)
         let legendLeft = left + pw * 0.42
         if !series.isEmpty {
-            s += "<rect x=\"\(f(legendLeft - 8))\" y=\"\(f(legendTop - rowHeight / 2 - 4))\" "
-                + "width=\"\(f(left + pw - legendLeft))\" height=\"\(f(rowHeight * Double(series.count) + 8))\" "
+            s += "<rect x=\"\(svgNumber(legendLeft - 8))\" y=\"\(svgNumber(legendTop - rowHeight / 2 - 4))\" "
+                + "width=\"\(svgNumber(left + pw - legendLeft))\" height=\"\(svgNumber(rowHeight * Double(series.count) + 8))\" "
                 + "fill=\"white\" fill-opacity=\"0.85\" stroke=\"#bbbbbb\"/>\n"
         }
         for (i, serie) in series.enumerated() {
             let colour = Self.colours[i % Self.colours.count]
             let ly = legendTop + rowHeight * Double(i)
-            s += "<line x1=\"\(f(legendLeft))\" y1=\"\(f(ly))\" x2=\"\(f(legendLeft + 24))\" y2=\"\(f(ly))\" "
+            s += "<line x1=\"\(svgNumber(legendLeft))\" y1=\"\(svgNumber(ly))\" x2=\"\(svgNumber(legendLeft + 24))\" y2=\"\(svgNumber(ly))\" "
                 + "stroke=\"\(colour)\" stroke-width=\"1.8\"/>\n"
-            s += "<text x=\"\(f(legendLeft + 30))\" y=\"\(f(ly + 4))\">"
+            s += "<text x=\"\(svgNumber(legendLeft + 30))\" y=\"\(svgNumber(ly + 4))\">"
                 + "\(xmlEscape(serie.name)) (AUC \(String(format: "%.3f", serie.curve.auc)))</text>\n"
         }
         return s + "</svg>\n"
@@ -125,7 +125,7 @@ public struct ROCPlot {
         func add(_ fpr: Double, _ tpr: Double, force: Bool) {
             let q = (x(fpr), y(tpr))
             if !force && abs(q.0 - last.0) < 0.25 && abs(q.1 - last.1) < 0.25 { return }
-            d += (d.isEmpty ? "M" : "L") + "\(f(q.0)) \(f(q.1))"
+            d += (d.isEmpty ? "M" : "L") + "\(svgNumber(q.0)) \(svgNumber(q.1))"
             last = q
         }
         for (i, p) in c.points.enumerated() {
@@ -149,7 +149,8 @@ public struct ROCPlot {
     }
 }
 
-private func f(_ v: Double) -> String { String(format: "%.2f", v) }
+/// A coordinate or label of the SVG plots, two decimals.
+func svgNumber(_ v: Double) -> String { String(format: "%.2f", v) }
 
 /// Text safe inside XML character data and attribute values (control characters XML forbids become U+FFFD).
 func xmlEscape(_ s: String) -> String {

@@ -28,6 +28,14 @@ public struct Dataset: Sendable, Equatable {
         features.append(contentsOf: row)
     }
 
+    /// Appends every row of `other` (same feature count).
+    public mutating func append(contentsOf other: Dataset) {
+        precondition(other.featureCount == featureCount)
+        ids += other.ids
+        classes += other.classes
+        features += other.features
+    }
+
     /// The given rows, in the given order.
     public func subset(_ rows: [Int]) -> Dataset {
         var out = Dataset(featureCount: featureCount)
