@@ -176,6 +176,51 @@ final class ExamplesTests: XCTestCase {
         XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
     }
 
+    /// examples/cluster/slurm.sbatch under Slurm itself: a one-node cluster on the loopback address
+    /// (examples/cluster/one-node-slurm.sh: slurm.conf, munged, slurmctld and slurmd in the test's directory)
+    /// runs the shards as a job array and the merge as a job that waits for it; the merged model has the bytes
+    /// of one ul-train process. In CI (CI=true, as root, after .ci/run installed slurm-wlm and munge) a cluster
+    /// that cannot start fails the test with the reason; elsewhere a machine without them skips it.
+    func testSlurmJobArrayMergesToTheBytesOfOneProcess() throws {
+        let inCI = ProcessInfo.processInfo.environment["CI"] == "true"
+        let missing = ["munged", "slurmctld", "slurmd", "sbatch", "scontrol", "sinfo"].filter { program in
+            !ProcessRunner.isInstalled(program) && !FileManager.default.isExecutableFile(atPath: "/usr/sbin/\(program)")
+        }
+        var unavailable: String?
+        if !missing.isEmpty {
+            unavailable = "not installed: \(missing.joined(separator: " ")) (apt-get install slurm-wlm munge)"
+        } else if getuid() != 0 {
+            unavailable = "a one-node Slurm cluster needs root (slurmd starts jobs as their user)"
+        }
+        if let unavailable {
+            if inCI { return XCTFail("Slurm cluster cannot start: \(unavailable)") }
+            throw XCTSkip("Slurm cluster cannot start: \(unavailable); examples/cluster/slurm.sbatch untested")
+        }
+        let dir = try makeWorkDirectory("slurm")
+        let r = try ProcessRunner.runScript("""
+            set -e
+            export PATH=$PATH:/usr/sbin
+            mkdir cluster
+            # The daemons are stopped however the script ends.
+            trap '"$REPO/examples/cluster/one-node-slurm.sh" stop "$PWD/cluster"' EXIT
+            "$REPO/examples/cluster/one-node-slurm.sh" start cluster
+            export SLURM_CONF=$PWD/cluster/slurm.conf
+            ul-partition --shards 5 --blocks 2 --seed 4 "$DATA/digits.csv" -o parted.csv
+            ul-train -e 5 --scale 0.0625 parted.csv -o one.ulm
+            export TRAIN_OPTS="-e 5 --scale 0.0625"
+            jobs=$(sbatch --parsable --array=0-4 "$REPO/examples/cluster/slurm.sbatch" train parted.csv out)
+            timeout 300 sbatch --wait --dependency=afterok:"$jobs" "$REPO/examples/cluster/slurm.sbatch" merge parted.csv out \
+                || { tail -n 5 ul-train-*.log >&2; exit 1; }
+            test "$(ls ul-train-*.log | wc -l)" -eq 6 # five tasks and the merge, each with its own log
+            test "$(ls out/part-*.ulm | wc -l)" -eq 5
+            cmp one.ulm out/model.ulm
+            """, in: dir)
+        XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
+        for left in ["cluster/slurmctld.pid", "cluster/slurmd.pid", "cluster/munge/munged.pid"] {
+            XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent(left).path), "\(left): a daemon was not stopped")
+        }
+    }
+
     /// A shard that fails stops the run: no merged model.
     func testClusterScriptFailsWithoutAModelWhenAShardFails() throws {
         guard ProcessRunner.isInstalled("parallel") else {
