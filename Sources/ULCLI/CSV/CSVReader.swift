@@ -12,6 +12,10 @@ public final class CSVReader {
     public let path: String
     /// Column names (from the header, or `1, 2, ...` without one).
     public private(set) var header: [String] = []
+    /// The header's fields as bytes, for writing it back unchanged (a name that is not UTF-8 included).
+    public private(set) var headerFields: [[UInt8]] = []
+    /// Whether the header line holds a carriage return that does not end it (libcsv ends the record there).
+    private var headerHasCarriageReturn = false
     /// 1-based line where the current record starts.
     public var line: Int { state.rowLines[current] }
     /// Number of data records returned so far.
@@ -57,9 +61,14 @@ public final class CSVReader {
         guard csv_init(&parser, UInt8(CSV_STRICT | CSV_STRICT_FINI | CSV_REPALL_NL)) == 0 else {
             throw ToolError(.software, "cannot initialise the CSV parser")
         }
+        // Nothing is trimmed: a field keeps its spaces and tabs (RFC 4180), so an id ' r1 ' is not 'r1' and
+        // columns passed through keep their bytes. Numbers still parse with blanks around them.
+        csv_set_space_func(&parser, csvNoSpace)
         if hasHeader {
             guard try next(checkWidth: false) else { throw ToolError.data("empty input: no header row", file: path) }
+            guard !headerHasCarriageReturn else { throw ToolError.data(headerCarriageReturnMessage, file: path, line: 1) }
             header = (0..<fieldCount).map { string($0) }
+            headerFields = (0..<fieldCount).map { Array(field($0)) }
             recordCount = 0
             var seen = [String: Int]()
             for (i, name) in header.enumerated() {
@@ -124,6 +133,7 @@ public final class CSVReader {
            chunk.load(fromByteOffset: 1, as: UInt8.self) == 0xBB, chunk.load(fromByteOffset: 2, as: UInt8.self) == 0xBF {
             start = 3  // UTF-8 byte-order mark
         }
+        if bytesRead == 0 { headerHasCarriageReturn = Self.innerCarriageReturn(UnsafeRawBufferPointer(start: chunk + start, count: n - start)) }
         bytesRead += n
         let parsed = csv_parse(&parser, chunk + start, n - start, csvFieldCallback, csvRowCallback, ctx)
         try checkLimits()
@@ -133,6 +143,15 @@ public final class CSVReader {
         // A field libcsv is still gathering counts too, so memory stays within the limits plus one chunk.
         state.checkPartial(pending: parser.entry_pos)
         try checkLimits()
+    }
+
+    /// Whether the first line of `bytes` ends in LF and holds a CR before its last byte and no quote: a CRLF
+    /// line that an editor extended after the CR (`awk '{ print $0 ",x" }'`). Files whose lines end in CR
+    /// alone (no LF in the first chunk) are not flagged.
+    static func innerCarriageReturn(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        let line = bytes.prefix { $0 != 0x0A }
+        guard line.count < bytes.count, !line.contains(0x22), let cr = line.firstIndex(of: 0x0D) else { return false }
+        return line.index(after: cr) < line.endIndex
     }
 
     private func checkLimits() throws {

@@ -5,6 +5,7 @@ import ULCore
 public final class MappedCSV: DataRows {
     public let path: String
     public private(set) var header: [String] = []
+    public private(set) var headerFields: [[UInt8]] = []
     public private(set) var line = 1
     public private(set) var recordCount = 0
     public var bytesRead: Int { position }
@@ -71,6 +72,9 @@ public final class MappedCSV: DataRows {
         guard advance() else { throw ToolError.data("empty input: no header row", file: path) }
         try checkLimits()
         header = (0..<fieldCount).map { string($0) }
+        // The map splits lines at LF only: a carriage return inside the header line would stay in a name.
+        guard !header.contains(where: { $0.contains("\r") }) else { throw ToolError.data(headerCarriageReturnMessage, file: path, line: 1) }
+        headerFields = (0..<fieldCount).map { i in Array(UnsafeBufferPointer(start: bytes + bounds[2 * i], count: bounds[2 * i + 1] - bounds[2 * i])) }
         var seen = [String: Int]()
         for (i, name) in header.enumerated() {
             if let j = seen[name] {
