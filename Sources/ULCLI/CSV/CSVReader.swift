@@ -20,13 +20,16 @@ public final class CSVReader {
     public var line: Int { state.rowLines[current] }
     /// Number of data records returned so far.
     public private(set) var recordCount = 0
-    /// Bytes read from the input so far (for progress).
-    public private(set) var bytesRead = 0
+    /// Bytes read from the input so far (for progress; compressed bytes of a gzip input).
+    public var bytesRead: Int { input.consumed }
     /// Total size, when the input is a regular file.
     public let totalBytes: Int?
 
     private let fd: Int32
     private let ownsDescriptor: Bool
+    /// The file's bytes, inflated when they are gzip.
+    private let input: InputByteStream
+    private var firstChunk = true
     private var parser = csv_parser()
     private let state: CSVParseState
     private var chunk: UnsafeMutableRawPointer
@@ -57,6 +60,7 @@ public final class CSVReader {
         }
         var st = stat()
         totalBytes = fstat(fd, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG ? Int(st.st_size) : nil
+        input = InputByteStream(fd: fd, path: path)
         chunk = .allocate(byteCount: Self.chunkSize, alignment: 16)
         guard csv_init(&parser, UInt8(CSV_STRICT | CSV_STRICT_FINI | CSV_REPALL_NL)) == 0 else {
             throw ToolError(.software, "cannot initialise the CSV parser")
@@ -113,11 +117,7 @@ public final class CSVReader {
 
     private func fill() throws {
         let ctx = Unmanaged.passUnretained(state).toOpaque()
-        var n: Int
-        repeat { n = read(fd, chunk, Self.chunkSize) } while n < 0 && errno == EINTR
-        guard n >= 0 else {
-            throw ToolError(.ioError, "read error: \(String(cString: strerror(errno)))", file: path)
-        }
+        let n = try input.read(into: chunk, count: Self.chunkSize)
         if n == 0 {
             finished = true
             state.checkPartial(pending: parser.entry_pos)
@@ -129,12 +129,12 @@ public final class CSVReader {
             return
         }
         var start = 0
-        if bytesRead == 0, n >= 3, chunk.load(as: UInt8.self) == 0xEF,
+        if firstChunk, n >= 3, chunk.load(as: UInt8.self) == 0xEF,
            chunk.load(fromByteOffset: 1, as: UInt8.self) == 0xBB, chunk.load(fromByteOffset: 2, as: UInt8.self) == 0xBF {
             start = 3  // UTF-8 byte-order mark
         }
-        if bytesRead == 0 { headerHasCarriageReturn = Self.innerCarriageReturn(UnsafeRawBufferPointer(start: chunk + start, count: n - start)) }
-        bytesRead += n
+        if firstChunk { headerHasCarriageReturn = Self.innerCarriageReturn(UnsafeRawBufferPointer(start: chunk + start, count: n - start)) }
+        firstChunk = false
         let parsed = csv_parse(&parser, chunk + start, n - start, csvFieldCallback, csvRowCallback, ctx)
         try checkLimits()
         if parsed != n - start {
