@@ -41,6 +41,26 @@ final class ExamplesTests: XCTestCase {
         }
     }
 
+    /// The README's install: `make install PREFIX=...` puts every tool that has a manual page on PATH and every
+    /// page where man finds it through PATH; `make uninstall` removes them all.
+    func testMakeInstallPutsToolsAndPagesUnderThePrefix() throws {
+        guard ProcessRunner.isInstalled("make"), ProcessRunner.isInstalled("man") else { throw XCTSkip("make or man is not installed") }
+        let dir = try makeWorkDirectory("install")
+        let r = try ProcessRunner.runScript("""
+            set -e
+            make -s -C "$REPO" install PREFIX="$PWD/prefix" BIN="$UL_BIN" > /dev/null
+            for page in "$REPO"/man/*.1; do test -x "prefix/bin/$(basename "$page" .1)"; done
+            test "$(ls prefix/bin | wc -l)" -eq "$(ls "$REPO"/man/*.1 | wc -l)"
+            export PATH="$PWD/prefix/bin:/usr/bin:/bin"
+            man -w ul-inspect ul-model 7 ul | sed "s|$PWD/||"
+            ul-inspect --version
+            make -s -C "$REPO" uninstall PREFIX="$PWD/prefix"
+            test -z "$(find prefix -type f)"
+            """, in: dir, environment: ["UL_BIN": BuiltTools.directory.path])
+        XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
+        XCTAssertEqual(r.stdout, "prefix/share/man/man1/ul-inspect.1\nprefix/share/man/man5/ul-model.5\nprefix/share/man/man7/ul.7\nul-inspect (ul) 0.1.0\n")
+    }
+
     func testMakefileRerunsNothingAndANewRequestRunsOneForget() throws {
         guard ProcessRunner.isInstalled("make") else { throw XCTSkip("make is not installed") }
         let dir = try makeWorkDirectory("examples")
