@@ -32,7 +32,8 @@ public final class MappedCSV: DataRows {
     /// Bytes passed before they are given back at once.
     private static let releaseStep = 16 << 20
 
-    /// nil when the file is empty, not a regular file, gzip, or contains a quote (then CSVReader reads it).
+    /// nil when the file is empty, not a regular file, gzip, has lines ending in CR alone, or contains a quote
+    /// (then CSVReader reads it).
     public static func open(_ path: String) throws -> MappedCSV? {
         let fd = Foundation.open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw ToolError(.noInput, "cannot open: \(String(cString: strerror(errno)))", file: path) }
@@ -41,8 +42,11 @@ public final class MappedCSV: DataRows {
         guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, st.st_size > 0 else { return nil }
         let size = Int(st.st_size)
         guard let p = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), p != MAP_FAILED else { return nil }
-        // gzip is inflated by CSVReader's stream.
-        if size >= 2, p.load(as: UInt8.self) == 0x1F, p.load(fromByteOffset: 1, as: UInt8.self) == 0x8B {
+        // gzip is inflated by CSVReader's stream; lines ending in CR alone (a first line without LF but with
+        // a CR) are split by libcsv.
+        let head = min(size, 1 << 20)
+        let gzip = size >= 2 && p.load(as: UInt8.self) == 0x1F && p.load(fromByteOffset: 1, as: UInt8.self) == 0x8B
+        if gzip || (memchr(p, 0x0A, head) == nil && memchr(p, 0x0D, head) != nil) {
             munmap(p, size)
             return nil
         }
