@@ -2,7 +2,7 @@
 import PackageDescription
 
 /// The command-line tools; each is a thin executable over ULCore and ULCLI.
-let tools: [String] = ["ul-partition", "ul-select", "ul-train", "ul-predict", "ul-forget", "ul-influence", "ul-audit"]
+let tools: [String] = ["ul-partition", "ul-select", "ul-train", "ul-predict", "ul-forget", "ul-influence", "ul-audit", "ul-inspect"]
 
 let package = Package(
     name: "ul",
@@ -17,8 +17,8 @@ let package = Package(
         .systemLibrary(name: "CCrypto", path: "Sources/CCrypto"),
         // Pure core: no printing, no file system, no process exit.
         .target(name: "ULCore", dependencies: ["CBLAS", "CLAPACKE", "CZlib", "CCrypto"]),
-        // Options, CSV over libcsv, diagnostics, exit codes, atomic files.
-        .target(name: "ULCLI", dependencies: ["ULCore", "CCSV"]),
+        // Options, CSV over libcsv (gzip through zlib), diagnostics, exit codes, atomic files.
+        .target(name: "ULCLI", dependencies: ["ULCore", "CCSV", "CZlib"]),
         // What every test target shares: the example data as lines and Datasets, the built tools' directory,
         // one runner of child processes (tools and scripts) and temporary work directories.
         .target(name: "ULTestSupport", dependencies: ["ULCore"], path: "Tests/ULTestSupport"),

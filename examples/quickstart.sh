@@ -11,7 +11,9 @@ mkdir -p "$work"
 if [ -n "${UL_BIN:-}" ]; then
     PATH="$UL_BIN:$PATH"
 else
-    swift build --package-path "$root" -c release >/dev/null
+    # swift build's progress goes to standard error, so a first build (about 2 minutes) is not silent.
+    echo "== building the tools (swift build -c release; the first build takes about 2 minutes)" >&2
+    swift build --package-path "$root" -c release >&2
     PATH="$root/.build/release:$PATH"
 fi
 cd "$work"

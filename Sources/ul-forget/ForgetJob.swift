@@ -179,7 +179,7 @@ final class ForgetJob {
     private func copyRows(from input: String, to output: String?, dropping: Set<String>, selection: Reselection?) throws {
         let rows = selection == nil ? try openDataRows(input) : try CSVReader(path: input)
         guard let idCol = rows.header.firstIndex(of: options.columns.id) else {
-            throw ToolError.data("missing required column \(quoted(options.columns.id)) (choose another with --id)", file: input, line: 1)
+            throw ToolError.data("missing required column \(quoted(options.columns.id)) (choose another with --id)\(rows.headerNote(options.columns.id))", file: input, line: 1)
         }
         if let m = rows as? MappedCSV {
             let out = try OutputFile(path: output)
@@ -190,7 +190,8 @@ final class ForgetJob {
         let r = rows as! CSVReader
         let columns = try selection.map { _ in (try r.requireColumn("selected"), try r.requireColumn("select_step")) }
         let w = CSVWriter(try OutputFile(path: output))
-        try w.row(r.header)
+        w.fields(r.headerFields)
+        try w.endRow()
         while try r.next() {
             let id = keyed(r.string(idCol))
             if dropping.contains(id) { continue }

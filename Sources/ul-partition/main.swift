@@ -93,14 +93,15 @@ struct Plan {
 
 /// Where rows go: one CSV stream, or one file per shard.
 final class RowSink {
-    let header: [String]
+    /// The input's header bytes and the added column names.
+    let header: [[UInt8]]
     private let single: CSVWriter?
     private var perShard: [CSVWriter] = []
     private let directory: String?
     private var createdDirectory = false
     private var headerWritten = false
 
-    init(plan: Plan, header: [String]) throws {
+    init(plan: Plan, header: [[UInt8]]) throws {
         self.header = header
         directory = plan.split
         single = plan.split == nil && !plan.check ? CSVWriter(try OutputFile(path: plan.output)) : nil
@@ -134,14 +135,15 @@ final class RowSink {
         }
         for k in 0..<shards {
             let w = CSVWriter(try OutputFile(path: dir + "/" + String(format: "shard-%04d.csv", k)), bufferSize: 1 << 16)
-            try w.row(header)
+            w.fields(header)
+            try w.endRow()
             perShard.append(w)
         }
     }
 
     func writer(shard: Int) throws -> CSVWriter {
         if let w = single {
-            if !headerWritten { try w.row(header); headerWritten = true }
+            if !headerWritten { w.fields(header); try w.endRow(); headerWritten = true }
             return w
         }
         return perShard[shard]
@@ -166,8 +168,10 @@ struct Columns {
     let probability: Int?
     let shard: Int?
     let block: Int?
+    /// The feature columns checked: only with --check, which checks the input for training; partitioning
+    /// itself uses the id, the label and the --sort-by column, and passes every other column through.
     let features: [Int]
-    let outputHeader: [String]
+    let outputHeader: [[UInt8]]
 
     init(_ r: CSVReader, _ plan: Plan) throws {
         id = try r.requireColumn(plan.idName, option: "id")
@@ -175,9 +179,10 @@ struct Columns {
         probability = try plan.sortBy.map { try r.requireColumn($0, option: "sort-by") }
         shard = r.column("shard")
         block = r.column("block")
-        features = try FeatureColumns(header: r.header, roles: [id, label, probability, shard, block],
-                                      exclude: plan.excluded.sorted(), path: r.path, required: false).indices
-        outputHeader = r.header + (shard == nil ? ["shard"] : []) + (block == nil ? ["block"] : [])
+        let candidates = try FeatureColumns(header: r.header, roles: [id, label, probability, shard, block],
+                                            exclude: plan.excluded.sorted(), path: r.path, required: false).indices
+        features = plan.check ? candidates : []
+        outputHeader = r.headerFields + (shard == nil ? [Array("shard".utf8)] : []) + (block == nil ? [Array("block".utf8)] : [])
     }
 
     /// Writes one row with its shard and block.

@@ -28,7 +28,7 @@ func runPredict(_ options: PredictOptions, _ ctx: ToolContext) throws -> ExitSta
     var seenIds = IdSet()
     let out = try OutputFile(path: options.output)
     let w = CSVWriter(out)
-    w.fields(r.header)
+    w.fields(r.headerFields)
     w.field("predicted")
     if proba { for l in model.labels { w.field("p_" + l) } }
     try w.endRow()

@@ -90,7 +90,7 @@ func runSelect(_ options: SelectOptions, _ ctx: ToolContext) throws -> ExitStatu
     let kept = (0..<width).filter { !replaced.contains($0) }
     // Replaced columns keep their place; new ones follow the input columns.
     for j in 0..<width {
-        if j == replaced[0] { w.field("selected") } else if j == replaced[1] { w.field("select_step") } else { w.field(r.header[j]) }
+        if j == replaced[0] { w.field("selected") } else if j == replaced[1] { w.field("select_step") } else { r.headerFields[j].withUnsafeBufferPointer { w.field($0) } }
     }
     if replaced[0] == nil { w.field("selected") }
     if replaced[1] == nil { w.field("select_step") }

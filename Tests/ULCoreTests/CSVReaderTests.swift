@@ -10,6 +10,35 @@ final class CSVReaderTests: XCTestCase {
         return try CSVReader(path: path)
     }
 
+    /// Both readers keep every byte of a field (no trimming) and of the header (not UTF-8 included), and both
+    /// refuse a header line with a carriage return before its end.
+    func testBothReadersKeepBytesAndRefuseAnInnerCarriageReturn() throws {
+        func file(_ bytes: [UInt8]) throws -> String {
+            let path = NSTemporaryDirectory() + "ul-csv-\(getpid())-\(UUID().uuidString).csv"
+            FileManager.default.createFile(atPath: path, contents: Data(bytes))
+            addTeardownBlock { unlink(path) }
+            return path
+        }
+        let kept = try file(Array("id,caf".utf8) + [0xE9] + Array(",x\n r1 ,\tb c\t, 2 \n".utf8))
+        let mapped = try XCTUnwrap(try MappedCSV.open(kept))
+        for r in [mapped as DataRows, try CSVReader(path: kept)] {
+            XCTAssertEqual(r.headerFields[1], Array("caf".utf8) + [0xE9])
+            XCTAssertTrue(try r.next())
+            XCTAssertEqual([r.string(0), r.string(1)], [" r1 ", "\tb c\t"])
+            XCTAssertEqual(try r.float(2), 2)
+        }
+        let edited = try file(Array("id,x\r,y\na,1\r,2\n".utf8))
+        for open in [{ try MappedCSV.open(edited) as DataRows? }, { try CSVReader(path: edited) }] {
+            XCTAssertThrowsError(try open()) { XCTAssertTrue("\($0)".contains("carriage return before its end"), "\($0)") }
+        }
+        // Lines ending in CR alone are still read (by the parser: the map steps aside).
+        let mac = try file(Array("id,x\ra,1\r".utf8))
+        XCTAssertNil(try MappedCSV.open(mac))
+        let r = try CSVReader(path: mac)
+        XCTAssertTrue(try r.next())
+        XCTAssertEqual(r.string(1), "1")
+    }
+
     /// checkNumbers must accept and refuse exactly what float() does.
     func testCheckNumbersAgreesWithFloat() throws {
         let fields = ["0", "255", "123456789", "1234567890", "1.5", "-3", " 7", "1e3", "", "1a", "inf", "nan", "0x10",

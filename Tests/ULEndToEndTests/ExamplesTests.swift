@@ -58,6 +58,26 @@ final class ExamplesTests: XCTestCase {
         }
     }
 
+    /// The README's install: `make install PREFIX=...` puts every tool that has a manual page on PATH and every
+    /// page where man finds it through PATH; `make uninstall` removes them all.
+    func testMakeInstallPutsToolsAndPagesUnderThePrefix() throws {
+        guard ProcessRunner.isInstalled("make"), ProcessRunner.isInstalled("man") else { throw XCTSkip("make or man is not installed") }
+        let dir = try makeWorkDirectory("install")
+        let r = try ProcessRunner.runScript("""
+            set -e
+            make -s -C "$REPO" install PREFIX="$PWD/prefix" BIN="$UL_BIN" > /dev/null
+            for page in "$REPO"/man/*.1; do test -x "prefix/bin/$(basename "$page" .1)"; done
+            test "$(ls prefix/bin | wc -l)" -eq "$(ls "$REPO"/man/*.1 | wc -l)"
+            export PATH="$PWD/prefix/bin:/usr/bin:/bin"
+            man -w ul-inspect ul-model 7 ul | sed "s|$PWD/||"
+            ul-inspect --version
+            make -s -C "$REPO" uninstall PREFIX="$PWD/prefix"
+            test -z "$(find prefix -type f)"
+            """, in: dir, environment: ["UL_BIN": BuiltTools.directory.path])
+        XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
+        XCTAssertEqual(r.stdout, "prefix/share/man/man1/ul-inspect.1\nprefix/share/man/man5/ul-model.5\nprefix/share/man/man7/ul.7\nul-inspect (ul) 0.1.0\n")
+    }
+
     func testMakefileRerunsNothingAndANewRequestRunsOneForget() throws {
         guard ProcessRunner.isInstalled("make") else { throw XCTSkip("make is not installed") }
         let dir = try makeWorkDirectory("examples")
@@ -191,6 +211,51 @@ final class ExamplesTests: XCTestCase {
             cmp one.ulm slurm/model.ulm
             """, in: dir)
         XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
+    }
+
+    /// examples/cluster/slurm.sbatch under Slurm itself: a one-node cluster on the loopback address
+    /// (examples/cluster/one-node-slurm.sh: slurm.conf, munged, slurmctld and slurmd in the test's directory)
+    /// runs the shards as a job array and the merge as a job that waits for it; the merged model has the bytes
+    /// of one ul-train process. In CI (CI=true, as root, after .ci/run installed slurm-wlm and munge) a cluster
+    /// that cannot start fails the test with the reason; elsewhere a machine without them skips it.
+    func testSlurmJobArrayMergesToTheBytesOfOneProcess() throws {
+        let inCI = ProcessInfo.processInfo.environment["CI"] == "true"
+        let missing = ["munged", "slurmctld", "slurmd", "sbatch", "scontrol", "sinfo"].filter { program in
+            !ProcessRunner.isInstalled(program) && !FileManager.default.isExecutableFile(atPath: "/usr/sbin/\(program)")
+        }
+        var unavailable: String?
+        if !missing.isEmpty {
+            unavailable = "not installed: \(missing.joined(separator: " ")) (apt-get install slurm-wlm munge)"
+        } else if getuid() != 0 {
+            unavailable = "a one-node Slurm cluster needs root (slurmd starts jobs as their user)"
+        }
+        if let unavailable {
+            if inCI { return XCTFail("Slurm cluster cannot start: \(unavailable)") }
+            throw XCTSkip("Slurm cluster cannot start: \(unavailable); examples/cluster/slurm.sbatch untested")
+        }
+        let dir = try makeWorkDirectory("slurm")
+        let r = try ProcessRunner.runScript("""
+            set -e
+            export PATH=$PATH:/usr/sbin
+            mkdir cluster
+            # The daemons are stopped however the script ends.
+            trap '"$REPO/examples/cluster/one-node-slurm.sh" stop "$PWD/cluster"' EXIT
+            "$REPO/examples/cluster/one-node-slurm.sh" start cluster
+            export SLURM_CONF=$PWD/cluster/slurm.conf
+            ul-partition --shards 5 --blocks 2 --seed 4 "$DATA/digits.csv" -o parted.csv
+            ul-train -e 5 --scale 0.0625 parted.csv -o one.ulm
+            export TRAIN_OPTS="-e 5 --scale 0.0625"
+            jobs=$(sbatch --parsable --array=0-4 "$REPO/examples/cluster/slurm.sbatch" train parted.csv out)
+            timeout 300 sbatch --wait --dependency=afterok:"$jobs" "$REPO/examples/cluster/slurm.sbatch" merge parted.csv out \
+                || { tail -n 5 ul-train-*.log >&2; exit 1; }
+            test "$(ls ul-train-*.log | wc -l)" -eq 6 # five tasks and the merge, each with its own log
+            test "$(ls out/part-*.ulm | wc -l)" -eq 5
+            cmp one.ulm out/model.ulm
+            """, in: dir)
+        XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
+        for left in ["cluster/slurmctld.pid", "cluster/slurmd.pid", "cluster/munge/munged.pid"] {
+            XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent(left).path), "\(left): a daemon was not stopped")
+        }
     }
 
     /// A shard that fails stops the run: no merged model.

@@ -8,6 +8,9 @@ func csvFieldCallback(_ data: UnsafeMutableRawPointer?, _ length: Int, _ context
     Unmanaged<CSVParseState>.fromOpaque(context!)._withUnsafeGuaranteedRef { $0.appendField(data, length) }
 }
 
+/// libcsv's space test: no byte is a space, so nothing is trimmed.
+func csvNoSpace(_ c: UInt8) -> Int32 { 0 }
+
 func csvRowCallback(_ terminator: Int32, _ context: UnsafeMutableRawPointer?) {
     Unmanaged<CSVParseState>.fromOpaque(context!)._withUnsafeGuaranteedRef { $0.endRow(terminator) }
 }

@@ -12,17 +12,24 @@ public final class CSVReader {
     public let path: String
     /// Column names (from the header, or `1, 2, ...` without one).
     public private(set) var header: [String] = []
+    /// The header's fields as bytes, for writing it back unchanged (a name that is not UTF-8 included).
+    public private(set) var headerFields: [[UInt8]] = []
+    /// Whether the header line holds a carriage return that does not end it (libcsv ends the record there).
+    private var headerHasCarriageReturn = false
     /// 1-based line where the current record starts.
     public var line: Int { state.rowLines[current] }
     /// Number of data records returned so far.
     public private(set) var recordCount = 0
-    /// Bytes read from the input so far (for progress).
-    public private(set) var bytesRead = 0
+    /// Bytes read from the input so far (for progress; compressed bytes of a gzip input).
+    public var bytesRead: Int { input.consumed }
     /// Total size, when the input is a regular file.
     public let totalBytes: Int?
 
     private let fd: Int32
     private let ownsDescriptor: Bool
+    /// The file's bytes, inflated when they are gzip.
+    private let input: InputByteStream
+    private var firstChunk = true
     private var parser = csv_parser()
     private let state: CSVParseState
     private var chunk: UnsafeMutableRawPointer
@@ -53,13 +60,19 @@ public final class CSVReader {
         }
         var st = stat()
         totalBytes = fstat(fd, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG ? Int(st.st_size) : nil
+        input = InputByteStream(fd: fd, path: path)
         chunk = .allocate(byteCount: Self.chunkSize, alignment: 16)
         guard csv_init(&parser, UInt8(CSV_STRICT | CSV_STRICT_FINI | CSV_REPALL_NL)) == 0 else {
             throw ToolError(.software, "cannot initialise the CSV parser")
         }
+        // Nothing is trimmed: a field keeps its spaces and tabs (RFC 4180), so an id ' r1 ' is not 'r1' and
+        // columns passed through keep their bytes. Numbers still parse with blanks around them.
+        csv_set_space_func(&parser, csvNoSpace)
         if hasHeader {
             guard try next(checkWidth: false) else { throw ToolError.data("empty input: no header row", file: path) }
+            guard !headerHasCarriageReturn else { throw ToolError.data(headerCarriageReturnMessage, file: path, line: 1) }
             header = (0..<fieldCount).map { string($0) }
+            headerFields = (0..<fieldCount).map { Array(field($0)) }
             recordCount = 0
             var seen = [String: Int]()
             for (i, name) in header.enumerated() {
@@ -104,11 +117,7 @@ public final class CSVReader {
 
     private func fill() throws {
         let ctx = Unmanaged.passUnretained(state).toOpaque()
-        var n: Int
-        repeat { n = read(fd, chunk, Self.chunkSize) } while n < 0 && errno == EINTR
-        guard n >= 0 else {
-            throw ToolError(.ioError, "read error: \(String(cString: strerror(errno)))", file: path)
-        }
+        let n = try input.read(into: chunk, count: Self.chunkSize)
         if n == 0 {
             finished = true
             state.checkPartial(pending: parser.entry_pos)
@@ -120,11 +129,12 @@ public final class CSVReader {
             return
         }
         var start = 0
-        if bytesRead == 0, n >= 3, chunk.load(as: UInt8.self) == 0xEF,
+        if firstChunk, n >= 3, chunk.load(as: UInt8.self) == 0xEF,
            chunk.load(fromByteOffset: 1, as: UInt8.self) == 0xBB, chunk.load(fromByteOffset: 2, as: UInt8.self) == 0xBF {
             start = 3  // UTF-8 byte-order mark
         }
-        bytesRead += n
+        if firstChunk { headerHasCarriageReturn = Self.innerCarriageReturn(UnsafeRawBufferPointer(start: chunk + start, count: n - start)) }
+        firstChunk = false
         let parsed = csv_parse(&parser, chunk + start, n - start, csvFieldCallback, csvRowCallback, ctx)
         try checkLimits()
         if parsed != n - start {
@@ -133,6 +143,15 @@ public final class CSVReader {
         // A field libcsv is still gathering counts too, so memory stays within the limits plus one chunk.
         state.checkPartial(pending: parser.entry_pos)
         try checkLimits()
+    }
+
+    /// Whether the first line of `bytes` ends in LF and holds a CR before its last byte and no quote: a CRLF
+    /// line that an editor extended after the CR (`awk '{ print $0 ",x" }'`). Files whose lines end in CR
+    /// alone (no LF in the first chunk) are not flagged.
+    static func innerCarriageReturn(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        let line = bytes.prefix { $0 != 0x0A }
+        guard line.count < bytes.count, !line.contains(0x22), let cr = line.firstIndex(of: 0x0D) else { return false }
+        return line.index(after: cr) < line.endIndex
     }
 
     private func checkLimits() throws {

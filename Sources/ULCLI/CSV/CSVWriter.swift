@@ -69,6 +69,9 @@ public final class CSVWriter {
 
     public func fields(_ values: [String]) { for v in values { field(v) } }
 
+    /// Fields given as bytes (a header read with `headerFields`, written back unchanged).
+    public func fields(_ values: [[UInt8]]) { for v in values { v.withUnsafeBufferPointer { field($0) } } }
+
     public func endRow() throws {
         reserve(1)
         buffer[used] = 0x0A

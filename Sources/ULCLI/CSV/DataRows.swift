@@ -9,6 +9,8 @@ import ULCore
 public protocol DataRows: AnyObject {
     var path: String { get }
     var header: [String] { get }
+    /// The header's fields as bytes, to write it back unchanged.
+    var headerFields: [[UInt8]] { get }
     /// 1-based line of the current row.
     var line: Int { get }
     var recordCount: Int { get }
@@ -27,13 +29,27 @@ extension DataRows {
     public func requireColumn(_ name: String, option: String? = nil) throws -> Int {
         guard let i = column(name) else {
             let hint = option.map { " (choose another with --\($0))" } ?? ""
-            throw ToolError.data("missing required column \(quoted(name))\(hint)", file: path, line: 1)
+            throw ToolError.data("missing required column \(quoted(name))\(hint)\(headerNote(name))", file: path, line: 1)
         }
         return i
+    }
+
+    /// Why a column named `name` may look present but is not: a name that differs only by spaces (names
+    /// match exactly). Empty otherwise.
+    public func headerNote(_ name: String) -> String {
+        if let near = header.first(where: { $0 != name && $0.trimmingCharacters(in: .whitespaces) == name }) {
+            return "; the header has \(quoted(near)): spaces are part of a name"
+        }
+        return ""
     }
 }
 
 extension CSVReader: DataRows {}
+
+/// The refusal of a header line with a carriage return before its end, which no CSV writer makes: a CRLF
+/// file edited by a tool that kept the CR and added fields after it (`awk '{ print $0 ",x" }'`).
+let headerCarriageReturnMessage = "the header line holds a carriage return before its end (a CRLF file edited by a tool "
+    + "that kept the CR, such as awk?): remove the carriage returns first (tr -d '\\r', dos2unix)"
 
 /// A numeric field as Float, or the error every reader gives for it.
 func numericField(_ f: UnsafeBufferPointer<UInt8>, column: String, path: String, line: Int) throws -> Float {

@@ -5,6 +5,7 @@ import ULCore
 public final class MappedCSV: DataRows {
     public let path: String
     public private(set) var header: [String] = []
+    public private(set) var headerFields: [[UInt8]] = []
     public private(set) var line = 1
     public private(set) var recordCount = 0
     public var bytesRead: Int { position }
@@ -31,7 +32,8 @@ public final class MappedCSV: DataRows {
     /// Bytes passed before they are given back at once.
     private static let releaseStep = 16 << 20
 
-    /// nil when the file is empty, not a regular file, or contains a quote (then CSVReader reads it).
+    /// nil when the file is empty, not a regular file, gzip, has lines ending in CR alone, or contains a quote
+    /// (then CSVReader reads it).
     public static func open(_ path: String) throws -> MappedCSV? {
         let fd = Foundation.open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw ToolError(.noInput, "cannot open: \(String(cString: strerror(errno)))", file: path) }
@@ -40,6 +42,14 @@ public final class MappedCSV: DataRows {
         guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, st.st_size > 0 else { return nil }
         let size = Int(st.st_size)
         guard let p = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), p != MAP_FAILED else { return nil }
+        // gzip is inflated by CSVReader's stream; lines ending in CR alone (a first line without LF but with
+        // a CR) are split by libcsv.
+        let head = min(size, 1 << 20)
+        let gzip = size >= 2 && p.load(as: UInt8.self) == 0x1F && p.load(fromByteOffset: 1, as: UInt8.self) == 0x8B
+        if gzip || (memchr(p, 0x0A, head) == nil && memchr(p, 0x0D, head) != nil) {
+            munmap(p, size)
+            return nil
+        }
         // Look for a quote a window at a time, giving each window's pages back after it.
         var from = 0
         while from < size {
@@ -71,6 +81,9 @@ public final class MappedCSV: DataRows {
         guard advance() else { throw ToolError.data("empty input: no header row", file: path) }
         try checkLimits()
         header = (0..<fieldCount).map { string($0) }
+        // The map splits lines at LF only: a carriage return inside the header line would stay in a name.
+        guard !header.contains(where: { $0.contains("\r") }) else { throw ToolError.data(headerCarriageReturnMessage, file: path, line: 1) }
+        headerFields = (0..<fieldCount).map { i in Array(UnsafeBufferPointer(start: bytes + bounds[2 * i], count: bounds[2 * i + 1] - bounds[2 * i])) }
         var seen = [String: Int]()
         for (i, name) in header.enumerated() {
             if let j = seen[name] {

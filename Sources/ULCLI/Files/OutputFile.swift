@@ -23,6 +23,8 @@ public final class OutputFile {
     let fd: Int32
     private let tempPath: String?
     private var committed = false
+    /// Set for a file named `*.csv.gz`: what is written is compressed with gzip.
+    private var gzip: GzipDeflater?
 
     /// `nil` or `-` is standard output.
     public init(path: String?) throws {
@@ -65,6 +67,7 @@ public final class OutputFile {
         fd = f
         tempPath = temp
         PendingFiles.shared.add(temp)
+        if path.hasSuffix(".csv.gz") { gzip = try GzipDeflater() }
     }
 
     /// The mode, owner and group the new file gets: those of the regular file it replaces (a rewrite keeps
@@ -84,8 +87,14 @@ public final class OutputFile {
 
     var isStandardOutput: Bool { path == "-" }
 
-    /// Writes all bytes, retrying short writes. EPIPE on standard output becomes `BrokenPipe`.
+    /// Writes all bytes (compressed for `*.csv.gz`), retrying short writes. EPIPE on standard output becomes
+    /// `BrokenPipe`.
     public func write(_ p: UnsafeRawPointer, _ count: Int) throws {
+        if let g = gzip { return try g.compress(p, count) { try writeRaw($0, $1) } }
+        try writeRaw(p, count)
+    }
+
+    private func writeRaw(_ p: UnsafeRawPointer, _ count: Int) throws {
         var done = 0
         while done < count {
             let n = Foundation.write(fd, p + done, count - done)
@@ -105,6 +114,10 @@ public final class OutputFile {
     /// Flushes to disk and renames the temporary file into place.
     public func commit() throws {
         guard let temp = tempPath, !committed else { return }
+        if let g = gzip {
+            try g.finish { try writeRaw($0, $1) }
+            gzip = nil
+        }
         setFinalMode()
         guard fsync(fd) == 0 else {
             throw ToolError(.ioError, "cannot write output: \(String(cString: strerror(errno)))", file: path)

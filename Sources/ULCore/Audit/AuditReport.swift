@@ -49,34 +49,6 @@ public struct AuditReport: Equatable {
     }
 }
 
-/// Shortest round-trip text; whole numbers (flags, counts) without a fraction, so `lineage_ok` reads 1 or 0.
-private func reportNumber(_ v: Double) -> String {
-    v == v.rounded() && abs(v) < 1e15 ? String(Int64(v)) : "\(v)"
-}
-
-private func csvField(_ s: String) -> String {
-    guard s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return s }
-    return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-}
-
-private func jsonString(_ s: String) -> String {
-    var out = "\""
-    for u in s.unicodeScalars {
-        switch u {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        case _ where u.value < 0x20:
-            let h = String(u.value, radix: 16)
-            out += "\\u" + String(repeating: "0", count: 4 - h.count) + h
-        default: out.unicodeScalars.append(u)
-        }
-    }
-    return out + "\""
-}
-
 extension AuditReport {
     /// Records the membership-attack metrics. `mia_loss_auc` and `mia_loss_advantage` come from `loss`;
     /// `mia_lira_auc` from `lira` (NaN without shadow models). The two TPR metrics come from the strongest attack

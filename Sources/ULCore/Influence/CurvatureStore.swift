@@ -26,6 +26,12 @@ public final class CurvatureStore {
         has(shard: shard, key: key, solver: solver, damping: damping) ? try load(shard) : nil
     }
 
+    /// Checks every shard's section against its checksum without decoding it (`ModelFileError` names the
+    /// section that fails).
+    public func verify() throws {
+        for k in keys { try reader.withPayload(CurvatureFile.tag(k.shard)) { _ in } }
+    }
+
     /// Every entry, read in full.
     public func file() throws -> CurvatureFile {
         CurvatureFile(solver: solver, damping: damping,
