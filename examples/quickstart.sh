@@ -43,7 +43,8 @@ cmp model2.ulm retrained.ulm && echo "model2.ulm and retrained.ulm are identical
 echo "== ul-audit: accuracy, membership inference, distance to the retrained model, lineage"
 ul-audit --model model2.ulm --reference retrained.ulm --data remaining.csv --forget requests.csv --rows train.csv \
     --test test.csv --ledger ledger.csv --require-lineage --report audit.csv --plot roc.svg
-awk -F, '{ printf "  %-28s %s\n", $1, $2 }' audit.csv | head -20
+# The headline metrics; the report also has 95 % intervals (_ci_low, _ci_high) and the reference's numbers.
+awk -F, '$1 !~ /_ci_|^reference_/ { printf "  %-28s %s\n", $1, $2 }' audit.csv
 echo "(NaN: not measurable here — the LiRA attack needs shadow models, --shadow K; a TPR at 0.1 % FPR needs"
 echo " more than 1,000 test rows)"
 echo "(full report: $work/audit.csv; ROC curves: $work/roc.svg; ledger: $work/ledger.csv)"
