@@ -85,6 +85,8 @@ public struct ModelSummary {
             ("held_shards", .list(c.heldShards.map { .integer($0) })),
             ("labels", .list(model.labels.map { .text($0) })),
             ("feature_count", .integer(model.features.count)),
+            // Keyed ids (ul-train --id-key): the record holds HMAC-SHA-256(key, id), never the ids.
+            ("keyed_ids", .flag(model.idKeyCheck != nil)),
             ("selection", model.selection.map { .text($0.description) } ?? .none),
             ("sections", .object(reader.entries.map { ($0.tag, .integer($0.length)) })),
             ("shards", .list(shards)),
