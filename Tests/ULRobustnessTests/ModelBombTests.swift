@@ -148,6 +148,29 @@ final class ModelBombTests: XCTestCase {
         XCTAssertEqual(RecordMismatch.unrecordedRow(id: "x\ny").description.contains("'x\\ny'"), true)
         XCTAssertEqual(ModelFileError.missingSection("a\u{7}").description, "model file has no section 'a\\x07'")
     }
+
+    /// A curvature sidecar listing a shard twice (its section cannot be), or more entries than its bytes hold.
+    func testCurvatureTableIsChecked() throws {
+        func sidecar(_ shards: [Int], count: Int? = nil) -> [UInt8] {
+            var w = ByteWriter()
+            w.u32(1)
+            w.string("cg")
+            w.f64(0.5)
+            w.int(count ?? shards.count)
+            for s in shards { w.int(s); w.raw([UInt8](repeating: 7, count: 32)) }
+            var d = ByteWriter()
+            d.u8(1)
+            d.int(1)
+            d.doubles([2])
+            return Mutator.container([(Array("curvature".utf8), w.bytes), (Array("curve0001".utf8), d.bytes)])
+        }
+        XCTAssertEqual(try CurvatureStore(try ModelContainerReader(source: sidecar([1]))).keys.map(\.shard), [1])
+        for bad in [sidecar([1, 1]), sidecar([-1]), sidecar([1], count: 2), sidecar([1], count: 1 << 40)] {
+            XCTAssertThrowsError(try CurvatureStore(try ModelContainerReader(source: bad))) {
+                guard case .malformedSection("curvature", _)? = $0 as? ModelFileError else { return XCTFail("\($0)") }
+            }
+        }
+    }
 }
 
 extension ModelFileError {
