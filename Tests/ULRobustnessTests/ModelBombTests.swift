@@ -147,6 +147,13 @@ final class ModelBombTests: XCTestCase {
         XCTAssertEqual(invalid.withUnsafeBufferPointer { quoted($0) }, "'a\\xff\\xc3b'")
         XCTAssertEqual(RecordMismatch.unrecordedRow(id: "x\ny").description.contains("'x\\ny'"), true)
         XCTAssertEqual(ModelFileError.missingSection("a\u{7}").description, "model file has no section 'a\\x07'")
+        // Paths: escaped, unquoted, cut only beyond PATH_MAX.
+        XCTAssertEqual(displayName("-"), "<stdin>")
+        XCTAssertEqual(displayName("dir/m\n\u{1b}[2J.ulm"), "dir/m\\n\\x1b[2J.ulm")
+        let deep = String(repeating: "d/", count: 1000) + "m.ulm"
+        XCTAssertEqual(displayName(deep), deep)
+        XCTAssertEqual(displayName(String(repeating: "p", count: 5000)), String(repeating: "p", count: pathMessageLimit) + "… (5000 bytes)")
+        XCTAssertEqual(ToolError.data("bad", file: "a\rb", line: 2).description, "a\\rb:2: bad")
     }
 
     /// A curvature sidecar listing a shard twice (its section cannot be), or more entries than its bytes hold.

@@ -23,7 +23,7 @@ public final class LockFile {
             }
             guard Date() < deadline else {
                 close(fd)
-                throw ToolError(.tempFail, "another job holds the lock on \(target) (waited \(Int(timeout)) s; see --wait)", file: path)
+                throw ToolError(.tempFail, "another job holds the lock on \(displayName(target)) (waited \(Int(timeout)) s; see --wait)", file: path)
             }
             usleep(50_000)
         }
