@@ -32,7 +32,8 @@ final class ForgetJob {
         let modelPath = options.modelPath
         _ = try FileByteSource(path: modelPath)  // a missing model is "cannot open" before a lock file is created
         // Outputs that cannot be created fail now, not after the retraining.
-        for out in [options.outputPath, options.remainingPath, options.ledgerPath].compactMap({ $0 }) where out != "-" {
+        for out in [options.outputPath, options.remainingPath, options.ledgerPath, options.approximate?.weightsPath].compactMap({ $0 }) where out != "-" {
+            try checkOutputKind(out)
             let dir = URL(fileURLWithPath: out).deletingLastPathComponent().path
             guard access(dir, W_OK) == 0 else {
                 throw ToolError(.cantCreate, "cannot create output: directory \(displayName(dir)) is not writable", file: out)

@@ -39,6 +39,7 @@ struct InfluenceOptions {
         top = try args.value("top").map { _ in try args.int("top", default: 0, min: 0) }
         columnNames = ColumnNames(args)
         output = args.value("output")
+        try checkOutputKind(output)
     }
 
     /// The curvature options for a model of `kind`: `--solver exact` is refused for a model other than softmax.

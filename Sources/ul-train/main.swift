@@ -65,6 +65,7 @@ struct Plan {
     init(_ args: ParsedArguments) throws {
         guard let output = args.value("output") else { throw ToolError.usage("an output model is required (-o MODEL)") }
         self.output = output
+        try checkOutputKind(output)  // a FIFO is refused now, not after the training
         merge = args.flag("merge")
         config = try TrainingOptions.config(args)
         jobs = try JobsOption.parse(args)
