@@ -214,6 +214,9 @@ final class FuzzTests: XCTestCase {
         let last = env["UL_FUZZ_LAST"].map { URL(fileURLWithPath: $0 + "." + name) }
         var m = Mutator(seed: env["UL_FUZZ_SEED"].flatMap(UInt64.init) ?? seed, seeds: seeds)
         let meter = ResourceMeter()
+        // A sanitizer slows everything down by up to 20 times (ThreadSanitizer).
+        let slowdown = meter.sanitized ? 20.0 : 1
+        func cpuBound(_ bytes: Int) -> Double { (Self.maxCPUSeconds + Self.cpuSecondsPerByte * Double(bytes)) * slowdown }
         let start = Date()
         var tried = 0, failures = 0, largest = 0
         var worst = (cpu: 0.0, wall: 0.0, growth: 0, growthInput: 0, ratio: 0.0)
@@ -229,7 +232,7 @@ final class FuzzTests: XCTestCase {
                 failures += 1
                 XCTFail("\(name): untyped error \(type(of: thrown)): \(thrown) for input \(input.prefix(64))")
             }
-            if use.cpuSeconds > Self.maxCPUSeconds + Self.cpuSecondsPerByte * Double(input.count) || use.wallSeconds > Self.maxWallSeconds {
+            if use.cpuSeconds > cpuBound(input.count) || use.wallSeconds > Self.maxWallSeconds * slowdown {
                 failures += 1
                 XCTFail("\(name): \(use.cpuSeconds) s CPU, \(use.wallSeconds) s on one input of \(input.count) bytes")
             }

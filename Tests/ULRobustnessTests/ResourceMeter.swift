@@ -23,11 +23,13 @@ struct ResourceUse {
 struct ResourceMeter {
     /// Whether the peak resident set can be reset and read here.
     let seesMemory: Bool
+    /// Whether a sanitizer's runtime is in the process (everything runs several times slower).
+    let sanitized: Bool
 
     init() {
         let runtimes: [String] = ["__asan_init", "__tsan_init", "__msan_init"]
-        let sanitizer = runtimes.contains { Self.symbol($0) != nil }
-        seesMemory = !sanitizer && Self.resetPeak() && Self.status("VmHWM:") != nil
+        sanitized = runtimes.contains { Self.symbol($0) != nil }
+        seesMemory = !sanitized && Self.resetPeak() && Self.status("VmHWM:") != nil
     }
 
     /// Runs `body` and reports what it cost.
