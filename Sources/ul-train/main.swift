@@ -65,7 +65,6 @@ struct Plan {
     init(_ args: ParsedArguments) throws {
         guard let output = args.value("output") else { throw ToolError.usage("an output model is required (-o MODEL)") }
         self.output = output
-        try checkOutputKind(output)  // a FIFO is refused now, not after the training
         merge = args.flag("merge")
         config = try TrainingOptions.config(args)
         jobs = try JobsOption.parse(args)
@@ -96,6 +95,7 @@ struct Plan {
         rows.selectionSteps = selection != nil
         rows.refuseSelectedColumn = selection == nil && !fixedSelection
         rows.spillDirectory = spillDirectory(for: output)
+        try checkOutputKind(output)  // a FIFO is refused now, after the usage errors but before the training
     }
 }
 

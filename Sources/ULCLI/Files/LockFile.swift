@@ -22,7 +22,7 @@ public final class LockFile {
         let ownerID = stat(target, &owner) == 0 ? owner.st_uid : geteuid()
         guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, st.st_uid == geteuid() || st.st_uid == ownerID else {
             close(fd)
-            throw ToolError(.cantCreate, "lock file is not a regular file of this user or of the model's owner (another user made it?); "
+            throw ToolError(.cantCreate, "lock file is not a regular file of this user or of the locked file's owner (another user made it?); "
                                 + "remove it, and keep models in a directory only their owner can write", file: path)
         }
         let deadline = Date().addingTimeInterval(timeout)
