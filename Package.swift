@@ -35,6 +35,9 @@ let package = Package(
                     exclude: ["fuzz-regressions"]),
         // Runs the built tools over the case folders; depending on the tools makes `swift test` build them.
         .testTarget(name: "ULEndToEndTests", dependencies: ["ULTestSupport"] + tools.map { .target(name: $0) }, exclude: ["cases"]),
-    ] + tools.map { .executableTarget(name: $0, dependencies: ["ULCore", "ULCLI"]) },
+    ] + tools.map { .executableTarget(name: $0, dependencies: ["ULCore", "ULCLI"]) }
+      // libFuzzer's target over the decoders: only for examples/bench/libfuzzer.sh (its `main` is libFuzzer's).
+      + (Context.environment["UL_LIBFUZZER"] == "1" ? [.executableTarget(name: "ul-fuzz-decoders", dependencies: ["ULCore", "ULCLI"],
+                                                                          path: "Tests/ULFuzzTarget")] : []),
     swiftLanguageModes: [.v5]
 )

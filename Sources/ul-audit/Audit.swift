@@ -66,7 +66,7 @@ func runAudit(_ options: AuditOptions, _ ctx: ToolContext) throws -> ExitStatus 
         if let last = entries.last {
             if last.modelAfter != digest {
                 lineageOK = false
-                Diagnostics.print("ul-audit: \(displayName(ledgerPath)):\(entries.count + 1): lineage: the model's SHA-256 \(digest) is not the ledger's last model_after \(last.modelAfter)")
+                Diagnostics.print("ul-audit: \(displayName(ledgerPath)):\(entries.count + 1): lineage: the model's SHA-256 \(digest) is not the ledger's last model_after \(escapedForMessage(last.modelAfter))")
             }
         } else {
             lineageOK = false

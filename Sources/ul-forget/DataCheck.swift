@@ -37,7 +37,7 @@ extension ForgetJob {
         if options.dataIsDirectory {
             for k in keepShards.sorted() {
                 guard FileManager.default.fileExists(atPath: shardFile(k)) else {
-                    throw ToolError(.noInput, "cannot open: no file for shard \(k) in \(options.dataPath)", file: shardFile(k))
+                    throw ToolError(.noInput, "cannot open: no file for shard \(k) in \(displayName(options.dataPath))", file: shardFile(k))
                 }
                 seenRecorded += try scan(shardFile(k), onlyShard: k, keep: keepShards, candidates: candidates, requested: requested, exact: exact,
                                          tallies: &tallies, into: &data)

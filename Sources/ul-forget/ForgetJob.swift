@@ -34,10 +34,11 @@ final class ForgetJob {
         let modelPath = options.modelPath
         _ = try FileByteSource(path: modelPath)  // a missing model is "cannot open" before a lock file is created
         // Outputs that cannot be created fail now, not after the retraining.
-        for out in [options.outputPath, options.remainingPath, options.ledgerPath].compactMap({ $0 }) where out != "-" {
+        for out in [options.outputPath, options.remainingPath, options.ledgerPath, options.approximate?.weightsPath].compactMap({ $0 }) where out != "-" {
+            try checkOutputKind(out)
             let dir = URL(fileURLWithPath: out).deletingLastPathComponent().path
             guard access(dir, W_OK) == 0 else {
-                throw ToolError(.cantCreate, "cannot create output: directory \(dir) is not writable", file: out)
+                throw ToolError(.cantCreate, "cannot create output: directory \(displayName(dir)) is not writable", file: out)
             }
         }
         // Everything that can be refused without the model's content is refused before the lock file is
@@ -63,7 +64,7 @@ final class ForgetJob {
         requestedLocations = model.rowLocations(of: Set(requestIds))
         ledger = try options.ledgerPath.map { try LedgerFile.read($0) } ?? []
         if let last = ledger.last, last.modelAfter != hexString(SHA256Digest.hash(modelBytes)) {
-            ctx.note("warning: \(modelPath) is not the model the ledger's last line produced")
+            ctx.note("warning: \(displayName(modelPath)) is not the model the ledger's last line produced")
         }
     }
 
@@ -114,7 +115,7 @@ final class ForgetJob {
             return nil
         }
         if let h = honoured {
-            ctx.note("already honoured (ledger line \(h + 2), \(ledger[h].time)): nothing to forget; model unchanged")
+            ctx.note("already honoured (ledger line \(h + 2), \(escapedForMessage(ledger[h].time))): nothing to forget; model unchanged")
         } else {
             ctx.note("nothing to forget: none of the \(requestIds.count) requested ids is in the model or the data; model unchanged")
         }

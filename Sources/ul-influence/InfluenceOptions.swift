@@ -42,6 +42,7 @@ struct InfluenceOptions {
         columnNames = ColumnNames(args)
         idKey = try IdKeyOption.parse(args)
         output = args.value("output")
+        try checkOutputKind(output)
     }
 
     /// The curvature options for a model of `kind`: `--solver exact` is refused for a model other than softmax.

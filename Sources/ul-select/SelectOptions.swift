@@ -70,6 +70,7 @@ struct SelectOptions {
         idKey = printSpec ? nil : try IdKeyOption.parse(args)
         input = printSpec ? "-" : try singleInput(args)
         output = args.value("output")
+        try checkOutputKind(output)  // a FIFO is refused now, not after the selection
     }
 
     /// The count m recorded per shard in the `--counts-from` model, or nil without that option.

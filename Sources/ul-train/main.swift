@@ -98,6 +98,7 @@ struct Plan {
         rows.spillDirectory = spillDirectory(for: output)
         rows.idKey = try IdKeyOption.parse(args)
         if merge, rows.idKey != nil { throw ToolError.usage("--id-key does not apply to --merge (the parts record their key)") }
+        try checkOutputKind(output)  // a FIFO is refused now, after the usage errors but before the training
     }
 }
 

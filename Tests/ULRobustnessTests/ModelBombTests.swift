@@ -147,6 +147,36 @@ final class ModelBombTests: XCTestCase {
         XCTAssertEqual(invalid.withUnsafeBufferPointer { quoted($0) }, "'a\\xff\\xc3b'")
         XCTAssertEqual(RecordMismatch.unrecordedRow(id: "x\ny").description.contains("'x\\ny'"), true)
         XCTAssertEqual(ModelFileError.missingSection("a\u{7}").description, "model file has no section 'a\\x07'")
+        // Paths: escaped, unquoted, cut only beyond PATH_MAX.
+        XCTAssertEqual(displayName("-"), "<stdin>")
+        XCTAssertEqual(displayName("dir/m\n\u{1b}[2J.ulm"), "dir/m\\n\\x1b[2J.ulm")
+        let deep = String(repeating: "d/", count: 1000) + "m.ulm"
+        XCTAssertEqual(displayName(deep), deep)
+        XCTAssertEqual(displayName(String(repeating: "p", count: 5000)), String(repeating: "p", count: pathMessageLimit) + "… (5000 bytes)")
+        XCTAssertEqual(ToolError.data("bad", file: "a\rb", line: 2).description, "a\\rb:2: bad")
+    }
+
+    /// A curvature sidecar listing a shard twice (its section cannot be), or more entries than its bytes hold.
+    func testCurvatureTableIsChecked() throws {
+        func sidecar(_ shards: [Int], count: Int? = nil) -> [UInt8] {
+            var w = ByteWriter()
+            w.u32(1)
+            w.string("cg")
+            w.f64(0.5)
+            w.int(count ?? shards.count)
+            for s in shards { w.int(s); w.raw([UInt8](repeating: 7, count: 32)) }
+            var d = ByteWriter()
+            d.u8(1)
+            d.int(1)
+            d.doubles([2])
+            return Mutator.container([(Array("curvature".utf8), w.bytes), (Array("curve0001".utf8), d.bytes)])
+        }
+        XCTAssertEqual(try CurvatureStore(try ModelContainerReader(source: sidecar([1]))).keys.map(\.shard), [1])
+        for bad in [sidecar([1, 1]), sidecar([-1]), sidecar([1], count: 2), sidecar([1], count: 1 << 40)] {
+            XCTAssertThrowsError(try CurvatureStore(try ModelContainerReader(source: bad))) {
+                guard case .malformedSection("curvature", _)? = $0 as? ModelFileError else { return XCTFail("\($0)") }
+            }
+        }
     }
 }
 

@@ -1,3 +1,5 @@
+import ULCore
+
 /// What a tool accepts: the usage text is generated from it, so help and parser cannot disagree.
 public struct CommandSpec: Sendable {
     public let name: String
@@ -51,14 +53,14 @@ extension CommandSpec {
         func spec(long: String) throws -> OptionSpec {
             if let o = options.first(where: { $0.answers(to: long) }) { return o }
             let near = options.filter { $0.long.hasPrefix(long) }
-            throw ToolError.usage("unknown option --\(long)", hint: near.count == 1 ? "did you mean --\(near[0].long)?" : nil)
+            throw ToolError.usage("unknown option --\(escapedForMessage(long))", hint: near.count == 1 ? "did you mean --\(near[0].long)?" : nil)
         }
         func spec(short c: Character) throws -> OptionSpec {
             if let o = options.first(where: { $0.short == c }) { return o }
             if let r = retired.first(where: { $0.short == c }) {
-                throw ToolError.usage("unknown option -\(c)", hint: "use \(r.use)")
+                throw ToolError.usage("unknown option -\(escapedForMessage(String(c)))", hint: "use \(r.use)")
             }
-            throw ToolError.usage("unknown option -\(c)")
+            throw ToolError.usage("unknown option -\(escapedForMessage(String(c)))")
         }
         func record(_ o: OptionSpec, _ v: String) throws {
             if !o.repeatable, out.values[o.long] != nil, o.valueName != nil {

@@ -35,11 +35,8 @@ public final class OutputFile {
             return
         }
         self.path = path
+        try checkOutputKind(path)
         var st = stat()
-        if stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFIFO || (st.st_mode & S_IFMT) == S_IFSOCK {
-            // A FIFO would hang the job (holding its lock) until somebody reads it: refused before any work.
-            throw ToolError(.cantCreate, "cannot write output: not a regular file or a character device", file: path)
-        }
         if stat(path, &st) == 0, (st.st_mode & S_IFMT) != S_IFREG, (st.st_mode & S_IFMT) != S_IFDIR {
             // A character device (/dev/null): write to it directly; renaming a file over it would replace
             // the device node.
@@ -141,6 +138,17 @@ public final class OutputFile {
             unlink(temp)
             PendingFiles.shared.remove(temp)
         }
+    }
+}
+
+/// Refuses an output path that names a FIFO or a socket: writing would hang the job (holding its lock) until
+/// somebody reads it, or fail. Tools call it on every output path before any work; `OutputFile` again on
+/// opening. `nil` and `-` are standard output.
+public func checkOutputKind(_ path: String?) throws {
+    guard let path, path != "-" else { return }
+    var st = stat()
+    if stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFIFO || (st.st_mode & S_IFMT) == S_IFSOCK {
+        throw ToolError(.cantCreate, "cannot write output: not a regular file or a character device", file: path)
     }
 }
 

@@ -14,9 +14,16 @@ public final class CurvatureStore {
             guard let solver = SolverKind(rawValue: try r.string()) else { throw ByteReaderError.invalid("unknown solver") }
             let damping = try r.f64()
             let n = try r.int()
-            guard n >= 0, n <= r.remaining else { throw ByteReaderError.invalid("entry count \(n)") }
+            // Each entry is a shard (8 bytes) and a key (32).
+            guard n >= 0, n <= r.remaining / 40 else { throw ByteReaderError.invalid("entry count \(n)") }
             var list = [(shard: Int, key: [UInt8])]()
-            for _ in 0..<n { list.append((try r.int(), try r.raw(32))) }
+            var seen = Set<Int>()
+            for _ in 0..<n {
+                let shard = try r.int()
+                // One entry per shard: its section `curveNNNN` is unique.
+                guard shard >= 0, seen.insert(shard).inserted else { throw ByteReaderError.invalid("shard \(shard) listed twice or negative") }
+                list.append((shard, try r.raw(32)))
+            }
             return (solver, damping, list)
         }
     }
