@@ -96,15 +96,15 @@ struct ApproximateForget: ForgetMethod {
             records.append(patched)
             // The curvature was summed over the forgotten rows: it follows the data (downdated to the remaining
             // rows at the parameters it was computed at) or leaves the sidecar; it is never kept as it was.
-            let t1 = Date()
             switch solver.takeRemaining(removing: forget) {
             case let .kept(curvature, route):
                 let newKey = ShardCurvature.key(config: config, featureCount: job.model.features.count, classCount: classCount, shard: patched)
                 remaining.append(CurvatureFile.Entry(shard: shard, key: newKey, curvature: curvature, theta: solver.curvatureTheta))
                 let how = ["downdate": "downdated", "refactor": "refactored", "diagonal": "diagonal downdated"][route.rawValue]!
-                fates.append(String(format: "shard %d %@ to the remaining rows in %.2f s", shard, how, Date().timeIntervalSince(t1)))
+                fates.append(String(format: "shard %d %@ to the remaining rows in %.2f s", shard, how, solver.remainingSeconds))
             case let .dropped(why):
                 fates.append("shard \(shard) dropped (\(why))")
+                job.ctx.note("shard \(shard): its stored curvature is dropped, not downdated: \(why)")
             }
         }
         let retrain = patch.shardsToRetrain

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Applies (H + δI)⁻¹ for one shard, H the Hessian of its objective at `curvatureTheta` (where the stored
 /// curvature was computed: the trained θ̂, or for a shard changed approximately before, the parameters its
 /// downdated factor was made at), gradients taken at `theta`. With `downdate` rows, H is the Hessian without
@@ -17,6 +19,8 @@ public final class CurvatureSolver {
     private var weights: [Double]?
     /// The rows `downdate` removed and what became of the stored curvature for keeping.
     private var removed: (rows: [Int], outcome: CurvatureDowndate.Outcome)?
+    /// Seconds spent bringing the stored curvature to the remaining rows (`downdate`, `takeRemaining`).
+    public private(set) var remainingSeconds = 0.0
     /// Conjugate-gradient iterations of the last solves (summed).
     public private(set) var iterations = 0
 
@@ -33,6 +37,8 @@ public final class CurvatureSolver {
     /// and only when that fails too is H₋ not positive definite. The solver then solves with H₋ alone.
     func downdate(rows: [Int]) throws {
         guard !rows.isEmpty else { return }
+        let start = Date()
+        defer { remainingSeconds += Date().timeIntervalSince(start) }
         switch stored {
         case .cholesky:
             guard let s = objective as? SoftmaxObjective else { throw CurvatureError.noExactHessian("mlp") }
@@ -62,6 +68,8 @@ public final class CurvatureSolver {
             stored = .diagonal([])
             return r.outcome
         }
+        let start = Date()
+        defer { remainingSeconds += Date().timeIntervalSince(start) }
         return CurvatureDowndate.remaining(taking: &stored, objective: objective, at: curvatureTheta, removing: rows, damping: damping)
     }
 
