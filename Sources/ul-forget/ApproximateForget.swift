@@ -83,6 +83,7 @@ struct ApproximateForget: ForgetMethod {
                                                  solver: solverKind, damping: options.damping, progress: { done, _ in bar.update(done) })
             }
             bar.finish()
+            solver.route = options.curvatureRoute
             if fresh != nil { curvatureSeconds += Date().timeIntervalSince(t0) }
             let shardPatch = ShardPatchInput(shard: shard, record: record, data: all, rows: rows, forget: forget,
                                              objective: objective, solver: solver)

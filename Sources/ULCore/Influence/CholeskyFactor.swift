@@ -110,28 +110,30 @@ extension CholeskyFactor {
                         }
                         t[lj * nb + lj] = tau
                     }
-                    // The rows below: [L21 V2] ← [L21 V2] − Y·T·Uᵀ with Y = [L21 V2]·J·U.
+                    // The rows below: [L21 V2] ← [L21 V2] − Y·T·Uᵀ with Y = [L21 V2]·J·U (Y column-major m × jb;
+                    // V row-major is V2ᵀ column-major, the reflectors' rows xs are Uᵀ's V part column-major).
                     let i0 = j0 + jb, m = n - i0
                     if m > 0 {
                         xs.withUnsafeBufferPointer { xsp in
                             y.withUnsafeMutableBufferPointer { yp in
                                 let v2 = vp + i0 * r
-                                cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(jb), Int32(r), -1, v2, Int32(r),
-                                            xsp.baseAddress!, Int32(r), 0, yp.baseAddress!, Int32(jb))
+                                cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, Int32(m), Int32(jb), Int32(r), -1, v2, Int32(r),
+                                            xsp.baseAddress!, Int32(r), 0, yp.baseAddress!, Int32(m))
                                 for c in 0..<jb where u1[c] != 0 {
-                                    let col = l + i0 + (j0 + c) * ldl
-                                    for i in 0..<m { yp[i * jb + c] += col[i] * u1[c] }
+                                    let col = l + i0 + (j0 + c) * ldl, yc = yp.baseAddress! + c * m, u = u1[c]
+                                    for i in 0..<m { yc[i] += col[i] * u }
                                 }
+                                // T row-major upper is Tᵀ column-major lower.
                                 t.withUnsafeBufferPointer { tp in
-                                    cblas_dtrmm(CblasRowMajor, CblasRight, CblasUpper, CblasNoTrans, CblasNonUnit, Int32(m), Int32(jb), 1,
-                                                tp.baseAddress!, Int32(nb), yp.baseAddress!, Int32(jb))
+                                    cblas_dtrmm(CblasColMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit, Int32(m), Int32(jb), 1,
+                                                tp.baseAddress!, Int32(nb), yp.baseAddress!, Int32(m))
                                 }
                                 for c in 0..<jb where u1[c] != 0 {
-                                    let col = l + i0 + (j0 + c) * ldl
-                                    for i in 0..<m { col[i] -= yp[i * jb + c] * u1[c] }
+                                    let col = l + i0 + (j0 + c) * ldl, yc = yp.baseAddress! + c * m, u = u1[c]
+                                    for i in 0..<m { col[i] -= yc[i] * u }
                                 }
-                                cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(r), Int32(jb), -1, yp.baseAddress!,
-                                            Int32(jb), xsp.baseAddress!, Int32(r), 1, v2, Int32(r))
+                                cblas_dgemm(CblasColMajor, CblasNoTrans, CblasTrans, Int32(r), Int32(m), Int32(jb), -1, xsp.baseAddress!,
+                                            Int32(r), yp.baseAddress!, Int32(m), 1, v2, Int32(r))
                             }
                         }
                     }

@@ -57,7 +57,8 @@ public enum CurvatureDowndate {
             taken = .diagonal([])  // the factor's storage is now referenced once: downdated in place
             let (v, rank) = softmax.hessianFactorMatrix(theta, rows: rows)
             let remaining = objective.rowCount - Set(rows).count
-            let route = forced ?? Self.route(rank: rank, remaining: remaining, parameters: factor.n)
+            let route = forced == .refactor ? .refactor : forced == .downdate ? .downdate
+                : Self.route(rank: rank, remaining: remaining, parameters: factor.n)
             if route == .refactor {
                 factor = CholeskyFactor(n: 0, storage: [])  // not needed: one factor in memory at a time
                 guard let f = try? refactored(softmax, at: theta, removing: rows, damping: damping) else {

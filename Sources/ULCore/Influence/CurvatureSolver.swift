@@ -19,6 +19,8 @@ public final class CurvatureSolver {
     private var weights: [Double]?
     /// The rows `downdate` removed and what became of the stored curvature for keeping.
     private var removed: (rows: [Int], outcome: CurvatureDowndate.Outcome)?
+    /// How the stored factor is brought to the remaining rows (nil: the cheaper, see `CurvatureDowndate.route`).
+    public var route: CurvatureDowndate.Route?
     /// Seconds spent bringing the stored curvature to the remaining rows (`downdate`, `takeRemaining`).
     public private(set) var remainingSeconds = 0.0
     /// Conjugate-gradient iterations of the last solves (summed).
@@ -42,7 +44,8 @@ public final class CurvatureSolver {
         switch stored {
         case .cholesky:
             guard let s = objective as? SoftmaxObjective else { throw CurvatureError.noExactHessian("mlp") }
-            var outcome = CurvatureDowndate.remaining(taking: &stored, objective: objective, at: curvatureTheta, removing: rows, damping: damping)
+            var outcome = CurvatureDowndate.remaining(taking: &stored, objective: objective, at: curvatureTheta, removing: rows, damping: damping,
+                                                      route: route)
             if case .dropped = outcome {
                 outcome = .kept(.cholesky(try CurvatureDowndate.refactored(s, at: curvatureTheta, removing: rows, damping: damping)), .refactor)
             }
@@ -70,7 +73,8 @@ public final class CurvatureSolver {
         }
         let start = Date()
         defer { remainingSeconds += Date().timeIntervalSince(start) }
-        return CurvatureDowndate.remaining(taking: &stored, objective: objective, at: curvatureTheta, removing: rows, damping: damping)
+        return CurvatureDowndate.remaining(taking: &stored, objective: objective, at: curvatureTheta, removing: rows, damping: damping,
+                                           route: route)
     }
 
     /// (H + δI)⁻¹b.
