@@ -100,7 +100,7 @@ for k in $SIZES; do
         ts=""; walls=""
         i=0
         while [ $i -lt "$RUNS" ]; do
-            cp original.curv c.curv
+            ln -f original.curv c.curv
             t0=$(now)
             UL_CURVATURE_UPDATE=$how ul-forget -v --method newton -m m.ulm -d train.csv -r req$k.csv -o x.ulm --remaining x.csv --curvature c.curv 2> log
             t1=$(now)
