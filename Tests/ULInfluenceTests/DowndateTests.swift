@@ -187,4 +187,17 @@ final class DowndateTests: XCTestCase {
         let version = try ModelContainerReader(source: bytes).withPayload("curvature") { $0.load(as: UInt32.self) }
         XCTAssertEqual(UInt32(littleEndian: version), 1)
     }
+
+    func testApproxSectionOfLayoutTwoStillReads() throws {
+        // Layout 2 held the key of the state the approximations started from; layout 3 (written) does not.
+        var w = ByteWriter()
+        w.u32(2); w.int(1); w.int(4); w.raw([UInt8](repeating: 7, count: 32)); w.int(3); w.int(1); w.f64(0.25); w.int(2)
+        var r = ByteReader(w.bytes)
+        XCTAssertEqual(try ApproximateShard.decode(&r),
+                       [ApproximateShard(shard: 4, removedCount: 3, firstDirtyBlock: 1, accumulatedBound: 0.25, requests: 2)])
+        let written = ApproximateShard.encode([ApproximateShard(shard: 4, removedCount: 3, firstDirtyBlock: 1, accumulatedBound: 0.25, requests: 2)])
+        XCTAssertEqual(written.count, w.bytes.count - 32)
+        var back = ByteReader(written)
+        XCTAssertEqual(try ApproximateShard.decode(&back).first?.removedCount, 3)
+    }
 }

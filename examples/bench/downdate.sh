@@ -12,7 +12,8 @@
 # request (default 1 10 100 600). K1, K2: rows of the first and the next request of part (2) (default 600
 # and 100, disjoint, seeded). EPOCHS: L-BFGS iterations of ul-train (default 300, so that θ̂ is near the
 # optimum and ‖θ − θ_retrain‖ measures the removal, not the training's remainder). RUNS: runs per timing
-# (default 3; medians). Times are the seconds ul-forget -v reports for the downdate ("downdated to the
+# (default 3; medians). PARTS: which parts to run (default "time next"). REUSE=1 keeps m.ulm and
+# original.curv from an earlier run in the same WORKDIR (trained and stored with the same settings). Times are the seconds ul-forget -v reports for the downdate ("downdated to the
 # remaining rows in", forced by UL_CURVATURE_UPDATE=downdate or refactor) so reading the CSV and the
 # factor and writing files are not in them; the whole request's wall time is given beside.
 set -eu
@@ -24,6 +25,8 @@ SIZES=${SIZES:-1 10 100 600}
 K1=${K1:-600}
 K2=${K2:-100}
 ROWS=${ROWS:-}
+PARTS=${PARTS:-time next}
+REUSE=${REUSE:-0}
 SCALE=0.00392156862745098   # 1/255
 mkdir -p "$W"
 [ -x "$ROOT/.build/release/ul-forget" ] || (cd "$ROOT" && swift build -c release >/dev/null)
@@ -70,8 +73,17 @@ median() { python3 -c "import statistics,sys; print('%.2f' % statistics.median(m
 seconds() { sed -n "s/.*$1 \([0-9.]*\) s.*/\1/p" "$2" | head -1; }
 
 echo "## Fashion-MNIST softmax, $N rows, one shard, λ = 1, $EPOCHS L-BFGS iterations; $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
-rm -f m.ulm m.ulm.curv
-ul-train -q --scale $SCALE --l2 1 -e "$EPOCHS" train.csv -o m.ulm
+if [ "$REUSE" = 1 ] && [ -f m.ulm ] && [ -f original.curv ]; then
+    echo "(reusing m.ulm and original.curv)"
+else
+    rm -f m.ulm m.ulm.curv
+    ul-train -q --scale $SCALE --l2 1 -e "$EPOCHS" train.csv -o m.ulm
+    # The stored factor of m.ulm's state over every row (ul-influence stores it as computed); its one-time cost.
+    t0=$(now); ul-influence -q -m m.ulm -d train.csv --top 1 -o /dev/null; t1=$(now)
+    mv m.ulm.curv original.curv
+    echo
+    echo "ul-influence (Hessian, factor and every row's solves, stored): $(python3 -c "print('%.1f' % ($t1 - $t0))") s; sidecar $(du -m original.curv | cut -f1) MB"
+fi
 python3 - "$K1" "$K2" $SIZES <<'PY'
 import random, sys
 random.seed(7)
@@ -83,11 +95,7 @@ for k in sizes: write("req%d.csv" % k, pick[:k])
 write("first.csv", pick[:k1]); write("next.csv", pick[k1:k1 + k2]); write("both.csv", pick[:k1 + k2])
 PY
 
-# The stored factor of m.ulm's state over every row (ul-influence stores it as computed); its one-time cost.
-t0=$(now); ul-influence -q -m m.ulm -d train.csv --top 1 -o /dev/null; t1=$(now)
-mv m.ulm.curv original.curv
-echo
-echo "ul-influence (Hessian, factor and every row's solves, stored): $(python3 -c "print('%.1f' % ($t1 - $t0))") s; sidecar $(du -m original.curv | cut -f1) MB"
+case " $PARTS " in *" time "*)
 echo
 echo "Newton requests of k rows on the trained model with its stored factor; the factor over the remaining rows by"
 echo "UL_CURVATURE_UPDATE=downdate (rank 10k) or =refactor (assembled and factored anew, n − k rows), at the same θ̂."
@@ -116,6 +124,10 @@ for k in $SIZES; do
     echo "| $k | $((10 * k)) | $t_downdate | $t_refactor | $(python3 -c "print('%.3f' % ($m_downdate / $m_refactor))") | $w_downdate | $w_refactor |"
 done
 
+;;
+esac
+
+case " $PARTS " in *" next "*) ;; *) exit 0 ;; esac
 # (2) The next request. The first (Newton, K1 rows) leaves the downdated factor under the patched state's key.
 cp original.curv first.curv
 UL_CURVATURE_UPDATE=downdate ul-forget -q --method newton -m m.ulm -d train.csv -r first.csv -o a.ulm --remaining rem_a.csv --curvature first.curv

@@ -23,10 +23,11 @@ public enum CurvatureDowndate {
         case dropped(String)
     }
 
-    /// The downdate costs `downdateCost` times the operations of the refactorisation per row of rank and
-    /// parameter², as measured on Fashion-MNIST softmax (P = 7850; examples/bench/downdate.sh): a
-    /// refactorisation's dsyrk and dpotrf run at full BLAS-3 speed, the downdate's panels do not.
-    static let downdateCost = 2.0
+    /// Seconds of the downdate per unit of rank, over seconds of the refactorisation per row, both per P²,
+    /// halved (the downdate's 2·rank·P² against (n + P/3)·P²). Measured on Fashion-MNIST softmax (10,000 rows,
+    /// P = 7850, examples/bench/downdate.sh): rank 1,000 took 47 s, the refactorisation 122 s, so the
+    /// downdate's panels and thin products run at about 2/5 of the speed of dsyrk and dpotrf.
+    static let downdateCost = 2.4
 
     /// The cheaper way for a rank-`rank` removal from a factor of `parameters` over `remaining` rows.
     public static func route(rank: Int, remaining: Int, parameters: Int) -> Route {
