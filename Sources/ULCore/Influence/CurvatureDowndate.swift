@@ -25,9 +25,10 @@ public enum CurvatureDowndate {
 
     /// Seconds of the downdate per unit of rank, over seconds of the refactorisation per row, both per P²,
     /// halved (the downdate's 2·rank·P² against (n + P/3)·P²). Measured on Fashion-MNIST softmax (10,000 rows,
-    /// P = 7850, examples/bench/downdate.sh): rank 1,000 took 47 s, the refactorisation 122 s, so the
-    /// downdate's panels and thin products run at about 2/5 of the speed of dsyrk and dpotrf.
-    static let downdateCost = 2.4
+    /// P = 7850, examples/bench/downdate.sh, a loaded machine): rank 1,000 took 47 s and rank 6,000 174 s,
+    /// the refactorisation 107–122 s, so the two cross near 340 rows (rank 3,400): the downdate's panels and
+    /// thin products run at about half the speed of dsyrk and dpotrf.
+    static let downdateCost = 1.9
 
     /// The cheaper way for a rank-`rank` removal from a factor of `parameters` over `remaining` rows.
     public static func route(rank: Int, remaining: Int, parameters: Int) -> Route {
