@@ -24,23 +24,17 @@ struct ApproximateForget: ForgetMethod {
         let store = try openCurvatureStore(curvaturePath)
         var approximate = Dictionary(uniqueKeysWithValues: job.model.approximate.map { ($0.shard, $0) })
         let classCount = job.model.labels.count
-        // Per shard its current key and the key of the curvature the request uses: PUMA keeps the training
-        // Hessian (the base state's) while the store holds it; Newton needs the current one.
-        var curvatureKeys = [Int: (current: [UInt8], used: [UInt8])]()
+        // The stored curvature is keyed by the shard's current state: after an approximate request it holds
+        // the curvature over the remaining rows (downdated, see CurvatureDowndate) under the patched state's key.
+        var curvatureKeys = [Int: [UInt8]]()
         for shard in affected {
-            let current = ShardCurvature.key(config: config, featureCount: job.model.features.count, classCount: classCount,
-                                             shard: job.shardRecord(shard))
-            var used = current
-            if patch.keepsTrainingCurvature, let base = approximate[shard]?.baseKey,
-               store?.has(shard: shard, key: base, solver: solverKind, damping: options.damping) == true {
-                used = base
-            }
-            curvatureKeys[shard] = (current, used)
+            curvatureKeys[shard] = ShardCurvature.key(config: config, featureCount: job.model.features.count, classCount: classCount,
+                                                      shard: job.shardRecord(shard))
         }
         // Keys depend on the model alone, so the first shard's stored factor (hundreds of megabytes) is read
         // while the data is; later shards' are read in turn, one factor in memory at a time.
         let first = affected.first
-        let preload = CurvaturePreload(store: store, shard: first, key: first.map { curvatureKeys[$0]!.used }, solver: solverKind,
+        let preload = CurvaturePreload(store: store, shard: first, key: first.map { curvatureKeys[$0]! }, solver: solverKind,
                                        damping: options.damping)
         let data = try job.readData(keepShards: Set(affected))
         if let status = try job.finishIfNothingToRetrain(data) { return status }
@@ -58,6 +52,9 @@ struct ApproximateForget: ForgetMethod {
         var records = [ShardRecord]()
         var curvatureSeconds = 0.0
         var emptied = [Int]()
+        // Per shard the curvature over its remaining rows (under the patched state's key), or why it was dropped.
+        var remaining = [CurvatureFile.Entry]()
+        var fates = [String]()
         for shard in affected {
             let record = job.shardRecord(shard)
             // The objective's rows are the shard's in record order, read in place from the data (no copy).
@@ -75,18 +72,18 @@ struct ApproximateForget: ForgetMethod {
                 continue
             }
             let objective = ShardCurvature.objective(config: config, classCount: classCount, shard: record, data: all, rows: rows)
-            let (currentKey, key) = curvatureKeys[shard]!
-            var entry = approximate[shard] ?? ApproximateShard(shard: shard, baseKey: currentKey)
-            if patch.keepsTrainingCurvature { entry.baseKey = key }
+            let key = curvatureKeys[shard]!
+            var entry = approximate[shard] ?? ApproximateShard(shard: shard)
             let t0 = Date()
             let bar = job.ctx.progress("curvature", total: objective.rowCount)
             let (solver, fresh) = try curvatureErrors(curvaturePath) {
                 let stored = shard == first ? try preload.take() : try store?.lookup(shard: shard, key: key, solver: solverKind, damping: options.damping)
-                return try ShardCurvature.solver(objective: objective, theta: record.finalParameters, stored: stored, shard: shard, key: key, solver: solverKind,
-                                                 damping: options.damping, progress: { done, _ in bar.update(done) })
+                return try ShardCurvature.solver(objective: objective, theta: record.finalParameters, stored: stored,
+                                                 storedAt: stored == nil ? nil : store?.theta(shard: shard), shard: shard, key: key,
+                                                 solver: solverKind, damping: options.damping, progress: { done, _ in bar.update(done) })
             }
             bar.finish()
-            // A freshly computed curvature serves this request only: it was summed over the forgotten rows.
+            solver.route = options.curvatureRoute
             if fresh != nil { curvatureSeconds += Date().timeIntervalSince(t0) }
             let shardPatch = ShardPatchInput(shard: shard, record: record, data: all, rows: rows, forget: forget,
                                              objective: objective, solver: solver)
@@ -95,8 +92,21 @@ struct ApproximateForget: ForgetMethod {
             entry.firstDirtyBlock = min(entry.firstDirtyBlock, job.affectedBlocksByShard[shard]!.min()!)
             entry.requests += 1
             approximate[shard] = entry
-            records.append(ShardCurvature.patchedRecord(record, removing: data.droppedIds, data: all, labels: job.model.labels, theta: theta,
-                                                        droppingCheckpointsFrom: entry.firstDirtyBlock))
+            let patched = ShardCurvature.patchedRecord(record, removing: data.droppedIds, data: all, labels: job.model.labels, theta: theta,
+                                                       droppingCheckpointsFrom: entry.firstDirtyBlock)
+            records.append(patched)
+            // The curvature was summed over the forgotten rows: it follows the data (downdated to the remaining
+            // rows at the parameters it was computed at) or leaves the sidecar; it is never kept as it was.
+            switch solver.takeRemaining(removing: forget) {
+            case let .kept(curvature, route):
+                let newKey = ShardCurvature.key(config: config, featureCount: job.model.features.count, classCount: classCount, shard: patched)
+                remaining.append(CurvatureFile.Entry(shard: shard, key: newKey, curvature: curvature, theta: solver.curvatureTheta))
+                let how = ["downdate": "downdated", "refactor": "refactored", "diagonal": "diagonal downdated"][route.rawValue]!
+                fates.append(String(format: "shard %d %@ to the remaining rows in %.2f s", shard, how, solver.remainingSeconds))
+            case let .dropped(why):
+                fates.append("shard \(shard) dropped (\(why))")
+                job.ctx.note("shard \(shard): its stored curvature is dropped, not downdated: \(why)")
+            }
         }
         let retrain = patch.shardsToRetrain
         if !retrain.isEmpty {
@@ -107,25 +117,29 @@ struct ApproximateForget: ForgetMethod {
             }
             let fresh = try trainShards(inputs, config: config, labels: job.model.labels, jobs: job.options.jobs)
             records = records.filter { !retrain.contains($0.index) } + fresh
+            // A retrained shard's state is new: the curvature made for the patched one does not belong to it.
+            remaining.removeAll { retrain.contains($0.shard) }
+            fates += retrain.map { "shard \($0) dropped (retrained)" }
         }
         var newModel = job.droppingTrailingShards(job.model.replacingShards(records), shape: shape)
         newModel.approximate = approximate.values.filter { $0.shard < shape.shardCount }.sorted { $0.shard < $1.shard }
-        // The stored curvature follows the data: an affected shard's curvature was summed over the forgotten
-        // rows, so it leaves the sidecar (the next request on that shard computes it anew); the others stay.
+        // Other shards' entries stay when made the same way; the affected shards' are replaced by `remaining`.
         let kept = try curvatureErrors(curvaturePath) {
             try CurvatureStore.updated(store, with: [], solver: solverKind, damping: options.damping)
         }.removing(shards: Set(affected))
-        if kept.entries.isEmpty {
+        let sidecar = CurvatureFile(solver: solverKind, damping: options.damping,
+                                    entries: kept.entries + remaining.filter { $0.shard < shape.shardCount })
+        if sidecar.entries.isEmpty {
             if store != nil, unlink(curvaturePath) != 0, errno != ENOENT {
                 throw ToolError(.ioError, "cannot remove the stored curvature: \(String(cString: strerror(errno)))", file: curvaturePath)
             }
-        } else if store != nil {
-            try writeFileAtomically(curvaturePath, try kept.encode())
+        } else {
+            try writeFileAtomically(curvaturePath, try sidecar.encode())
         }
         try patch.writeOutputs()
         for n in patch.notes { job.ctx.note(n) }
-        job.ctx.summary(String(format: "curvature %@ in %.2f s (dropped from %@ after use)", curvatureSeconds == 0 ? "loaded" : "computed",
-                                  curvatureSeconds, curvaturePath))
+        job.ctx.summary(String(format: "curvature %@ in %.2f s; %@ (%@)", curvatureSeconds == 0 ? "loaded" : "computed", curvatureSeconds,
+                               fates.joined(separator: ", "), sidecar.entries.isEmpty ? "\(curvaturePath) removed" : "stored in \(curvaturePath)"))
         let notes = patch.notes + emptied.map { "shard \($0): every row forgotten: empty (exact)" } + [job.shapeNote(shape)].filter { !$0.isEmpty }
         try job.commit(ForgetOutcome(model: newModel, shardsRetrained: (retrain + emptied).sorted(), residualBound: patch.bounds.joined(separator: " "),
                                      note: notes.joined(separator: "; ")), data: data)
@@ -148,8 +162,6 @@ struct ShardPatchInput {
 /// What PUMA and Newton removal do differently: the new parameters of one shard, the notes and files
 /// they leave.
 protocol ParameterPatch: AnyObject {
-    /// PUMA keeps the training Hessian (the base state's) while the store holds it; Newton needs the current one.
-    var keepsTrainingCurvature: Bool { get }
     /// Notes for standard error and the ledger, one per shard and event.
     var notes: [String] { get }
     /// Per shard its residual bound, for the ledger (Newton).

@@ -86,6 +86,8 @@ struct ApproximateOptions {
     var weightsPath: String?
     var budget: Double?
     var autoRetrain: Bool
+    /// UL_CURVATURE_UPDATE: how a stored factor follows the data (nil: the cheaper way per request).
+    var curvatureRoute: CurvatureDowndate.Route?
 
     init(_ args: ParsedArguments, method: ForgetMethodName, modelPath: String) throws {
         if method == .newton, Self.pumaOnly.contains(where: { args.flag($0) }) {
@@ -105,5 +107,11 @@ struct ApproximateOptions {
         budget = try args.value("budget").map { _ in try args.double("budget", default: 0, min: 0) }
         autoRetrain = args.flag("auto-retrain")
         if autoRetrain && budget == nil { throw ToolError.usage("--auto-retrain needs --budget") }
+        switch ProcessInfo.processInfo.environment["UL_CURVATURE_UPDATE"] ?? "" {
+        case "": curvatureRoute = nil
+        case "downdate": curvatureRoute = .downdate
+        case "refactor": curvatureRoute = .refactor
+        case let other: throw ToolError.usage("UL_CURVATURE_UPDATE=\(quoted(other)): downdate or refactor (or unset)")
+        }
     }
 }

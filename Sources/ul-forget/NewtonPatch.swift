@@ -5,7 +5,6 @@ import ULCore
 /// residual bound per request, accumulated per shard against --budget.
 final class NewtonPatch: ParameterPatch {
     let options: ApproximateOptions
-    let keepsTrainingCurvature = false
     private(set) var notes = [String]()
     private(set) var bounds = [String]()
     private(set) var shardsToRetrain = [Int]()

@@ -5,7 +5,6 @@ import ULCore
 /// --valid, or on the shard's remaining rows) cancels, then θ is patched with the training Hessian.
 final class PumaPatch: ParameterPatch {
     let options: ApproximateOptions
-    let keepsTrainingCurvature = true
     private(set) var notes = [String]()
     /// id and weight of every row of the affected shards, for --weights.
     private var weights = [(String, Double)]()

@@ -300,7 +300,7 @@ final class InfluenceTests: XCTestCase {
                                 blocks: [BlockRecord(ids: ["a"], digest: [UInt8](repeating: 0, count: 32), parameters: [Double](repeating: 0, count: 8))])
         var model = ModelFile(config: config, labels: ["x", "y"], features: ["f1", "f2", "f3"], shards: [shard])
         let plainBytes = try model.encode()
-        model.approximate = [ApproximateShard(shard: 0, baseKey: key, removedCount: 1, firstDirtyBlock: 0, accumulatedBound: 0.25, requests: 1)]
+        model.approximate = [ApproximateShard(shard: 0, removedCount: 1, firstDirtyBlock: 0, accumulatedBound: 0.25, requests: 1)]
         XCTAssertEqual(try ModelFile.decode(try ModelContainerReader(source: try model.encode())), model)
         // An unperturbed configuration keeps its version-1 bytes; a perturbed one round-trips.
         model.approximate = []

@@ -76,7 +76,7 @@ public enum ApproximateRemoval {
     static let softmaxHessianLipschitz = 1.5
 
     /// Newton removal (Guo et al. 2020): `θ⁻ = θ̂ + H₋⁻¹Σ_{i∈F}gᵢ`, H₋ the Hessian without the forgotten rows
-    /// (Woodbury downdate of the stored factor). The step undoes only the forgotten rows' gradient, not
+    /// (the stored factor downdated to the remaining rows). The step undoes only the forgotten rows' gradient, not
     /// whatever gradient ∇J(θ̂) training left (a full Newton step from an unconverged θ̂ can overshoot);
     /// that remainder stays in the residual and in the bound. `linear` is the loss perturbation b, if any.
     ///

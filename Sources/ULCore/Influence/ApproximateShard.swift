@@ -6,9 +6,6 @@
 /// The removed ids themselves are not kept, only how many there were.
 public struct ApproximateShard: Equatable, Sendable {
     public var shard: Int
-    /// Key (`ShardCurvature.key`) of the trained state the approximations started from: the state whose
-    /// Hessian PUMA keeps using.
-    public var baseKey: [UInt8]
     /// How many rows were removed approximately since that state.
     public var removedCount: Int
     /// The first 0-based block that held a removed row: its checkpoint and the later ones (but the final
@@ -19,19 +16,20 @@ public struct ApproximateShard: Equatable, Sendable {
     /// Approximate requests applied so far.
     public var requests: Int
 
-    public init(shard: Int, baseKey: [UInt8], removedCount: Int = 0, firstDirtyBlock: Int = Int.max, accumulatedBound: Double = 0,
+    public init(shard: Int, removedCount: Int = 0, firstDirtyBlock: Int = Int.max, accumulatedBound: Double = 0,
                 requests: Int = 0) {
         self.shard = shard
-        self.baseKey = baseKey
         self.removedCount = removedCount
         self.firstDirtyBlock = firstDirtyBlock
         self.accumulatedBound = accumulatedBound
         self.requests = requests
     }
 
-    /// Layout 2 records the count of removed rows and the first dirty block; layout 1 (read only) listed the
-    /// removed ids and had no dirty block (every checkpoint counts as dirty).
-    static let encodingVersion: UInt32 = 2
+    /// Layout 3 drops the key of the trained state the approximations started from (the stored curvature
+    /// follows the shard's current state, see `CurvatureDowndate`); layouts 1 and 2 (read only) held it,
+    /// 2 the count of removed rows and the first dirty block, 1 the removed ids and no dirty block (every
+    /// checkpoint counts as dirty).
+    static let encodingVersion: UInt32 = 3
 
     static func encode(_ list: [ApproximateShard]) -> [UInt8] {
         var w = ByteWriter()
@@ -39,7 +37,6 @@ public struct ApproximateShard: Equatable, Sendable {
         w.int(list.count)
         for a in list {
             w.int(a.shard)
-            w.raw(a.baseKey)
             w.int(a.removedCount)
             w.int(a.firstDirtyBlock == Int.max ? -1 : a.firstDirtyBlock)
             w.f64(a.accumulatedBound)
@@ -50,16 +47,17 @@ public struct ApproximateShard: Equatable, Sendable {
 
     static func decode(_ r: inout ByteReader) throws -> [ApproximateShard] {
         let version = try r.u32()
-        guard version == 1 || version == encodingVersion else { throw ByteReaderError.invalid("unknown approx version") }
+        guard (1...encodingVersion).contains(version) else { throw ByteReaderError.invalid("unknown approx version") }
         let n = try r.int()
         guard n >= 0, n <= r.remaining else { throw ByteReaderError.invalid("entry count \(n)") }
         var out = [ApproximateShard]()
         for _ in 0..<n {
-            let shard = try r.int(), key = try r.raw(32)
+            let shard = try r.int()
+            if version < 3 { _ = try r.raw(32) }
             let removed = version == 1 ? try r.strings().count : try r.int()
             let dirty = version == 1 ? 0 : try r.int()
             guard removed >= 0, dirty >= -1 else { throw ByteReaderError.invalid("approx entry of shard \(shard)") }
-            out.append(ApproximateShard(shard: shard, baseKey: key, removedCount: removed, firstDirtyBlock: dirty == -1 ? Int.max : dirty,
+            out.append(ApproximateShard(shard: shard, removedCount: removed, firstDirtyBlock: dirty == -1 ? Int.max : dirty,
                                         accumulatedBound: try r.f64(), requests: try r.int()))
         }
         return out

@@ -1,15 +1,20 @@
 /// The stored curvature of a model's shards (a sidecar `.ulm` container, see ul-model(5)): section
-/// `curvature` lists solver, damping and per shard its index and key; section `curveNNNN` holds the shard's
+/// `curvature` lists solver, damping and per shard its index, key and (version 2) the parameters the
+/// curvature was computed at when they are not the keyed state's; section `curveNNNN` holds the shard's
 /// Cholesky factor (column-major, n × n) or diagonal preconditioner (n).
 public struct CurvatureFile: Equatable, Sendable {
     public struct Entry: Equatable, Sendable {
         public var shard: Int
         public var key: [UInt8]
         public var curvature: StoredCurvature
-        public init(shard: Int, key: [UInt8], curvature: StoredCurvature) {
+        /// Where the curvature was computed; nil: at the keyed state's final parameters. A factor downdated
+        /// after an approximate request keeps the parameters it was made at, not the patched ones.
+        public var theta: [Double]?
+        public init(shard: Int, key: [UInt8], curvature: StoredCurvature, theta: [Double]? = nil) {
             self.shard = shard
             self.key = key
             self.curvature = curvature
+            self.theta = theta
         }
     }
 
@@ -29,12 +34,21 @@ public struct CurvatureFile: Equatable, Sendable {
     }
 
     public func encode() throws -> [UInt8] {
+        // Version 1 (no parameters) while every entry was computed at its keyed state, as ul-influence's are.
+        let version: UInt32 = entries.contains { $0.theta != nil } ? 2 : 1
         var w = ByteWriter()
-        w.u32(1)
+        w.u32(version)
         w.string(solver.rawValue)
         w.f64(damping)
         w.int(entries.count)
-        for e in entries { w.int(e.shard); w.raw(e.key) }
+        for e in entries {
+            w.int(e.shard)
+            w.raw(e.key)
+            if version == 2 {
+                w.u8(e.theta == nil ? 0 : 1)
+                if let t = e.theta { w.doubles(t) }
+            }
+        }
         var sections = [ModelSection(tag: "curvature", payload: w.bytes)]
         for e in entries {
             var s = ByteWriter()

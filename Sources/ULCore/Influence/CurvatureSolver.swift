@@ -1,66 +1,87 @@
-/// Applies (H + δI)⁻¹ for one shard, H the Hessian of its objective at θ (the trained θ̂). With `downdate`
-/// rows, H is the Hessian without those rows (`H₋ = H − Σ_{i∈F}∇²ℓᵢ`): exactly through Woodbury's identity on the stored factor (`exact`), or by
-/// zero weights in the Hessian-vector products (`cg`).
+import Foundation
+
+/// Applies (H + δI)⁻¹ for one shard, H the Hessian of its objective at `curvatureTheta` (where the stored
+/// curvature was computed: the trained θ̂, or for a shard changed approximately before, the parameters its
+/// downdated factor was made at), gradients taken at `theta`. With `downdate` rows, H is the Hessian without
+/// those rows (`H₋ = H − Σ_{i∈F}∇²ℓᵢ`): the stored factor downdated, or refactored when that is cheaper or
+/// the downdate fails (`exact`), or zero weights in the Hessian-vector products (`cg`).
 public final class CurvatureSolver {
     public let objective: Objective
-    /// Where H is taken.
+    /// Where gradients are taken (the shard's current parameters).
     public let theta: [Double]
-    public let stored: StoredCurvature
+    /// Where the stored curvature was computed.
+    public let curvatureTheta: [Double]
+    public private(set) var stored: StoredCurvature
     public let damping: Double
     var tolerance = 1e-10
     var maxIterations = 1000
     /// Row weights of the Hessian-vector products (nil: all 1).
     private var weights: [Double]?
-    /// Woodbury terms: U (P × r, columns contiguous), H⁻¹U, and the Cholesky factor of I − UᵀH⁻¹U.
-    private var woodbury: (u: [Double], hInvU: [Double], small: CholeskyFactor, rank: Int)?
+    /// The rows `downdate` removed and what became of the stored curvature for keeping.
+    private var removed: (rows: [Int], outcome: CurvatureDowndate.Outcome)?
+    /// How the stored factor is brought to the remaining rows (nil: the cheaper, see `CurvatureDowndate.route`).
+    public var route: CurvatureDowndate.Route?
+    /// Seconds spent bringing the stored curvature to the remaining rows (`downdate`, `takeRemaining`).
+    public private(set) var remainingSeconds = 0.0
     /// Conjugate-gradient iterations of the last solves (summed).
     public private(set) var iterations = 0
 
-    public init(objective: Objective, theta: [Double], stored: StoredCurvature, damping: Double) {
+    public init(objective: Objective, theta: [Double], stored: StoredCurvature, damping: Double, curvatureTheta: [Double]? = nil) {
         self.objective = objective
         self.theta = theta
+        self.curvatureTheta = curvatureTheta ?? theta
         self.stored = stored
         self.damping = damping
     }
 
-    /// Removes rows from H (Newton removal's H₋). Exact: rank-(K·|F|) Woodbury downdate, costing one
-    /// multi-column solve with the stored factor; no new factorisation of H.
+    /// Removes rows from H (Newton removal's H₋), at `curvatureTheta`. Exact: the stored factor is downdated
+    /// (rank K·|F|) or refactored on the remaining rows, whichever is cheaper; a failed downdate is refactored,
+    /// and only when that fails too is H₋ not positive definite. The solver then solves with H₋ alone.
     func downdate(rows: [Int]) throws {
         guard !rows.isEmpty else { return }
+        let start = Date()
+        defer { remainingSeconds += Date().timeIntervalSince(start) }
         switch stored {
-        case let .cholesky(f):
+        case .cholesky:
             guard let s = objective as? SoftmaxObjective else { throw CurvatureError.noExactHessian("mlp") }
-            var u = [Double]()
-            for r in rows { for col in s.rowHessianFactors(theta, row: r) { u += col } }
-            let P = f.n, rank = u.count / P
-            let hInvU = f.solve(u, columns: rank)
-            // S = I − UᵀH⁻¹U (rank × rank), symmetric positive definite when H₋ is.
-            var small = [Double](repeating: 0, count: rank * rank)
-            dgemm(false, true, rank, rank, P, u, P, hInvU, P, 0, &small, rank)
-            for a in 0..<rank {
-                for b in 0..<rank { small[a * rank + b] = (a == b ? 1 : 0) - 0.5 * (small[a * rank + b] + small[b * rank + a]) }
+            var outcome = CurvatureDowndate.remaining(taking: &stored, objective: objective, at: curvatureTheta, removing: rows, damping: damping,
+                                                      route: route)
+            if case .dropped = outcome {
+                outcome = .kept(.cholesky(try CurvatureDowndate.refactored(s, at: curvatureTheta, removing: rows, damping: damping)), .refactor)
             }
-            woodbury = (u, hInvU, try CholeskyFactor(symmetric: small, n: rank), rank)
+            if case let .kept(f, _) = outcome { stored = f }
+            removed = (rows, outcome)
         case .diagonal:
             var w = weights ?? [Double](repeating: 1, count: objective.rowCount)
             for r in rows { w[r] = 0 }
             weights = w
+            var copy = stored
+            let outcome = CurvatureDowndate.remaining(taking: &copy, objective: objective, at: curvatureTheta, removing: rows, damping: damping)
+            // The softmax preconditioner follows the rows; mlp's keeps preconditioning H₋ as it did H.
+            if case let .kept(d, _) = outcome { stored = d }
+            removed = (rows, outcome)
         }
+    }
+
+    /// The stored curvature without `rows` (those `downdate` removed, or now), for keeping; see
+    /// `CurvatureDowndate`. The solver cannot solve afterwards: its curvature is handed over.
+    public func takeRemaining(removing rows: [Int]) -> CurvatureDowndate.Outcome {
+        if let r = removed, r.rows == rows {
+            removed = nil
+            stored = .diagonal([])
+            return r.outcome
+        }
+        let start = Date()
+        defer { remainingSeconds += Date().timeIntervalSince(start) }
+        return CurvatureDowndate.remaining(taking: &stored, objective: objective, at: curvatureTheta, removing: rows, damping: damping,
+                                           route: route)
     }
 
     /// (H + δI)⁻¹b.
     func solve(_ b: [Double]) throws -> [Double] {
         switch stored {
         case let .cholesky(f):
-            var x = f.solve(b)
-            if let w = woodbury {
-                // H₋⁻¹b = H⁻¹b + H⁻¹U S⁻¹ Uᵀ H⁻¹b.
-                var t = [Double](repeating: 0, count: w.rank)
-                dgemm(false, false, w.rank, 1, f.n, w.u, f.n, x, 1, 0, &t, 1)
-                let s = w.small.solve(t)
-                dgemm(true, false, f.n, 1, w.rank, w.hInvU, f.n, s, 1, 1, &x, 1)
-            }
-            return x
+            return f.solve(b)
         case let .diagonal(d):
             return try conjugateGradient(b, preconditioner: d)
         }
@@ -69,7 +90,7 @@ public final class CurvatureSolver {
     /// (H + δI)⁻¹B for contiguous columns.
     func solve(columns b: [Double], count: Int) throws -> [Double] {
         let P = objective.parameterCount
-        if case let .cholesky(f) = stored, woodbury == nil { return f.solve(b, columns: count) }
+        if case let .cholesky(f) = stored { return f.solve(b, columns: count) }
         var out = [Double]()
         out.reserveCapacity(b.count)
         for c in 0..<count { out += try solve(Array(b[c * P ..< (c + 1) * P])) }

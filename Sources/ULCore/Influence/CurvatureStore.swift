@@ -3,30 +3,43 @@
 public final class CurvatureStore {
     public let solver: SolverKind
     public let damping: Double
-    /// Shard and key of every entry, in file order.
-    public let keys: [(shard: Int, key: [UInt8])]
+    /// Shard, key and (when not the keyed state's final parameters) the parameters of every entry, in file order.
+    public let keys: [(shard: Int, key: [UInt8], theta: [Double]?)]
     private let reader: ModelContainerReader
 
     public init(_ reader: ModelContainerReader) throws {
         self.reader = reader
-        (solver, damping, keys) = try reader.decode("curvature") { r -> (SolverKind, Double, [(shard: Int, key: [UInt8])]) in
-            guard try r.u32() == 1 else { throw ByteReaderError.invalid("unknown curvature version") }
+        (solver, damping, keys) = try reader.decode("curvature") { r -> (SolverKind, Double, [(shard: Int, key: [UInt8], theta: [Double]?)]) in
+            let version = try r.u32()
+            guard version == 1 || version == 2 else { throw ByteReaderError.invalid("unknown curvature version") }
             guard let solver = SolverKind(rawValue: try r.string()) else { throw ByteReaderError.invalid("unknown solver") }
             let damping = try r.f64()
             let n = try r.int()
-            // Each entry is a shard (8 bytes) and a key (32).
+            // Each entry is at least a shard (8 bytes) and a key (32).
             guard n >= 0, n <= r.remaining / 40 else { throw ByteReaderError.invalid("entry count \(n)") }
-            var list = [(shard: Int, key: [UInt8])]()
+            var list = [(shard: Int, key: [UInt8], theta: [Double]?)]()
             var seen = Set<Int>()
             for _ in 0..<n {
                 let shard = try r.int()
                 // One entry per shard: its section `curveNNNN` is unique.
                 guard shard >= 0, seen.insert(shard).inserted else { throw ByteReaderError.invalid("shard \(shard) listed twice or negative") }
-                list.append((shard, try r.raw(32)))
+                let key = try r.raw(32)
+                var theta: [Double]? = nil
+                if version == 2 {
+                    switch try r.u8() {
+                    case 0: break
+                    case 1: theta = try r.doubles()
+                    default: throw ByteReaderError.invalid("curvature parameters flag")
+                    }
+                }
+                list.append((shard, key, theta))
             }
             return (solver, damping, list)
         }
     }
+
+    /// The parameters a shard's stored curvature was computed at, when not its keyed state's final ones.
+    public func theta(shard: Int) -> [Double]? { keys.first { $0.shard == shard }?.theta }
 
     /// The stored curvature for a shard state, if present and made with the same solver and damping.
     public func lookup(shard: Int, key: [UInt8], solver: SolverKind, damping: Double) throws -> StoredCurvature? {
@@ -42,7 +55,7 @@ public final class CurvatureStore {
     /// Every entry, read in full.
     public func file() throws -> CurvatureFile {
         CurvatureFile(solver: solver, damping: damping,
-                      entries: try keys.map { CurvatureFile.Entry(shard: $0.shard, key: $0.key, curvature: try load($0.shard)) })
+                      entries: try keys.map { CurvatureFile.Entry(shard: $0.shard, key: $0.key, curvature: try load($0.shard), theta: $0.theta) })
     }
 
     /// The file to write after `computed` entries were made with `solver` and `damping`: they replace the
@@ -52,7 +65,7 @@ public final class CurvatureStore {
         var entries = [CurvatureFile.Entry]()
         if let s = store, s.solver == solver, s.damping == damping {
             for k in s.keys where !computed.contains(where: { $0.shard == k.shard }) {
-                entries.append(CurvatureFile.Entry(shard: k.shard, key: k.key, curvature: try s.load(k.shard)))
+                entries.append(CurvatureFile.Entry(shard: k.shard, key: k.key, curvature: try s.load(k.shard), theta: k.theta))
             }
         }
         return CurvatureFile(solver: solver, damping: damping, entries: entries + computed)

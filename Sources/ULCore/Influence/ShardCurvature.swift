@@ -63,22 +63,22 @@ public enum ShardCurvature {
 }
 
 extension ShardCurvature {
-    /// A solver for `objective` at θ: the stored curvature under `key` when `store` has it, otherwise computed
-    /// now (and returned as `computed`, for the caller to store).
+    /// A solver for `objective` at θ: the stored curvature under `key` when `store` has it (at the parameters
+    /// it was computed at), otherwise computed now at θ (and returned as `computed`, for the caller to store).
     public static func solver(objective: Objective, theta: [Double], store: CurvatureStore?, shard: Int, key: [UInt8],
                               solver: SolverKind, damping: Double, progress: ((Int, Int) -> Void)? = nil) throws
         -> (solver: CurvatureSolver, computed: CurvatureFile.Entry?) {
-        try Self.solver(objective: objective, theta: theta,
-                        stored: try store?.lookup(shard: shard, key: key, solver: solver, damping: damping),
-                        shard: shard, key: key, solver: solver, damping: damping, progress: progress)
+        let stored = try store?.lookup(shard: shard, key: key, solver: solver, damping: damping)
+        return try Self.solver(objective: objective, theta: theta, stored: stored, storedAt: stored == nil ? nil : store?.theta(shard: shard),
+                               shard: shard, key: key, solver: solver, damping: damping, progress: progress)
     }
 
-    /// The same with the stored curvature already looked up (nil: compute it).
-    public static func solver(objective: Objective, theta: [Double], stored: StoredCurvature?, shard: Int, key: [UInt8],
-                              solver: SolverKind, damping: Double, progress: ((Int, Int) -> Void)? = nil) throws
+    /// The same with the stored curvature already looked up (nil: compute it), made at `storedAt` (nil: at θ).
+    public static func solver(objective: Objective, theta: [Double], stored: StoredCurvature?, storedAt: [Double]? = nil, shard: Int,
+                              key: [UInt8], solver: SolverKind, damping: Double, progress: ((Int, Int) -> Void)? = nil) throws
         -> (solver: CurvatureSolver, computed: CurvatureFile.Entry?) {
         if let stored {
-            return (CurvatureSolver(objective: objective, theta: theta, stored: stored, damping: damping), nil)
+            return (CurvatureSolver(objective: objective, theta: theta, stored: stored, damping: damping, curvatureTheta: storedAt), nil)
         }
         let stored = try StoredCurvature.compute(objective, at: theta, solver: solver, damping: damping, progress: progress)
         return (CurvatureSolver(objective: objective, theta: theta, stored: stored, damping: damping),
@@ -86,10 +86,9 @@ extension ShardCurvature {
     }
 
     /// The shard record after approximate removal: the forgotten ids leave their blocks (digests recomputed
-    /// from `data`, which holds at least the remaining rows), and the last block carries `theta`. Earlier
-    /// checkpoints are kept as they were: they no longer match the rows (see `ApproximateShard`).
-    /// The checkpoints of blocks `droppingCheckpointsFrom`... but the last are dropped (emptied): they were
-    /// trained on the removed rows.
+    /// from `data`, which holds at least the remaining rows), and the last block carries `theta`. The
+    /// checkpoints of blocks `droppingCheckpointsFrom`... but the last are dropped (emptied): they were
+    /// trained on the removed rows (see `ApproximateShard`); earlier ones are clean and kept.
     public static func patchedRecord(_ record: ShardRecord, removing forgotten: Set<String>, data: Dataset,
                                      labels: [String], theta: [Double], droppingCheckpointsFrom dirty: Int) -> ShardRecord {
         var index = [String: Int]()

@@ -201,6 +201,29 @@ final class SoftmaxCurvature {
         return out
     }
 
+    /// Σ_{i∈rows} ∇²ℓᵢ as VVᵀ: V is P × rank, row-major, its columns the rows' factors (`rowHessianFactors`).
+    func hessianFactorMatrix(_ p: [Double], rows: [Int]) -> (v: [Double], rank: Int) {
+        let columns = rows.flatMap { rowHessianFactors(p, row: $0) }
+        let P = parameterCount, r = columns.count
+        var v = [Double](repeating: 0, count: P * r)
+        for (s, u) in columns.enumerated() { for i in 0..<P where u[i] != 0 { v[i * r + s] = u[i] } }
+        return (v, r)
+    }
+
+    /// Diagonal of Σ_{i∈rows} ∇²ℓᵢ (the data term only).
+    func rowsHessianDiagonal(_ p: [Double], rows: [Int]) -> [Double] {
+        let k = classes
+        var out = [Double](repeating: 0, count: parameterCount)
+        for i in rows {
+            for j in 0..<width {
+                let x2 = x[i * width + j] * x[i * width + j]
+                if x2 == 0 { continue }
+                for c in 0..<k { let q = p[i * k + c]; out[j * k + c] += x2 * q * (1 - q) }
+            }
+        }
+        return out
+    }
+
     /// Largest singular value of X̃ restricted to rows with a non-zero weight (power iteration on X̃ᵀX̃).
     func spectralNorm(weights: [Double]? = nil) -> Double {
         let w = width

@@ -66,7 +66,7 @@ public struct ModelSummary {
                 let status: String
                 if let stored = storedKeys[s.index] {
                     let current = ShardCurvature.key(config: c, featureCount: model.features.count, classCount: model.labels.count, shard: s)
-                    status = stored == current ? "current" : stored == approximate[s.index]?.baseKey ? "training" : "stale"
+                    status = stored == current ? "current" : "stale"
                 } else {
                     status = "none"
                 }

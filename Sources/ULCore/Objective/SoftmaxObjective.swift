@@ -1,5 +1,5 @@
 /// Multinomial logistic regression on a shard's rows, in Double through `SoftmaxCurvature`: the objective
-/// with an exact dense Hessian (for the Cholesky solver) and exact row Hessian factors (for Woodbury).
+/// with an exact dense Hessian (for the Cholesky solver) and exact row Hessian factors (for downdating the stored factor).
 ///
 /// The approximate methods take most quantities at one θ (the trained θ̂), so the probabilities and
 /// residuals of the last θ asked for are kept rather than recomputed by every Hessian-vector product.
@@ -61,5 +61,15 @@ final class SoftmaxObjective: Objective {
     /// Factors of row i's Hessian at θ (see `SoftmaxCurvature.rowHessianFactors`).
     func rowHessianFactors(_ theta: [Double], row: Int) -> [[Double]] {
         curvature.rowHessianFactors(at(theta).probabilities, row: row)
+    }
+
+    /// Σ_{i∈rows} ∇²ℓᵢ at θ as VVᵀ (see `SoftmaxCurvature.hessianFactorMatrix`).
+    func hessianFactorMatrix(_ theta: [Double], rows: [Int]) -> (v: [Double], rank: Int) {
+        curvature.hessianFactorMatrix(at(theta).probabilities, rows: rows)
+    }
+
+    /// Diagonal of Σ_{i∈rows} ∇²ℓᵢ at θ.
+    func rowsHessianDiagonal(_ theta: [Double], rows: [Int]) -> [Double] {
+        curvature.rowsHessianDiagonal(at(theta).probabilities, rows: rows)
     }
 }

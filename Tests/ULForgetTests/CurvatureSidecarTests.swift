@@ -1,0 +1,100 @@
+import Foundation
+import XCTest
+import ULCLI
+@testable import ULCore
+import ULTestSupport
+
+/// The curvature sidecar after approximate requests, through the built tools: the affected shard's factor
+/// is downdated to the remaining rows at the parameters it was made at and stored under the patched
+/// state's key, so a second request loads it (no recompute) and a later one downdates it again; mlp's
+/// preconditioner is dropped.
+final class CurvatureSidecarTests: XCTestCase {
+    var dir: URL!
+
+    override func setUpWithError() throws { dir = try makeWorkDirectory("curvature-sidecar") }
+
+    func path(_ name: String) -> String { dir.appendingPathComponent(name).path }
+
+    func run(_ tool: String, _ args: [String]) throws -> ProcessResult {
+        let r = try ProcessRunner.run(tool: tool, args, in: dir)
+        XCTAssertEqual(r.status, 0, "\(tool) \(args): \(r.stderr)")
+        return r
+    }
+
+    func model(_ name: String) throws -> ModelFile { try ModelFile.decode(try ModelContainerReader(source: [UInt8](try Data(contentsOf: URL(fileURLWithPath: path(name)))))) }
+
+    /// The factor of shard 0's Hessian over the rows of `data` that `reference` (a model) holds, at θ.
+    func factor(model m: ModelFile, data: String, theta: [Double]) throws -> CholeskyFactor {
+        let rows = try ModelRows(path: path(data), model: m)
+        let record = m.shards[0]
+        var position = [String: Int]()
+        for (i, id) in rows.data.ids.enumerated() { position[id] = i }
+        let objective = ShardCurvature.objective(config: m.config, classCount: m.labels.count, shard: record, data: rows.data,
+                                                 rows: try record.rowsInRecordOrder(position))
+        guard case let .cholesky(f) = try StoredCurvature.compute(objective, at: theta, solver: .exact, damping: 0) else { fatalError() }
+        return f
+    }
+
+    func relativeError(_ a: CholeskyFactor, _ b: CholeskyFactor) -> Double {
+        let la = a.lowerTriangle, lb = b.lowerTriangle
+        var diff = 0.0, scale = 0.0
+        for i in la.indices { diff = max(diff, abs(la[i] - lb[i])); scale = max(scale, abs(lb[i])) }
+        return diff / scale
+    }
+
+    func testSecondRequestUsesTheDowndatedFactor() throws {
+        let lines = try exampleLines("breast_cancer.csv").prefix(161)
+        try (lines.joined(separator: "\n") + "\n").write(toFile: path("bc.csv"), atomically: true, encoding: .utf8)
+        try "id\nbc00003\nbc00050\n".write(toFile: path("r1.csv"), atomically: true, encoding: .utf8)
+        try "id\nbc00007\nbc00100\nbc00101\n".write(toFile: path("r2.csv"), atomically: true, encoding: .utf8)
+        try "id\nbc00011\n".write(toFile: path("r3.csv"), atomically: true, encoding: .utf8)
+        _ = try run("ul-train", ["-q", "--standardize", "-e", "200", "bc.csv", "-o", "m.ulm"])
+        let theta0 = try model("m.ulm").shards[0].finalParameters
+
+        // First request: no sidecar, so the curvature is computed, used, downdated and stored.
+        let first = try run("ul-forget", ["-v", "--model", "m.ulm", "--data", "bc.csv", "--requests", "r1.csv", "--method", "puma",
+                                          "-o", "a.ulm", "--remaining", "rem1.csv", "--curvature", "c.curv"])
+        XCTAssertTrue(first.stderr.contains("curvature computed"), first.stderr)
+        XCTAssertTrue(first.stderr.contains("shard 0 downdated to the remaining rows"), first.stderr)
+        var sidecar = try CurvatureFile.decode(try openModelContainer(path("c.curv")))
+        let a = try model("a.ulm")
+        XCTAssertEqual(sidecar.entries.map(\.key), [ShardCurvature.key(config: a.config, featureCount: a.features.count,
+                                                                       classCount: a.labels.count, shard: a.shards[0])])
+        XCTAssertEqual(sidecar.entries[0].theta, theta0, "the parameters the factor was made at, not the patched ones")
+        XCTAssertNotEqual(a.shards[0].finalParameters, theta0)
+        guard case let .cholesky(stored1) = sidecar.entries[0].curvature else { return XCTFail("not a factor") }
+        XCTAssertLessThan(relativeError(stored1, try factor(model: a, data: "rem1.csv", theta: theta0)), 1e-9)
+
+        // Second request (Newton) on the patched model: the stored factor is loaded, downdated again.
+        let second = try run("ul-forget", ["-v", "--model", "a.ulm", "--data", "rem1.csv", "--requests", "r2.csv", "--method", "newton",
+                                           "-o", "b.ulm", "--remaining", "rem2.csv", "--curvature", "c.curv"])
+        XCTAssertTrue(second.stderr.contains("curvature loaded"), second.stderr)
+        XCTAssertFalse(second.stderr.contains("curvature computed"), second.stderr)
+        sidecar = try CurvatureFile.decode(try openModelContainer(path("c.curv")))
+        let b = try model("b.ulm")
+        XCTAssertEqual(sidecar.entries.map(\.key), [ShardCurvature.key(config: b.config, featureCount: b.features.count,
+                                                                       classCount: b.labels.count, shard: b.shards[0])])
+        XCTAssertEqual(sidecar.entries[0].theta, theta0)
+        guard case let .cholesky(stored2) = sidecar.entries[0].curvature else { return XCTFail("not a factor") }
+        XCTAssertLessThan(relativeError(stored2, try factor(model: b, data: "rem2.csv", theta: theta0)), 1e-9)
+
+        // A third (PUMA) loads it too; the model a request did not produce finds no curvature of its state.
+        let third = try run("ul-forget", ["-v", "--model", "b.ulm", "--data", "rem2.csv", "--requests", "r3.csv", "--method", "puma",
+                                          "-o", "c.ulm", "--remaining", "rem3.csv", "--curvature", "c.curv"])
+        XCTAssertTrue(third.stderr.contains("curvature loaded"), third.stderr)
+        let again = try run("ul-forget", ["-v", "--model", "a.ulm", "--data", "rem1.csv", "--requests", "r2.csv", "--method", "newton",
+                                          "-o", "b2.ulm", "--remaining", "rem2b.csv", "--curvature", "c.curv"])
+        XCTAssertTrue(again.stderr.contains("curvature computed"), again.stderr)
+    }
+
+    func testMlpPreconditionerIsDropped() throws {
+        let lines = try exampleLines("breast_cancer.csv").prefix(121)
+        try (lines.joined(separator: "\n") + "\n").write(toFile: path("bc.csv"), atomically: true, encoding: .utf8)
+        try "id\nbc00003\n".write(toFile: path("r1.csv"), atomically: true, encoding: .utf8)
+        _ = try run("ul-train", ["-q", "--model", "mlp", "--standardize", "--hidden", "4", "-e", "20", "--lr", "0.01", "bc.csv", "-o", "m.ulm"])
+        let r = try run("ul-forget", ["--model", "m.ulm", "--data", "bc.csv", "--requests", "r1.csv", "--method", "puma", "--damping", "100",
+                                      "-o", "p.ulm", "--remaining", "rem.csv"])
+        XCTAssertTrue(r.stderr.contains("shard 0: its stored curvature is dropped"), r.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path("m.ulm.curv")))
+    }
+}
