@@ -8,7 +8,7 @@
 #   examples/bench/train.sh            (REPS=3 WORK=/tmp/ul-bench-fashion BIN=.build/release)
 #
 # BEFORE=DIR adds the same ul runs with the tools in DIR (an older build), for before/after in one run;
-# SHARDED=1 adds 10 random shards x 5 blocks. The last lines give ul's time over scikit-learn's.
+# SHARDED=1 adds 10 random shards x 5 blocks; WIDE=0 leaves out mlp 256. The last lines give ul's time over scikit-learn's.
 #
 # Needs: swift build -c release; python3 with scikit-learn and pandas (pip install scikit-learn pandas);
 # the Debian package dataset-fashion-mnist.
@@ -20,6 +20,7 @@ WORK=${WORK:-/tmp/ul-bench-fashion}
 REPS=${REPS:-3}
 BEFORE=${BEFORE:-}
 SHARDED=${SHARDED:-0}
+WIDE=${WIDE:-1}
 SCALE=0.00392156862745098
 mkdir -p "$WORK"
 [ -f "$WORK/train.csv" ] || python3 "$HERE/fashion_mnist_csv.py" "$WORK"
@@ -46,7 +47,7 @@ T="$WORK/train.csv"; S="$WORK/train_sharded.csv"; E="$WORK/test.csv"
 ul_runs() {  # PREFIX BIN
     printf '%s\t%s\n' "$1softmax" "$2/ul-train -q --scale $SCALE $T -o $WORK/$1softmax.ulm && $2/ul-predict -m $WORK/$1softmax.ulm $E > $WORK/$1softmax.pred"
     printf '%s\t%s\n' "$1mlp-100-20ep" "$2/ul-train -q --model mlp --hidden 100 --epochs 20 --scale $SCALE $T -o $WORK/$1mlp100.ulm && $2/ul-predict -m $WORK/$1mlp100.ulm $E > $WORK/$1mlp-100-20ep.pred"
-    printf '%s\t%s\n' "$1mlp-256-10ep" "$2/ul-train -q --model mlp --hidden 256 --scale $SCALE $T -o $WORK/$1mlp256.ulm && $2/ul-predict -m $WORK/$1mlp256.ulm $E > $WORK/$1mlp-256-10ep.pred"
+    [ "$WIDE" = 0 ] || printf '%s\t%s\n' "$1mlp-256-10ep" "$2/ul-train -q --model mlp --hidden 256 --scale $SCALE $T -o $WORK/$1mlp256.ulm && $2/ul-predict -m $WORK/$1mlp256.ulm $E > $WORK/$1mlp-256-10ep.pred"
     if [ "$SHARDED" = 1 ]; then
         printf '%s\t%s\n' "$1softmax-10x5" "$2/ul-train -q --scale $SCALE $S -o $WORK/$1softmax10.ulm && $2/ul-predict -m $WORK/$1softmax10.ulm $E > $WORK/$1softmax-10x5.pred"
         printf '%s\t%s\n' "$1mlp-256-10x5" "$2/ul-train -q --model mlp --hidden 256 --scale $SCALE $S -o $WORK/$1mlp10.ulm && $2/ul-predict -m $WORK/$1mlp10.ulm $E > $WORK/$1mlp-256-10x5.pred"
@@ -91,5 +92,6 @@ ratio() { awk -v a="$(wall "$1")" -v b="$(wall "$2")" 'BEGIN { printf "%.2f", a 
 echo
 echo "wall-time ratios: ul-softmax / sklearn-logreg $(ratio ul-softmax sklearn-logreg);" \
     "ul-mlp-100-20ep / sklearn-mlp-100-20it $(ratio ul-mlp-100-20ep sklearn-mlp-100-20it)"
-[ -z "$BEFORE" ] || echo "after / before: softmax $(ratio ul-softmax before-softmax); mlp-100-20ep $(ratio ul-mlp-100-20ep before-mlp-100-20ep); mlp-256-10ep $(ratio ul-mlp-256-10ep before-mlp-256-10ep)"
+[ -z "$BEFORE" ] || echo "after / before: softmax $(ratio ul-softmax before-softmax); mlp-100-20ep $(ratio ul-mlp-100-20ep before-mlp-100-20ep)"
+[ -z "$BEFORE" ] || [ "$WIDE" = 0 ] || echo "after / before: mlp-256-10ep $(ratio ul-mlp-256-10ep before-mlp-256-10ep)"
 echo "($(nproc) cores; load average (1 min) at the start of each run: median $(median < "$WORK/load"), max $(sort -n "$WORK/load" | tail -1))"

@@ -17,6 +17,9 @@ final class NetworkEvaluator {
     private var laneValues: UnsafeMutablePointer<Double>
     /// Lanes that held a chunk in the last `accumulate`.
     private(set) var usedLanes = 0
+    /// Whether every lane held one chunk at most (a mini-batch): its sum is then read from the chunk's
+    /// workspace, as 0 + x would round it, instead of being copied into Double first.
+    private var oneChunkPerLane = false
 
     init(network: DenseNetwork, data: Dataset, chunkRows: Int = 1024, lanes: Int = 8) {
         precondition(data.featureCount == network.inputCount && chunkRows >= 1 && lanes >= 1)
@@ -70,6 +73,8 @@ final class NetworkEvaluator {
         let nChunks = (rows.count + chunkRows - 1) / chunkRows
         let nLanes = min(lanes, nChunks)
         usedLanes = nLanes
+        oneChunkPerLane = nChunks <= lanes
+        let keepSums = !oneChunkPerLane
         while workspaces.count < nLanes { workspaces.append(ChunkWorkspace(net: network, capacity: chunkRows)) }
         let wantG = gradient
         let wantH = direction != nil
@@ -105,8 +110,8 @@ final class NetworkEvaluator {
                         // The first chunk sets the lane's sum as 0 + x would, so a lane of one chunk and a
                         // lane of many round alike.
                         let first = c == lane
-                        if wantG { accumulateChunk(ws.grad, into: g, count: P, first: first) }
-                        if wantH { accumulateChunk(ws.hv, into: hv, count: P, first: first) }
+                        if wantG && keepSums { accumulateChunk(ws.grad, into: g, count: P, first: first) }
+                        if wantH && keepSums { accumulateChunk(ws.hv, into: hv, count: P, first: first) }
                         c += nLanes
                     }
                     values[lane] = value
@@ -125,8 +130,21 @@ final class NetworkEvaluator {
     func hessianVectorSum(into out: UnsafeMutablePointer<Double>) { sumLanes(network.parameterCount, into: out) }
 
     /// out[i] = ((0 + lane₀[i]) + lane₁[i]) + … for the sums starting at `offset` (0: gradient, P: Hv).
+    /// A lane of one chunk contributes 0 + Double(chunk[i]); adding that or Double(chunk[i]) itself to a
+    /// partial sum that is never −0 gives the same bits, so the chunk is read directly.
     private func sumLanes(_ offset: Int, into out: UnsafeMutablePointer<Double>) {
         let P = network.parameterCount
+        if oneChunkPerLane {
+            let chunks = workspaces.prefix(usedLanes).map { offset == 0 ? UnsafePointer($0.grad) : UnsafePointer($0.hv) }
+            if chunks.count == 4 {
+                let c0 = chunks[0], c1 = chunks[1], c2 = chunks[2], c3 = chunks[3]
+                for i in 0..<P { out[i] = (((0 + Double(c0[i])) + Double(c1[i])) + Double(c2[i])) + Double(c3[i]) }
+                return
+            }
+            for i in 0..<P { out[i] = 0 }
+            for c in chunks { for i in 0..<P { out[i] += Double(c[i]) } }
+            return
+        }
         let base = laneSums + (offset == 0 ? 0 : lanes * P)
         for i in 0..<P { out[i] = 0 }
         for lane in 0..<usedLanes {
