@@ -2,9 +2,13 @@
 # ul-train + ul-predict against scikit-learn on Fashion-MNIST (60,000 training rows, 10,000 test rows,
 # pixels scaled to [0, 1]). Times are wall clock end to end (reading the CSVs, training, predicting the
 # test set), medians of REPS runs, with the median CPU time (user + system, all processes); memory is
-# the peak resident set of the largest process. On a loaded machine compare CPU times as well.
+# the peak resident set of the largest process. Runs are interleaved (one of each per round), so a change
+# of load hits every row alike; on a loaded machine compare CPU times as well.
 #
 #   examples/bench/train.sh            (REPS=3 WORK=/tmp/ul-bench-fashion BIN=.build/release)
+#
+# BEFORE=DIR adds the same ul runs with the tools in DIR (an older build), for before/after in one run;
+# SHARDED=1 adds 10 random shards x 5 blocks; WIDE=0 leaves out mlp 256. The last lines give ul's time over scikit-learn's.
 #
 # Needs: swift build -c release; python3 with scikit-learn and pandas (pip install scikit-learn pandas);
 # the Debian package dataset-fashion-mnist.
@@ -14,10 +18,13 @@ ROOT=$(cd "$HERE/../.." && pwd)
 BIN=${BIN:-$ROOT/.build/release}
 WORK=${WORK:-/tmp/ul-bench-fashion}
 REPS=${REPS:-3}
+BEFORE=${BEFORE:-}
+SHARDED=${SHARDED:-0}
+WIDE=${WIDE:-1}
 SCALE=0.00392156862745098
 mkdir -p "$WORK"
 [ -f "$WORK/train.csv" ] || python3 "$HERE/fashion_mnist_csv.py" "$WORK"
-if [ ! -f "$WORK/train_sharded.csv" ]; then
+if [ "$SHARDED" = 1 ] && [ ! -f "$WORK/train_sharded.csv" ]; then
     # 10 random shards x 5 blocks from a hash of (seed, id), as ul-partition --by random assigns them.
     python3 - "$WORK/train.csv" "$WORK/train_sharded.csv" <<'PY'
 import hashlib, sys
@@ -34,43 +41,57 @@ fi
 median() { sort -n | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}'; }
 accuracy() { awk -F, 'NR>1{n++; if($2==$NF)c++} END{printf "%.4f", c/n}' "$1"; }
 
-# run NAME COMMAND...: REPS timed runs; records "time rss" per run in $WORK/NAME.runs.
-run() {
-    name=$1; shift
-    : > "$WORK/$name.runs"
-    i=0
-    while [ $i -lt "$REPS" ]; do
-        /usr/bin/time -f "%e %M %U %S" -o "$WORK/$name.time" sh -c "$*" > "$WORK/$name.out"
-        cat "$WORK/$name.time" >> "$WORK/$name.runs"
-        echo "  $name run $((i+1)): $(cat "$WORK/$name.time") (wall s, KB, user s, sys s)" >&2
-        i=$((i+1))
-    done
+T="$WORK/train.csv"; S="$WORK/train_sharded.csv"; E="$WORK/test.csv"
+# One line per run: NAME<TAB>COMMAND. A ul command writes its predictions to $WORK/NAME.pred; a peer
+# prints its accuracy.
+ul_runs() {  # PREFIX BIN
+    printf '%s\t%s\n' "$1softmax" "$2/ul-train -q --scale $SCALE $T -o $WORK/$1softmax.ulm && $2/ul-predict -m $WORK/$1softmax.ulm $E > $WORK/$1softmax.pred"
+    printf '%s\t%s\n' "$1mlp-100-20ep" "$2/ul-train -q --model mlp --hidden 100 --epochs 20 --scale $SCALE $T -o $WORK/$1mlp100.ulm && $2/ul-predict -m $WORK/$1mlp100.ulm $E > $WORK/$1mlp-100-20ep.pred"
+    [ "$WIDE" = 0 ] || printf '%s\t%s\n' "$1mlp-256-10ep" "$2/ul-train -q --model mlp --hidden 256 --scale $SCALE $T -o $WORK/$1mlp256.ulm && $2/ul-predict -m $WORK/$1mlp256.ulm $E > $WORK/$1mlp-256-10ep.pred"
+    if [ "$SHARDED" = 1 ]; then
+        printf '%s\t%s\n' "$1softmax-10x5" "$2/ul-train -q --scale $SCALE $S -o $WORK/$1softmax10.ulm && $2/ul-predict -m $WORK/$1softmax10.ulm $E > $WORK/$1softmax-10x5.pred"
+        printf '%s\t%s\n' "$1mlp-256-10x5" "$2/ul-train -q --model mlp --hidden 256 --scale $SCALE $S -o $WORK/$1mlp10.ulm && $2/ul-predict -m $WORK/$1mlp10.ulm $E > $WORK/$1mlp-256-10x5.pred"
+    fi
 }
+{
+    ul_runs ul- "$BIN"
+    [ -z "$BEFORE" ] || ul_runs before- "$BEFORE"
+    printf '%s\t%s\n' sklearn-logreg "python3 $HERE/train_peer.py logreg $T $E"
+    printf '%s\t%s\n' sklearn-mlp-100-20it "python3 $HERE/train_peer.py mlp $T $E"
+} > "$WORK/runs.tsv"
 
-row() {  # NAME ACCURACY VOTE_ACCURACY
-    t=$(awk '{print $1}' "$WORK/$1.runs" | median)
+cut -f1 "$WORK/runs.tsv" | while read -r name; do : > "$WORK/$name.runs"; done
+: > "$WORK/load"
+i=0
+while [ $i -lt "$REPS" ]; do
+    i=$((i+1))
+    while IFS="$(printf '\t')" read -r name cmd; do
+        cut -d' ' -f1 /proc/loadavg >> "$WORK/load"
+        /usr/bin/time -f "%e %M %U %S" -o "$WORK/$name.time" sh -c "$cmd" > "$WORK/$name.out" < /dev/null
+        cat "$WORK/$name.time" >> "$WORK/$name.runs"
+        echo "  $name run $i: $(cat "$WORK/$name.time") (wall s, KB, user s, sys s; load $(cut -d' ' -f1 /proc/loadavg))" >&2
+    done < "$WORK/runs.tsv"
+done
+
+wall() { awk '{print $1}' "$WORK/$1.runs" | median; }
+row() {  # NAME ACCURACY
+    t=$(wall "$1")
     m=$(awk '{print $2}' "$WORK/$1.runs" | sort -n | tail -1)
     c=$(awk '{print $3 + $4}' "$WORK/$1.runs" | median)
-    printf "| %-28s | %8s | %8s | %8s | %8s | %4s | %8d |\n" "$1" "$2" "$3" "$t" "$c" "$(wc -l < "$WORK/$1.runs")" $((m / 1024))
+    printf "| %-28s | %8s | %8s | %8s | %4s | %8d |\n" "$1" "$2" "$t" "$c" "$(wc -l < "$WORK/$1.runs")" $((m / 1024))
 }
-
-T="$WORK/train.csv"; S="$WORK/train_sharded.csv"; E="$WORK/test.csv"
-run ul-softmax "$BIN/ul-train -q --scale $SCALE $T -o $WORK/softmax.ulm && $BIN/ul-predict -m $WORK/softmax.ulm $E > $WORK/softmax.pred"
-run ul-mlp-256 "$BIN/ul-train -q --model mlp --hidden 256 --scale $SCALE $T -o $WORK/mlp.ulm && $BIN/ul-predict -m $WORK/mlp.ulm $E > $WORK/mlp.pred"
-run ul-softmax-10x5 "$BIN/ul-train -q --scale $SCALE $S -o $WORK/softmax10.ulm && $BIN/ul-predict -m $WORK/softmax10.ulm $E > $WORK/softmax10.pred"
-run ul-mlp-256-10x5 "$BIN/ul-train -q --model mlp --hidden 256 --scale $SCALE $S -o $WORK/mlp10.ulm && $BIN/ul-predict -m $WORK/mlp10.ulm $E > $WORK/mlp10.pred"
-run sklearn-logreg "python3 $HERE/train_peer.py logreg $T $E"
-cp "$WORK/sklearn-logreg.out" "$WORK/logreg.acc"
-run sklearn-mlp-100-20it "python3 $HERE/train_peer.py mlp $T $E"
-cp "$WORK/sklearn-mlp-100-20it.out" "$WORK/mlpsk.acc"
-for m in softmax10 mlp10; do "$BIN/ul-predict" --aggregate vote -m "$WORK/$m.ulm" "$E" > "$WORK/$m.vote"; done
-
-echo "| run                          | accuracy |     vote | median s |    cpu s | runs |  peak MB |"
-echo "|------------------------------|----------|----------|----------|----------|------|----------|"
-row ul-softmax "$(accuracy "$WORK/softmax.pred")" -
-row ul-mlp-256 "$(accuracy "$WORK/mlp.pred")" -
-row ul-softmax-10x5 "$(accuracy "$WORK/softmax10.pred")" "$(accuracy "$WORK/softmax10.vote")"
-row ul-mlp-256-10x5 "$(accuracy "$WORK/mlp10.pred")" "$(accuracy "$WORK/mlp10.vote")"
-row sklearn-logreg "$(cat "$WORK/logreg.acc")" -
-row sklearn-mlp-100-20it "$(cat "$WORK/mlpsk.acc")" -
-echo "($(nproc) cores; load average at the end: $(cut -d' ' -f1-3 /proc/loadavg))"
+echo "| run                          | accuracy | median s |    cpu s | runs |  peak MB |"
+echo "|------------------------------|----------|----------|----------|------|----------|"
+cut -f1 "$WORK/runs.tsv" | while read -r name; do
+    case $name in
+    sklearn-*) row "$name" "$(cat "$WORK/$name.out")" ;;
+    *) row "$name" "$(accuracy "$WORK/$name.pred")" ;;
+    esac
+done
+ratio() { awk -v a="$(wall "$1")" -v b="$(wall "$2")" 'BEGIN { printf "%.2f", a / b }'; }
+echo
+echo "wall-time ratios: ul-softmax / sklearn-logreg $(ratio ul-softmax sklearn-logreg);" \
+    "ul-mlp-100-20ep / sklearn-mlp-100-20it $(ratio ul-mlp-100-20ep sklearn-mlp-100-20it)"
+[ -z "$BEFORE" ] || echo "after / before: softmax $(ratio ul-softmax before-softmax); mlp-100-20ep $(ratio ul-mlp-100-20ep before-mlp-100-20ep)"
+[ -z "$BEFORE" ] || [ "$WIDE" = 0 ] || echo "after / before: mlp-256-10ep $(ratio ul-mlp-256-10ep before-mlp-256-10ep)"
+echo "($(nproc) cores; load average (1 min) at the start of each run: median $(median < "$WORK/load"), max $(sort -n "$WORK/load" | tail -1))"

@@ -14,6 +14,10 @@ final class ChunkWorkspace {
     var rh: [UnsafeMutablePointer<Float>] = []
     var rd: [UnsafeMutablePointer<Float>] = []
     let p: UnsafeMutablePointer<Double>
+    /// Per row of the last forward pass: the largest logit and Σ exp(z − max), so the loss needs no second
+    /// round of exponentials.
+    let rowMax: UnsafeMutablePointer<Double>
+    let rowSum: UnsafeMutablePointer<Double>
     let grad: UnsafeMutablePointer<Float>
     let hv: UnsafeMutablePointer<Float>
     private var owned: [UnsafeMutablePointer<Float>] = []
@@ -45,6 +49,8 @@ final class ChunkWorkspace {
         }
         h[0] = x
         p = .allocate(capacity: capacity * net.classCount)
+        rowMax = .allocate(capacity: capacity)
+        rowSum = .allocate(capacity: capacity)
         grad = alloc(net.parameterCount)
         hv = alloc(net.parameterCount)
         owned += [grad, hv]
@@ -53,6 +59,8 @@ final class ChunkWorkspace {
     deinit {
         for q in owned { q.deallocate() }
         p.deallocate()
+        rowMax.deallocate()
+        rowSum.deallocate()
     }
 
     /// Forward pass over `m` rows at `input` (default: the workspace's `x`); fills A, H and the class
@@ -79,6 +87,8 @@ final class ChunkWorkspace {
             var sum = 0.0
             for c in 0..<k { let e = exp(Double(row[c]) - mx); p[i * k + c] = e; sum += e }
             for c in 0..<k { p[i * k + c] /= sum }
+            rowMax[i] = mx
+            rowSum[i] = sum
         }
     }
 
@@ -96,11 +106,7 @@ final class ChunkWorkspace {
         for i in 0..<m {
             let y = classes(i)
             let w = weight(i)
-            var mx = -Double.infinity
-            for c in 0..<k { mx = max(mx, Double(z[i * k + c])) }
-            var sum = 0.0
-            for c in 0..<k { sum += exp(Double(z[i * k + c]) - mx) }
-            value += w * (mx + log(sum) - Double(z[i * k + y]))
+            value += w * (rowMax[i] + log(rowSum[i]) - Double(z[i * k + y]))
             for c in 0..<k { dl[i * k + c] = Float(w * (p[i * k + c] - (c == y ? 1 : 0))) }
         }
         guard gradient || direction != nil else { return value }

@@ -11,6 +11,15 @@ final class NetworkEvaluator {
     let chunkRows: Int
     let lanes: Int
     private var workspaces: [ChunkWorkspace] = []
+    /// Per lane, the Double sums of its chunks' gradients (P values) and Hessian-vector products (P values),
+    /// kept between calls: a mini-batch step allocates and zeroes nothing.
+    private var laneSums: UnsafeMutablePointer<Double>
+    private var laneValues: UnsafeMutablePointer<Double>
+    /// Lanes that held a chunk in the last `accumulate`.
+    private(set) var usedLanes = 0
+    /// Whether every lane held one chunk at most (a mini-batch): its sum is then read from the chunk's
+    /// workspace, as 0 + x would round it, instead of being copied into Double first.
+    private var oneChunkPerLane = false
 
     init(network: DenseNetwork, data: Dataset, chunkRows: Int = 1024, lanes: Int = 8) {
         precondition(data.featureCount == network.inputCount && chunkRows >= 1 && lanes >= 1)
@@ -19,6 +28,13 @@ final class NetworkEvaluator {
         self.data = data
         self.chunkRows = chunkRows
         self.lanes = lanes
+        laneSums = .allocate(capacity: 2 * lanes * network.parameterCount)
+        laneValues = .allocate(capacity: lanes)
+    }
+
+    deinit {
+        laneSums.deallocate()
+        laneValues.deallocate()
     }
 
     struct Result {
@@ -30,80 +46,111 @@ final class NetworkEvaluator {
 
     /// Σ wᵢ ℓ(zᵢ;θ) over `rows` (indices into `data`), with `weights` aligned to `rows` (nil: all 1).
     func evaluate(_ theta: [Double], rows: UnsafeBufferPointer<Int>, weights: UnsafeBufferPointer<Double>? = nil,
-                         gradient: Bool, direction: [Double]? = nil) -> Result {
+                  gradient: Bool, direction: [Double]? = nil) -> Result {
+        let P = network.parameterCount
+        let thetaF = theta.map { Float($0) }
+        let dirF = direction?.map { Float($0) }
+        let wantG = gradient, wantH = direction != nil
+        var result = Result(value: 0, gradient: wantG ? [Double](repeating: 0, count: P) : [],
+                            hessianVector: wantH ? [Double](repeating: 0, count: P) : [])
+        thetaF.withUnsafeBufferPointer { tf in
+            let run = { (df: UnsafePointer<Float>?) in
+                result.value = self.accumulate(tf.baseAddress!, direction: df, rows: rows, weights: weights, gradient: wantG)
+            }
+            if let dirF { dirF.withUnsafeBufferPointer { run($0.baseAddress!) } } else { run(nil) }
+        }
+        if wantG { result.gradient.withUnsafeMutableBufferPointer { sumLanes(0, into: $0.baseAddress!) } }
+        if wantH { result.hessianVector.withUnsafeMutableBufferPointer { sumLanes(P, into: $0.baseAddress!) } }
+        return result
+    }
+
+    /// Runs every chunk of `rows` at single-precision `theta` (and `direction`), leaving each lane's sums
+    /// in the evaluator; returns the summed loss. Read the gradient with `gradientSum` and the
+    /// Hessian-vector product with `hessianVectorSum`.
+    func accumulate(_ theta: UnsafePointer<Float>, direction: UnsafePointer<Float>?, rows: UnsafeBufferPointer<Int>,
+                    weights: UnsafeBufferPointer<Double>?, gradient: Bool) -> Double {
         let P = network.parameterCount
         let nChunks = (rows.count + chunkRows - 1) / chunkRows
         let nLanes = min(lanes, nChunks)
-        let thetaF = theta.map { Float($0) }
-        let dirF = direction?.map { Float($0) }
+        usedLanes = nLanes
+        oneChunkPerLane = nChunks <= lanes
+        let keepSums = !oneChunkPerLane
         while workspaces.count < nLanes { workspaces.append(ChunkWorkspace(net: network, capacity: chunkRows)) }
         let wantG = gradient
         let wantH = direction != nil
-        var values = [Double](repeating: 0, count: max(nLanes, 1))
-        var gAcc = [[Double]](repeating: [], count: nLanes)
-        var hAcc = [[Double]](repeating: [], count: nLanes)
         let d = network.inputCount
         let spaces = workspaces
+        let sums = laneSums, values = laneValues
+        let chunkRows = chunkRows
         data.features.withUnsafeBufferPointer { features in
             data.classes.withUnsafeBufferPointer { cls in
-                thetaF.withUnsafeBufferPointer { tf in
-                    values.withUnsafeMutableBufferPointer { vals in
-                        gAcc.withUnsafeMutableBufferPointer { gA in
-                            hAcc.withUnsafeMutableBufferPointer { hA in
-                                let lanePtrs = (vals.baseAddress!, gA.baseAddress!, hA.baseAddress!)
-                                DispatchQueue.concurrentPerform(iterations: nLanes) { lane in
-                                    let ws = spaces[lane]
-                                    var value = 0.0
-                                    var g = [Double](repeating: 0, count: wantG || wantH ? P : 0)
-                                    var hv = [Double](repeating: 0, count: wantH ? P : 0)
-                                    var c = lane
-                                    while c < nChunks {
-                                        let start = c * self.chunkRows
-                                        let m = min(self.chunkRows, rows.count - start)
-                                        // Consecutive rows are read in place; others are gathered.
-                                        var input: UnsafePointer<Float>? = features.baseAddress! + rows[start] * d
-                                        for i in 1..<max(m, 1) where rows[start + i] != rows[start] + i {
-                                            input = nil
-                                            break
-                                        }
-                                        if input == nil {
-                                            for i in 0..<m {
-                                                let r = rows[start + i]
-                                                (ws.x + i * d).update(from: features.baseAddress! + r * d, count: d)
-                                            }
-                                        }
-                                        let run = { (dir: UnsafePointer<Float>?) in
-                                            ws.run(tf.baseAddress!, direction: dir, m: m, input: input,
-                                                   classes: { Int(cls[rows[start + $0]]) },
-                                                   weight: { weights?[start + $0] ?? 1 }, gradient: wantG)
-                                        }
-                                        if let df = dirF {
-                                            value += df.withUnsafeBufferPointer { run($0.baseAddress!) }
-                                        } else {
-                                            value += run(nil)
-                                        }
-                                        if wantG { for i in 0..<P { g[i] += Double(ws.grad[i]) } }
-                                        if wantH { for i in 0..<P { hv[i] += Double(ws.hv[i]) } }
-                                        c += nLanes
-                                    }
-                                    lanePtrs.0[lane] = value
-                                    lanePtrs.1[lane] = g
-                                    lanePtrs.2[lane] = hv
-                                }
+                DispatchQueue.concurrentPerform(iterations: nLanes) { lane in
+                    let ws = spaces[lane]
+                    let g = sums + lane * P, hv = sums + (lanes + lane) * P
+                    var value = 0.0
+                    var c = lane
+                    while c < nChunks {
+                        let start = c * chunkRows
+                        let m = min(chunkRows, rows.count - start)
+                        // Consecutive rows are read in place; others are gathered.
+                        var input: UnsafePointer<Float>? = features.baseAddress! + rows[start] * d
+                        for i in 1..<max(m, 1) where rows[start + i] != rows[start] + i {
+                            input = nil
+                            break
+                        }
+                        if input == nil {
+                            for i in 0..<m {
+                                let r = rows[start + i]
+                                (ws.x + i * d).update(from: features.baseAddress! + r * d, count: d)
                             }
                         }
+                        value += ws.run(theta, direction: direction, m: m, input: input,
+                                        classes: { Int(cls[rows[start + $0]]) },
+                                        weight: { weights?[start + $0] ?? 1 }, gradient: wantG)
+                        // The first chunk sets the lane's sum as 0 + x would, so a lane of one chunk and a
+                        // lane of many round alike.
+                        let first = c == lane
+                        if wantG && keepSums { accumulateChunk(ws.grad, into: g, count: P, first: first) }
+                        if wantH && keepSums { accumulateChunk(ws.hv, into: hv, count: P, first: first) }
+                        c += nLanes
                     }
+                    values[lane] = value
                 }
             }
         }
-        var result = Result(value: 0, gradient: wantG ? [Double](repeating: 0, count: P) : [],
-                            hessianVector: wantH ? [Double](repeating: 0, count: P) : [])
-        for lane in 0..<nLanes {
-            result.value += values[lane]
-            if wantG { for i in 0..<P { result.gradient[i] += gAcc[lane][i] } }
-            if wantH { for i in 0..<P { result.hessianVector[i] += hAcc[lane][i] } }
+        var total = 0.0
+        for lane in 0..<nLanes { total += values[lane] }
+        return total
+    }
+
+    /// Σ over lanes, in lane order, of the gradient sums of the last `accumulate` (asked with `gradient`).
+    func gradientSum(into out: UnsafeMutablePointer<Double>) { sumLanes(0, into: out) }
+
+    /// Σ over lanes, in lane order, of the Hessian-vector sums of the last `accumulate` (given a direction).
+    func hessianVectorSum(into out: UnsafeMutablePointer<Double>) { sumLanes(network.parameterCount, into: out) }
+
+    /// out[i] = ((0 + lane₀[i]) + lane₁[i]) + … for the sums starting at `offset` (0: gradient, P: Hv).
+    /// A lane of one chunk contributes 0 + Double(chunk[i]); adding that or Double(chunk[i]) itself to a
+    /// partial sum that is never −0 gives the same bits, so the chunk is read directly.
+    private func sumLanes(_ offset: Int, into out: UnsafeMutablePointer<Double>) {
+        let P = network.parameterCount
+        if oneChunkPerLane {
+            let chunks = workspaces.prefix(usedLanes).map { offset == 0 ? UnsafePointer($0.grad) : UnsafePointer($0.hv) }
+            if chunks.count == 4 {
+                let c0 = chunks[0], c1 = chunks[1], c2 = chunks[2], c3 = chunks[3]
+                for i in 0..<P { out[i] = (((0 + Double(c0[i])) + Double(c1[i])) + Double(c2[i])) + Double(c3[i]) }
+                return
+            }
+            for i in 0..<P { out[i] = 0 }
+            for c in chunks { for i in 0..<P { out[i] += Double(c[i]) } }
+            return
         }
-        return result
+        let base = laneSums + (offset == 0 ? 0 : lanes * P)
+        for i in 0..<P { out[i] = 0 }
+        for lane in 0..<usedLanes {
+            let s = base + lane * P
+            for i in 0..<P { out[i] += s[i] }
+        }
     }
 
     /// Class probabilities (`m × K`, row-major) of `m` rows of features at `x`.
@@ -124,5 +171,15 @@ final class NetworkEvaluator {
             }
         }
         return out
+    }
+}
+
+/// sum[i] = (first ? 0 : sum[i]) + Double(chunk[i]).
+@inline(__always)
+private func accumulateChunk(_ chunk: UnsafePointer<Float>, into sum: UnsafeMutablePointer<Double>, count: Int, first: Bool) {
+    if first {
+        for i in 0..<count { sum[i] = 0 + Double(chunk[i]) }
+    } else {
+        for i in 0..<count { sum[i] += Double(chunk[i]) }
     }
 }

@@ -20,11 +20,15 @@ struct NetworkLearner: ShardLearner {
             guard objective.rowCount > 0 else { return theta }
             return LBFGS(maxIterations: epochs).minimize(objective, from: theta, progress: progress).theta
         }
-        // Mini-batch Adam on J/N: batch mean of ℓ plus (λ/N)·θ. A batch is cut into four fixed lanes.
+        // Mini-batch Adam on J/N: batch mean of ℓ plus (λ/N)·θ. A batch is cut into four fixed lanes. θ is
+        // kept in Double and mirrored in Float32 (what the products use) by the Adam step itself; the batch
+        // gradient is read from the evaluator's lane sums: a step allocates nothing.
         let lanes = 4
         let evaluator = NetworkEvaluator(network: network, data: data,
                                          chunkRows: (config.batchSize + lanes - 1) / lanes, lanes: lanes)
         var theta = theta
+        var thetaF = theta.map { Float($0) }
+        var g = [Double](repeating: 0, count: theta.count)
         var adam = Adam(parameterCount: theta.count, learningRate: config.learningRate)
         for epoch in 0..<epochs {
             let rows = order(epoch)
@@ -32,14 +36,22 @@ struct NetworkLearner: ShardLearner {
             guard n > 0 else { return theta }
             let decay = config.l2 / Double(n)
             rows.withUnsafeBufferPointer { all in
-                var start = 0
-                while start < n {
-                    let m = min(config.batchSize, n - start)
-                    var g = evaluator.evaluate(theta, rows: UnsafeBufferPointer(rebasing: all[start..<start + m]), gradient: true).gradient
-                    let inv = 1 / Double(m)
-                    for i in g.indices { g[i] = g[i] * inv + decay * theta[i] }
-                    adam.step(&theta, gradient: g)
-                    start += m
+                theta.withUnsafeMutableBufferPointer { th in
+                    thetaF.withUnsafeMutableBufferPointer { tf in
+                        g.withUnsafeMutableBufferPointer { gb in
+                            var start = 0
+                            while start < n {
+                                let m = min(config.batchSize, n - start)
+                                _ = evaluator.accumulate(tf.baseAddress!, direction: nil,
+                                                         rows: UnsafeBufferPointer(rebasing: all[start..<start + m]),
+                                                         weights: nil, gradient: true)
+                                evaluator.gradientSum(into: gb.baseAddress!)
+                                adam.step(th.baseAddress!, gradient: gb.baseAddress!, scaled: (1 / Double(m), decay),
+                                          mirror: tf.baseAddress!)
+                                start += m
+                            }
+                        }
+                    }
                 }
             }
             progress?(epoch + 1)
