@@ -30,6 +30,7 @@ cd "$work"
 head -n $((ROWS + 1)) train.csv > rows.csv
 head -n $((TEST + 1)) test.csv > held.csv
 head -n $((MEMBERS + 1)) rows.csv > members.csv
+{ head -1 rows.csv; tail -n +$((MEMBERS + 2)) rows.csv; } > others.csv
 key() { awk -F, -v k="$1" '$1 == k { print $2 }' "$2"; }
 now() { date +%s.%N; }
 
@@ -43,7 +44,7 @@ for kind in $KINDS; do
     # shellcheck disable=SC2086
     ul-train -q $opts rows.csv -o $kind.ulm
     for attack in offline online; do
-        ul-audit -q -m $kind.ulm -d rows.csv -f members.csv -t held.csv --shadow "$SHADOW" --attack $attack -o $kind-$attack.csv || true
+        ul-audit -q -m $kind.ulm -d others.csv -f members.csv -t held.csv --shadow "$SHADOW" --attack $attack -o $kind-$attack.csv || true
     done
     printf '%-8s %-8s %8.4f %10s %12s %12s\n' $kind loss "$(key mia_loss_auc $kind-online.csv)" - - -
     for attack in offline online; do
