@@ -143,6 +143,7 @@ final class ForgetJob {
     func commit(_ outcome: ForgetOutcome, data: ForgetData) throws {
         let after = try outcome.model?.encode() ?? modelBytes
         try writeModel(after)
+        if options.approximate == nil, let m = outcome.model { try dropCurvatureOfRetrainedShards(m) }
         if let l = options.ledgerPath {
             var text = outcome.note
             if !data.unknown.isEmpty { text += (text.isEmpty ? "" : "; ") + "\(data.unknown.count) unknown ids ignored" }
@@ -157,6 +158,32 @@ final class ForgetJob {
         ctx.summary(String(format: "%@: %d rows forgotten, shards [%@] retrained, cost %d, %.2f s%@", options.method.rawValue,
                            data.droppedIds.count, outcome.shardsRetrained.map(String.init).joined(separator: " "), outcome.cost,
                            Date().timeIntervalSince(started), outcome.note.isEmpty ? "" : "; " + outcome.note))
+    }
+
+    /// A model rewritten in place keeps no stored curvature (`MODEL.curv`, e.g. from ul-influence) for shard
+    /// states it no longer has: a factor of a retrained shard was summed over the forgotten rows. Entries of
+    /// shards whose state did not change stay. With -o elsewhere, the old model keeps its sidecar.
+    func dropCurvatureOfRetrainedShards(_ newModel: ModelFile) throws {
+        let path = options.modelPath + ".curv"
+        guard sameFile(options.outputPath, options.modelPath), !newModel.config.kind.isOneClass,
+              FileManager.default.fileExists(atPath: path) else { return }
+        let keys = Dictionary(uniqueKeysWithValues: newModel.shards.map {
+            ($0.index, ShardCurvature.key(config: newModel.config, featureCount: newModel.features.count, classCount: newModel.labels.count, shard: $0))
+        })
+        try curvatureErrors(path) {
+            guard let store = try openCurvatureStore(path) else { return }
+            let stale = Set(store.keys.filter { keys[$0.shard] != $0.key }.map(\.shard))
+            guard !stale.isEmpty else { return }
+            let kept = try store.file().removing(shards: stale)
+            if kept.entries.isEmpty {
+                guard unlink(path) == 0 || errno == ENOENT else {
+                    throw ToolError(.ioError, "cannot remove the stored curvature: \(String(cString: strerror(errno)))", file: path)
+                }
+            } else {
+                try writeFileAtomically(path, try kept.encode())
+            }
+            ctx.note("stored curvature of shard\(stale.count == 1 ? "" : "s") \(stale.sorted().map(String.init).joined(separator: " ")) dropped from \(displayName(path)): it was made for the state before the forget")
+        }
     }
 
     /// The model bytes to -o, atomically; nothing to do when -o is the model and the bytes are the same.
