@@ -44,7 +44,7 @@ for kind in $KINDS; do
     # shellcheck disable=SC2086
     ul-train -q $opts rows.csv -o $kind.ulm
     for attack in offline online; do
-        ul-audit -q -m $kind.ulm -d others.csv -f members.csv -t held.csv --shadow "$SHADOW" --attack $attack -o $kind-$attack.csv || true
+        ul-audit -q -m $kind.ulm -d others.csv -f members.csv -t held.csv --shadow "$SHADOW" --attack $attack -o $kind-$attack.csv 2>/dev/null || true
     done
     printf '%-8s %-8s %8.4f %10s %12s %12s\n' $kind loss "$(key mia_loss_auc $kind-online.csv)" - - -
     for attack in offline online; do
