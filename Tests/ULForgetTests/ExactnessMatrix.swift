@@ -127,6 +127,7 @@ struct ExactnessMatrix {
         Selection(name: "no-selection", options: nil, scaled: false),
         Selection(name: "entropy-0.5", options: ["--method", "entropy", "--fraction", "0.5"], scaled: true),
         Selection(name: "random-0.5", options: ["--method", "random", "--fraction", "0.5", "--seed", "3"], scaled: false),
+        Selection(name: "spread-0.25", options: ["--method", "spread", "--fraction", "0.25", "--seed", "4"], scaled: true),
     ]
 
     var declarations: [Declaration] = [

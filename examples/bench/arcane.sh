@@ -15,7 +15,8 @@
 #   CALIBRATED="ppca mppca autoencoder"  kinds also measured with --calibrate (all rows)
 #   REQUESTS=10     forget requests per kind of request
 #   SKIP_ACCURACY=1 only the forgetting part;  SKIP_FORGETTING=1 only the accuracy part
-#   METHODS="random entropy entropy-cells"   selection methods of the accuracy table
+#   METHODS="random entropy entropy-cells spread"   selection methods of the accuracy table; a method may carry
+#                   options after @, as in spread@gamma=0.1@noise=0.1 (--method spread --gamma 0.1 --noise 0.1)
 set -eu
 here=$(cd "$(dirname "$0")/../.." && pwd)
 work=${1:-$(mktemp -d)}
@@ -28,7 +29,7 @@ AUTOENCODER=${AUTOENCODER:-}
 CALIBRATED=${CALIBRATED-ppca mppca autoencoder}   # CALIBRATED="" measures none
 KINDS=${KINDS:-ppca mppca knn autoencoder}
 REQUESTS=${REQUESTS:-10}
-METHODS=${METHODS:-random entropy entropy-cells}
+METHODS=${METHODS:-random entropy entropy-cells spread}
 (cd "$here" && swift build -c release >/dev/null)
 PATH="$here/.build/release:$PATH"
 scale=0.00392156862745098   # pixels / 255, a constant fixed in the configuration
@@ -75,9 +76,8 @@ for f in 1.0 0.5 0.25; do
     methods=$METHODS; [ "$f" = 1.0 ] && methods=random   # every row: one measurement
     for method in $methods; do
         case $method in
-            random) opts="--method random" ;;
-            entropy) opts="--method entropy" ;;
             entropy-cells) opts="--method entropy --cells 16" ;;
+            *) opts="--method ${method%%@*}$(echo "$method" | awk -F@ '{ for (i = 2; i <= NF; i++) { split($i, kv, "="); printf " --%s %s", kv[1], kv[2] } }')" ;;
         esac
         ul-select -v $opts --fraction "$f" --scale $scale --exclude p_delete part.csv -o sel.csv 2> select.log
         t=$(grep -o '[0-9.]* s$' select.log | cut -d' ' -f1 | median)
