@@ -9,7 +9,8 @@ enum GreedyRule: Equatable, Sendable {
     /// The smallest E/v_t, E = −log(1 − u) an exponential variate from a stable hash u of (id, seed). Without
     /// the variance it is random selection in hash order; dividing by v_t delays rows close (in the kernel) to
     /// rows already chosen, so near-duplicates give way to the rest: a weighted draw without replacement with
-    /// weights v_t, a sequential approximation of a k-DPP sample that follows the data's density.
+    /// weights v_t, a sequential approximation of a k-DPP sample. Dense regions are thinned compared with
+    /// random selection (on Fashion-MNIST that helps one-class knn and hurts ppca).
     case randomKey
 }
 
