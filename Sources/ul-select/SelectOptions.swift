@@ -36,7 +36,7 @@ struct SelectOptions {
         perShard = try args.value("per-shard").map { _ in try args.int("per-shard", default: 0, min: 0) }
         if perShard != nil && args.value("fraction") != nil { throw ToolError.usage("--fraction and --per-shard exclude each other") }
         if method == .random, let o = Self.entropyOnly.first(where: { args.value($0) != nil }) {
-            throw ToolError.usage("--\(o) does not apply to --method random; it applies to --method entropy")
+            throw ToolError.usage("--\(o) does not apply to --method random; it applies to --method entropy and spread")
         }
         let kernel = try args.choice("kernel", ["rbf", "linear"], default: "rbf")
         let gamma = try args.value("gamma").map { _ in try args.double("gamma", default: 1, min: 1e-300) }

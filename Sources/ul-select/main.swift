@@ -4,18 +4,18 @@ import ULCore
 
 let spec = CommandSpec(
     name: "ul-select",
-    summary: "choose representative rows per shard (greedy joint entropy, or random)",
+    summary: "choose representative rows per shard (greedy joint entropy, spread, or random)",
     usage: ["[OPTIONS] [FILE|-] [-o FILE]", "--spec [OPTIONS]"],
     options: [
-        OptionSpec("method", value: "METHOD", help: "entropy (default) or random"),
+        OptionSpec("method", value: "METHOD", help: "entropy (default), spread (random keys repelled by chosen rows) or random"),
         OptionSpec("fraction", value: "F", help: "choose m = round(F·N) rows per shard (default 0.5)"),
         OptionSpec("per-shard", value: "M", help: "choose M rows per shard instead of a fraction"),
         OptionSpec("counts-from", value: "MODEL", help: "use the count m recorded per shard in MODEL (re-run after forgetting)"),
-        OptionSpec("kernel", value: "linear|rbf", help: "kernel of the entropy method (default rbf)"),
-        OptionSpec("gamma", value: "G", help: "rbf width γ of exp(−γ‖x−y‖²) (default 1/number of features)"),
+        OptionSpec("kernel", value: "linear|rbf", help: "kernel of the entropy and spread methods (default rbf)"),
+        OptionSpec("gamma", value: "G", help: "rbf width γ of exp(−γ‖x−y‖²) (default 1/d for entropy, 40/d for spread; d features)"),
         OptionSpec("noise", value: "S", help: "σ² added to the kernel diagonal (default 0.01)"),
         OptionSpec("cells", value: "C", help: "greedy entropy within C hash cells visited in turn (default 1)"),
-        .seed("cells and of random selection"),
+        .seed("cells, of random selection and of spread's keys"),
         ScaleOption.spec("before selecting"),
         ExcludeOption.spec,
         .jobs("shards selected"),

@@ -170,6 +170,11 @@ runTool(spec) { args, ctx in
     }
     guard Set(held).count == held.count else { throw ToolError.usage("--only-shards: a shard is listed twice") }
     config.heldShards = held
+    let rowsHeld = held.reduce(0) { $0 + (data.shardRowCounts[$1] ?? 0) }
+    guard config.rowEpochsBound(rows: rowsHeld) <= TrainConfig.maxRowEpochs else {
+        throw ToolError.usage(String(format: "--epochs %d over %d rows and %d blocks is up to %.3g row-epochs of training, more than the %.0e a model may imply (ul-model(5), LIMITS)",
+                                     config.epochs, rowsHeld, config.blockCount, config.rowEpochsBound(rows: rowsHeld), TrainConfig.maxRowEpochs))
+    }
     let labels = data.labelList(fixed: fixedClasses)
     guard labels.count >= 2 else { throw ToolError.data("need at least two classes, found \(labels.count)", file: input) }
     if held.filter({ (data.shardRowCounts[$0] ?? 0) > 0 }).count > 1 && !kind.isOneClass {

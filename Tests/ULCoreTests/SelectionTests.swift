@@ -31,6 +31,12 @@ final class SelectionTests: XCTestCase {
          ("cells", EntropySelectionConfig(cells: 4, seed: 3), false),
          ("quality", EntropySelectionConfig(), true)]
     }
+    /// Every configuration under both greedy rules (the name says which).
+    var ruledConfigs: [(String, EntropySelectionConfig, Bool, GreedyRule)] {
+        configs.map { ($0.0, $0.1, $0.2, GreedyRule.largestVariance) }
+            + configs.map { ("spread-" + $0.0, $0.1, $0.2, GreedyRule.randomKey) }
+            + [("spread-narrow", EntropySelectionConfig(kernel: .rbf(gamma: 2), noise: 0.01, seed: 5), false, .randomKey)]
+    }
 
     /// A quality that depends only on the row itself.
     func quality(_ f: [Float]) -> [Double] {
@@ -39,15 +45,15 @@ final class SelectionTests: XCTestCase {
 
     func testDeletingAnUnselectedRowChangesNothing() throws {
         let (f, ids) = selectionSample(rows: 60, dimension: d, seed: 1)
-        for (name, cfg, useQ) in configs {
+        for (name, cfg, useQ, rule) in ruledConfigs {
             let budget = SelectionBudget(count: 15)
             let base = try selectByEntropy(features: f, dimension: d, ids: ids, config: cfg, budget: budget,
-                                           quality: useQ ? quality(f) : nil)
+                                           quality: useQ ? quality(f) : nil, rule: rule)
             XCTAssertEqual(base.order.count, 15, name)
             for r in 0..<ids.count where !base.selected[r] {
                 let (f2, ids2) = removingRow(r, features: f, ids: ids, dimension: d)
                 let after = try selectByEntropy(features: f2, dimension: d, ids: ids2, config: cfg, budget: budget,
-                                                quality: useQ ? quality(f2) : nil)
+                                                quality: useQ ? quality(f2) : nil, rule: rule)
                 XCTAssertEqual(after.orderedIDs(ids2), base.orderedIDs(ids), "\(name) deleting \(ids[r])")
                 XCTAssertEqual(after.conditionalVariances, base.conditionalVariances, name)
             }
@@ -56,19 +62,19 @@ final class SelectionTests: XCTestCase {
 
     func testDeletingTheRowChosenAtStepTResumesExactly() throws {
         let (f, ids) = selectionSample(rows: 50, dimension: d, seed: 2)
-        for (name, cfg, useQ) in configs {
+        for (name, cfg, useQ, rule) in ruledConfigs {
             let budget = SelectionBudget(count: 12)
             let base = try selectByEntropy(features: f, dimension: d, ids: ids, config: cfg, budget: budget,
-                                           quality: useQ ? quality(f) : nil)
+                                           quality: useQ ? quality(f) : nil, rule: rule)
             let previous = base.orderedIDs(ids)
             for t in 1...previous.count {
                 let r = base.order[t - 1]
                 let (f2, ids2) = removingRow(r, features: f, ids: ids, dimension: d)
                 let q2 = useQ ? quality(f2) : nil
                 let scratch = try selectByEntropy(features: f2, dimension: d, ids: ids2, config: cfg, budget: budget,
-                                                  quality: q2)
+                                                  quality: q2, rule: rule)
                 let resumed = try selectByEntropy(features: f2, dimension: d, ids: ids2, config: cfg, budget: budget,
-                                                  quality: q2, resumingFrom: previous)
+                                                  quality: q2, rule: rule, resumingFrom: previous)
                 XCTAssertEqual(Array(scratch.orderedIDs(ids2).prefix(t - 1)), Array(previous.prefix(t - 1)), "\(name) t=\(t)")
                 XCTAssertEqual(Array(scratch.conditionalVariances.prefix(t - 1)), Array(base.conditionalVariances.prefix(t - 1)))
                 XCTAssertEqual(resumed.replayedSteps, t - 1, "\(name) t=\(t)")
@@ -167,6 +173,63 @@ final class SelectionTests: XCTestCase {
             let (f2, ids2) = removingRow(r, features: f, ids: ids, dimension: d)
             let after = try selectByEntropy(features: f2, dimension: d, ids: ids2, config: cfg, budget: budget)
             XCTAssertEqual(after.orderedIDs(ids2), base.orderedIDs(ids))
+        }
+    }
+
+    /// Spread's step t takes the smallest E(id)/v_t over the candidates, v_t the conditional variance given the
+    /// rows chosen before (computed here from a dense LAPACK factor, independently of the incremental one).
+    func testSpreadTakesTheSmallestKeyOverVarianceAtEveryStep() throws {
+        let (f, ids) = selectionSample(rows: 30, dimension: d, seed: 4)
+        let cfg = EntropySelectionConfig(kernel: .rbf(gamma: 0.3), noise: 0.05, seed: 2)
+        let sel = try selectByEntropy(features: f, dimension: d, ids: ids, config: cfg, budget: SelectionBudget(count: 12),
+                                      rule: .randomKey)
+        XCTAssertEqual(sel.order.count, 12)
+        for t in 1...sel.order.count {
+            let prefix = Array(sel.order.prefix(t - 1))
+            let before = t == 1 ? 0 : lapackLogDet(denseGram(f, prefix, cfg, nil), t - 1)
+            var best = (key: Double.infinity, row: -1)
+            for i in 0..<ids.count where !prefix.contains(i) {
+                let v = exp(lapackLogDet(denseGram(f, prefix + [i], cfg, nil), t) - before)
+                let key = selectionKey(of: ids[i], seed: 2) / v
+                if key < best.key { best = (key, i) }
+            }
+            XCTAssertEqual(sel.order[t - 1], best.row, "step \(t)")
+        }
+    }
+
+    /// Without repulsion (a kernel so narrow that distinct rows are uncorrelated) spread is random selection with a
+    /// count: the m rows of smallest hash, in hash order.
+    func testSpreadWithoutRepulsionIsRandomSelectionByCount() throws {
+        let (f, ids) = selectionSample(rows: 80, dimension: d, seed: 3)
+        var spread = SelectionSpec(method: .spread, entropy: EntropySelectionConfig(kernel: .rbf(gamma: 1e6), seed: 4))
+        spread.countRule = .perShard(20)
+        let random = SelectionSpec(method: .random, entropy: EntropySelectionConfig(seed: 4), countRule: .perShard(20))
+        let a = try selectShard(features: f, dimension: d, ids: ids, spec: spread, count: 20)
+        let b = try selectShard(features: f, dimension: d, ids: ids, spec: random, count: 20)
+        XCTAssertEqual(a.record.order, b.record.order)
+        XCTAssertEqual(a.step, b.step)
+    }
+
+    /// Near-duplicates give way: 12 tight clusters of 10 rows, 12 rows chosen. Random selection by hash repeats
+    /// clusters; spread, whose variance of a row whose cluster was already chosen is about σ², reaches more of them.
+    func testSpreadSkipsNearDuplicates() throws {
+        var g = SeededGenerator(seed: 11)
+        let centres = (0..<12).map { _ in (0..<d).map { _ in 4 * g.nextGaussian() } }
+        var f = [Float](), ids = [String](), cluster = [Int]()
+        for c in 0..<12 { for k in 0..<10 {
+            f += centres[c].map { Float($0 + 0.01 * g.nextGaussian()) }
+            ids.append("c\(c)-\(k)"); cluster.append(c)
+        } }
+        for seed: UInt64 in 1...3 {
+            let cfg = EntropySelectionConfig(kernel: .rbf(gamma: 1), noise: 0.001, seed: seed)
+            let spread = try selectByEntropy(features: f, dimension: d, ids: ids, config: cfg, budget: SelectionBudget(count: 12),
+                                             rule: .randomKey)
+            let random = try selectShard(features: f, dimension: d, ids: ids,
+                                         spec: SelectionSpec(method: .random, entropy: cfg, countRule: .perShard(12)), count: 12)
+            let spreadClusters = Set(spread.order.map { cluster[$0] }).count
+            let randomClusters = Set((0..<ids.count).filter { random.selected[$0] }.map { cluster[$0] }).count
+            XCTAssertEqual(spreadClusters, 12, "seed \(seed)")
+            XCTAssertLessThan(randomClusters, 12, "seed \(seed): random by hash should repeat a cluster")
         }
     }
 

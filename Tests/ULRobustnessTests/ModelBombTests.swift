@@ -80,6 +80,25 @@ final class ModelBombTests: XCTestCase {
         XCTAssertEqual(refusal(try bytes(c, held: [], parameters: { _ in [] })).map(\.isMalformedConfig), true)
     }
 
+    /// Epochs within their bound over rows that make the retraining endless: refused by the work it implies
+    /// (row-epochs), while the same epochs over few rows decode.
+    func testWorkOfEpochsTimesRowsIsBounded() throws {
+        var c = TrainConfig(kind: .softmax)
+        c.epochs = TrainConfig.maxEpochs
+        c.shardCount = 1
+        c.blockCount = 1
+        func model(rows: Int) throws -> [UInt8] {
+            let block = BlockRecord(ids: (0..<rows).map { "r\($0)" }, digest: SHA256Digest.hash([1]), parameters: softmaxParameters(0))
+            var m = ModelFile(config: c, labels: ["a", "b"], features: ["x", "y"],
+                              shards: [ShardRecord(index: 0, standardization: nil, blocks: [block])])
+            m.config.heldShards = [0]
+            return try m.encode()
+        }
+        XCTAssertEqual(refusal(try model(rows: 200_000)).map(\.isMalformedConfig), true)
+        XCTAssertNoThrow(try ModelFile.decode(try ModelContainerReader(source: try model(rows: 1_000))))
+        XCTAssertEqual(c.rowEpochs(blockRows: [200_000]), 2e11)
+    }
+
     /// One wide layer, and 64 layers whose parameter count passes 2³¹ (or would overflow unchecked).
     func testWideNetworksAreRefused() throws {
         for hidden in [[1 << 20], [Int](repeating: TrainConfig.maxLayerWidth, count: 64), [1 << 40, 1 << 40]] {

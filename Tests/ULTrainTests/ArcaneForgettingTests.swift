@@ -93,7 +93,7 @@ final class ArcaneForgettingTests: XCTestCase {
         let victim = chosen[t - 1]
         let (after2, results2) = try forget(model, [victim], data: data)
         let r = results2[0]
-        if spec.method == .entropy { XCTAssertEqual(r.reselectedFromStep, t) }
+        if spec.method != .random { XCTAssertEqual(r.reselectedFromStep, t) }
         XCTAssertTrue(r.retrained)
         let newChosen = Set(r.record.selection!.order)
         XCTAssertEqual(Array(r.record.selection!.order.prefix(t - 1)), Array(chosen.prefix(t - 1)))
@@ -122,6 +122,9 @@ final class ArcaneForgettingTests: XCTestCase {
 
     func testPPCAEntropy() throws { try checkForgetting(kind: .ppca, spec: entropy) }
     func testMixtureEntropy() throws { try checkForgetting(kind: .mppca, spec: entropy) }
+    func testKNNSpread() throws {
+        try checkForgetting(kind: .knn, spec: SelectionSpec(method: .spread, entropy: EntropySelectionConfig(seed: 6), scale: 0.0625))
+    }
     func testAutoencoderEntropy() throws { try checkForgetting(kind: .autoencoder, spec: entropy) }
     func testAutoencoderRandomCount() throws {
         try checkForgetting(kind: .autoencoder, spec: SelectionSpec(method: .random, entropy: EntropySelectionConfig(seed: 5), scale: 0.0625))

@@ -15,7 +15,10 @@
 #   CALIBRATED="ppca mppca autoencoder"  kinds also measured with --calibrate (all rows)
 #   REQUESTS=10     forget requests per kind of request
 #   SKIP_ACCURACY=1 only the forgetting part;  SKIP_FORGETTING=1 only the accuracy part
-#   METHODS="random entropy entropy-cells"   selection methods of the accuracy table
+#   FORGET_SELECTION="--method entropy --cells 16"  the greedy selection of the forgetting table
+#   FORGET_FRACTION=0.5  the fraction of the forgetting table
+#   METHODS="random entropy entropy-cells spread"   selection methods of the accuracy table; a method may carry
+#                   options after @, as in spread@gamma=0.1@noise=0.1 (--method spread --gamma 0.1 --noise 0.1)
 set -eu
 here=$(cd "$(dirname "$0")/../.." && pwd)
 work=${1:-$(mktemp -d)}
@@ -28,7 +31,7 @@ AUTOENCODER=${AUTOENCODER:-}
 CALIBRATED=${CALIBRATED-ppca mppca autoencoder}   # CALIBRATED="" measures none
 KINDS=${KINDS:-ppca mppca knn autoencoder}
 REQUESTS=${REQUESTS:-10}
-METHODS=${METHODS:-random entropy entropy-cells}
+METHODS=${METHODS:-random entropy entropy-cells spread}
 (cd "$here" && swift build -c release >/dev/null)
 PATH="$here/.build/release:$PATH"
 scale=0.00392156862745098   # pixels / 255, a constant fixed in the configuration
@@ -75,9 +78,8 @@ for f in 1.0 0.5 0.25; do
     methods=$METHODS; [ "$f" = 1.0 ] && methods=random   # every row: one measurement
     for method in $methods; do
         case $method in
-            random) opts="--method random" ;;
-            entropy) opts="--method entropy" ;;
             entropy-cells) opts="--method entropy --cells 16" ;;
+            *) opts="--method ${method%%@*}$(echo "$method" | awk -F@ '{ for (i = 2; i <= NF; i++) { split($i, kv, "="); printf " --%s %s", kv[1], kv[2] } }')" ;;
         esac
         ul-select -v $opts --fraction "$f" --scale $scale --exclude p_delete part.csv -o sel.csv 2> select.log
         t=$(grep -o '[0-9.]* s$' select.log | cut -d' ' -f1 | median)
@@ -133,11 +135,13 @@ fi
 # a deleted selected row is replaced, and greedy re-selection may change every later step) or at random by the
 # fraction (no count: nothing is re-selected, only the deleted row's block changes).
 echo
-echo "## Rows refitted per forget request (mean over $REQUESTS requests each; ARCANE ppca at fraction 0.5)"
+echo "## Rows refitted per forget request (mean over $REQUESTS requests each; ARCANE ppca at fraction $FORGET_FRACTION)"
 echo
-opts="--method entropy --cells 16 --fraction 0.5 --scale $scale"
+FORGET_SELECTION=${FORGET_SELECTION:---method entropy --cells 16}
+FORGET_FRACTION=${FORGET_FRACTION:-0.5}
+opts="$FORGET_SELECTION --fraction $FORGET_FRACTION --scale $scale"
 spec=$(ul-select --spec $opts)
-ropts="--method random --fraction 0.5 --scale $scale"
+ropts="--method random --fraction $FORGET_FRACTION --scale $scale"
 rspec=$(ul-select --spec $ropts)
 for p in part part-sorted; do
     ul-select $opts --exclude p_delete $p.csv -o $p-sel.csv
@@ -189,7 +193,9 @@ arcane_cost() {  # PARTITION-PREFIX REQUESTFILE -> mean rows refitted per reques
     done
     awk -F, 'NR > 1 { n++; s += $8; z += ($8 == 0) } END { printf "%.0f (%d of %d free)", s / n, z, n }' ledger.csv
 }
-echo "| requests | ARCANE entropy, unsorted | ARCANE entropy, sorted | ARCANE random, unsorted | ARCANE random, sorted | SISA softmax, unsorted | SISA softmax, sorted |"
+echo "ARCANE greedy: $FORGET_SELECTION; fraction $FORGET_FRACTION."
+echo
+echo "| requests | ARCANE greedy, unsorted | ARCANE greedy, sorted | ARCANE random, unsorted | ARCANE random, sorted | SISA softmax, unsorted | SISA softmax, sorted |"
 echo "|---|---|---|---|---|---|---|"
 for k in random unselected skewed; do
     echo "| $k | $(arcane_cost part req-$k.txt) | $(arcane_cost part-sorted req-$k.txt) | $(arcane_cost part-r req-$k.txt) | $(arcane_cost part-sorted-r req-$k.txt) | $(sisa_cost sisa.csv req-$k.txt) | $(sisa_cost sisa-sorted.csv req-$k.txt) |"

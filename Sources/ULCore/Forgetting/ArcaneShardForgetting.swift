@@ -60,6 +60,6 @@ public func forgetInSelectedShard(_ old: ShardRecord, candidates: Dataset, block
     record.selection = outcome.record
     if outcome.record.count != -1 { record.selection!.count = outcome.record.order.count }
     return ArcaneShardForgetting(record: record, selected: outcome.selected, step: outcome.step, fromStep: resumed.fromStep,
-                                 reselectedFromStep: spec.method == .entropy ? (fromScratch ? 1 : firstHit) : nil,
+                                 reselectedFromStep: spec.method != .random ? (fromScratch ? 1 : firstHit) : nil,
                                  blockSizes: resumed.blockSizes, cost: resumed.cost)
 }

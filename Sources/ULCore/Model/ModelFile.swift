@@ -161,6 +161,11 @@ public struct ModelFile: Equatable, Sendable {
             else { throw ModelFileError.malformedSection(tag, "shard does not match the configuration") }
             shards.append(s)
         }
+        // The work the file implies: retraining its shards must end (ul-train refuses more, see TrainConfig).
+        let work = shards.reduce(0.0) { $0 + config.rowEpochs(blockRows: $1.blocks.map(\.rowCount)) }
+        guard work <= TrainConfig.maxRowEpochs else {
+            throw ModelFileError.malformedSection("config", "training its shards takes \(work) row-epochs, more than \(TrainConfig.maxRowEpochs)")
+        }
         guard shards.allSatisfy({ ($0.selection != nil) == (selection != nil) }) else {
             throw ModelFileError.malformedSection("selection", "shards and the selection record disagree")
         }

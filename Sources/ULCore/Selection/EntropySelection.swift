@@ -27,7 +27,8 @@ struct EntropySelection: Equatable, Sendable {
 /// Greedy maximisation of H(S) = ½ log det(2πe (L_S + σ²I)) over the rows of one shard, with
 /// L = diag(q) K diag(q) (q ≡ 1 unless `quality` is given).
 ///
-/// Step t adds the candidate of largest conditional variance; ties go to the smallest id (`String` order).
+/// Step t adds the candidate of largest conditional variance (or, with `rule: .randomKey`, of smallest key
+/// E(id)/variance, see `GreedyRule`); ties go to the smallest id (`String` order).
 /// With `config.cells > 1` the candidates of step t are the unchosen rows of one hash cell, the cells being
 /// visited round-robin and a cell with no unchosen row skipped. The Cholesky factor of L_S + σ²I is extended by
 /// one column per step (O(N·m) memory, O(N·m·(m + d)) time for m chosen of N rows of d features).
@@ -52,6 +53,7 @@ func selectByEntropy(
     config: EntropySelectionConfig = EntropySelectionConfig(),
     budget: SelectionBudget,
     quality: [Double]? = nil,
+    rule: GreedyRule = .largestVariance,
     resumingFrom previous: [String] = []
 ) throws -> EntropySelection {
     let n = ids.count
@@ -74,7 +76,7 @@ func selectByEntropy(
     }
 
     var engine = GreedyLogDet(features: features, dimension: dimension, ids: ids, config: config,
-                              quality: quality,
+                              quality: quality, rule: rule,
                               // With the variance rule alone m is unknown: start small, grow by doubling.
                               capacity: budget.count <= n ? budget.count : min(64, n))
     var result = EntropySelection(selected: Array(repeating: false, count: n), step: Array(repeating: 0, count: n),
@@ -93,6 +95,7 @@ func selectByEntropy(
         } else {
             replaying = false
             choice = engine.best(in: cell)
+            // The chosen row's variance, never another candidate's: so an unchosen row cannot move the stop.
             if let c = choice, engine.variance[c] < budget.minimumVariance { choice = nil }
         }
         guard let j = choice, engine.variance[j] > 0 else { break }

@@ -20,9 +20,11 @@ struct GreedyLogDet {
     var t = 0
     var variance: [Double]
     var chosen: [Bool]
+    /// Per row: the key E of `GreedyRule.randomKey`, nil for `largestVariance`.
+    let keys: [Double]?
 
     init(features: [Float], dimension: Int, ids: [String], config: EntropySelectionConfig, quality: [Double]?,
-         capacity: Int) {
+         rule: GreedyRule = .largestVariance, capacity: Int) {
         n = ids.count
         d = dimension
         x = features.map(Double.init)
@@ -39,6 +41,7 @@ struct GreedyLogDet {
         factor = Array(repeating: 0, count: n * self.capacity)
         chosen = Array(repeating: false, count: n)
         variance = Array(repeating: 0, count: n)
+        keys = rule == .randomKey ? ids.map { selectionKey(of: $0, seed: config.seed) } : nil
         for i in 0..<n { variance[i] = q[i] * q[i] * kernel(i, i) + noise }
     }
 
@@ -74,9 +77,19 @@ struct GreedyLogDet {
         capacity = newCapacity
     }
 
-    /// The unchosen row of `cell` with the largest conditional variance, ties to the smallest id.
+    /// The unchosen row of `cell` the rule takes: the largest conditional variance, or the smallest key E/v;
+    /// ties to the smallest id.
     func best(in cell: Int) -> Int? {
         var b: Int? = nil
+        if let e = keys {
+            var bestKey = Double.infinity
+            for i in 0..<n where !chosen[i] && cellOf[i] == cell {
+                let k = e[i] / variance[i]
+                guard let cur = b else { b = i; bestKey = k; continue }
+                if k < bestKey || (k == bestKey && ids[i] < ids[cur]) { b = i; bestKey = k }
+            }
+            return b
+        }
         for i in 0..<n where !chosen[i] && cellOf[i] == cell {
             guard let cur = b else { b = i; continue }
             if variance[i] > variance[cur] || (variance[i] == variance[cur] && ids[i] < ids[cur]) { b = i }

@@ -11,7 +11,8 @@ import Foundation
 ///
 /// `minimumVariance` is an alternative stopping rule that needs nothing recorded: stop as soon as the largest
 /// conditional variance among the candidates (σ² included) falls below it. The largest value at a step is that
-/// of the row chosen there, so removing an unselected row never moves the stopping step.
+/// of the row chosen there, so removing an unselected row never moves the stopping step. (With
+/// `GreedyRule.randomKey` the rule compares the chosen row's variance, for the same reason.)
 public struct SelectionBudget: Equatable, Sendable {
     /// At most this many rows are chosen (fewer if the shard has fewer rows).
     public var count: Int

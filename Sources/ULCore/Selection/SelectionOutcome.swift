@@ -5,6 +5,6 @@ public struct SelectionOutcome: Equatable, Sendable {
     public var selected: [Bool]
     public var step: [Int]
     public var record: ShardSelection
-    /// Steps replayed from the previous order on resumption (entropy only).
+    /// Steps replayed from the previous order on resumption (entropy and spread).
     var replayedSteps: Int
 }

@@ -5,7 +5,7 @@ import Foundation
 /// Its text form (`description`, parsed by `init(parsing:)`) is what ul-select prints and ul-train --selection takes.
 public struct SelectionSpec: Equatable, Sendable, CustomStringConvertible {
     public var method: SelectionMethod
-    /// Kernel, noise, cells and seed of the entropy method; the seed is also random selection's seed.
+    /// Kernel, noise, cells and seed of the entropy and spread methods; the seed is also random selection's seed.
     public var entropy: EntropySelectionConfig
     /// Random selection without a count: selected iff u(id) < fraction (nil: the count rule). For the entropy
     /// method the fraction only sets m at the first selection and is not kept.

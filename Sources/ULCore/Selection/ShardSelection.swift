@@ -16,16 +16,21 @@ public struct ShardSelection: Equatable, Sendable {
 
 /// Selects within one shard. `features` are as read (row-major, `ids.count × dimension`); `spec.scale` is applied
 /// here. `count` is m (ignored by random selection with a fraction). `previous` is the recorded order of an
-/// earlier selection of the shard: entropy selection resumes from it (see `selectByEntropy`); random selection
+/// earlier selection of the shard: entropy and spread selection resume from it (see `selectByEntropy`); random selection
 /// does not need it. Random selection's steps rank the chosen rows by (hash, id).
 public func selectShard(features: [Float], dimension: Int, ids: [String], spec: SelectionSpec, count: Int,
                         resumingFrom previous: [String] = []) throws -> SelectionOutcome {
     let n = ids.count
     switch spec.method {
-    case .entropy:
+    case .entropy, .spread:
         let x = spec.scale.map { s in features.map { $0 * s } } ?? features
-        let e = try selectByEntropy(features: x, dimension: dimension, ids: ids, config: spec.entropy,
-                                    budget: SelectionBudget(count: count), resumingFrom: previous)
+        var config = spec.entropy
+        if spec.method == .spread, case .rbf(nil) = config.kernel {
+            config.kernel = .rbf(gamma: SelectionMethod.spreadGammaPerFeature / Double(max(dimension, 1)))
+        }
+        let e = try selectByEntropy(features: x, dimension: dimension, ids: ids, config: config,
+                                    budget: SelectionBudget(count: count), rule: spec.method.greedyRule!,
+                                    resumingFrom: previous)
         return SelectionOutcome(selected: e.selected, step: e.step, record: ShardSelection(count: count, order: e.orderedIDs(ids)),
                                 replayedSteps: e.replayedSteps)
     case .random:
