@@ -108,7 +108,15 @@ final class ForgetJob {
         guard data.droppedIds.isEmpty else {
             if affectedBlocksByShard.isEmpty {
                 // Rows the model never held (not selected, or already forgotten by an interrupted run):
-                // the model stays as it is, the rows leave the data.
+                // the model stays as it is, the rows leave the data. When the ledger's last line is this very
+                // batch and produced this model, the run was interrupted after its ledger line: finishing it
+                // adds no second line for the same batch.
+                if let h = honoured, h == ledger.count - 1, ledger[h].modelAfter == hexString(SHA256Digest.hash(modelBytes)) {
+                    ctx.note("finishing the run of ledger line \(h + 2) (\(escapedForMessage(ledger[h].time))): its rows leave the data; model and ledger unchanged")
+                    try writeModel(modelBytes)
+                    try writeRemaining(data, selection: nil)
+                    return .ok
+                }
                 try commit(ForgetOutcome(model: nil), data: data)
                 return .ok
             }

@@ -30,12 +30,7 @@ public struct HistogramPlot {
         let pw = width - left - right, ph = height - top - bottom
         let (c, w) = counts
         let highest = Double(max(c.max() ?? 0, 1))
-        var s = """
-        <?xml version="1.0" encoding="UTF-8"?>
-        <svg xmlns="http://www.w3.org/2000/svg" width="\(svgNumber(width))" height="\(svgNumber(height))" \
-        viewBox="0 0 \(svgNumber(width)) \(svgNumber(height))" font-family="sans-serif" font-size="12">
-        <rect width="100%" height="100%" fill="white"/>
-        <text x="\(svgNumber(left + pw / 2))" y="\(svgNumber(top / 2 + 5))" text-anchor="middle" font-size="14">\(xmlEscape(title))</text>
+        var s = svgDocumentStart(width: width, height: height, title: title, titleX: left + pw / 2, titleY: top / 2 + 5) + """
         <line x1="\(svgNumber(left))" y1="\(svgNumber(top + ph))" x2="\(svgNumber(left + pw))" y2="\(svgNumber(top + ph))" stroke="black"/>
         <line x1="\(svgNumber(left))" y1="\(svgNumber(top))" x2="\(svgNumber(left))" y2="\(svgNumber(top + ph))" stroke="black"/>
 

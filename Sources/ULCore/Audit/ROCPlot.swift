@@ -48,14 +48,7 @@ public struct ROCPlot {
         func x(_ v: Double) -> Double { left + (log10(max(v, lo)) + decades) / decades * pw }
         func y(_ v: Double) -> Double { top + ph - (log10(max(v, lo)) + decades) / decades * ph }
 
-        var s = """
-        <?xml version="1.0" encoding="UTF-8"?>
-        <svg xmlns="http://www.w3.org/2000/svg" width="\(svgNumber(width))" height="\(svgNumber(height))" \
-        viewBox="0 0 \(svgNumber(width)) \(svgNumber(height))" font-family="sans-serif" font-size="12">
-        <rect width="100%" height="100%" fill="white"/>
-        <text x="\(svgNumber(left + pw / 2))" y="\(svgNumber(top / 2 + 5))" text-anchor="middle" font-size="14">\(xmlEscape(title))</text>
-
-        """
+        var s = svgDocumentStart(width: width, height: height, title: title, titleX: left + pw / 2, titleY: top / 2 + 5)
         // Grid and ticks: a line and a label per decade, short minor ticks at 2…9 × 10^k.
         s += "<g stroke=\"#dddddd\" stroke-width=\"1\">\n"
         var k = -Int(decades.rounded())
@@ -147,6 +140,19 @@ public struct ROCPlot {
     private func tickLabel(_ k: Int) -> String {
         k == 0 ? "1" : k >= -3 ? String(format: "%.\(-k)f", pow(10, Double(k))) : "1e\(k)"
     }
+}
+
+/// The start of a standalone SVG plot: the XML declaration, the `<svg>` element, a white background and the
+/// title centred at (titleX, titleY); the caller closes the `<svg>`.
+func svgDocumentStart(width: Double, height: Double, title: String, titleX: Double, titleY: Double) -> String {
+    """
+    <?xml version="1.0" encoding="UTF-8"?>
+    <svg xmlns="http://www.w3.org/2000/svg" width="\(svgNumber(width))" height="\(svgNumber(height))" \
+    viewBox="0 0 \(svgNumber(width)) \(svgNumber(height))" font-family="sans-serif" font-size="12">
+    <rect width="100%" height="100%" fill="white"/>
+    <text x="\(svgNumber(titleX))" y="\(svgNumber(titleY))" text-anchor="middle" font-size="14">\(xmlEscape(title))</text>
+
+    """
 }
 
 /// A coordinate or label of the SVG plots, two decimals.
