@@ -60,6 +60,6 @@ ul-forget --model ppca-all.ulm --data classes.csv --requests requests.csv -o ppc
 
 # Audit: the exact model against its retrained reference, with shadows.
 ul-audit --model softmax-exact.ulm --reference softmax-retrain.ulm --data rem-softmax.csv --forget requests.csv --rows train.csv \
-    --test test.csv --shadow 2 --seed 1 --report audit.csv --quiet
+    --test test.csv --shadow 4 --seed 1 --report audit.csv --quiet
 
 ls *.ulm *.csv | grep -v '^\(train\|test\|requests\)\.csv$' | sort | while read -r f; do hash "$f"; done
