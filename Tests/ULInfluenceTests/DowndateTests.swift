@@ -8,17 +8,6 @@ import ULTestSupport
 /// is not positive definite fails and the entry is dropped; the softmax diagonal loses exactly the rows'
 /// terms; the sidecar keeps the parameters a downdated factor was made at.
 final class DowndateTests: XCTestCase {
-    func randomData(n: Int, d: Int, k: Int, seed: UInt64) -> Dataset {
-        var g = SeededGenerator(seed: seed)
-        var data = Dataset(featureCount: d)
-        for i in 0..<n {
-            let c = Int32(i % k)
-            let row = (0..<d).map { j in Float(g.nextGaussian() + (j == Int(c) ? 1.5 : 0)) }
-            row.withUnsafeBufferPointer { data.append(id: "r\(i)", classIndex: c, features: $0) }
-        }
-        return data
-    }
-
     /// max |a − b| / max |b| over the lower triangles.
     func relativeError(_ a: CholeskyFactor, _ b: CholeskyFactor) -> Double {
         let la = a.lowerTriangle, lb = b.lowerTriangle

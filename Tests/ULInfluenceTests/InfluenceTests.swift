@@ -16,17 +16,6 @@ final class InfluenceTests: XCTestCase {
         return data
     }()
 
-    func randomData(n: Int, d: Int, k: Int, seed: UInt64) -> Dataset {
-        var g = SeededGenerator(seed: seed)
-        var data = Dataset(featureCount: d)
-        for i in 0..<n {
-            let c = Int32(i % k)
-            let row = (0..<d).map { j in Float(g.nextGaussian() + (j == Int(c) ? 1.5 : 0)) }
-            row.withUnsafeBufferPointer { data.append(id: "r\(i)", classIndex: c, features: $0) }
-        }
-        return data
-    }
-
     /// Minimises J with row weights by Newton's method in Double, to ‖∇J‖ ≤ 1e-10.
     func newtonTrain(_ c: SoftmaxCurvature, weights: [Double]? = nil, from start: [Double]? = nil) throws -> [Double] {
         var theta = start ?? [Double](repeating: 0, count: c.parameterCount)
