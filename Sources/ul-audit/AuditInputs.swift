@@ -33,12 +33,12 @@ func readIds(_ path: String, idName: String) throws -> [String] {
 func readForgotten(_ path: String, rowsPath: String?, model: ModelFile, idName: String, labelName: String,
                    idKey: IdKey?) throws -> (data: Dataset, fileIds: [String]) {
     // Standard input cannot be read twice: with --rows it is taken to hold ids.
-    guard let rowsPath, try path == "-" || CSVReader(path: path).column(model.features[0]) == nil else {
-        if path != "-", rowsPath == nil {
-            let header = try CSVReader(path: path)
-            if header.column(idName) != nil, header.column(labelName) == nil, header.column(model.features[0]) == nil {
-                throw ToolError.data("holds ids only (no label, no features): give --rows FILE, the rows they were taken from (e.g. the training data)", file: path)
-            }
+    // Standard input is read once: its header is not looked at in advance.
+    let header = path == "-" ? nil : try CSVReader(path: path)
+    let hasFeatures = header?.column(model.features[0]) != nil
+    guard let rowsPath, path == "-" || !hasFeatures else {
+        if let h = header, rowsPath == nil, !hasFeatures, h.column(idName) != nil, h.column(labelName) == nil {
+            throw ToolError.data("holds ids only (no label, no features): give --rows FILE, the rows they were taken from (e.g. the training data)", file: path)
         }
         let rows = try readRows(path, option: "forget", model: model, idName: idName, labelName: labelName, idKey: idKey)
         return (rows.data, (0..<rows.data.count).map(rows.fileId))

@@ -16,7 +16,7 @@ final class EpsilonAuditTests: XCTestCase {
         let e = UnlearningEpsilon(model: model, count: 3, seed: 4, method: .exact)
         var pool = data.retain
         pool.append(contentsOf: data.forget)
-        let training = ShadowTraining(model: model, count: 6, seed: 4 ^ 0x4550_5349_4c4f_4e00)
+        let training = e.training
         let all = Array(0..<pool.count), kept = Array(0..<data.retain.count)
         let trained = try training.train(pool: pool, rows: [all, all, all], configs: (0..<3).map(training.config), jobs: 2)
         let retrained = try training.train(pool: pool, rows: [kept, kept, kept], configs: (0..<3).map(training.config), jobs: 2)

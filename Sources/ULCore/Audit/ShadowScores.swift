@@ -43,9 +43,11 @@ public struct ShadowScores {
         var pool = data.retain
         pool.append(contentsOf: data.forget)
         pool.append(contentsOf: data.test)
-        let shadows = try training.train(pool: pool, jobs: jobs, progress: progress)
-        let r = data.retain.count, f = data.forget.count
+        // The halves once: they are both the shadows' rows and each row's IN/OUT membership.
         let halves = (0..<count).map { training.half($0, of: pool) }
+        let shadows = try training.train(pool: pool, rows: halves, configs: (0..<count).map(training.config), jobs: jobs,
+                                         progress: progress)
+        let r = data.retain.count, f = data.forget.count
         return try ShadowScores(shadows: shadows, data: data) { k in
             (Set(halves[k].filter { $0 >= r && $0 < r + f }.map { $0 - r }), Set(halves[k].filter { $0 >= r + f }.map { $0 - r - f }))
         }

@@ -27,12 +27,14 @@ public struct UnlearningEpsilon {
         self.method = method
     }
 
+    /// The trainer of both populations: the audited model's configuration, a seed of its own per model.
+    var training: ShadowTraining { ShadowTraining(model: model, count: 2 * count, seed: seed ^ 0x4550_5349_4c4f_4e00) }
+
     /// Per forgotten row its ε (in `data.forget` order).
     public func perExample(data: AuditData, jobs: Int,
                            progress: (@Sendable (_ done: Int, _ total: Int) -> Void)? = nil) throws -> [Double] {
         var pool = data.retain
         pool.append(contentsOf: data.forget)
-        let training = ShadowTraining(model: model, count: 2 * count, seed: seed ^ 0x4550_5349_4c4f_4e00)
         let all = Array(0..<pool.count), retained = Array(0..<data.retain.count)
         // Models 0..<N train on every row and are unlearned; N..<2N train on the retained rows: each its own seed.
         let trained = try training.train(pool: pool, rows: Array(repeating: all, count: count) + Array(repeating: retained, count: count),
