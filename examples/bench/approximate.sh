@@ -18,6 +18,7 @@
 # reference retrain and scikit-learn run RETRAIN_RUNS times (default 1: each takes a minute or more).
 set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+export BENCH="$ROOT/examples/bench"  # ulm_params.py, for the Python below
 W=${1:-${TMPDIR:-/tmp}/ul-approximate-bench}
 RUNS=${RUNS:-3}
 RETRAIN_RUNS=${RETRAIN_RUNS:-1}
@@ -122,31 +123,13 @@ with open('train.csv') as f, open('forget$k.csv', 'w') as o:
         ul-predict --model $m.ulm forget$k.csv | awk -F, '{print $1 "," $2 "," $NF}' > $m.forget
     done
     python3 - $k "$tr" "$tn" "$tp" "$ti" <<'PY'
-import sys, struct
+import os, sys
 k = sys.argv[1]
 times = dict(zip(["retrain", "newton", "puma", "naive"], sys.argv[2:]))
 times["original"] = "-"
 
-def params(path):
-    b = open(path, "rb").read()
-    n = struct.unpack_from("<I", b, 12)[0]
-    for i in range(n):
-        tag, off, ln = struct.unpack_from("<16sQQ", b, 16 + 48 * i)
-        if tag.rstrip(b"\0") == b"shard0000":
-            p = off + 8
-            std = b[p]; p += 1
-            for _ in range(2):
-                c = struct.unpack_from("<Q", b, p)[0]; p += 8 + 4 * c
-            blocks = struct.unpack_from("<q", b, p)[0]; p += 8
-            for _ in range(blocks):
-                p += 8
-                c = struct.unpack_from("<Q", b, p)[0]; p += 8
-                for _ in range(c):
-                    L = struct.unpack_from("<I", b, p)[0]; p += 4 + L
-                p += 32
-                c = struct.unpack_from("<Q", b, p)[0]; p += 8
-                theta = struct.unpack_from("<%dd" % c, b, p); p += 8 * c
-            return theta
+sys.path.insert(0, os.environ["BENCH"])
+from ulm_params import params
 
 import csv
 def load(m, part):

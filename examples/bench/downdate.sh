@@ -18,6 +18,7 @@
 # factor and writing files are not in them; the whole request's wall time is given beside.
 set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+export BENCH="$ROOT/examples/bench"  # ulm_params.py, for the Python below
 W=${1:-${TMPDIR:-/tmp}/ul-downdate-bench}
 RUNS=${RUNS:-3}
 EPOCHS=${EPOCHS:-300}
@@ -39,25 +40,8 @@ N=$(($(wc -l < train.csv) - 1))
 # θ of shard 0 from a model file (ul-model(5)), distances, and a table row.
 cat > dist.py <<'PY'
 import os, struct, sys
-def params(path):
-    b = open(path, "rb").read()
-    n = struct.unpack_from("<I", b, 12)[0]
-    for i in range(n):
-        tag, off, ln = struct.unpack_from("<16sQQ", b, 16 + 48 * i)
-        if tag.rstrip(b"\0") == b"shard0000":
-            p = off + 8 + 1
-            for _ in range(2):
-                c = struct.unpack_from("<Q", b, p)[0]; p += 8 + 4 * c
-            blocks = struct.unpack_from("<q", b, p)[0]; p += 8
-            for _ in range(blocks):
-                p += 8
-                c = struct.unpack_from("<Q", b, p)[0]; p += 8
-                for _ in range(c):
-                    L = struct.unpack_from("<I", b, p)[0]; p += 4 + L
-                p += 32
-                c = struct.unpack_from("<Q", b, p)[0]; p += 8
-                theta = struct.unpack_from("<%dd" % c, b, p); p += 8 * c
-            return theta
+sys.path.insert(0, os.environ["BENCH"])
+from ulm_params import params
 def dist(a, b): return sum((x - y) ** 2 for x, y in zip(params(a), params(b))) ** 0.5
 if sys.argv[1] == "dist":
     print("%.4g" % dist(sys.argv[2], sys.argv[3]))
