@@ -12,7 +12,7 @@ let spec = CommandSpec(
         TrainingOptions.kindSpec,
         kindOption("epochs"), kindOption("l2"), kindOption("hidden"), kindOption("lr"), kindOption("batch"), kindOption("perturb"),
         .seed("initial states and row orders"),
-        .jobs("shards trained"),
+        .jobs("shards trained and pieces of the input read"),
         ScaleOption.spec("on reading"),
         kindOption("standardize"), kindOption("aggregate"),
         OptionSpec("classes", value: "A,B,...", help: "fixed label list (default: the sorted labels of the input)"),
@@ -97,6 +97,7 @@ struct Plan {
         rows.refuseSelectedColumn = selection == nil && !fixedSelection
         rows.spillDirectory = spillDirectory(for: output)
         rows.idKey = try IdKeyOption.parse(args)
+        rows.workers = jobs
         if merge, rows.idKey != nil { throw ToolError.usage("--id-key does not apply to --merge (the parts record their key)") }
         try checkOutputKind(output)  // a FIFO is refused now, after the usage errors but before the training
     }

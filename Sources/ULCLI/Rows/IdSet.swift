@@ -20,7 +20,10 @@ public struct IdSet {
     }
 
     /// Adds `id`; false when it was already in the set.
-    public mutating func insert(_ id: String) -> Bool { fingerprints.insert(Self.fingerprint(id)).inserted }
+    public mutating func insert(_ id: String) -> Bool { insert(fingerprint: Self.fingerprint(id)) }
+
+    /// Adds the id whose `fingerprint` this is; false when it was already in the set.
+    public mutating func insert(fingerprint: UInt128) -> Bool { fingerprints.insert(fingerprint).inserted }
 
     public func contains(_ id: String) -> Bool { fingerprints.contains(Self.fingerprint(id)) }
 }

@@ -37,6 +37,10 @@ public struct TrainingRows {
         public var spillDirectory: String? = nil
         /// Ids are kept keyed (`--id-key`): the model records, and every later match uses, the keyed id.
         public var idKey: IdKey? = nil
+        /// Threads that parse pieces of a regular file at once; the rows never depend on it.
+        public var workers = ProcessInfo.processInfo.activeProcessorCount
+        /// false: read even a regular file as one stream (the reference the pieces are tested against).
+        public var readInPieces = true
         public init() {}
     }
 
@@ -57,6 +61,8 @@ public struct TrainingRows {
     public var maxShard: Int
     public var maxBlock: Int
     public var rowCount: Int
+    /// Pieces the rows came from; 0 when the input was read as one stream.
+    let piecesRead: Int
 
     /// The label list: the fixed one, or the sorted set of labels (numeric order when all are numbers).
     public func labelList(fixed: [String]?) -> [String] {
@@ -102,106 +108,73 @@ public struct TrainingRows {
     }
 
     /// Reads `path` (`-` is standard input). Rows with selected=0 are skipped; select_step is never a feature. Errors name file, line and column.
+    ///
+    /// A regular file is cut into pieces at record boundaries (`RecordPieces`) that `options.workers` threads
+    /// parse at once; their rows are then taken in file order, so the result is the same for any number of
+    /// workers. At the first error of any kind the file is read again as one stream, which reports the error
+    /// a sequential reader meets first, with its line.
     public init(path: String, options: Options, progress: Progress? = nil) throws {
         let r = try CSVReader(path: path)
-        let idCol = try r.requireColumn(options.idColumn, option: "id")
-        let labelCol = try r.requireColumn(options.labelColumn, option: "label")
-        let shardCol = r.column("shard"), blockCol = r.column("block"), selectedCol = r.column("selected")
-        let stepCol = r.column("select_step")
-        if options.refuseSelectedColumn, selectedCol != nil {
-            throw ToolError.usage("\(displayName(r.path)) has a selected column (ul-select): give --selection \"$(ul-select --spec ...)\" with the options of that ul-select, so that forgetting a selected row re-selects as ul-select would, or --selection fixed to train on the selected rows as a fixed subset (forgetting then only drops rows)")
+        let layout = try TrainingRowLayout(header: r.header, path: r.path, options: options)
+        skippedColumns = layout.skippedColumns
+        featureNames = layout.featureCols.map { r.header[$0] }
+        var kept: TrainingRowsAccumulator? = nil
+        if options.readInPieces, let pieces = RecordPieces.open(path) {
+            kept = try? Self.readPieces(pieces, layout: layout, options: options, progress: progress)
+            piecesRead = kept == nil ? 0 : pieces.ranges.count
+        } else {
+            piecesRead = 0
         }
-        if options.selectionSteps, selectedCol == nil || stepCol == nil {
-            throw ToolError.data("a recorded selection needs the selected and select_step columns of ul-select", file: r.path, line: 1)
-        }
-        let features = try FeatureColumns(header: r.header, roles: [idCol, labelCol, shardCol, blockCol, selectedCol, stepCol],
-                                          exclude: options.exclude, path: r.path)
-        let featureCols = features.indices
-        skippedColumns = features.skippedWritten
-        featureNames = featureCols.map { r.header[$0] }
-        let classSet = options.classes.map(Set.init)
-        var shards = [Int: Shard]()
-        // A fingerprint per row, not the id: see IdSet for the cost.
-        var seenIds = IdSet()
-        let spill = try shardCol != nil ? options.spillDirectory.map(ShardSpill.init) : nil
-        var labelPositions = [String: UInt32](), spilledLabels = [String]()
-        var rowCounts = [Int: Int]()
-        var labelShards = [String: Set<Int>]()
-        var maxShard = 0, maxBlock = 0
-        var row = [Float](repeating: 0, count: featureCols.count)
-        func index(_ col: Int) throws -> Int {
-            let text = r.string(col)
-            guard let v = Int(text.trimmingCharacters(in: .whitespaces)), v >= 0 else {
-                throw ToolError.data("column \(quoted(r.header[col])): expected a non-negative integer, got \(quoted(text))", file: r.path, line: r.line)
-            }
-            return v
-        }
+        let rows = try kept ?? Self.readStream(r, layout: layout, options: options, progress: progress)
+        progress?.finish()
+        guard rows.seenIds.count > 0 else { throw ToolError.data("no rows to train on", file: r.path) }
+        try rows.spill?.flush()
+        shards = rows.shards
+        spill = rows.spill
+        spilledLabels = rows.spilledLabels
+        hasSteps = options.selectionSteps
+        shardRowCounts = rows.rowCounts
+        labelShards = rows.labelShards
+        maxShard = rows.maxShard
+        maxBlock = rows.maxBlock
+        rowCount = rows.seenIds.count
+    }
+
+    /// Every record through one stream, checked and kept one at a time.
+    private static func readStream(_ r: CSVReader, layout: TrainingRowLayout, options: Options, progress: Progress?) throws -> TrainingRowsAccumulator {
+        var rows = try TrainingRowsAccumulator(layout: layout, options: options)
+        var converted = ConvertedRows()
         while try r.next() {
-            if let s = selectedCol {
-                let v = r.string(s).trimmingCharacters(in: .whitespaces)
-                guard v == "0" || v == "1" else {
-                    throw ToolError.data("column 'selected': expected 0 or 1, got \(quoted(v))", file: r.path, line: r.line)
-                }
-                if v == "0" { continue }
+            converted.removeAll()
+            let taken = try layout.convert(r.field, line: r.line, into: &converted) { fingerprint, raw, label in
+                try rows.admit(fingerprint, rawId: raw, label: label, line: r.line)
             }
-            let raw = r.string(idCol)
-            guard !raw.isEmpty else { throw ToolError.data("empty id", file: r.path, line: r.line) }
-            guard seenIds.insert(raw) else { throw ToolError.data("duplicate id \(quoted(raw))", file: r.path, line: r.line) }
-            let id = options.idKey?.keyed(raw) ?? raw
-            let label = r.string(labelCol)
-            if let c = classSet, !c.contains(label) {
-                throw ToolError.data("label \(quoted(label)) is not in --classes", file: r.path, line: r.line)
-            }
-            let shard = try shardCol.map(index) ?? 0
-            let block = try blockCol.map(index) ?? 0
-            maxShard = max(maxShard, shard)
-            maxBlock = max(maxBlock, block)
-            labelShards[label, default: []].insert(shard)
-            if options.keepShards?.contains(shard) ?? true {
-                for (j, c) in featureCols.enumerated() {
-                    let x = try r.float(c)
-                    row[j] = options.scale.map { x * $0 } ?? x
-                    if !row[j].isFinite {
-                        throw ToolError.data("column \(quoted(r.header[c])): value overflows after scaling", file: r.path, line: r.line)
-                    }
-                }
-                let step = options.selectionSteps ? try index(stepCol!) : 0
-                rowCounts[shard, default: 0] += 1
-                if let spill {
-                    let position = labelPositions[label] ?? {
-                        spilledLabels.append(label)
-                        labelPositions[label] = UInt32(spilledLabels.count - 1)
-                        return UInt32(spilledLabels.count - 1)
-                    }()
-                    try spill.append(shard: shard) { out in
-                        var id = id
-                        id.withUTF8 { out.appendRaw(UInt32($0.count)); out.append(contentsOf: $0) }
-                        out.appendRaw(position)
-                        out.appendRaw(block)
-                        if options.selectionSteps { out.appendRaw(step) }
-                        row.withUnsafeBytes { out.append(contentsOf: $0) }
-                    }
-                } else {
-                    shards[shard, default: Shard()].ids.append(id)
-                    shards[shard]!.labels.append(label)
-                    shards[shard]!.blocks.append(block)
-                    shards[shard]!.features.append(contentsOf: row)
-                    if options.selectionSteps { shards[shard]!.steps.append(step) }
-                }
-            }
+            if taken { try rows.keep(converted, admitted: true) }
             if r.recordCount % 1024 == 0 { progress?.update(r.bytesRead) }
         }
-        progress?.finish()
-        guard seenIds.count > 0 else { throw ToolError.data("no rows to train on", file: r.path) }
-        try spill?.flush()
-        self.shards = shards
-        self.spill = spill
-        self.spilledLabels = spilledLabels
-        hasSteps = options.selectionSteps
-        shardRowCounts = rowCounts
-        self.labelShards = labelShards
-        self.maxShard = maxShard
-        self.maxBlock = maxBlock
-        rowCount = seenIds.count
+        return rows
+    }
+
+    /// The pieces of a mapped file, a wave at a time: each piece converted on its own thread, then kept in order.
+    private static func readPieces(_ pieces: RecordPieces, layout: TrainingRowLayout, options: Options, progress: Progress?) throws -> TrainingRowsAccumulator {
+        var rows = try TrainingRowsAccumulator(layout: layout, options: options)
+        let wave = 4
+        for first in stride(from: 0, to: pieces.ranges.count, by: wave) {
+            let indices = Array(first..<min(pieces.ranges.count, first + wave))
+            let converted = try concurrentMap(indices, workers: options.workers) { _, k -> ConvertedRows in
+                let records = try pieces.records(k, width: layout.width)
+                var out = ConvertedRows()
+                while try records.next() {
+                    guard records.fieldCount == layout.width else { throw PieceRecords.PieceError() }
+                    _ = try layout.convert(records.field, line: 0, into: &out, admit: nil)
+                }
+                return out
+            }
+            for c in converted { try rows.keep(c, admitted: false) }
+            pieces.release(before: indices.last! + 1)
+            progress?.update(pieces.ranges[indices.last!].upperBound)
+        }
+        return rows
     }
 }
+
