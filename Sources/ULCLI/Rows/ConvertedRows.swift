@@ -27,3 +27,8 @@ struct ConvertedRows {
         features.removeAll(keepingCapacity: true)
     }
 }
+
+/// A place for one piece's rows in a wave of pieces parsed at once (each thread fills its own).
+final class ConvertedRowsSlot: @unchecked Sendable {
+    var rows = ConvertedRows()
+}

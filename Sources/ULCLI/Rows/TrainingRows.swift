@@ -159,18 +159,20 @@ public struct TrainingRows {
     private static func readPieces(_ pieces: RecordPieces, layout: TrainingRowLayout, options: Options, progress: Progress?) throws -> TrainingRowsAccumulator {
         var rows = try TrainingRowsAccumulator(layout: layout, options: options)
         let wave = 4
+        // One buffer per place in a wave, reused: fresh ones would be paged in again for every wave.
+        let slots = (0..<wave).map { _ in ConvertedRowsSlot() }
         for first in stride(from: 0, to: pieces.ranges.count, by: wave) {
             let indices = Array(first..<min(pieces.ranges.count, first + wave))
-            let converted = try concurrentMap(indices, workers: options.workers) { _, k -> ConvertedRows in
+            _ = try concurrentMap(indices, workers: options.workers) { place, k in
                 let records = try pieces.records(k, width: layout.width)
-                var out = ConvertedRows()
+                let slot = slots[place]
+                slot.rows.removeAll()
                 while try records.next() {
                     guard records.fieldCount == layout.width else { throw PieceRecords.PieceError() }
-                    _ = try layout.convert(records.field, line: 0, into: &out, admit: nil)
+                    _ = try layout.convert(records.field, line: 0, into: &slot.rows, admit: nil)
                 }
-                return out
             }
-            for c in converted { try rows.keep(c, admitted: false) }
+            for place in indices.indices { try rows.keep(slots[place].rows, admitted: false) }
             pieces.release(before: indices.last! + 1)
             progress?.update(pieces.ranges[indices.last!].upperBound)
         }
