@@ -92,8 +92,10 @@ final class ForgetJob {
 
     func shardRecord(_ index: Int) -> ShardRecord { model.shards.first { $0.index == index }! }
 
-    /// Path of shard `k`'s file in a ul-partition --split directory.
-    func shardFile(_ k: Int) -> String { options.dataPath + "/" + String(format: "shard-%04d.csv", k) }
+    /// Path of shard `k`'s file in a ul-partition --split or --store directory.
+    func shardFile(_ k: Int) -> String {
+        options.dataPath + "/" + (options.dataIsStore ? StoreDirectory.fileName(shard: k) : String(format: "shard-%04d.csv", k))
+    }
 
     func trainingProgress(shards: Int) -> ShardProgress { ShardProgress(ctx.progress("retraining", total: 1000), shards: shards) }
 
@@ -213,6 +215,11 @@ final class ForgetJob {
     }
 
     private func copyRows(from input: String, to output: String?, dropping: Set<String>, selection: Reselection?) throws {
+        if selection == nil, let output, let store = try MappedStore.open(input) {
+            // A store file is written anew without the rows (the model records no selection for a store).
+            try StoreDirectory.write(StoreDirectory.encode(store, dropping: dropping, key: options.idKey), to: output)
+            return
+        }
         let rows = selection == nil ? try openDataRows(input) : try CSVReader(path: input)
         guard let idCol = rows.header.firstIndex(of: options.columns.id) else {
             throw ToolError.data("missing required column \(quoted(options.columns.id)) (choose another with --id)\(rows.headerNote(options.columns.id))", file: input, line: 1)

@@ -32,6 +32,8 @@ public struct TrainingRows {
         public var selectionSteps = false
         /// A selected column is a usage error (ul-train without --selection: see `Plan`).
         public var refuseSelectedColumn = false
+        /// A selected column is a usage error with this message.
+        public var selectedColumnRefusal: String? = nil
         /// With a shard column, write the kept rows to a temporary file in this directory instead of memory,
         /// to be read back one shard at a time (`shard(_:)`, `shardInput(_:labels:)`).
         public var spillDirectory: String? = nil
@@ -57,6 +59,8 @@ public struct TrainingRows {
     public var maxShard: Int
     public var maxBlock: Int
     public var rowCount: Int
+    /// Whether the input had both a shard and a block column.
+    public var hadShardColumns: Bool
 
     /// The label list: the fixed one, or the sorted set of labels (numeric order when all are numbers).
     public func labelList(fixed: [String]?) -> [String] {
@@ -103,7 +107,7 @@ public struct TrainingRows {
 
     /// Reads `path` (`-` is standard input). Rows with selected=0 are skipped; select_step is never a feature. Errors name file, line and column.
     public init(path: String, options: Options, progress: Progress? = nil) throws {
-        let r = try CSVReader(path: path)
+        let r = try openInputRows(path)
         let idCol = try r.requireColumn(options.idColumn, option: "id")
         let labelCol = try r.requireColumn(options.labelColumn, option: "label")
         let shardCol = r.column("shard"), blockCol = r.column("block"), selectedCol = r.column("selected")
@@ -111,6 +115,7 @@ public struct TrainingRows {
         if options.refuseSelectedColumn, selectedCol != nil {
             throw ToolError.usage("\(displayName(r.path)) has a selected column (ul-select): give --selection \"$(ul-select --spec ...)\" with the options of that ul-select, so that forgetting a selected row re-selects as ul-select would, or --selection fixed to train on the selected rows as a fixed subset (forgetting then only drops rows)")
         }
+        if let why = options.selectedColumnRefusal, selectedCol != nil || stepCol != nil { throw ToolError.usage("\(displayName(r.path)): \(why)") }
         if options.selectionSteps, selectedCol == nil || stepCol == nil {
             throw ToolError.data("a recorded selection needs the selected and select_step columns of ul-select", file: r.path, line: 1)
         }
@@ -203,5 +208,6 @@ public struct TrainingRows {
         self.maxShard = maxShard
         self.maxBlock = maxBlock
         rowCount = seenIds.count
+        hadShardColumns = shardCol != nil && blockCol != nil
     }
 }
