@@ -71,7 +71,16 @@ func partitionIntoStore(_ dir: String, plan: Plan, input: String, ctx: ToolConte
         }
         ctx.summary("\(rows.rowCount) rows stored in \(shardCount) shard files, \(rows.featureNames.count) features")
         return .ok
+    } catch var error as ToolError {
+        // The staging file has the input's rows on the input's lines: messages name the input.
+        if let s = staged {
+            unlink(s)
+            if error.file == s { error.file = input }
+        }
+        if created { rmdir(dir) }
+        throw error
     } catch {
+        if let s = staged { unlink(s) }
         if created { rmdir(dir) }
         throw error
     }

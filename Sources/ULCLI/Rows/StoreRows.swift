@@ -19,7 +19,12 @@ public final class MappedStore {
         guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return nil }
         var magic = [UInt8](repeating: 0, count: ShardStore.magic.count)
         let n = magic.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, 0) }
-        guard n == magic.count, magic == ShardStore.magic else { return nil }
+        let named = shard ?? StoreDirectory.shard(ofFileName: URL(fileURLWithPath: path).lastPathComponent)
+        guard n == magic.count, magic == ShardStore.magic else {
+            // A file named as a store file must be one.
+            if named != nil { throw ToolError.data("\(ShardStoreError.notAStore)", file: path) }
+            return nil
+        }
         let size = Int(st.st_size)
         guard let p = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), p != MAP_FAILED else {
             throw ToolError(.ioError, "cannot map: \(String(cString: strerror(errno)))", file: path)
@@ -27,7 +32,6 @@ public final class MappedStore {
         do {
             let store = try ShardStore(bytes: UnsafeRawBufferPointer(start: p, count: size))
             // A file named shard-NNNN.uls must hold shard NNNN (a renamed or copied file is refused).
-            let named = shard ?? StoreDirectory.shard(ofFileName: URL(fileURLWithPath: path).lastPathComponent)
             if let shard = named, store.shard != shard { throw ShardStoreError.wrongShard(recorded: store.shard, expected: shard) }
             return MappedStore(path: path, store: store, base: p, size: size)
         } catch let e as ShardStoreError {

@@ -115,7 +115,7 @@ public struct TrainingRows {
         if options.refuseSelectedColumn, selectedCol != nil {
             throw ToolError.usage("\(displayName(r.path)) has a selected column (ul-select): give --selection \"$(ul-select --spec ...)\" with the options of that ul-select, so that forgetting a selected row re-selects as ul-select would, or --selection fixed to train on the selected rows as a fixed subset (forgetting then only drops rows)")
         }
-        if let why = options.selectedColumnRefusal, selectedCol != nil || stepCol != nil { throw ToolError.usage("\(displayName(r.path)): \(why)") }
+        if let why = options.selectedColumnRefusal, selectedCol != nil || stepCol != nil { throw ToolError(.usage, why, file: r.path) }
         if options.selectionSteps, selectedCol == nil || stepCol == nil {
             throw ToolError.data("a recorded selection needs the selected and select_step columns of ul-select", file: r.path, line: 1)
         }
