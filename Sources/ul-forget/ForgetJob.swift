@@ -203,7 +203,7 @@ final class ForgetJob {
     }
 
     /// The data without the dropped rows: to --remaining or standard output, or with --data DIR the
-    /// shard files that held dropped rows, rewritten in place (each atomically). With a re-selection, the
+    /// shard files (CSV or store) that held dropped rows, rewritten in place (each atomically). With a re-selection, the
     /// rows of the re-selected shards get their new selected and select_step values.
     func writeRemaining(_ data: ForgetData, selection: Reselection?) throws {
         if options.dataIsDirectory {
