@@ -106,14 +106,17 @@ final class ForgetJob {
     /// (then it is "already honoured"). Returns an exit status when there is nothing to retrain.
     func finishIfNothingToRetrain(_ data: ForgetData) throws -> ExitStatus? {
         let honoured = ledger.lastIndex { $0.records(requests: requestIds, key: options.idKey) }
-        try refuseUnknown(data, unlessHonoured: honoured != nil && data.droppedIds.isEmpty)
+        // An interrupted run of this very batch (the ledger's last line, which produced this model) may have
+        // rewritten some shard files of --data DIR and not others: the ids already gone are not unknown.
+        let interrupted = honoured.map { $0 == ledger.count - 1 && ledger[$0].modelAfter == hexString(SHA256Digest.hash(modelBytes)) } ?? false
+        try refuseUnknown(data, unlessHonoured: honoured != nil && (data.droppedIds.isEmpty || interrupted))
         guard data.droppedIds.isEmpty else {
             if affectedBlocksByShard.isEmpty {
                 // Rows the model never held (not selected, or already forgotten by an interrupted run):
                 // the model stays as it is, the rows leave the data. When the ledger's last line is this very
                 // batch and produced this model, the run was interrupted after its ledger line: finishing it
                 // adds no second line for the same batch.
-                if let h = honoured, h == ledger.count - 1, ledger[h].modelAfter == hexString(SHA256Digest.hash(modelBytes)) {
+                if interrupted, let h = honoured {
                     ctx.note("finishing the run of ledger line \(h + 2) (\(escapedForMessage(ledger[h].time))): its rows leave the data; model and ledger unchanged")
                     try writeModel(modelBytes)
                     try writeRemaining(data, selection: nil)

@@ -134,7 +134,7 @@ final class CrashTests: XCTestCase {
         let request = ["-m", "model.ulm", "-d", "store", "-r", "req.csv", "-o", "model.ulm", "--ledger", "ledger.csv"]
         let (status, duration) = try run("ul-forget", request)
         XCTAssertEqual(status, 0)
-        let after = bytes("model.ulm")!, storeAfter = files.map { bytes($0)! }
+        let after = bytes("model.ulm")!, storeAfter = files.map { bytes($0)! }, ledgerAfter = bytes("ledger.csv")!
         XCTAssertNotEqual(storeAfter, storeBefore)
         var rng = SeededGenerator(seed: 13)
         var states = [String: Int]()
@@ -156,20 +156,24 @@ final class CrashTests: XCTestCase {
             states[state, default: 0] += 1
             // Whatever the state, the request runs again and ends with the uninterrupted run's model and store.
             XCTAssertEqual(try run("ul-forget", request).0, 0, "\(at): the rerun failed")
-            XCTAssertEqual(bytes("model.ulm"), after, at)
-            XCTAssertEqual(files.map { bytes($0)! }, storeAfter, at)
+            XCTAssertTrue(bytes("model.ulm") == after, "\(at): the rerun left another model")
+            XCTAssertTrue(files.map { bytes($0)! } == storeAfter, "\(at): the rerun left another store")
         }
         print("kill -9 of ul-forget --data STORE: \(states.sorted { $0.key < $1.key })")
         XCTAssertNotNil(states["old model"], "no kill landed before the outputs")
-        // The window after the model's rename is narrow for random kills: every state it can leave (the new
-        // model with any mix of old and new store files) is set up directly, and the rerun finishes it.
-        for mix in [[false, false], [true, false], [false, true]] {
+        // The windows after the model's rename are narrow for random kills: every state they can leave is set
+        // up directly, and the rerun finishes it. Before the ledger line: the new model, the old store. After
+        // it: the new model with any mix of old and new store files.
+        for (mix, ledgerLine) in [([false, false], false), ([false, false], true), ([true, false], true), ([false, true], true)] {
+            let state = "new model, \(ledgerLine ? "ledger line written" : "no ledger line"), store files new: \(mix)"
             try put("model.ulm", after)
             for k in files.indices { try put(files[k], mix[k] ? storeAfter[k] : storeBefore[k]) }
             try? FileManager.default.removeItem(atPath: path("ledger.csv"))
-            XCTAssertEqual(try run("ul-forget", request).0, 0, "new model, store files new: \(mix): the rerun failed")
-            XCTAssertEqual(bytes("model.ulm"), after)
-            XCTAssertEqual(files.map { bytes($0)! }, storeAfter, "new model, store files new: \(mix): the rerun left another store")
+            if ledgerLine { try put("ledger.csv", ledgerAfter) }
+            XCTAssertEqual(try run("ul-forget", request).0, 0, "\(state): the rerun failed")
+            XCTAssertTrue(bytes("model.ulm") == after, "\(state): the rerun left another model")
+            XCTAssertTrue(files.map { bytes($0)! } == storeAfter, "\(state): the rerun left another store")
+            if ledgerLine { XCTAssertTrue(bytes("ledger.csv") == ledgerAfter, "\(state): the rerun added a second line for the batch") }
         }
     }
 }
