@@ -5,7 +5,7 @@ import ULCore
 let spec = CommandSpec(
     name: "ul-partition",
     summary: "assign every row a shard and a block (SISA / ARCANE partitioning)",
-    usage: ["[OPTIONS] [FILE|-]"],
+    usage: ["[OPTIONS] [FILE|-]", "--export DIR [-o FILE]"],
     options: [
         OptionSpec("by", value: "METHOD", help: "random (default), class, stratified or capacity"),
         OptionSpec("shards", value: "S", help: "number of shards for random and stratified (default 1)"),

@@ -5,7 +5,7 @@
 #
 #   examples/bench/stream.sh [WORKDIR]          (default ${TMPDIR:-/tmp}/ul-stream-bench)
 #
-# (a) REQUESTS (default 200) sequential single-row requests of random ids, each applied in place to the
+# (a) REQUESTS (default 200; APPROX_REQUESTS for puma and newton, default the same) sequential single-row requests of random ids, each applied in place to the
 #     model and the store it leaves (a real stream: request i sees the model of request i - 1):
 #     exact on softmax 10 shards x 5 blocks; puma and newton on the one-shard softmax (its curvature is
 #     computed once by ul-influence and then kept warm: every request downdates the stored factor).
@@ -21,6 +21,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 work=${1:-${TMPDIR:-/tmp}/ul-stream-bench}
 requests=${REQUESTS:-200}
+approx_requests=${APPROX_REQUESTS:-$requests}
 batches=${BATCHES-1 10 100 1000}
 approx_k=${APPROX_K:-600}
 epochs=${EPOCHS:-100}
@@ -86,14 +87,14 @@ ids = [l.split(',', 1)[0] for l in sys.stdin.readlines()[1:]]
 random.seed(int(sys.argv[1])); print('\n'.join(random.sample(ids, int(sys.argv[2]))))" "$1" "$2"
 }
 
-echo "### (a) $requests sequential single-row requests (each one ul-forget command, in place)"
+echo "### (a) sequential single-row requests of random ids (each one ul-forget command, in place)"
 echo
 echo "| model | method | requests | p50 s | p90 s | p99 s | max s | p99/p50 | sklearn / p50 | peak RSS MB | test acc after |"
 echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-stream() {  # stream NAME METHOD MODEL STORE [CURV]
+stream() {  # stream NAME METHOD MODEL STORE CURV LABEL COUNT
   local name=$1 method=$2
   fresh "$name" "$3" "$4" "${5:-}"
-  ids 11 "$requests" "run-$name/store" > "run-$name/ids.txt"
+  ids 11 "$7" "run-$name/store" > "run-$name/ids.txt"
   : > "run-$name/times.txt"
   local peak=0
   while read -r id; do
@@ -113,9 +114,9 @@ stream() {  # stream NAME METHOD MODEL STORE [CURV]
     "$p50" "$p90" "$p99" "$max" "$(awk -v a="$p99" -v b="$p50" 'BEGIN { print a / b }')" \
     "$(awk -v a="$sklearn" -v b="$p50" 'BEGIN { print a / b }')" $((peak / 1024)) "$(accuracy "run-$name/model.ulm")"
 }
-stream exact10 exact sm10.ulm s10 "" "softmax 10x5"
-stream puma1 puma sm1.ulm s1 sm1.curv "softmax 1 shard"
-stream newton1 newton sm1.ulm s1 sm1.curv "softmax 1 shard"
+stream exact10 exact sm10.ulm s10 "" "softmax 10x5" "$requests"
+stream puma1 puma sm1.ulm s1 sm1.curv "softmax 1 shard" "$approx_requests"
+stream newton1 newton sm1.ulm s1 sm1.curv "softmax 1 shard" "$approx_requests"
 echo
 echo "load at the end of (a): $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
