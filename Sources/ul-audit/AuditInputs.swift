@@ -34,7 +34,7 @@ func readForgotten(_ path: String, rowsPath: String?, model: ModelFile, idName: 
                    idKey: IdKey?) throws -> (data: Dataset, fileIds: [String]) {
     // Standard input cannot be read twice: with --rows it is taken to hold ids.
     // Standard input is read once: its header is not looked at in advance.
-    let header = path == "-" ? nil : try CSVReader(path: path)
+    let header = path == "-" ? nil : try openInputRows(path)
     let hasFeatures = header?.column(model.features[0]) != nil
     guard let rowsPath, path == "-" || !hasFeatures else {
         if let h = header, rowsPath == nil, !hasFeatures, h.column(idName) != nil, h.column(labelName) == nil {

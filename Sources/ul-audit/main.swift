@@ -9,10 +9,10 @@ let spec = CommandSpec(
         + "           [--max-auc X] [--max-accuracy-drop X] [--require-lineage] [-o FILE] [--plot FILE.svg]"],
     options: [
         .modelFile("the model to audit (required)"),
-        .data("the retained rows: id, label and the model's features (required)"),
+        .data("the retained rows: id, label and the model's features, or a shard store directory (required)", value: "FILE|DIR"),
         OptionSpec("forget", short: "f", value: "FILE", help: "the forgotten rows, full rows like --data (required)"),
         OptionSpec("test", short: "t", value: "FILE", help: "held-out rows the model never trained on (required)"),
-        OptionSpec("rows", value: "FILE", help: "when --forget holds only ids: take the forgotten rows from FILE (e.g. the training data)"),
+        OptionSpec("rows", value: "FILE|DIR", help: "when --forget holds only ids: take the forgotten rows from FILE or a shard store (e.g. the training data)"),
         OptionSpec("reference", value: "M0", help: "reference model, usually retrained without the forgotten rows"),
         OptionSpec("shadow", short: "k", value: "K", help: "train K ≥ 2 shadow models for LiRA (default 0: no LiRA)"),
         OptionSpec("attack", value: "online|offline", help: "LiRA with IN and OUT shadows per row (online, default; K even) or OUT only (offline)"),

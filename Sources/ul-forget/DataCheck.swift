@@ -62,7 +62,9 @@ extension ForgetJob {
         for k in keepShards.sorted() {
             var rows = data.shards[k] ?? ShardRows(featureCount: model.features.count)
             if candidates { rows = rows.trainedRows(config: model.config) }
-            try recordErrors { try shardRecord(k).check(rows.data, blocks: rows.blocks, labels: model.labels) }
+            try recordErrors(file: options.dataIsStore ? shardFile(k) : nil) {
+                try shardRecord(k).check(rows.data, blocks: rows.blocks, labels: model.labels)
+            }
         }
         data.unknown = requestIds.filter { requestedLocations[$0] == nil && !data.droppedIds.contains($0) }
         return data
@@ -85,7 +87,8 @@ extension ForgetJob {
         for s in model.shards where shards?.contains(s.index) ?? true {
             for (b, block) in s.blocks.enumerated() {
                 for id in block.ids where !data.seen.contains(id) {
-                    throw ToolError.data("\(RecordMismatch.missingRow(id: id, shard: s.index, block: b))", file: options.dataPath)
+                    throw ToolError.data("\(RecordMismatch.missingRow(id: id, shard: s.index, block: b))",
+                                         file: options.dataIsStore ? shardFile(s.index) : options.dataPath)
                 }
             }
         }
@@ -211,8 +214,8 @@ extension ForgetJob {
         return ShardInput(shard: shard, data: all.data.subset(keep), blocks: keep.map { all.blocks[$0] })
     }
 
-    /// A record mismatch is bad data (65) in the data file.
-    func recordErrors<T>(_ body: () throws -> T) throws -> T {
-        do { return try body() } catch let e as RecordMismatch { throw ToolError.data("\(e)", file: options.dataPath) }
+    /// A record mismatch is bad data (65) in the data file (`file`, else --data).
+    func recordErrors<T>(file: String? = nil, _ body: () throws -> T) throws -> T {
+        do { return try body() } catch let e as RecordMismatch { throw ToolError.data("\(e)", file: file ?? options.dataPath) }
     }
 }

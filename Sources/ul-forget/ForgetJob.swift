@@ -92,8 +92,10 @@ final class ForgetJob {
 
     func shardRecord(_ index: Int) -> ShardRecord { model.shards.first { $0.index == index }! }
 
-    /// Path of shard `k`'s file in a ul-partition --split directory.
-    func shardFile(_ k: Int) -> String { options.dataPath + "/" + String(format: "shard-%04d.csv", k) }
+    /// Path of shard `k`'s file in a ul-partition --split or --store directory.
+    func shardFile(_ k: Int) -> String {
+        options.dataPath + "/" + (options.dataIsStore ? StoreDirectory.fileName(shard: k) : String(format: "shard-%04d.csv", k))
+    }
 
     func trainingProgress(shards: Int) -> ShardProgress { ShardProgress(ctx.progress("retraining", total: 1000), shards: shards) }
 
@@ -104,14 +106,17 @@ final class ForgetJob {
     /// (then it is "already honoured"). Returns an exit status when there is nothing to retrain.
     func finishIfNothingToRetrain(_ data: ForgetData) throws -> ExitStatus? {
         let honoured = ledger.lastIndex { $0.records(requests: requestIds, key: options.idKey) }
-        try refuseUnknown(data, unlessHonoured: honoured != nil && data.droppedIds.isEmpty)
+        // An interrupted run of this very batch (the ledger's last line, which produced this model) may have
+        // rewritten some shard files of --data DIR and not others: the ids already gone are not unknown.
+        let interrupted = honoured.map { $0 == ledger.count - 1 && ledger[$0].modelAfter == hexString(SHA256Digest.hash(modelBytes)) } ?? false
+        try refuseUnknown(data, unlessHonoured: honoured != nil && (data.droppedIds.isEmpty || interrupted))
         guard data.droppedIds.isEmpty else {
             if affectedBlocksByShard.isEmpty {
                 // Rows the model never held (not selected, or already forgotten by an interrupted run):
                 // the model stays as it is, the rows leave the data. When the ledger's last line is this very
                 // batch and produced this model, the run was interrupted after its ledger line: finishing it
                 // adds no second line for the same batch.
-                if let h = honoured, h == ledger.count - 1, ledger[h].modelAfter == hexString(SHA256Digest.hash(modelBytes)) {
+                if interrupted, let h = honoured {
                     ctx.note("finishing the run of ledger line \(h + 2) (\(escapedForMessage(ledger[h].time))): its rows leave the data; model and ledger unchanged")
                     try writeModel(modelBytes)
                     try writeRemaining(data, selection: nil)
@@ -201,7 +206,7 @@ final class ForgetJob {
     }
 
     /// The data without the dropped rows: to --remaining or standard output, or with --data DIR the
-    /// shard files that held dropped rows, rewritten in place (each atomically). With a re-selection, the
+    /// shard files (CSV or store) that held dropped rows, rewritten in place (each atomically). With a re-selection, the
     /// rows of the re-selected shards get their new selected and select_step values.
     func writeRemaining(_ data: ForgetData, selection: Reselection?) throws {
         if options.dataIsDirectory {
@@ -213,6 +218,11 @@ final class ForgetJob {
     }
 
     private func copyRows(from input: String, to output: String?, dropping: Set<String>, selection: Reselection?) throws {
+        if selection == nil, let output, let store = try MappedStore.open(input) {
+            // A store file is written anew without the rows (the model records no selection for a store).
+            try StoreDirectory.write(StoreDirectory.encode(store, dropping: dropping, key: options.idKey), to: output)
+            return
+        }
         let rows = selection == nil ? try openDataRows(input) : try CSVReader(path: input)
         guard let idCol = rows.header.firstIndex(of: options.columns.id) else {
             throw ToolError.data("missing required column \(quoted(options.columns.id)) (choose another with --id)\(rows.headerNote(options.columns.id))", file: input, line: 1)

@@ -13,6 +13,8 @@ struct ForgetOptions {
     var modelPath: String
     var dataPath: String
     var dataIsDirectory: Bool
+    /// --data DIR holds the binary shard store (ul-store(5)) rather than per-shard CSV files.
+    var dataIsStore: Bool
     var requestsPath: String
     var outputPath: String
     var remainingPath: String?
@@ -41,6 +43,7 @@ struct ForgetOptions {
         outputPath = output
         var isDir: ObjCBool = false
         dataIsDirectory = FileManager.default.fileExists(atPath: data, isDirectory: &isDir) && isDir.boolValue
+        dataIsStore = dataIsDirectory && StoreDirectory.isStore(data)
         remainingPath = args.value("remaining")
         if dataIsDirectory, remainingPath != nil {
             throw ToolError.usage("--remaining does not apply to --data DIR (the shard files are rewritten in place)")

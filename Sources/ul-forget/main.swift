@@ -8,7 +8,7 @@ let spec = CommandSpec(
     usage: ["--model M --data FILE|DIR --requests FILE|- [--method exact|retrain|puma|newton] -o NEW [--remaining FILE] [--ledger FILE]"],
     options: [
         .modelFile("the model to forget from (left unchanged unless -o names it; required)"),
-        .data("the rows the model was trained on (a CSV, or a ul-partition --split directory; required)", value: "FILE|DIR"),
+        .data("the rows the model was trained on (a CSV, or a ul-partition --split or --store directory; required)", value: "FILE|DIR"),
         OptionSpec("requests", short: "r", value: "FILE", help: "CSV with an id column: the rows to forget (- for standard input; required)"),
         OptionSpec("method", value: "METHOD", help: "exact (default: retrain affected shards from their checkpoints), retrain (everything from scratch), puma, newton"),
         OptionSpec.output.value("NEW").helping("the new model file, written atomically (required; a file, not -; may name --model)"),

@@ -8,7 +8,7 @@ let spec = CommandSpec(
     usage: ["--model M --data FILE [--valid FILE] [--solver exact|cg] [--damping D] [--sort COL] [--top K] [-o FILE]"],
     options: [
         .modelFile("the trained model (softmax or mlp; required)"),
-        .data("its training rows (all rows of every shard they touch; required)"),
+        .data("its training rows (all rows of every shard they touch), or a shard store directory (required)", value: "FILE|DIR"),
         OptionSpec("valid", value: "FILE", help: "criterion = mean loss on these rows (default: on the shard's training rows)"),
     ] + CurvatureOptions.specs() + [
         OptionSpec("no-store", help: "do not write a computed factor or preconditioner"),

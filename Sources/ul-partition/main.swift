@@ -5,7 +5,7 @@ import ULCore
 let spec = CommandSpec(
     name: "ul-partition",
     summary: "assign every row a shard and a block (SISA / ARCANE partitioning)",
-    usage: ["[OPTIONS] [FILE|-]"],
+    usage: ["[OPTIONS] [FILE|-]", "--export DIR [-o FILE]"],
     options: [
         OptionSpec("by", value: "METHOD", help: "random (default), class, stratified or capacity"),
         OptionSpec("shards", value: "S", help: "number of shards for random and stratified (default 1)"),
@@ -17,6 +17,9 @@ let spec = CommandSpec(
         ExcludeOption.spec,
         OptionSpec("check", help: "only check the input (columns, numbers, unique ids); write nothing"),
         OptionSpec("split", value: "DIR", help: "write DIR/shard-0000.csv, ... (one file per shard) instead of one stream"),
+        OptionSpec("store", value: "DIR", help: "write the binary shard store DIR/shard-0000.uls, ... (ul-store(5)) instead of CSV"),
+        OptionSpec("as-is", help: "with --store: keep the input's shard and block columns (rebuild a store from CSV)"),
+        OptionSpec("export", value: "DIR", help: "write the rows of the shard store DIR as one CSV (to -o or standard output)"),
         .output,
     ] + ColumnNames.options + OptionSpec.common,
     retired: [
@@ -41,6 +44,10 @@ struct Plan {
     var classes: [String]?
     var excluded: Set<String>
     var split: String?
+    /// `--store DIR`, `--as-is`, `--export DIR` (Store.swift).
+    var store: String?
+    var asIs: Bool
+    var export: String?
     var output: String?
     var check: Bool
     var idName: String
@@ -59,6 +66,9 @@ struct Plan {
         assigner = HashAssigner(shards: shards, blocks: blocks, seed: seed)
         sortBy = args.value("sort-by")
         split = args.value("split")
+        store = args.value("store")
+        asIs = args.flag("as-is")
+        export = args.value("export")
         output = args.value("output")
         check = args.flag("check")
         let columns = ColumnNames(args)
@@ -88,6 +98,14 @@ struct Plan {
         }
         if split != nil, output != nil { throw ToolError.usage("--split and -o exclude each other") }
         if check, split != nil || output != nil { throw ToolError.usage("--check writes nothing: drop -o and --split") }
+        if store != nil, split != nil || output != nil || check { throw ToolError.usage("--store excludes --split, -o and --check") }
+        if asIs, store == nil { throw ToolError.usage("--as-is applies only to --store") }
+        if asIs, ["by", "shards", "blocks", "seed", "sort-by", "capacity", "classes"].contains(where: { args.value($0) != nil }) {
+            throw ToolError.usage("--as-is keeps the input's shard and block columns: drop the partitioning options")
+        }
+        if export != nil, store != nil || split != nil || check || !args.positionals.isEmpty {
+            throw ToolError.usage("--export DIR reads only the store: drop the input file, --store, --split and --check")
+        }
     }
 }
 
@@ -110,28 +128,8 @@ final class RowSink {
     /// Opens the per-shard files (split mode), refusing to leave stale higher-numbered shard files.
     func open(shards: Int) throws {
         guard let dir = directory else { return }
-        var isDir: ObjCBool = false
-        if !FileManager.default.fileExists(atPath: dir, isDirectory: &isDir) {
-            guard mkdir(dir, 0o755) == 0 else {
-                throw ToolError(.cantCreate, "cannot create directory: \(String(cString: strerror(errno)))", file: dir)
-            }
-            createdDirectory = true
-        } else if !isDir.boolValue {
-            throw ToolError(.cantCreate, "not a directory", file: dir)
-        }
-        // The rows go where the user meant: not through a symlink, not into another user's directory.
-        var st = stat()
-        guard lstat(dir, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR else {
-            throw ToolError(.cantCreate, "is a symbolic link; name the directory itself", file: dir)
-        }
-        guard st.st_uid == getuid() else {
-            throw ToolError(.cantCreate, "belongs to another user; use a directory of your own", file: dir)
-        }
-        let stale = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { name in
+        createdDirectory = try prepareOutputDirectory(dir) { name in
             name.hasPrefix("shard-") && name.hasSuffix(".csv") && (Int(name.dropFirst(6).dropLast(4)).map { $0 >= shards } ?? false)
-        }
-        if let s = stale.sorted().first {
-            throw ToolError(.cantCreate, "holds \(s) from an earlier run with more shards; remove it first", file: dir)
         }
         for k in 0..<shards {
             let w = CSVWriter(try OutputFile(path: dir + "/" + String(format: "shard-%04d.csv", k)), bufferSize: 1 << 16)
@@ -249,9 +247,8 @@ struct RowStore {
     }
 }
 
-runTool(spec) { args, ctx in
-    let plan = try Plan(args)
-    let path = try singleInput(args)
+/// Partitions the rows of `path` as `plan` says.
+func partition(_ plan: Plan, path: String, ctx: ToolContext) throws -> ExitStatus {
     let reader = try CSVReader(path: path)
     let cols = try Columns(reader, plan)
     let sink = try RowSink(plan: plan, header: cols.outputHeader)
@@ -370,4 +367,12 @@ runTool(spec) { args, ctx in
         sink.abandon()
         throw error
     }
+}
+
+runTool(spec) { args, ctx in
+    let plan = try Plan(args)
+    if let dir = plan.export { return try exportStore(dir, output: plan.output, ctx: ctx) }
+    let path = try singleInput(args)
+    if let dir = plan.store { return try partitionIntoStore(dir, plan: plan, input: path, ctx: ctx) }
+    return try partition(plan, path: path, ctx: ctx)
 }

@@ -6,7 +6,7 @@ let kindOption = TrainingOptions.spec
 let spec = CommandSpec(
     name: "ul-train",
     summary: "train a sharded, block-checkpointed model, deterministic to the bit",
-    usage: ["[options] [FILE|-] -o MODEL", "--merge PART... -o MODEL"],
+    usage: ["[options] [FILE|DIR|-] -o MODEL", "--merge PART... -o MODEL"],
     options: [
         OptionSpec.output.value("MODEL").helping("model file to write, atomically; - for standard output (required)"),
         TrainingOptions.kindSpec,

@@ -120,4 +120,60 @@ final class CrashTests: XCTestCase {
         print("kill -9 of ul-forget --ledger: \(states.sorted { $0.key < $1.key })")
         XCTAssertNotNil(states["old model, old ledger"], "no kill landed before the outputs")
     }
+
+    /// The same with --data DIR of a shard store (ul-store(5)): after every kill each store file is the old
+    /// one or the new one (never partial), the old model comes only with the old store, and rerunning the
+    /// request leaves the new model with the new store.
+    func testKillForgetWithStore() throws {
+        try writeParted("data.csv")
+        XCTAssertEqual(try run("ul-partition", ["--store", "store", "--as-is", "data.csv"]).0, 0)
+        XCTAssertEqual(try run("ul-train", train + ["-e", "6", "store", "-o", "model.ulm"]).0, 0)
+        let files = ["store/shard-0000.uls", "store/shard-0001.uls"]
+        let before = bytes("model.ulm")!, storeBefore = files.map { bytes($0)! }
+        try "id\nd00010\nd00011\nd00012\n".write(toFile: path("req.csv"), atomically: true, encoding: .utf8)
+        let request = ["-m", "model.ulm", "-d", "store", "-r", "req.csv", "-o", "model.ulm", "--ledger", "ledger.csv"]
+        let (status, duration) = try run("ul-forget", request)
+        XCTAssertEqual(status, 0)
+        let after = bytes("model.ulm")!, storeAfter = files.map { bytes($0)! }, ledgerAfter = bytes("ledger.csv")!
+        XCTAssertNotEqual(storeAfter, storeBefore)
+        var rng = SeededGenerator(seed: 13)
+        var states = [String: Int]()
+        for i in 0..<12 {
+            try put("model.ulm", before)
+            for (f, b) in zip(files, storeBefore) { try put(f, b) }
+            try? FileManager.default.removeItem(atPath: path("ledger.csv"))
+            let delay = rng.nextUnit() * duration * 1.3
+            _ = try killed("ul-forget", request, after: delay)
+            let at = "kill \(i) at \(String(format: "%.3f", delay)) s"
+            let model = bytes("model.ulm")!
+            XCTAssertTrue(model == before || model == after, "\(at): a model that is neither the old nor the new one")
+            let store = files.map { bytes($0)! }
+            for k in files.indices {
+                XCTAssertTrue(store[k] == storeBefore[k] || store[k] == storeAfter[k], "\(at): \(files[k]) is neither the old nor the new one")
+            }
+            if model == before { XCTAssertEqual(store, storeBefore, "\(at): the store changed before the model") }
+            let state = model == before ? "old model" : store == storeAfter ? "new model, new store" : "new model, store being rewritten"
+            states[state, default: 0] += 1
+            // Whatever the state, the request runs again and ends with the uninterrupted run's model and store.
+            XCTAssertEqual(try run("ul-forget", request).0, 0, "\(at): the rerun failed")
+            XCTAssertTrue(bytes("model.ulm") == after, "\(at): the rerun left another model")
+            XCTAssertTrue(files.map { bytes($0)! } == storeAfter, "\(at): the rerun left another store")
+        }
+        print("kill -9 of ul-forget --data STORE: \(states.sorted { $0.key < $1.key })")
+        XCTAssertNotNil(states["old model"], "no kill landed before the outputs")
+        // The windows after the model's rename are narrow for random kills: every state they can leave is set
+        // up directly, and the rerun finishes it. Before the ledger line: the new model, the old store. After
+        // it: the new model with any mix of old and new store files.
+        for (mix, ledgerLine) in [([false, false], false), ([false, false], true), ([true, false], true), ([false, true], true)] {
+            let state = "new model, \(ledgerLine ? "ledger line written" : "no ledger line"), store files new: \(mix)"
+            try put("model.ulm", after)
+            for k in files.indices { try put(files[k], mix[k] ? storeAfter[k] : storeBefore[k]) }
+            try? FileManager.default.removeItem(atPath: path("ledger.csv"))
+            if ledgerLine { try put("ledger.csv", ledgerAfter) }
+            XCTAssertEqual(try run("ul-forget", request).0, 0, "\(state): the rerun failed")
+            XCTAssertTrue(bytes("model.ulm") == after, "\(state): the rerun left another model")
+            XCTAssertTrue(files.map { bytes($0)! } == storeAfter, "\(state): the rerun left another store")
+            if ledgerLine { XCTAssertTrue(bytes("ledger.csv") == ledgerAfter, "\(state): the rerun added a second line for the batch") }
+        }
+    }
 }

@@ -59,8 +59,10 @@ func numericField(_ f: UnsafeBufferPointer<UInt8>, column: String, path: String,
     throw ToolError.data("column \(quoted(column)): \(what) \(quoted(text))", file: path, line: line)
 }
 
-/// Opens a data file: the memory map when the file holds no quote, else the CSV parser.
+/// Opens a data file: a shard store file (ul-store(5)) in place, the memory map when the file holds no
+/// quote, else the CSV parser.
 public func openDataRows(_ path: String) throws -> DataRows {
+    if let s = try MappedStore.open(path) { return StoreRows(s) }
     if let m = try MappedCSV.open(path) { return m }
     return try CSVReader(path: path)
 }

@@ -222,3 +222,30 @@ final class PieceRecords {
         return UnsafeBufferPointer(start: bytes + bounds[i], count: bounds[i + 1] - 1 - bounds[i])
     }
 }
+
+extension PieceRecords: TrainingRecord {
+    /// Errors of a piece are never shown (the file is read again as a stream), so they carry no line.
+    var path: String { "" }
+    var line: Int { 0 }
+
+    func string(_ i: Int) -> String { String(decoding: field(i), as: UTF8.self) }
+
+    @inline(__always)
+    func feature(_ i: Int, column header: [String]) throws -> Float {
+        let f = field(i)
+        // Up to 7 plain digits (pixels, counts) as parseFloat32's exact fast path reads them.
+        if f.count > 0, f.count <= 7 {
+            var m: UInt32 = 0
+            var digits = true
+            for b in f {
+                let d = b &- 0x30
+                if d >= 10 { digits = false; break }
+                m = m &* 10 &+ UInt32(d)
+            }
+            if digits { return Float(m) }
+        }
+        // The column's name only when the field is refused (naming it costs a retain per field).
+        if let v = parseFloat32(f), v.isFinite { return v }
+        return try numericField(f, column: header[i], path: path, line: line)
+    }
+}

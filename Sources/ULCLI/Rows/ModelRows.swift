@@ -19,7 +19,7 @@ public struct ModelRows {
     public init(path: String, model: ModelFile, idColumn: String = "id", labelColumn: String = "label",
                 scaled: Bool = true, only keep: Set<String>? = nil, missingColumnHint: String = "",
                 absentLabels: Bool = false, idKey: IdKey? = nil) throws {
-        let r = try CSVReader(path: path)
+        let r = try openInputRows(path)
         let columns = try ModelColumns(r, model: model, idColumn: idColumn, labelColumn: labelColumn,
                                        missingFeatureHint: missingColumnHint)
         let idCol = columns.id!, labelCol = columns.label!, featureCols = columns.features

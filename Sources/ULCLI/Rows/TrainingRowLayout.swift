@@ -38,6 +38,7 @@ struct TrainingRowLayout: Sendable {
         if options.refuseSelectedColumn, selectedCol != nil {
             throw ToolError.usage("\(displayName(path)) has a selected column (ul-select): give --selection \"$(ul-select --spec ...)\" with the options of that ul-select, so that forgetting a selected row re-selects as ul-select would, or --selection fixed to train on the selected rows as a fixed subset (forgetting then only drops rows)")
         }
+        if let why = options.selectedColumnRefusal, selectedCol != nil || stepCol != nil { throw ToolError(.usage, why, file: path) }
         if options.selectionSteps, selectedCol == nil || stepCol == nil {
             throw ToolError.data("a recorded selection needs the selected and select_step columns of ul-select", file: path, line: 1)
         }
@@ -51,61 +52,39 @@ struct TrainingRowLayout: Sendable {
         idKey = options.idKey
     }
 
-    /// Checks record `field` and appends it to `out`; false for a row not selected (selected=0), which is
+    /// Checks `record` and appends it to `out`; false for a row not selected (selected=0), which is
     /// skipped. `admit` runs the checks against earlier rows (duplicate id, --classes) at the point a
     /// sequential reader runs them; without it they are left to `TrainingRowsAccumulator.keep`.
-    func convert(_ field: (Int) -> UnsafeBufferPointer<UInt8>, line: Int, into out: inout ConvertedRows,
-                 admit: ((UInt128, String, String) throws -> Void)?) throws -> Bool {
-        func string(_ i: Int) -> String { String(decoding: field(i), as: UTF8.self) }
+    func convert<R: TrainingRecord>(_ record: R, into out: inout ConvertedRows,
+                                    admit: ((UInt128, String, String) throws -> Void)?) throws -> Bool {
         func index(_ col: Int) throws -> Int {
-            let text = string(col)
+            let text = record.string(col)
             guard let v = Int(text.trimmingCharacters(in: .whitespaces)), v >= 0 else {
-                throw ToolError.data("column \(quoted(header[col])): expected a non-negative integer, got \(quoted(text))", file: path, line: line)
+                throw ToolError.data("column \(quoted(header[col])): expected a non-negative integer, got \(quoted(text))", file: record.path, line: record.line)
             }
             return v
         }
         if let s = selectedCol {
-            let v = string(s).trimmingCharacters(in: .whitespaces)
+            let v = record.string(s).trimmingCharacters(in: .whitespaces)
             guard v == "0" || v == "1" else {
-                throw ToolError.data("column 'selected': expected 0 or 1, got \(quoted(v))", file: path, line: line)
+                throw ToolError.data("column 'selected': expected 0 or 1, got \(quoted(v))", file: record.path, line: record.line)
             }
             if v == "0" { return false }
         }
-        let raw = string(idCol)
-        guard !raw.isEmpty else { throw ToolError.data("empty id", file: path, line: line) }
+        let raw = record.string(idCol)
+        guard !raw.isEmpty else { throw ToolError.data("empty id", file: record.path, line: record.line) }
         let fingerprint = IdSet.fingerprint(raw)
-        let label = string(labelCol)
+        let label = record.string(labelCol)
         try admit?(fingerprint, raw, label)
         let shard = try shardCol.map(index) ?? 0
         let block = try blockCol.map(index) ?? 0
         let keep = keepShards?.contains(shard) ?? true
         if keep {
             for c in featureCols {
-                let f = field(c)
-                // Up to 7 plain digits (pixels, counts) as parseFloat32's exact fast path reads them.
-                if f.count > 0, f.count <= 7 {
-                    var m: UInt32 = 0
-                    var digits = true
-                    for b in f {
-                        let d = b &- 0x30
-                        if d >= 10 { digits = false; break }
-                        m = m &* 10 &+ UInt32(d)
-                    }
-                    if digits {
-                        let v = scale.map { Float(m) * $0 } ?? Float(m)
-                        if !v.isFinite { throw ToolError.data("column \(quoted(header[c])): value overflows after scaling", file: path, line: line) }
-                        out.features.append(v)
-                        continue
-                    }
-                }
-                // The column's name only when the field is refused (naming it costs a retain per field).
-                guard let parsed = parseFloat32(f), parsed.isFinite else {
-                    _ = try numericField(f, column: header[c], path: path, line: line)
-                    continue
-                }
-                let v = scale.map { parsed * $0 } ?? parsed
+                let x = try record.feature(c, column: header)
+                let v = scale.map { x * $0 } ?? x
                 if !v.isFinite {
-                    throw ToolError.data("column \(quoted(header[c])): value overflows after scaling", file: path, line: line)
+                    throw ToolError.data("column \(quoted(header[c])): value overflows after scaling", file: record.path, line: record.line)
                 }
                 out.features.append(v)
             }
@@ -120,4 +99,22 @@ struct TrainingRowLayout: Sendable {
         out.kept.append(keep)
         return true
     }
+}
+
+/// One record as `TrainingRowLayout.convert` reads it.
+protocol TrainingRecord {
+    var path: String { get }
+    var line: Int { get }
+    func string(_ i: Int) -> String
+    /// Field `i` as a finite Float32, or the error every reader gives for it (naming `header[i]`).
+    func feature(_ i: Int, column header: [String]) throws -> Float
+}
+
+/// The current row of a stream of data rows (CSV parser or shard store).
+struct StreamRecord: TrainingRecord {
+    let rows: DataRows
+    var path: String { rows.path }
+    var line: Int { rows.line }
+    func string(_ i: Int) -> String { rows.string(i) }
+    func feature(_ i: Int, column header: [String]) throws -> Float { try rows.float(i) }
 }

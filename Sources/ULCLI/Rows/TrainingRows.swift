@@ -32,6 +32,8 @@ public struct TrainingRows {
         public var selectionSteps = false
         /// A selected column is a usage error (ul-train without --selection: see `Plan`).
         public var refuseSelectedColumn = false
+        /// A selected column is a usage error with this message.
+        public var selectedColumnRefusal: String? = nil
         /// With a shard column, write the kept rows to a temporary file in this directory instead of memory,
         /// to be read back one shard at a time (`shard(_:)`, `shardInput(_:labels:)`).
         public var spillDirectory: String? = nil
@@ -63,6 +65,8 @@ public struct TrainingRows {
     public var rowCount: Int
     /// Pieces the rows came from; 0 when the input was read as one stream.
     let piecesRead: Int
+    /// Whether the input had both a shard and a block column.
+    public var hadShardColumns: Bool
 
     /// The label list: the fixed one, or the sorted set of labels (numeric order when all are numbers).
     public func labelList(fixed: [String]?) -> [String] {
@@ -113,13 +117,14 @@ public struct TrainingRows {
     /// parse at once; their rows are then taken in file order, so the result is the same for any number of
     /// workers. At the first error of any kind the file is read again as one stream, which reports the error
     /// a sequential reader meets first, with its line.
+    /// A shard store (ul-store(5)) is read as one stream of stored numbers.
     public init(path: String, options: Options, progress: Progress? = nil) throws {
-        let r = try CSVReader(path: path)
+        let r = try openInputRows(path)
         let layout = try TrainingRowLayout(header: r.header, path: r.path, options: options)
         skippedColumns = layout.skippedColumns
         featureNames = layout.featureCols.map { r.header[$0] }
         var kept: TrainingRowsAccumulator? = nil
-        if options.readInPieces, let pieces = RecordPieces.open(path) {
+        if options.readInPieces, r is CSVReader, let pieces = RecordPieces.open(path) {
             kept = try? Self.readPieces(pieces, layout: layout, options: options, progress: progress)
             piecesRead = kept == nil ? 0 : pieces.ranges.count
         } else {
@@ -138,15 +143,17 @@ public struct TrainingRows {
         maxShard = rows.maxShard
         maxBlock = rows.maxBlock
         rowCount = rows.seenIds.count
+        hadShardColumns = layout.shardCol != nil && layout.blockCol != nil
     }
 
     /// Every record through one stream, checked and kept one at a time.
-    private static func readStream(_ r: CSVReader, layout: TrainingRowLayout, options: Options, progress: Progress?) throws -> TrainingRowsAccumulator {
+    private static func readStream(_ r: DataRows, layout: TrainingRowLayout, options: Options, progress: Progress?) throws -> TrainingRowsAccumulator {
         var rows = try TrainingRowsAccumulator(layout: layout, options: options)
         var converted = ConvertedRows()
+        let record = StreamRecord(rows: r)
         while try r.next() {
             converted.removeAll()
-            let taken = try layout.convert(r.field, line: r.line, into: &converted) { fingerprint, raw, label in
+            let taken = try layout.convert(record, into: &converted) { fingerprint, raw, label in
                 try rows.admit(fingerprint, rawId: raw, label: label, line: r.line)
             }
             if taken { try rows.keep(converted, admitted: true) }
@@ -169,7 +176,7 @@ public struct TrainingRows {
                 slot.rows.removeAll()
                 while try records.next() {
                     guard records.fieldCount == layout.width else { throw PieceRecords.PieceError() }
-                    _ = try layout.convert(records.field, line: 0, into: &slot.rows, admit: nil)
+                    _ = try layout.convert(records, into: &slot.rows, admit: nil)
                 }
             }
             for place in indices.indices { try rows.keep(slots[place].rows, admitted: false) }

@@ -64,3 +64,16 @@ public func hexString(_ bytes: [UInt8]) -> String {
     }
     return String(decoding: out, as: UTF8.self)
 }
+
+/// `crc` continued over `bytes` (zlib).
+func crc32Continue(_ crc: UInt32, _ bytes: UnsafeRawBufferPointer) -> UInt32 {
+    guard let base = bytes.baseAddress, bytes.count > 0 else { return crc }
+    var c = uLong(crc)
+    var offset = 0
+    while offset < bytes.count {
+        let n = min(bytes.count - offset, Int(UInt32.max >> 1))
+        c = crc32(c, base.advanced(by: offset).assumingMemoryBound(to: Bytef.self), uInt(n))
+        offset += n
+    }
+    return UInt32(truncatingIfNeeded: c)
+}

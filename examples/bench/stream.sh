@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+# A stream of forget requests against the binary shard store (ul-partition --store, ul-store(5)) on
+# Fashion-MNIST (60,000 rows, 784 pixels /255), with scikit-learn's full LogisticRegression retrain
+# (reading the CSV included) as the peer, in the same run.
+#
+#   examples/bench/stream.sh [WORKDIR]          (default ${TMPDIR:-/tmp}/ul-stream-bench)
+#
+# (a) REQUESTS (default 200; APPROX_REQUESTS for puma and newton, default the same) sequential single-row requests of random ids, each applied in place to the
+#     model and the store it leaves (a real stream: request i sees the model of request i - 1):
+#     exact on softmax 10 shards x 5 blocks; puma and newton on the one-shard softmax (its curvature is
+#     computed once by ul-influence and then kept warm: every request downdates the stored factor).
+#     Latency of each whole ul-forget command: p50 / p90 / p99, and the ratio of scikit-learn's median
+#     retrain to the p50.
+# (b) BATCHES (default "1 10 100 1000"; empty skips it): one request of K random ids on a fresh copy of
+#     the model and store: wall time, rows retrained (the ledger's row-epochs), test accuracy; and the
+#     approximate methods at APPROX_K rows (default 600) on the one-shard softmax.
+# EPOCHS (default 100): L-BFGS iterations, as scikit-learn's default; SK_RUNS (default 3) retrains.
+# Prints markdown tables; peak resident memory of a request with /usr/bin/time when present.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+work=${1:-${TMPDIR:-/tmp}/ul-stream-bench}
+requests=${REQUESTS:-200}
+approx_requests=${APPROX_REQUESTS:-$requests}
+batches=${BATCHES-1 10 100 1000}
+approx_k=${APPROX_K:-600}
+epochs=${EPOCHS:-100}
+sk_runs=${SK_RUNS:-3}
+scale=0.00392156862745098
+mkdir -p "$work"
+(cd "$root" && swift build -c release >/dev/null)
+bin="$root/.build/release"
+cd "$work"
+[ -s train.csv ] && [ -s test.csv ] || python3 "$here/fashion_mnist_csv.py" . >/dev/null
+
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f\n", b - a }'; }
+median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# pNN of the numbers on standard input (nearest rank).
+pct() { sort -g | awk -v p="$1" '{ v[NR] = $1 } END { k = int(p / 100 * NR + 0.999999); if (k < 1) k = 1; print v[k] }'; }
+accuracy() {  # test accuracy of a model
+  "$bin/ul-predict" -m "$1" test.csv | python3 -c "
+import csv, sys
+r = csv.DictReader(sys.stdin); n = ok = 0
+for row in r: n += 1; ok += row['label'] == row['predicted']
+print('%.4f' % (ok / n))"
+}
+rss() { if [ -x /usr/bin/time ]; then /usr/bin/time -f %M -o "$work/rss.txt" "$@"; else "$@"; fi; }
+
+echo "## Request stream, Fashion-MNIST, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg) at the start"
+echo
+
+# The stores and models (timed once; not part of any request).
+t0=$(now)
+[ -d s10 ] || "$bin/ul-partition" --shards 10 --blocks 5 --seed 1 --store s10 train.csv
+[ -d s1 ] || "$bin/ul-partition" --store s1 train.csv
+t1=$(now)
+[ -s sm10.ulm ] || "$bin/ul-train" --model softmax --scale "$scale" -e "$epochs" s10 -o sm10.ulm
+t2=$(now)
+[ -s sm1.ulm ] || "$bin/ul-train" --model softmax --scale "$scale" -e "$epochs" s1 -o sm1.ulm
+t3=$(now)
+[ -s sm1.curv ] || { "$bin/ul-influence" -q -m sm1.ulm -d s1 --top 1 -o /dev/null && mv sm1.ulm.curv sm1.curv; }
+t4=$(now)
+echo "setup: stores $(elapsed "$t0" "$t1") s ($(du -sm s10 | cut -f1) MB for 10 shards), ul-train 10x5 $(elapsed "$t1" "$t2") s, 1 shard $(elapsed "$t2" "$t3") s, curvature once $(elapsed "$t3" "$t4") s ($(du -m sm1.curv | cut -f1) MB)"
+
+# scikit-learn's full retrain without one row, reading the CSV included.
+python3 -c "
+import random; ids = [l.split(',', 1)[0] for l in open('train.csv').readlines()[1:]]; random.seed(7)
+open('sk-req.csv', 'w').write('id\n' + random.choice(ids) + '\n')"
+sk=()
+for _ in $(seq "$sk_runs"); do sk+=("$(python3 "$here/forget_sklearn.py" train.csv sk-req.csv softmax "$epochs")"); done
+sklearn=$(printf '%s\n' "${sk[@]}" | median)
+echo "scikit-learn LogisticRegression(lbfgs, $epochs iterations) full retrain incl. reading: median $sklearn s of $sk_runs ($(printf '%s ' "${sk[@]}")s), load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo
+
+# A private copy of a model, its curvature and its store, so every part starts from the same state.
+fresh() {  # fresh NAME MODEL STORE [CURV]
+  rm -rf "run-$1"; mkdir "run-$1"
+  cp "$2" "run-$1/model.ulm"; cp -r "$3" "run-$1/store"
+  [ -z "${4:-}" ] || cp "$4" "run-$1/model.ulm.curv"
+}
+# Random distinct ids of a store, in random order: ids SEED COUNT STORE
+ids() {
+  "$bin/ul-partition" --export "$3" | python3 -c "
+import random, sys
+ids = [l.split(',', 1)[0] for l in sys.stdin.readlines()[1:]]
+random.seed(int(sys.argv[1])); print('\n'.join(random.sample(ids, int(sys.argv[2]))))" "$1" "$2"
+}
+
+echo "### (a) sequential single-row requests of random ids (each one ul-forget command, in place)"
+echo
+echo "| model | method | requests | p50 s | p90 s | p99 s | max s | p99/p50 | sklearn / p50 | peak RSS MB | test acc after |"
+echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+stream() {  # stream NAME METHOD MODEL STORE CURV LABEL COUNT
+  local name=$1 method=$2
+  fresh "$name" "$3" "$4" "${5:-}"
+  ids 11 "$7" "run-$name/store" > "run-$name/ids.txt"
+  : > "run-$name/times.txt"
+  local peak=0
+  while read -r id; do
+    printf 'id\n%s\n' "$id" > "run-$name/req.csv"
+    local a b
+    a=$(now)
+    rss "$bin/ul-forget" -q --method "$method" -m "run-$name/model.ulm" --data "run-$name/store" -r "run-$name/req.csv" \
+      -o "run-$name/model.ulm" --ledger "run-$name/ledger.csv"
+    b=$(now)
+    elapsed "$a" "$b" >> "run-$name/times.txt"
+    [ -s rss.txt ] && peak=$(awk -v p="$peak" '{ print ($1 > p) ? $1 : p }' rss.txt)
+  done < "run-$name/ids.txt"
+  local p50 p90 p99 max
+  p50=$(pct 50 < "run-$name/times.txt"); p90=$(pct 90 < "run-$name/times.txt")
+  p99=$(pct 99 < "run-$name/times.txt"); max=$(pct 100 < "run-$name/times.txt")
+  printf '| %s | %s | %d | %s | %s | %s | %s | %.2f | %.1f | %d | %s |\n' "$6" "$method" "$(wc -l < "run-$name/times.txt")" \
+    "$p50" "$p90" "$p99" "$max" "$(awk -v a="$p99" -v b="$p50" 'BEGIN { print a / b }')" \
+    "$(awk -v a="$sklearn" -v b="$p50" 'BEGIN { print a / b }')" $((peak / 1024)) "$(accuracy "run-$name/model.ulm")"
+}
+stream exact10 exact sm10.ulm s10 "" "softmax 10x5" "$requests"
+stream puma1 puma sm1.ulm s1 sm1.curv "softmax 1 shard" "$approx_requests"
+stream newton1 newton sm1.ulm s1 sm1.curv "softmax 1 shard" "$approx_requests"
+echo
+echo "load at the end of (a): $(cut -d' ' -f1-3 /proc/loadavg)"
+echo
+
+if [ -n "$batches" ] || [ "$approx_k" -gt 0 ]; then
+  echo "### (b) one request of K random ids, from the trained model and full store"
+  echo
+  echo "| model | method | K | time s | rows retrained (row-epochs) | test acc | sklearn / time |"
+  echo "|---|---|---:|---:|---:|---:|---:|"
+  batch() {  # batch NAME METHOD MODEL STORE CURV K LABEL
+    fresh "$1" "$3" "$4" "$5"
+    ids 23 "$6" "run-$1/store" | { echo id; cat; } > "run-$1/req.csv"
+    local a b
+    a=$(now)
+    "$bin/ul-forget" -q --method "$2" -m "run-$1/model.ulm" --data "run-$1/store" -r "run-$1/req.csv" -o "run-$1/model.ulm" \
+      --ledger "run-$1/ledger.csv"
+    b=$(now)
+    local t; t=$(elapsed "$a" "$b")
+    printf '| %s | %s | %d | %s | %s | %s | %.1f |\n' "$7" "$2" "$6" "$t" "$(tail -1 "run-$1/ledger.csv" | cut -d, -f8)" \
+      "$(accuracy "run-$1/model.ulm")" "$(awk -v a="$sklearn" -v b="$t" 'BEGIN { print a / b }')"
+  }
+  echo "| softmax 10x5 | (trained) | 0 | - | - | $(accuracy sm10.ulm) | - |"
+  for k in $batches; do batch "b-exact-$k" exact sm10.ulm s10 "" "$k" "softmax 10x5"; done
+  if [ "$approx_k" -gt 0 ]; then
+    echo "| softmax 1 shard | (trained) | 0 | - | - | $(accuracy sm1.ulm) | - |"
+    for m in puma newton; do batch "b-$m" "$m" sm1.ulm s1 sm1.curv "$approx_k" "softmax 1 shard"; done
+    batch "b-exact1" exact sm1.ulm s1 "" "$approx_k" "softmax 1 shard"
+  fi
+  echo
+  echo "load at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+fi
