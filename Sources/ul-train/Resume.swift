@@ -24,7 +24,7 @@ struct ResumePlan {
 }
 
 /// A resume in progress: OLD read under its lock (and the ledger's), checked against this run, and the
-/// one commit path (new model, then the ledger line), as ul-forget writes them.
+/// one commit path: the ledger line, then the new model.
 final class ResumeJob {
     let plan: ResumePlan
     /// Held for the whole run, so that a forget or another resume cannot change OLD meanwhile.
@@ -32,6 +32,8 @@ final class ResumeJob {
     let ledgerLock: LockFile?
     let oldBytes: [UInt8]
     let old: ModelFile
+    /// The ledger as read under its lock (empty without --ledger).
+    let ledger: [LedgerEntry]
     /// Configuration or label differences that make every shard retrain (empty: block steps resume).
     private(set) var differences: [String] = []
 
@@ -47,10 +49,7 @@ final class ResumeJob {
         oldBytes = bytes
         old = model
         try IdKeyOption.check(idKey, model: old, path: plan.oldModel)
-        if let l = plan.ledger, let last = try LedgerFile.read(l).last, last.modelAfter != hexString(SHA256Digest.hash(oldBytes)) {
-            // As ul-forget: said, not refused (a ledger may be started anew beside an older one).
-            Diagnostics.print("ul-train: warning: \(displayName(plan.oldModel)) is not the model the ledger's last line produced (\(displayName(l)))")
-        }
+        ledger = try plan.ledger.map { try LedgerFile.read($0) } ?? []
     }
 
     private static func decode(_ bytes: [UInt8], path: String) throws -> ModelFile {
@@ -99,24 +98,35 @@ final class ResumeJob {
         return a == b
     }
 
-    /// Writes the new model, then the ledger line; refuses, writing nothing, when OLD shares no row with the
-    /// data (a model of another data set).
+    /// Writes the ledger line, then the new model; refuses, writing nothing, when OLD shares no row with the
+    /// data (a model of another data set). The line comes first so that a crash between the two is finished by
+    /// running the same resume again: it finds its own line last (OLD → this model) and writes only the model.
+    /// (A model written first would leave a ledger whose chain breaks at the crash, for ever.)
     func commit(_ bytes: [UInt8], to output: String, resumed: [ResumedShard], config: TrainConfig, input: String, ctx: ToolContext) throws {
         let summary = ResumeSummary(old: old, resumed: resumed, blockCount: config.blockCount)
         if summary.kept == 0, !summary.removed.isEmpty, !summary.added.isEmpty {
             throw ToolError.data("\(displayName(plan.oldModel)) shares no row with the data: a model of another data set; train without --resume", file: input)
         }
-        if !(bytes == oldBytes && sameFile(output, plan.oldModel)) { try writeFileAtomically(output, bytes) }
+        let before = hexString(SHA256Digest.hash(oldBytes)), after = hexString(SHA256Digest.hash(bytes))
         var line = summary.description
         if !differences.isEmpty { line = "retrained (\(differences.joined(separator: ", "))); " + line }
         if let l = plan.ledger {
-            let entry = LedgerEntry(time: LedgerFile.now(), requestsDigest: ledgerRequestsDigest(summary.added + summary.removed, key: nil),
-                                    requestCount: summary.added.count + summary.removed.count, method: "resume",
-                                    modelBefore: hexString(SHA256Digest.hash(oldBytes)), modelAfter: hexString(SHA256Digest.hash(bytes)),
-                                    shardsRetrained: summary.shardsRetrained.map(String.init).joined(separator: " "),
-                                    rowsRetrained: summary.cost, note: line)
-            try LedgerFile.append(entry, to: l)
+            if let last = ledger.last, last.method == "resume", last.modelBefore == before, last.modelAfter == after, before != after {
+                ctx.note("the ledger's last line (\(escapedForMessage(last.time))) records this very run: no second line")
+            } else {
+                if let last = ledger.last, last.modelAfter != before {
+                    // As ul-forget: said, not refused (a ledger may be started anew beside an older one).
+                    ctx.note("warning: \(displayName(plan.oldModel)) is not the model the ledger's last line produced (\(displayName(l)))")
+                }
+                let entry = LedgerEntry(time: LedgerFile.now(), requestsDigest: ledgerRequestsDigest(summary.added + summary.removed, key: nil),
+                                        requestCount: summary.added.count + summary.removed.count, method: "resume",
+                                        modelBefore: before, modelAfter: after,
+                                        shardsRetrained: summary.shardsRetrained.map(String.init).joined(separator: " "),
+                                        rowsRetrained: summary.cost, note: line)
+                try LedgerFile.append(entry, to: l)
+            }
         }
+        if !(bytes == oldBytes && sameFile(output, plan.oldModel)) { try writeFileAtomically(output, bytes) }
         ctx.note(summary.stepsRerun == 0 ? "nothing changed since \(displayName(plan.oldModel)): no block step rerun" : "resumed \(displayName(plan.oldModel)): \(line)")
     }
 }
