@@ -200,13 +200,14 @@ runTool(spec) { args, ctx in
     // Each worker reads its shard's rows when it starts on it: memory follows the shards in training.
     let bar = ShardProgress(ctx.progress("training", total: 1000), shards: held.count)
     var records: [ShardRecord]
-    let continued = try resuming.map { try $0.continuable(config: config, labels: labels, features: data.featureNames,
+    // The model to continue: nil without --resume, or when its configuration differs (every shard retrains).
+    let continued = try resuming.flatMap { try $0.continuable(config: config, labels: labels, features: data.featureNames,
                                                           selection: selectionSpec, fixedSelection: plan.fixedSelection, ctx: ctx) }
     var resumed = [ResumedShard]()
     do {
         resumed = try resumeShards(held, load: { shard in
             ShardResume(input: try data.shardInput(shard, labels: labels) ?? ShardInput(shard: shard, data: Dataset(featureCount: d), blocks: []),
-                        recorded: continued??.resumableRecord(of: shard))
+                        recorded: continued?.resumableRecord(of: shard))
         }, config: config, labels: labels,
                                    jobs: jobs) { bar.update($0, $1, $2) }
         records = resumed.map(\.record)

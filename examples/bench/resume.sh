@@ -8,6 +8,7 @@
 # same rows partitioned at once, and scikit-learn on them.
 #
 #   examples/bench/resume.sh            (REPS=3 WORK=/tmp/ul-bench-fashion BIN=.build/release)
+#   KIND="--model mlp --hidden 100 -e 10" PEER=mlp examples/bench/resume.sh     (mlp against MLPClassifier)
 #
 # Needs: swift build -c release; python3 with scikit-learn and pandas; the Debian package dataset-fashion-mnist.
 set -eu
@@ -17,7 +18,9 @@ BIN=${BIN:-$ROOT/.build/release}
 WORK=${WORK:-/tmp/ul-bench-fashion}
 REPS=${REPS:-3}
 SCALE=0.00392156862745098
-OPTS="-q --scale $SCALE --shards 10 --blocks 5"
+KIND=${KIND:-}
+PEER=${PEER:-logreg}
+OPTS="-q $KIND --scale $SCALE --shards 10 --blocks 5"
 mkdir -p "$WORK"
 [ -f "$WORK/train.csv" ] || python3 "$HERE/fashion_mnist_csv.py" "$WORK"
 T="$WORK/train.csv" E="$WORK/test.csv" R="$WORK/resume"
@@ -39,7 +42,7 @@ for rep in $(seq "$REPS"); do
         case $run in
             resume) cp "$R/old.ulm" "$R/resumed.ulm"; cmd="$BIN/ul-train $OPTS --resume $R/resumed.ulm $R/p1.csv -o $R/resumed.ulm" ;;
             scratch) cmd="$BIN/ul-train $OPTS $R/p1.csv -o $R/scratch.ulm" ;;
-            sklearn) cmd="python3 $HERE/train_peer.py logreg $R/p1.csv $E" ;;
+            sklearn) cmd="python3 $HERE/train_peer.py $PEER $R/p1.csv $E" ;;
         esac
         /usr/bin/time -f "%e %U %S" -o "$R/t" sh -c "$cmd > $R/$run.out"
         printf '%s %s\n' "$run" "$(cat "$R/t")" >> "$R/times"
@@ -73,6 +76,6 @@ for layout in appended atonce; do
     "$BIN/ul-train" $OPTS "$R/$layout.csv" -o "$R/$layout.ulm"
     "$BIN/ul-predict" -m "$R/$layout.ulm" "$E" > "$R/$layout.pred"
 done
-printf '\n| softmax 10 × 5, all 60,000 rows | test accuracy |\n|---|---:|\n'
+printf '\n| %s 10 × 5, all 60,000 rows | test accuracy |\n|---|---:|\n' "${KIND:-softmax}"
 printf '| ten nights of 1 %% into the last block (R fixed) | %s |\n' "$(accuracy "$R/appended.pred")"
 printf '| all rows partitioned at once | %s |\n' "$(accuracy "$R/atonce.pred")"
