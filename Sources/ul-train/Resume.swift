@@ -32,6 +32,8 @@ final class ResumeJob {
     let ledgerLock: LockFile?
     let oldBytes: [UInt8]
     let old: ModelFile
+    /// The id key (--id-key): the ledger digests keyed ids under it, as ul-forget does.
+    let idKey: IdKey?
     /// The ledger as read under its lock (empty without --ledger).
     let ledger: [LedgerEntry]
     /// Configuration or label differences that make every shard retrain (empty: block steps resume).
@@ -39,6 +41,7 @@ final class ResumeJob {
 
     init(_ plan: ResumePlan, idKey: IdKey?) throws {
         self.plan = plan
+        self.idKey = idKey
         // A missing or damaged model is refused before a lock file is created; read again under the lock.
         var bytes = try readWholeFile(plan.oldModel)
         var model = try Self.decode(bytes, path: plan.oldModel)
@@ -118,7 +121,7 @@ final class ResumeJob {
                     // As ul-forget: said, not refused (a ledger may be started anew beside an older one).
                     ctx.note("warning: \(displayName(plan.oldModel)) is not the model the ledger's last line produced (\(displayName(l)))")
                 }
-                let entry = LedgerEntry(time: LedgerFile.now(), requestsDigest: ledgerRequestsDigest(summary.added + summary.removed, key: nil),
+                let entry = LedgerEntry(time: LedgerFile.now(), requestsDigest: ledgerRequestsDigest(summary.added + summary.removed, key: idKey),
                                         requestCount: summary.added.count + summary.removed.count, method: "resume",
                                         modelBefore: before, modelAfter: after,
                                         shardsRetrained: summary.shardsRetrained.map(String.init).joined(separator: " "),
