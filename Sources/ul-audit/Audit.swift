@@ -63,6 +63,10 @@ func runAudit(_ options: AuditOptions, _ ctx: ToolContext) throws -> ExitStatus 
         }
         let entries = try LedgerFile.read(ledgerPath)
         let digest = try fileDigest(modelPath)
+        for i in ledgerChainBreaks(entries) {
+            lineageOK = false
+            Diagnostics.print("ul-audit: \(displayName(ledgerPath)):\(i + 2): lineage: model_before is not line \(i + 1)'s model_after: a change of the model is missing from the ledger")
+        }
         if let last = entries.last {
             if last.modelAfter != digest {
                 lineageOK = false

@@ -10,6 +10,7 @@ let spec = CommandSpec(
         OptionSpec("by", value: "METHOD", help: "random (default), class, stratified or capacity"),
         OptionSpec("shards", value: "S", help: "number of shards for random and stratified (default 1)"),
         OptionSpec("blocks", value: "R", help: "blocks per shard (default 1)"),
+        OptionSpec("block", value: "B", help: "every row into block B (appending after existing blocks; shards as before)"),
         OptionSpec("seed", value: "N", help: "seed of the id hash (default \(SeedOption.defaultValue))"),
         OptionSpec("sort-by", value: "COL", help: "deletion-probability column: likely deletions go to the last blocks"),
         OptionSpec("capacity", value: "C", help: "with --by capacity: fill a shard until its summed probability reaches C"),
@@ -40,6 +41,8 @@ struct Plan {
     var method: PartitionMethod
     var assigner: HashAssigner
     var sortBy: String?
+    /// `--block B`: the block of every row, instead of one from the id hash.
+    var block: Int?
     var capacity: Double?
     var classes: [String]?
     var excluded: Set<String>
@@ -65,6 +68,10 @@ struct Plan {
         let seed = try SeedOption.parse(args)
         assigner = HashAssigner(shards: shards, blocks: blocks, seed: seed)
         sortBy = args.value("sort-by")
+        block = try args.value("block").map { _ in try args.int("block", default: 0, min: 0, max: (1 << 20) - 1) }
+        if block != nil, sortBy != nil || args.value("blocks") != nil {
+            throw ToolError.usage("--block puts every row in one block: drop \(sortBy != nil ? "--sort-by" : "--blocks")")
+        }
         split = args.value("split")
         store = args.value("store")
         asIs = args.flag("as-is")
@@ -302,11 +309,11 @@ func partition(_ plan: Plan, path: String, ctx: ToolContext) throws -> ExitStatu
                 if rows == 0 { try sink.open(shards: plan.method == .byClass ? plan.classes!.count : a.shards) }
                 rows += 1
                 if plan.check { continue }
-                try cols.emit(try sink.writer(shard: shard), count: width, field: reader.field, shard: shard, block: a.block(idHash: h))
+                try cols.emit(try sink.writer(shard: shard), count: width, field: reader.field, shard: shard, block: plan.block ?? a.block(idHash: h))
             }
             guard rows > 0 else { throw ToolError.data("no data rows (header only)", file: path) }
             try sink.finish()
-            ctx.summary("\(rows) rows, \(plan.method.rawValue), \(a.shards) shards × \(a.blocks) blocks")
+            ctx.summary("\(rows) rows, \(plan.method.rawValue), \(a.shards) shards × \(plan.block.map { "block \($0)" } ?? "\(a.blocks) blocks")")
             return .ok
         }
 
@@ -345,9 +352,10 @@ func partition(_ plan: Plan, path: String, ctx: ToolContext) throws -> ExitStatu
             shard = capacityShards(probability: probability, tie: tie, capacity: plan.capacity!)
             shardCount = (shard.max() ?? 0) + 1
         }
-        let block = plan.sortBy != nil
-            ? blocksByRank(shard: shard, probability: probability, tie: tie, blocks: a.blocks)
-            : hashes.map { a.block(idHash: $0) }
+        let block = plan.block.map { [Int](repeating: $0, count: rows) }
+            ?? (plan.sortBy != nil
+                ? blocksByRank(shard: shard, probability: probability, tie: tie, blocks: a.blocks)
+                : hashes.map { a.block(idHash: $0) })
         try sink.open(shards: shardCount)
         for row in 0..<rows where !plan.check {
             let w = try sink.writer(shard: shard[row])

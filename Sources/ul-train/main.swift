@@ -6,7 +6,7 @@ let kindOption = TrainingOptions.spec
 let spec = CommandSpec(
     name: "ul-train",
     summary: "train a sharded, block-checkpointed model, deterministic to the bit",
-    usage: ["[options] [FILE|DIR|-] -o MODEL", "--merge PART... -o MODEL"],
+    usage: ["[options] [FILE|DIR|-] -o MODEL", "--resume OLD [options] [FILE|DIR|-] -o MODEL", "--merge PART... -o MODEL"],
     options: [
         OptionSpec.output.value("MODEL").helping("model file to write, atomically; - for standard output (required)"),
         TrainingOptions.kindSpec,
@@ -23,6 +23,9 @@ let spec = CommandSpec(
         kindOption("components"), kindOption("mixtures"), kindOption("neighbours"), kindOption("variance-floor"), kindOption("calibrate"),
         OptionSpec("selection", value: "SPEC|fixed", help: "input with a selected column: the selection ul-select --spec printed (forgetting re-selects), or fixed (a fixed subset; forgetting only drops rows)"),
         OptionSpec("merge", help: "merge the part files given as arguments into one model"),
+        OptionSpec("resume", value: "OLD", help: "continue model OLD: rerun only the block steps whose rows changed (same bytes as training from scratch)"),
+        OptionSpec("ledger", value: "FILE", help: "with --resume: append a line (rows added, removed, block steps rerun) to this ledger"),
+        OptionSpec("wait", value: "SECONDS", help: "with --resume: wait up to SECONDS for another job's lock on OLD (default 0: fail at once)"),
         IdKeyOption.spec.helping("record HMAC-SHA-256(key, id) instead of each id; the key is the secret in FILE"),
     ] + ColumnNames.options + OptionSpec.common,
     retired: [
@@ -53,6 +56,8 @@ struct Plan {
     /// `--selection fixed`: train on the selected rows as a fixed subset, nothing recorded to re-select.
     var fixedSelection = false
     var rows: TrainingRows.Options
+    /// `--resume OLD`, `--ledger`, `--wait`.
+    var resume: ResumePlan?
     /// What the model records as told rather than derived (forgetting re-derives the rest).
     var declared: DeclaredShape {
         var out: DeclaredShape = []
@@ -99,6 +104,7 @@ struct Plan {
         rows.idKey = try IdKeyOption.parse(args)
         rows.workers = jobs
         if merge, rows.idKey != nil { throw ToolError.usage("--id-key does not apply to --merge (the parts record their key)") }
+        resume = try ResumePlan(args, merge: merge)
         try checkOutputKind(output)  // a FIFO is refused now, after the usage errors but before the training
     }
 }
@@ -146,6 +152,8 @@ runTool(spec) { args, ctx in
     let output = plan.output
     if plan.merge { return try merge(args, output, ctx) }
     let started = Date()
+    // Refused before any row is read: a missing, locked or damaged OLD, or one keyed otherwise.
+    let resuming = try plan.resume.map { try ResumeJob($0, idKey: plan.rows.idKey) }
     var config = plan.config
     let kind = config.kind
     let selectionSpec = plan.selection
@@ -193,11 +201,17 @@ runTool(spec) { args, ctx in
     // Each worker reads its shard's rows when it starts on it: memory follows the shards in training.
     let bar = ShardProgress(ctx.progress("training", total: 1000), shards: held.count)
     var records: [ShardRecord]
+    // The model to continue: nil without --resume, or when its configuration differs (every shard retrains).
+    let continued = try resuming.flatMap { try $0.continuable(config: config, labels: labels, features: data.featureNames,
+                                                          selection: selectionSpec, fixedSelection: plan.fixedSelection, ctx: ctx) }
+    var resumed = [ResumedShard]()
     do {
-        records = try trainShards(held, load: { shard in
-            try data.shardInput(shard, labels: labels) ?? ShardInput(shard: shard, data: Dataset(featureCount: d), blocks: [])
+        resumed = try resumeShards(held, load: { shard in
+            ShardResume(input: try data.shardInput(shard, labels: labels) ?? ShardInput(shard: shard, data: Dataset(featureCount: d), blocks: []),
+                        recorded: continued?.resumableRecord(of: shard))
         }, config: config, labels: labels,
-                                  jobs: jobs) { bar.update($0, $1, $2) }
+                                   jobs: jobs) { bar.update($0, $1, $2) }
+        records = resumed.map(\.record)
     } catch let e as TrainingError {
         throw ToolError.data("\(e)", file: input)
     }
@@ -208,7 +222,12 @@ runTool(spec) { args, ctx in
                           selection: selectionSpec.map { var s = $0; if s.method == .entropy { s.fraction = nil }; return s })
     model.declared = plan.declared
     model.idKeyCheck = options.idKey?.check
-    try writeFileAtomically(output, try model.encode())
+    let bytes = try model.encode()
+    if let job = resuming {
+        try job.commit(bytes, to: output, resumed: resumed, config: config, input: input, ctx: ctx)
+    } else {
+        try writeFileAtomically(output, bytes)
+    }
     let rows = held.reduce(0) { $0 + (data.shardRowCounts[$1] ?? 0) }
     ctx.summary(String(format: "%@: %d rows, %d of %d shards × %d blocks, %d classes, %d features, %.2f s",
                        kind.rawValue, rows, held.count, config.shardCount, config.blockCount, labels.count, d,

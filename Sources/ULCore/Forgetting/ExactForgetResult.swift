@@ -2,6 +2,17 @@ import Dispatch
 import Foundation
 
 extension ModelFile {
+    /// Shard `index`'s record as the resume engine may continue it (nil when this file holds no such
+    /// shard). An approximately unlearned shard resumes from its last clean checkpoint: the blocks from its
+    /// first dirty one on count as changed, whatever their digests say.
+    public func resumableRecord(of index: Int) -> ShardRecord? {
+        guard var recorded = shards.first(where: { $0.index == index }) else { return nil }
+        if let a = approximate.first(where: { $0.shard == index }) {
+            for b in recorded.blocks.indices where b >= a.firstDirtyBlock { recorded.blocks[b].digest = [] }
+        }
+        return recorded
+    }
+
     /// This model with some shard records replaced (matched by index).
     public func replacingShards(_ records: [ShardRecord]) -> ModelFile {
         var byIndex = Dictionary(uniqueKeysWithValues: shards.map { ($0.index, $0) })
@@ -32,14 +43,7 @@ public func forgetExactly(_ model: ModelFile, ids: Set<String>, remaining: (Int)
                           progress: (@Sendable (Int, Int, Int) -> Void)? = nil) throws -> ExactForgetResult {
     let affected = Set(model.rowLocations(of: ids).values.map(\.shard)).sorted()
     let resumed = try resumeShards(affected, load: { shard -> ShardResume in
-        let rows = try remaining(shard)
-        // An approximately unlearned shard resumes from its last clean checkpoint: the blocks from its first
-        // dirty one on count as changed, whatever their digests say.
-        var recorded = model.shards.first { $0.index == shard }
-        if let a = model.approximate.first(where: { $0.shard == shard }), recorded != nil {
-            for b in recorded!.blocks.indices where b >= a.firstDirtyBlock { recorded!.blocks[b].digest = [] }
-        }
-        return ShardResume(input: rows, recorded: recorded)
+        ShardResume(input: try remaining(shard), recorded: model.resumableRecord(of: shard))
     }, config: model.config, labels: model.labels, jobs: jobs, progress: progress)
     return ExactForgetResult(model: model.replacingShards(resumed.map(\.record)), shardsRetrained: affected,
                              cost: resumed.reduce(0) { $0 + $1.cost })

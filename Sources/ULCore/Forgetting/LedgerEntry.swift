@@ -45,6 +45,13 @@ public struct LedgerEntry: Equatable, Sendable {
     }
 }
 
+/// Where a ledger's chain of models breaks: the indices i ≥ 1 whose model_before is not line i − 1's
+/// model_after, i.e. the model was changed (trained, resumed, forgotten from) by a run that wrote no line.
+/// ul-forget and ul-train --resume both write a line, so a complete ledger has none.
+public func ledgerChainBreaks(_ entries: [LedgerEntry]) -> [Int] {
+    entries.indices.dropFirst().filter { entries[$0].modelBefore != entries[$0 - 1].modelAfter }
+}
+
 /// Digest of a set of request ids: order-independent (sorted), length-prefixed.
 public func requestsDigest(_ ids: [String]) -> String {
     let d = SHA256Digest()

@@ -75,6 +75,35 @@ public struct TrainConfig: Equatable, Sendable {
         Double((1...max(blockCount, 1)).reduce(0) { $0 + epochs(forStep: $1) }) * Double(rows)
     }
 
+    /// What differs between this configuration and `old`, one "name old → new" per field, in field order;
+    /// the shards a file holds do not count (a part file continues the shards it shares). Empty: a model
+    /// of `old` can be resumed into this one block step by block step.
+    public func differences(from old: TrainConfig) -> [String] {
+        var out = [String]()
+        func note<T: Equatable>(_ name: String, _ a: T, _ b: T, _ text: (T) -> String = { "\($0)" }) {
+            if a != b { out.append("\(name) \(text(a)) → \(text(b))") }
+        }
+        note("model", old.kind.rawValue, kind.rawValue)
+        note("epochs", old.epochs, epochs)
+        note("l2", old.l2, l2)
+        note("hidden", old.hidden, hidden) { $0.map(String.init).joined(separator: ",") }
+        note("lr", old.learningRate, learningRate)
+        note("batch", old.batchSize, batchSize)
+        note("seed", old.seed, seed)
+        note("scale", old.scale, scale) { $0.map { "\($0)" } ?? "none" }
+        note("standardize", old.standardize, standardize)
+        note("aggregate", old.aggregation.rawValue, aggregation.rawValue)
+        note("shards", old.shardCount, shardCount)
+        note("blocks", old.blockCount, blockCount)
+        note("components", old.components, components)
+        note("mixtures", old.mixtures, mixtures)
+        note("neighbours", old.neighbours, neighbours)
+        note("variance-floor", old.varianceFloor, varianceFloor)
+        note("calibrate", old.calibrate, calibrate)
+        note("perturb", old.perturbation, perturbation)
+        return out
+    }
+
     /// A feature value as training sees it before per-shard standardisation.
     @inline(__always)
     public func scaled(_ x: Float) -> Float { scale.map { x * $0 } ?? x }
