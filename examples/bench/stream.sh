@@ -61,7 +61,7 @@ t2=$(now)
 t3=$(now)
 [ -s sm1.curv ] || { "$bin/ul-influence" -q -m sm1.ulm -d s1 --top 1 -o /dev/null && mv sm1.ulm.curv sm1.curv; }
 t4=$(now)
-echo "setup: stores $(elapsed "$t0" "$t1") s ($(du -sm s10 | cut -f1) MB for 10 shards), ul-train 10x5 $(elapsed "$t1" "$t2") s, 1 shard $(elapsed "$t2" "$t3") s, curvature once $(elapsed "$t3" "$t4") s ($(du -m sm1.curv | cut -f1) MB)"
+echo "setup (times near 0: kept from an earlier run in $work): stores $(elapsed "$t0" "$t1") s ($(du -sm s10 | cut -f1) MB for 10 shards), ul-train 10x5 $(elapsed "$t1" "$t2") s, 1 shard $(elapsed "$t2" "$t3") s, curvature once $(elapsed "$t3" "$t4") s ($(du -m sm1.curv | cut -f1) MB)"
 
 # scikit-learn's full retrain without one row, reading the CSV included.
 python3 -c "

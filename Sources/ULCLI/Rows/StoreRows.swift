@@ -12,6 +12,9 @@ public final class MappedStore {
     /// nil when `path` is not a store file (no magic bytes); a damaged store is exit 65 naming the file.
     /// `shard`: the shard the file must hold (default: the one its name shard-NNNN.uls says, if it has such a name).
     public static func open(_ path: String, shard: Int? = nil) throws -> MappedStore? {
+        // Only a regular file is opened here: opening and closing a pipe (`<(cmd)`) would end its writer.
+        var pre = stat()
+        guard stat(path, &pre) == 0, (pre.st_mode & S_IFMT) == S_IFREG else { return nil }
         let fd = Foundation.open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw ToolError(.noInput, "cannot open: \(String(cString: strerror(errno)))", file: path) }
         defer { close(fd) }

@@ -49,6 +49,8 @@ public struct ShardStore {
             throw ShardStoreError.wrongSize(recorded: Int(clamping: recordedSize), actual: bytes.count)
         }
         guard Self.checksum(bytes) == u32(Self.checksumOffset) else { throw ShardStoreError.checksumMismatch }
+        // The one header word the checksum leaves out must be zero, so that no byte of a file can change unseen.
+        guard u32(Self.checksumOffset + 4) == 0 else { throw ShardStoreError.invalid("the reserved header word is not zero") }
         let rows = u64(24), features = UInt64(u32(32)), labelCount = Int(u32(40)), names = u64(48)
         // Section sizes in 64-bit arithmetic that cannot overflow for any file that fits the address space.
         guard rows <= UInt64(bytes.count), features <= UInt64(bytes.count) else { throw ShardStoreError.invalid("row or feature count larger than the file") }
