@@ -91,6 +91,7 @@ struct ApproximateForget: ForgetMethod {
             bar.finish()
             solver.route = options.curvatureRoute
             solver.preconditioned = options.preconditioned
+            solver.maxIterations = options.cgLimit
             if fresh != nil { curvatureSeconds += Date().timeIntervalSince(t0) }
             let shardPatch = ShardPatchInput(shard: shard, record: record, data: all, rows: rows, forget: forget,
                                              objective: objective, solver: solver)
@@ -142,11 +143,17 @@ struct ApproximateForget: ForgetMethod {
             }
         }
         let retrain = (patch.shardsToRetrain + unsolved).sorted()
+        var cost = 0
         if !retrain.isEmpty {
             var inputs = [ShardInput]()
             for shard in retrain {
-                inputs.append(try job.remainingRows(of: shard, in: data))
+                let input = try job.remainingRows(of: shard, in: data)
+                inputs.append(input)
                 approximate[shard] = nil
+                // Retrained from scratch: every block step, in row-epochs like the exact methods' ledger lines.
+                var sizes = [Int](repeating: 0, count: config.blockCount)
+                for b in input.blocks where b < sizes.count { sizes[b] += 1 }
+                cost += retrainingCost(blockSizes: sizes, fromStep: 1, config: config)
             }
             let fresh = try trainShards(inputs, config: config, labels: job.model.labels, jobs: job.options.jobs)
             records = records.filter { !retrain.contains($0.index) } + fresh
@@ -174,7 +181,7 @@ struct ApproximateForget: ForgetMethod {
         job.ctx.summary(String(format: "curvature %@ in %.2f s; %@ (%@)", curvatureSeconds == 0 ? "loaded" : "computed", curvatureSeconds,
                                fates.joined(separator: ", "), sidecar.entries.isEmpty ? "\(curvaturePath) removed" : "stored in \(curvaturePath)"))
         let notes = patch.notes + unsolvedNotes + emptied.map { "shard \($0): every row forgotten: empty (exact)" } + [job.shapeNote(shape)].filter { !$0.isEmpty }
-        try job.commit(ForgetOutcome(model: newModel, shardsRetrained: (retrain + emptied).sorted(), residualBound: patch.bounds.joined(separator: " "),
+        try job.commit(ForgetOutcome(model: newModel, shardsRetrained: (retrain + emptied).sorted(), cost: cost, residualBound: patch.bounds.joined(separator: " "),
                                      note: notes.joined(separator: "; ")), data: data)
         return .ok
     }

@@ -82,6 +82,7 @@ struct ApproximateOptions {
     /// nil: the default for the model kind (`CurvatureOptions.kind`).
     var curvatureKind: CurvatureKind?
     var preconditioned: Bool
+    var cgLimit: Int
     var damping: Double
     var curvaturePath: String
     var validPath: String?
@@ -102,6 +103,7 @@ struct ApproximateOptions {
         solver = try args.value("solver").map { _ in SolverKind(rawValue: try args.choice("solver", SolverKind.allCases.map(\.rawValue), default: ""))! }
         curvatureKind = try CurvatureOptions.parseKind(args)
         preconditioned = try CurvatureOptions.parsePreconditioned(args)
+        cgLimit = try CurvatureOptions.parseLimit(args)
         damping = try args.double("damping", default: 0, min: 0)
         curvaturePath = args.value("curvature") ?? modelPath + ".curv"
         validPath = args.value("valid")

@@ -12,6 +12,7 @@ public struct CurvatureOptions: Sendable {
                     help: prefix + "mlp: exact Hessian or generalised Gauss–Newton (default; positive semi-definite); softmax: the same matrix"),
          OptionSpec("preconditioner", value: "diagonal|none",
                     help: prefix + "cg: precondition by the curvature's diagonal (default) or not at all"),
+         OptionSpec("cg-limit", value: "N", help: prefix + "cg: iterations per solve before it counts as not converged (default 1000)"),
          OptionSpec("damping", value: "D", help: prefix + "add D·I to the curvature (default 0)"),
          OptionSpec("curvature", value: "FILE",
                     help: prefix + "stored Hessian factor or preconditioner (default MODEL.curv); computed and written when missing")]
@@ -21,8 +22,7 @@ public struct CurvatureOptions: Sendable {
     /// softmax's Hessian is its Gauss–Newton matrix, named `hessian` so its stored factors keep one name.
     public static func defaultKind(for kind: ModelKind) -> CurvatureKind { kind == .mlp ? .gaussNewton : .hessian }
 
-    /// `--curvature-kind` and `--preconditioner` for a model of `kind` (nil: not given). Softmax's two kinds are
-    /// one matrix: both are `hessian`.
+    /// `--curvature-kind` (nil: not given).
     public static func parseKind(_ args: ParsedArguments) throws -> CurvatureKind? {
         try args.value("curvature-kind").map { _ in
             CurvatureKind(rawValue: try args.choice("curvature-kind", CurvatureKind.allCases.map(\.rawValue), default: ""))!
@@ -34,7 +34,11 @@ public struct CurvatureOptions: Sendable {
         try args.choice("preconditioner", ["diagonal", "none"], default: "diagonal") == "diagonal"
     }
 
-    /// The curvature kind a model of `modelKind` uses under `requested` (nil: its default).
+    /// `--cg-limit`.
+    public static func parseLimit(_ args: ParsedArguments) throws -> Int { try args.int("cg-limit", default: 1000, min: 1) }
+
+    /// The curvature kind a model of `modelKind` uses under `requested` (nil: its default). Softmax's two
+    /// kinds are one matrix: both are `hessian`.
     public static func kind(_ requested: CurvatureKind?, for modelKind: ModelKind) -> CurvatureKind {
         modelKind == .softmax ? .hessian : requested ?? defaultKind(for: modelKind)
     }
@@ -42,6 +46,7 @@ public struct CurvatureOptions: Sendable {
     public var solver: SolverKind
     public var kind: CurvatureKind
     public var preconditioned: Bool
+    public var cgLimit: Int
     public var damping: Double
     public var path: String
 
@@ -54,6 +59,7 @@ public struct CurvatureOptions: Sendable {
         }
         self.kind = Self.kind(try Self.parseKind(args), for: kind)
         preconditioned = try Self.parsePreconditioned(args)
+        cgLimit = try Self.parseLimit(args)
         damping = try args.double("damping", default: 0, min: 0)
         path = args.value("curvature") ?? modelPath + ".curv"
     }
