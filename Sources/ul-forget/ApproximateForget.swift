@@ -92,6 +92,7 @@ struct ApproximateForget: ForgetMethod {
             solver.route = options.curvatureRoute
             solver.preconditioned = options.preconditioned
             solver.maxIterations = options.cgLimit
+            if let t = options.cgTolerance { solver.tolerance = t }
             if fresh != nil { curvatureSeconds += Date().timeIntervalSince(t0) }
             let shardPatch = ShardPatchInput(shard: shard, record: record, data: all, rows: rows, forget: forget,
                                              objective: objective, solver: solver)

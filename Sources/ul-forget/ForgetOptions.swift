@@ -83,6 +83,7 @@ struct ApproximateOptions {
     var curvatureKind: CurvatureKind?
     var preconditioned: Bool
     var cgLimit: Int
+    var cgTolerance: Double?
     var damping: Double
     var curvaturePath: String
     var validPath: String?
@@ -104,6 +105,7 @@ struct ApproximateOptions {
         curvatureKind = try CurvatureOptions.parseKind(args)
         preconditioned = try CurvatureOptions.parsePreconditioned(args)
         cgLimit = try CurvatureOptions.parseLimit(args)
+        cgTolerance = try CurvatureOptions.parseTolerance(args)
         damping = try args.double("damping", default: 0, min: 0)
         curvaturePath = args.value("curvature") ?? modelPath + ".curv"
         validPath = args.value("valid")

@@ -61,6 +61,7 @@ func runInfluence(_ options: InfluenceOptions, _ ctx: ToolContext) throws -> Exi
         bar.finish()
         solver.preconditioned = curvature.preconditioned
         solver.maxIterations = curvature.cgLimit
+        if let t = curvature.cgTolerance { solver.tolerance = t }
         if let f = fresh {
             computed.append(f)
             ctx.summary(String(format: "shard %d: curvature computed in %.2f s", shard, Date().timeIntervalSince(t0)))

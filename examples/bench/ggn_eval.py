@@ -4,6 +4,9 @@
     ggn_eval.py grad MODEL TRAIN.csv HIDDEN L2      prints ‖∇J‖ and ‖θ‖
     ggn_eval.py acc MODEL TEST.csv HIDDEN           prints test accuracy
     ggn_eval.py dist A B                            prints ‖θ_A − θ_B‖
+    ggn_eval.py table RUNS.tsv TEST.csv HIDDEN      markdown rows for the runs (see ggn.sh)
+
+RUNS.tsv: rows, method, curvature, model, retrained model, original model, seconds, CG iterations, status.
 """
 import os
 import sys
@@ -41,8 +44,33 @@ def forward(theta, x, hidden):
     return a, h, p
 
 
+def table(runs, test, hidden):
+    x, y = read(test)
+    acc = {}
+
+    def accuracy(path):
+        if path not in acc:
+            _, _, p = forward(np.array(params(path)), x, hidden)
+            acc[path] = (p.argmax(axis=1) == y).mean()
+        return acc[path]
+
+    for line in open(runs):
+        k, method, curvature, model, retrained, original, secs, its, status = line.rstrip("\n").split("\t")
+        if status != "ok":
+            print("| %s | %s | %s | – | – | – | %s | %s | %s |" % (k, method, curvature, secs, its, status))
+            continue
+        ref = np.array(params(retrained))
+        far = np.linalg.norm(np.array(params(original)) - ref)
+        ratio = np.linalg.norm(np.array(params(model)) - ref) / far
+        print("| %s | %s | %s | %.3f | %.4f | %+.2f | %s | %s | ok |" % (
+            k, method, curvature, ratio, far, 100 * (accuracy(model) - accuracy(retrained)), secs, its))
+
+
 def main():
     cmd = sys.argv[1]
+    if cmd == "table":
+        table(sys.argv[2], sys.argv[3], int(sys.argv[4]))
+        return
     if cmd == "dist":
         a, b = np.array(params(sys.argv[2])), np.array(params(sys.argv[3]))
         print("%.6g" % np.linalg.norm(a - b))

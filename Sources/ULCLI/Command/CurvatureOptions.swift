@@ -13,6 +13,7 @@ public struct CurvatureOptions: Sendable {
          OptionSpec("preconditioner", value: "diagonal|none",
                     help: prefix + "cg: precondition by the curvature's diagonal (default) or not at all"),
          OptionSpec("cg-limit", value: "N", help: prefix + "cg: iterations per solve before it counts as not converged (default 1000)"),
+         OptionSpec("cg-tolerance", value: "T", help: prefix + "cg: relative residual at which a solve stops (default 1e-10 softmax, 1e-4 mlp)"),
          OptionSpec("damping", value: "D", help: prefix + "add D·I to the curvature (default 0)"),
          OptionSpec("curvature", value: "FILE",
                     help: prefix + "stored Hessian factor or preconditioner (default MODEL.curv); computed and written when missing")]
@@ -34,6 +35,11 @@ public struct CurvatureOptions: Sendable {
         try args.choice("preconditioner", ["diagonal", "none"], default: "diagonal") == "diagonal"
     }
 
+    /// `--cg-tolerance` (nil: the solver's default for the objective).
+    public static func parseTolerance(_ args: ParsedArguments) throws -> Double? {
+        try args.value("cg-tolerance").map { _ in try args.double("cg-tolerance", default: 0, min: 0) }
+    }
+
     /// `--cg-limit`.
     public static func parseLimit(_ args: ParsedArguments) throws -> Int { try args.int("cg-limit", default: 1000, min: 1) }
 
@@ -47,6 +53,7 @@ public struct CurvatureOptions: Sendable {
     public var kind: CurvatureKind
     public var preconditioned: Bool
     public var cgLimit: Int
+    public var cgTolerance: Double?
     public var damping: Double
     public var path: String
 
@@ -60,6 +67,7 @@ public struct CurvatureOptions: Sendable {
         self.kind = Self.kind(try Self.parseKind(args), for: kind)
         preconditioned = try Self.parsePreconditioned(args)
         cgLimit = try Self.parseLimit(args)
+        cgTolerance = try Self.parseTolerance(args)
         damping = try args.double("damping", default: 0, min: 0)
         path = args.value("curvature") ?? modelPath + ".curv"
     }

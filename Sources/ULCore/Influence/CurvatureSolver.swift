@@ -18,7 +18,10 @@ public final class CurvatureSolver {
     public let kind: CurvatureKind
     /// Whether conjugate gradient is preconditioned by the stored diagonal (false: plain CG, for comparison).
     public var preconditioned = true
-    var tolerance = 1e-10
+    /// Relative residual ‖r‖/‖b‖ at which conjugate gradient stops: by default 1e-10 for softmax (products in
+    /// Double) and `networkTolerance` for a network, whose single-precision products cannot reach 1e-10.
+    public var tolerance: Double
+    public static let networkTolerance = 1e-4
     public var maxIterations = 1000
     /// Row weights of the Hessian-vector products (nil: all 1).
     private var weights: [Double]?
@@ -35,6 +38,7 @@ public final class CurvatureSolver {
                 kind: CurvatureKind = .hessian) {
         self.objective = objective
         self.kind = kind
+        tolerance = objective is NetworkObjective ? Self.networkTolerance : 1e-10
         self.theta = theta
         self.curvatureTheta = curvatureTheta ?? theta
         self.stored = stored
@@ -134,7 +138,7 @@ public final class CurvatureSolver {
             for i in 0..<n { p[i] = z[i] + beta * p[i] }
         }
         let rel = norm(r) / bn
-        if rel <= 1e-5 { return x }
+        if rel <= max(tolerance, 1e-5) { return x }
         throw CurvatureError.notConverged(iterations: maxIterations, residual: rel)
     }
 }
