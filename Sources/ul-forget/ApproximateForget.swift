@@ -90,7 +90,7 @@ struct ApproximateForget: ForgetMethod {
             }
             bar.finish()
             solver.route = options.curvatureRoute
-            solver.preconditioned = options.preconditioned
+            solver.preconditioned = CurvatureOptions.preconditioned(options.preconditioned, kind: curvatureKind)
             solver.maxIterations = options.cgLimit
             if let t = options.cgTolerance { solver.tolerance = t }
             if fresh != nil { curvatureSeconds += Date().timeIntervalSince(t0) }
@@ -120,7 +120,7 @@ struct ApproximateForget: ForgetMethod {
             }
             if solverKind == .cg {
                 fates.append(String(format: "shard %d: %d conjugate-gradient iterations (%@, %@) in %.2f s", shard, solver.iterations,
-                                    curvatureKind.rawValue, options.preconditioned ? "diagonal preconditioner" : "no preconditioner",
+                                    curvatureKind.rawValue, solver.preconditioned ? "diagonal preconditioner" : "no preconditioner",
                                     Date().timeIntervalSince(t1)))
             }
             entry.removedCount += forget.count

@@ -81,7 +81,8 @@ struct ApproximateOptions {
     var solver: SolverKind?
     /// nil: the default for the model kind (`CurvatureOptions.kind`).
     var curvatureKind: CurvatureKind?
-    var preconditioned: Bool
+    /// nil: the default for the curvature kind (`CurvatureOptions.preconditioned`).
+    var preconditioned: Bool?
     var cgLimit: Int
     var cgTolerance: Double?
     var damping: Double

@@ -11,7 +11,7 @@ public struct CurvatureOptions: Sendable {
          OptionSpec("curvature-kind", value: CurvatureKind.allCases.map(\.rawValue).joined(separator: "|"),
                     help: prefix + "mlp: exact Hessian or generalised Gauss–Newton (default; positive semi-definite); softmax: the same matrix"),
          OptionSpec("preconditioner", value: "diagonal|none",
-                    help: prefix + "cg: precondition by the curvature's diagonal (default) or not at all"),
+                    help: prefix + "cg: precondition by the curvature's diagonal (default, but for gauss-newton) or not at all"),
          OptionSpec("cg-limit", value: "N", help: prefix + "cg: iterations per solve before it counts as not converged (default 1000)"),
          OptionSpec("cg-tolerance", value: "T", help: prefix + "cg: relative residual at which a solve stops (default 1e-10 softmax, 1e-4 mlp)"),
          OptionSpec("damping", value: "D", help: prefix + "add D·I to the curvature (default 0)"),
@@ -30,10 +30,16 @@ public struct CurvatureOptions: Sendable {
         }
     }
 
-    /// Whether `--preconditioner` leaves conjugate gradient preconditioned (the default).
-    public static func parsePreconditioned(_ args: ParsedArguments) throws -> Bool {
-        try args.choice("preconditioner", ["diagonal", "none"], default: "diagonal") == "diagonal"
+    /// Whether `--preconditioner` asks for the diagonal (nil: not given).
+    public static func parsePreconditioned(_ args: ParsedArguments) throws -> Bool? {
+        try args.value("preconditioner").map { _ in try args.choice("preconditioner", ["diagonal", "none"], default: "") == "diagonal" }
     }
+
+    /// Whether conjugate gradient on `kind` is preconditioned under `requested` (nil: the default). The
+    /// Gauss–Newton diagonal made conjugate gradient slower on Fashion-MNIST (no convergence in 1,000
+    /// iterations where the plain one took 360; examples/bench/ggn.sh), so Gauss–Newton runs without it
+    /// unless asked; the Hessian keeps its diagonal.
+    public static func preconditioned(_ requested: Bool?, kind: CurvatureKind) -> Bool { requested ?? (kind == .hessian) }
 
     /// `--cg-tolerance` (nil: the solver's default for the objective).
     public static func parseTolerance(_ args: ParsedArguments) throws -> Double? {
@@ -65,7 +71,7 @@ public struct CurvatureOptions: Sendable {
             throw ToolError.usage("--solver exact: only for softmax models", hint: "use --solver cg")
         }
         self.kind = Self.kind(try Self.parseKind(args), for: kind)
-        preconditioned = try Self.parsePreconditioned(args)
+        preconditioned = Self.preconditioned(try Self.parsePreconditioned(args), kind: self.kind)
         cgLimit = try Self.parseLimit(args)
         cgTolerance = try Self.parseTolerance(args)
         damping = try args.double("damping", default: 0, min: 0)
