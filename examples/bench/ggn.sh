@@ -8,7 +8,7 @@
 # The mlp is trained full batch (--batch ROWS: every epoch one Adam step on all rows), so that the
 # retrained model differs from the original by the removed rows alone, not by a reshuffled mini-batch
 # path; ‖∇J(θ̂)‖ says how far from a stationary point EPOCHS steps got. Per request size (seeded random
-# rows) and method, each curvature (CURVATURES, kind:preconditioner:damping) runs as a separate
+# rows) and method, each curvature (CURVATURES, kind:preconditioner:damping; CG_LIMIT iterations per solve) runs as a separate
 # ul-forget from the trained model with no stored curvature (the preconditioner is part of the time):
 #   ratio   ‖θ_method − θ_retrain‖ / ‖θ_original − θ_retrain‖ (target ≤ 0.5)
 #   Δacc    test accuracy minus the retrained model's, in points (target within ±0.5)
@@ -28,7 +28,8 @@ L2=${L2:-1}
 SIZES=${SIZES:-1 10 100}
 RUNS=${RUNS:-3}
 METHODS=${METHODS:-puma newton}
-CURVATURES=${CURVATURES:-gauss-newton:diagonal:0 gauss-newton:none:0 hessian:diagonal:0 hessian:diagonal:10000}
+CURVATURES=${CURVATURES:-gauss-newton:none:10 gauss-newton:diagonal:10 hessian:diagonal:0 hessian:diagonal:10000}
+CG_LIMIT=${CG_LIMIT:-1000}
 SCALE=0.00392156862745098   # 1/255
 EVAL="python3 $ROOT/examples/bench/ggn_eval.py"
 mkdir -p "$W"
@@ -74,7 +75,7 @@ for H in $HIDDENS; do
                     rm -f model$H.ulm.curv
                     t0=$(now)
                     if ul-forget -v --model model$H.ulm --data train.csv --requests req$k.csv --method $m --curvature-kind $kind \
-                        --preconditioner $pre --damping $damping -o $out --remaining rem.csv 2> err.txt; then
+                        --preconditioner $pre --damping $damping --cg-limit "$CG_LIMIT" -o $out --remaining rem.csv 2> err.txt; then
                         t1=$(now)
                         ts="$ts $(python3 -c "print($t1 - $t0)")"
                         its=$(sed -n 's/.*shard 0: \([0-9]*\) conjugate-gradient iterations.*/\1/p' err.txt | head -1)
