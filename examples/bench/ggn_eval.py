@@ -5,18 +5,11 @@
     ggn_eval.py acc MODEL TEST.csv HIDDEN           prints test accuracy
     ggn_eval.py dist A B                            prints ‖θ_A − θ_B‖
     ggn_eval.py table RUNS.tsv TEST.csv HIDDEN      markdown rows for the runs (see ggn.sh)
-    ggn_eval.py polish MODEL TRAIN.csv HIDDEN L2 OUT [REQUESTS.csv]
-        minimises J (without the requested rows) from MODEL's θ by L-BFGS in double precision and writes
-        OUT, MODEL with that θ (the nearby stationary point: a converged model, or its converged retrain)
 
 RUNS.tsv: rows, method, curvature, model, retrained model, original model, seconds, CG iterations, status.
 """
 import os
 import sys
-
-import hashlib
-import struct
-import zlib
 
 import numpy as np
 
@@ -51,61 +44,6 @@ def forward(theta, x, hidden):
     return a, h, p
 
 
-def objective(x, y, hidden, lam):
-    """J(θ) and ∇J(θ) in double precision: summed cross-entropy plus (λ/2)‖θ‖²."""
-    def f(theta):
-        (w0, b0), (w1, b1) = layers(theta, x.shape[1], hidden, 10)
-        a = x @ w0 + b0
-        h = np.maximum(a, 0)
-        z = h @ w1 + b1
-        z -= z.max(axis=1, keepdims=True)
-        lse = np.log(np.exp(z).sum(axis=1))
-        value = (lse - z[np.arange(len(y)), y]).sum() + 0.5 * lam * theta @ theta
-        dz = np.exp(z - lse[:, None])
-        dz[np.arange(len(y)), y] -= 1
-        da = (dz @ w1.T) * (a > 0)
-        g = np.concatenate([(x.T @ da).ravel(), da.sum(0), (h.T @ dz).ravel(), dz.sum(0)]) + lam * theta
-        return value, g
-    return f
-
-
-def with_params(path, out, theta):
-    """MODEL's bytes with shard 0's final θ replaced (same length), its section CRC-32 and SHA-256 prefix
-    and the header CRC-32 recomputed (ul-model(5))."""
-    b = bytearray(open(path, "rb").read())
-    old = params(path)
-    raw = struct.pack("<%dd" % len(old), *old)
-    at = bytes(b).rfind(raw)
-    assert at > 0 and len(theta) == len(old)
-    b[at:at + len(raw)] = struct.pack("<%dd" % len(theta), *theta)
-    n = struct.unpack_from("<I", b, 12)[0]
-    for i in range(n):
-        e = 16 + 48 * i
-        off, ln = struct.unpack_from("<QQ", b, e + 16)
-        if off <= at < off + ln:
-            payload = bytes(b[off:off + ln])
-            struct.pack_into("<I", b, e + 32, zlib.crc32(payload))
-            b[e + 40:e + 48] = hashlib.sha256(payload).digest()[:8]
-    struct.pack_into("<I", b, 16 + 48 * n, zlib.crc32(bytes(b[:16 + 48 * n])))
-    open(out, "wb").write(bytes(b))
-
-
-def polish(model, train, hidden, lam, out, requests=None):
-    from scipy.optimize import minimize
-    ids = np.loadtxt(train, delimiter=",", skiprows=1, usecols=0, dtype=str)
-    x, y = read(train)
-    if requests:
-        gone = set(np.loadtxt(requests, skiprows=1, dtype=str, ndmin=1))
-        keep = np.array([i not in gone for i in ids])
-        x, y = x[keep], y[keep]
-    theta = np.array(params(model))
-    r = minimize(objective(x, y, hidden, lam), theta, jac=True, method="L-BFGS-B",
-                 options={"maxiter": 20000, "maxcor": 20, "gtol": 1e-6, "ftol": 1e-15})
-    g = objective(x, y, hidden, lam)(r.x)[1]
-    print("%.3g %d %.4g" % (np.linalg.norm(g), r.nit, np.linalg.norm(r.x - theta)))
-    with_params(model, out, r.x)
-
-
 def table(runs, test, hidden):
     x, y = read(test)
     acc = {}
@@ -132,9 +70,6 @@ def main():
     cmd = sys.argv[1]
     if cmd == "table":
         table(sys.argv[2], sys.argv[3], int(sys.argv[4]))
-        return
-    if cmd == "polish":
-        polish(sys.argv[2], sys.argv[3], int(sys.argv[4]), float(sys.argv[5]), sys.argv[6], sys.argv[7] if len(sys.argv) > 7 else None)
         return
     if cmd == "dist":
         a, b = np.array(params(sys.argv[2])), np.array(params(sys.argv[3]))
