@@ -17,6 +17,7 @@ struct ApproximateForget: ForgetMethod {
         }
         let solverKind = options.solver ?? (kind == .softmax ? .exact : .cg)
         if solverKind == .exact && kind != .softmax { throw ToolError.usage("--solver exact: only for softmax models", hint: "use --solver cg") }
+        let curvatureKind = CurvatureOptions.kind(options.curvatureKind, for: kind)
         try patch.prepare(job)
 
         let affected = job.affectedBlocksByShard.keys.sorted()
@@ -35,7 +36,7 @@ struct ApproximateForget: ForgetMethod {
         // while the data is; later shards' are read in turn, one factor in memory at a time.
         let first = affected.first
         let preload = CurvaturePreload(store: store, shard: first, key: first.map { curvatureKeys[$0]! }, solver: solverKind,
-                                       damping: options.damping)
+                                       kind: curvatureKind, damping: options.damping)
         let data = try job.readData(keepShards: Set(affected))
         if let status = try job.finishIfNothingToRetrain(data) { return status }
         // A request that changes what ul-train derives from the rows (a label gone, the block count) changes
@@ -55,6 +56,9 @@ struct ApproximateForget: ForgetMethod {
         // Per shard the curvature over its remaining rows (under the patched state's key), or why it was dropped.
         var remaining = [CurvatureFile.Entry]()
         var fates = [String]()
+        // Shards whose conjugate gradient did not converge, retrained exactly instead (--auto-retrain).
+        var unsolved = [Int]()
+        var unsolvedNotes = [String]()
         for shard in affected {
             let record = job.shardRecord(shard)
             // The objective's rows are the shard's in record order, read in place from the data (no copy).
@@ -77,17 +81,48 @@ struct ApproximateForget: ForgetMethod {
             let t0 = Date()
             let bar = job.ctx.progress("curvature", total: objective.rowCount)
             let (solver, fresh) = try curvatureErrors(curvaturePath) {
-                let stored = shard == first ? try preload.take() : try store?.lookup(shard: shard, key: key, solver: solverKind, damping: options.damping)
+                let stored = shard == first ? try preload.take()
+                    : try store?.lookup(shard: shard, key: key, solver: solverKind, kind: curvatureKind, damping: options.damping)
                 return try ShardCurvature.solver(objective: objective, theta: record.finalParameters, stored: stored,
                                                  storedAt: stored == nil ? nil : store?.theta(shard: shard), shard: shard, key: key,
-                                                 solver: solverKind, damping: options.damping, progress: { done, _ in bar.update(done) })
+                                                 solver: solverKind, kind: curvatureKind, damping: options.damping,
+                                                 progress: { done, _ in bar.update(done) })
             }
             bar.finish()
             solver.route = options.curvatureRoute
+            solver.preconditioned = CurvatureOptions.preconditioned(options.preconditioned, kind: curvatureKind)
+            solver.maxIterations = options.cgLimit
+            if let t = options.cgTolerance { solver.tolerance = t }
             if fresh != nil { curvatureSeconds += Date().timeIntervalSince(t0) }
             let shardPatch = ShardPatchInput(shard: shard, record: record, data: all, rows: rows, forget: forget,
                                              objective: objective, solver: solver)
-            let theta = try curvatureErrors(curvaturePath) { try patch.patch(shardPatch, entry: &entry) }
+            let t1 = Date()
+            var patchedTheta: [Double]?, unconverged: CurvatureError?
+            try curvatureErrors(curvaturePath) {
+                do {
+                    patchedTheta = try patch.patch(shardPatch, entry: &entry)
+                } catch let e as CurvatureError {
+                    guard case .notConverged = e else { throw e }
+                    unconverged = e
+                }
+            }
+            guard let theta = patchedTheta else {
+                // No patch for this shard: retrained exactly with --auto-retrain, otherwise the request fails.
+                let what = "shard \(shard): \(unconverged!)"
+                guard options.autoRetrain else {
+                    throw ToolError(.dataError, what, hint: "--auto-retrain retrains a shard whose conjugate gradient does not converge")
+                }
+                let why = what + ": retrained exactly (--auto-retrain)"
+                job.ctx.note(why)
+                unsolvedNotes.append(why)
+                unsolved.append(shard)
+                continue
+            }
+            if solverKind == .cg {
+                fates.append(String(format: "shard %d: %d conjugate-gradient iterations (%@, %@) in %.2f s", shard, solver.iterations,
+                                    curvatureKind.rawValue, solver.preconditioned ? "diagonal preconditioner" : "no preconditioner",
+                                    Date().timeIntervalSince(t1)))
+            }
             entry.removedCount += forget.count
             entry.firstDirtyBlock = min(entry.firstDirtyBlock, job.affectedBlocksByShard[shard]!.min()!)
             entry.requests += 1
@@ -108,12 +143,18 @@ struct ApproximateForget: ForgetMethod {
                 job.ctx.note("shard \(shard): its stored curvature is dropped, not downdated: \(why)")
             }
         }
-        let retrain = patch.shardsToRetrain
+        let retrain = (patch.shardsToRetrain + unsolved).sorted()
+        var cost = 0
         if !retrain.isEmpty {
             var inputs = [ShardInput]()
             for shard in retrain {
-                inputs.append(try job.remainingRows(of: shard, in: data))
+                let input = try job.remainingRows(of: shard, in: data)
+                inputs.append(input)
                 approximate[shard] = nil
+                // Retrained from scratch: every block step, in row-epochs like the exact methods' ledger lines.
+                var sizes = [Int](repeating: 0, count: config.blockCount)
+                for b in input.blocks where b < sizes.count { sizes[b] += 1 }
+                cost += retrainingCost(blockSizes: sizes, fromStep: 1, config: config)
             }
             let fresh = try trainShards(inputs, config: config, labels: job.model.labels, jobs: job.options.jobs)
             records = records.filter { !retrain.contains($0.index) } + fresh
@@ -125,9 +166,9 @@ struct ApproximateForget: ForgetMethod {
         newModel.approximate = approximate.values.filter { $0.shard < shape.shardCount }.sorted { $0.shard < $1.shard }
         // Other shards' entries stay when made the same way; the affected shards' are replaced by `remaining`.
         let kept = try curvatureErrors(curvaturePath) {
-            try CurvatureStore.updated(store, with: [], solver: solverKind, damping: options.damping)
+            try CurvatureStore.updated(store, with: [], solver: solverKind, kind: curvatureKind, damping: options.damping)
         }.removing(shards: Set(affected))
-        let sidecar = CurvatureFile(solver: solverKind, damping: options.damping,
+        let sidecar = CurvatureFile(solver: solverKind, kind: curvatureKind, damping: options.damping,
                                     entries: kept.entries + remaining.filter { $0.shard < shape.shardCount })
         if sidecar.entries.isEmpty {
             if store != nil, unlink(curvaturePath) != 0, errno != ENOENT {
@@ -140,8 +181,8 @@ struct ApproximateForget: ForgetMethod {
         for n in patch.notes { job.ctx.note(n) }
         job.ctx.summary(String(format: "curvature %@ in %.2f s; %@ (%@)", curvatureSeconds == 0 ? "loaded" : "computed", curvatureSeconds,
                                fates.joined(separator: ", "), sidecar.entries.isEmpty ? "\(curvaturePath) removed" : "stored in \(curvaturePath)"))
-        let notes = patch.notes + emptied.map { "shard \($0): every row forgotten: empty (exact)" } + [job.shapeNote(shape)].filter { !$0.isEmpty }
-        try job.commit(ForgetOutcome(model: newModel, shardsRetrained: (retrain + emptied).sorted(), residualBound: patch.bounds.joined(separator: " "),
+        let notes = patch.notes + unsolvedNotes + emptied.map { "shard \($0): every row forgotten: empty (exact)" } + [job.shapeNote(shape)].filter { !$0.isEmpty }
+        try job.commit(ForgetOutcome(model: newModel, shardsRetrained: (retrain + emptied).sorted(), cost: cost, residualBound: patch.bounds.joined(separator: " "),
                                      note: notes.joined(separator: "; ")), data: data)
         return .ok
     }
@@ -188,11 +229,11 @@ final class CurvaturePreload: @unchecked Sendable {
     private let group = DispatchGroup()
     private var result: Result<StoredCurvature?, Error> = .success(nil)
 
-    init(store: CurvatureStore?, shard: Int?, key: [UInt8]?, solver: SolverKind, damping: Double) {
-        guard let store, let shard, let key, store.has(shard: shard, key: key, solver: solver, damping: damping) else { return }
+    init(store: CurvatureStore?, shard: Int?, key: [UInt8]?, solver: SolverKind, kind: CurvatureKind, damping: Double) {
+        guard let store, let shard, let key, store.has(shard: shard, key: key, solver: solver, kind: kind, damping: damping) else { return }
         group.enter()
         DispatchQueue.global().async {
-            self.result = Result { try store.lookup(shard: shard, key: key, solver: solver, damping: damping) }
+            self.result = Result { try store.lookup(shard: shard, key: key, solver: solver, kind: kind, damping: damping) }
             self.group.leave()
         }
     }

@@ -74,14 +74,20 @@ struct ApproximateOptions {
         OptionSpec("iterations", value: "N", help: "puma: projected-gradient steps (default 200; 0 = plain influence removal)"),
         OptionSpec("weights", value: "FILE", help: "puma: write id,weight of the affected shards' rows to FILE"),
         OptionSpec("budget", value: "B", help: "newton: accumulated residual bound after which an exact retrain is due"),
-        OptionSpec("auto-retrain", help: "newton: retrain a shard from scratch once its accumulated bound passes --budget"),
+        OptionSpec("auto-retrain", help: "puma/newton: retrain exactly a shard whose conjugate gradient does not converge (newton: or whose accumulated bound passes --budget)"),
     ]
     static var names: [String] { specs.map(\.long) }
     static let pumaOnly = ["valid", "eta", "alpha", "iterations", "weights"]
-    static let newtonOnly = ["budget", "auto-retrain"]
+    static let newtonOnly = ["budget"]
 
     /// nil: the default for the model kind (exact for softmax, cg for mlp), known once the model is read.
     var solver: SolverKind?
+    /// nil: the default for the model kind (`CurvatureOptions.kind`).
+    var curvatureKind: CurvatureKind?
+    /// nil: the default for the curvature kind (`CurvatureOptions.preconditioned`).
+    var preconditioned: Bool?
+    var cgLimit: Int
+    var cgTolerance: Double?
     var damping: Double
     var curvaturePath: String
     var validPath: String?
@@ -97,9 +103,13 @@ struct ApproximateOptions {
             throw ToolError.usage("--valid, --eta, --alpha, --iterations and --weights apply to --method puma")
         }
         if method == .puma, Self.newtonOnly.contains(where: { args.flag($0) }) {
-            throw ToolError.usage("--budget and --auto-retrain apply to --method newton")
+            throw ToolError.usage("--budget applies to --method newton")
         }
         solver = try args.value("solver").map { _ in SolverKind(rawValue: try args.choice("solver", SolverKind.allCases.map(\.rawValue), default: ""))! }
+        curvatureKind = try CurvatureOptions.parseKind(args)
+        preconditioned = try CurvatureOptions.parsePreconditioned(args)
+        cgLimit = try CurvatureOptions.parseLimit(args)
+        cgTolerance = try CurvatureOptions.parseTolerance(args)
         damping = try args.double("damping", default: 0, min: 0)
         curvaturePath = args.value("curvature") ?? modelPath + ".curv"
         validPath = args.value("valid")
@@ -109,7 +119,6 @@ struct ApproximateOptions {
         weightsPath = args.value("weights")
         budget = try args.value("budget").map { _ in try args.double("budget", default: 0, min: 0) }
         autoRetrain = args.flag("auto-retrain")
-        if autoRetrain && budget == nil { throw ToolError.usage("--auto-retrain needs --budget") }
         switch ProcessInfo.processInfo.environment["UL_CURVATURE_UPDATE"] ?? "" {
         case "": curvatureRoute = nil
         case "downdate": curvatureRoute = .downdate

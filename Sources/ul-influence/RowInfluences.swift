@@ -15,7 +15,7 @@ func runInfluence(_ options: InfluenceOptions, _ ctx: ToolContext) throws -> Exi
         throw ToolError.data("influence needs a model with a training loss (softmax or mlp), not \(model.config.kind.rawValue)", file: modelPath)
     }
     let curvature = try options.curvature(for: model.config.kind)
-    let solverKind = curvature.solver, damping = curvature.damping, curvaturePath = curvature.path
+    let solverKind = curvature.solver, damping = curvature.damping, curvaturePath = curvature.path, curvatureKind = curvature.kind
     let columns = InfluenceOptions.columns, sortColumn = options.sortColumn, top = options.top
     let names = options.columnNames
     let idColumn = names.id, labelColumn = names.label
@@ -56,9 +56,12 @@ func runInfluence(_ options: InfluenceOptions, _ ctx: ToolContext) throws -> Exi
         let t0 = Date()
         let (solver, fresh) = try curvatureErrors(curvaturePath) {
             try ShardCurvature.solver(objective: objective, theta: record.finalParameters, store: stored, shard: shard, key: key,
-                                      solver: solverKind, damping: damping, progress: { done, _ in bar.update(done) })
+                                      solver: solverKind, kind: curvatureKind, damping: damping, progress: { done, _ in bar.update(done) })
         }
         bar.finish()
+        solver.preconditioned = curvature.preconditioned
+        solver.maxIterations = curvature.cgLimit
+        if let t = curvature.cgTolerance { solver.tolerance = t }
         if let f = fresh {
             computed.append(f)
             ctx.summary(String(format: "shard %d: curvature computed in %.2f s", shard, Date().timeIntervalSince(t0)))
@@ -71,14 +74,15 @@ func runInfluence(_ options: InfluenceOptions, _ ctx: ToolContext) throws -> Exi
                                criterionGradient: Influence.meanLossGradient(criterion, at: solver.theta), progress: { done, _ in bar2.update(done) })
         }
         bar2.finish()
-        ctx.summary(String(format: "shard %d: %d rows in %.2f s", shard, order.count, Date().timeIntervalSince(t1)))
+        ctx.summary(String(format: "shard %d: %d rows in %.2f s%@", shard, order.count, Date().timeIntervalSince(t1),
+                           solverKind == .cg ? " (\(solver.iterations) conjugate-gradient iterations)" : ""))
         for (k, p) in order.enumerated() {
             results[p] = influence[k]
             shardOf[p] = shard
         }
     }
     if !computed.isEmpty && !options.noStore {
-        let file = try curvatureErrors(curvaturePath) { try CurvatureStore.updated(stored, with: computed, solver: solverKind, damping: damping) }
+        let file = try curvatureErrors(curvaturePath) { try CurvatureStore.updated(stored, with: computed, solver: solverKind, kind: curvatureKind, damping: damping) }
         try writeFileAtomically(curvaturePath, try file.encode())
     }
     var out = Array(0..<rows.data.count)

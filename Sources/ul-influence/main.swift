@@ -5,7 +5,7 @@ import ULCore
 let spec = CommandSpec(
     name: "ul-influence",
     summary: "influence of every training row on the parameters, on a criterion, and on itself",
-    usage: ["--model M --data FILE [--valid FILE] [--solver exact|cg] [--damping D] [--sort COL] [--top K] [-o FILE]"],
+    usage: ["--model M --data FILE [--valid FILE] [--solver exact|cg] [--curvature-kind hessian|gauss-newton] [--damping D] [--sort COL] [--top K] [-o FILE]"],
     options: [
         .modelFile("the trained model (softmax or mlp; required)"),
         .data("its training rows (all rows of every shard they touch), or a shard store directory (required)", value: "FILE|DIR"),

@@ -87,14 +87,25 @@ final class CurvatureSidecarTests: XCTestCase {
         XCTAssertTrue(again.stderr.contains("curvature computed"), again.stderr)
     }
 
-    func testMlpPreconditionerIsDropped() throws {
+    func testMlpHessianPreconditionerIsDroppedAndGaussNewtonsFollowsTheRows() throws {
         let lines = try exampleLines("breast_cancer.csv").prefix(121)
         try (lines.joined(separator: "\n") + "\n").write(toFile: path("bc.csv"), atomically: true, encoding: .utf8)
         try "id\nbc00003\n".write(toFile: path("r1.csv"), atomically: true, encoding: .utf8)
+        try "id\nbc00050\n".write(toFile: path("r2.csv"), atomically: true, encoding: .utf8)
         _ = try run("ul-train", ["-q", "--model", "mlp", "--standardize", "--hidden", "4", "-e", "20", "--lr", "0.01", "bc.csv", "-o", "m.ulm"])
         let r = try run("ul-forget", ["--model", "m.ulm", "--data", "bc.csv", "--requests", "r1.csv", "--method", "puma", "--damping", "100",
-                                      "-o", "p.ulm", "--remaining", "rem.csv"])
+                                      "--curvature-kind", "hessian", "-o", "p.ulm", "--remaining", "rem.csv"])
         XCTAssertTrue(r.stderr.contains("shard 0: its stored curvature is dropped"), r.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: path("m.ulm.curv")))
+        // Gauss–Newton's exact diagonal loses the row's terms and is stored (version 3, its kind), then loaded.
+        let g = try run("ul-forget", ["-v", "--model", "m.ulm", "--data", "bc.csv", "--requests", "r1.csv", "--method", "newton",
+                                      "-o", "g.ulm", "--remaining", "grem.csv"])
+        XCTAssertTrue(g.stderr.contains("curvature computed"), g.stderr)
+        XCTAssertTrue(g.stderr.contains("diagonal downdated"), g.stderr)
+        let store = try CurvatureStore(try ModelContainerReader(source: try Array(Data(contentsOf: URL(fileURLWithPath: path("m.ulm.curv"))))))
+        XCTAssertEqual(store.kind, .gaussNewton)
+        let next = try run("ul-forget", ["-v", "--model", "g.ulm", "--data", "grem.csv", "--requests", "r2.csv", "--method", "puma",
+                                         "-o", "g2.ulm", "--remaining", "grem2.csv", "--curvature", "m.ulm.curv"])
+        XCTAssertTrue(next.stderr.contains("curvature loaded"), next.stderr)
     }
 }

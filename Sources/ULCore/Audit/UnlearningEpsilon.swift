@@ -19,6 +19,8 @@ public struct UnlearningEpsilon {
     public var delta = 1e-5
     /// Damping of the approximate methods' curvature (mlp needs some: see ul-forget(1)).
     public var damping = 0.0
+    /// The curvature of an mlp's PUMA and Newton steps (ul-forget's default; softmax has one).
+    public var curvatureKind = CurvatureKind.gaussNewton
 
     public init(model: ModelFile, count: Int, seed: UInt64, method: Method) {
         self.model = model
@@ -81,7 +83,8 @@ public struct UnlearningEpsilon {
                 let objective = ShardCurvature.objective(config: trained.config, classCount: trained.labels.count, shard: record, data: shardData)
                 let kind: SolverKind = trained.config.kind == .softmax ? .exact : .cg
                 let (solver, _) = try ShardCurvature.solver(objective: objective, theta: record.finalParameters, stored: nil, shard: shard,
-                                                            key: [], solver: kind, damping: damping)
+                                                            key: [], solver: kind,
+                                                            kind: kind == .exact ? .hessian : curvatureKind, damping: damping)
                 let theta: [Double]
                 if method == .newton {
                     let linear = ShardCurvature.perturbation(config: trained.config, parameterCount: objective.parameterCount)

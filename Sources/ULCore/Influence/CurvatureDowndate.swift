@@ -2,9 +2,10 @@ import Foundation
 
 /// Brings a shard's stored curvature to its remaining rows after an approximate request, at the parameters
 /// it was computed at: the Cholesky factor of H + δI becomes that of `H − Σ_{i∈F}∇²ℓᵢ + δI` and the
-/// softmax diagonal preconditioner loses the rows' exact diagonal terms. Nothing is recomputed at the
-/// patched parameters. Failure (a downdate that is not positive definite, mlp's preconditioner, which is a
-/// Hutchinson estimate over every row and cannot lose rows) means the entry is dropped, never kept as it was.
+/// softmax and Gauss–Newton diagonal preconditioners lose the rows' exact diagonal terms. Nothing is
+/// recomputed at the patched parameters. Failure (a downdate that is not positive definite, mlp's Hessian
+/// preconditioner, which is a Hutchinson estimate over every row and cannot lose rows) means the entry is
+/// dropped, never kept as it was.
 public enum CurvatureDowndate {
     /// How the factor over the remaining rows is obtained.
     public enum Route: String, Sendable {
@@ -44,15 +45,26 @@ public enum CurvatureDowndate {
         return try CholeskyFactor(symmetric: objective.hessian(theta, weights: weights, damping: damping), n: objective.parameterCount)
     }
 
-    /// `stored` (computed for `objective`'s rows at θ with `damping`) without `rows`. `route` forces a way
-    /// for the exact solver (nil: the cheaper, see `route(rank:remaining:parameters:)`). The curvature is
-    /// taken from `stored` (left empty), so a factor of hundreds of megabytes is changed in place, not copied.
+    /// `stored` (computed for `objective`'s rows at θ with `damping`, of curvature `kind`) without `rows`.
+    /// `route` forces a way for the exact solver (nil: the cheaper, see `route(rank:remaining:parameters:)`).
+    /// The curvature is taken from `stored` (left empty), so a factor of hundreds of megabytes is changed in
+    /// place, not copied.
     public static func remaining(taking stored: inout StoredCurvature, objective: Objective, at theta: [Double], removing rows: [Int],
-                                 damping: Double, route forced: Route? = nil) -> Outcome {
+                                 damping: Double, route forced: Route? = nil, kind: CurvatureKind = .hessian) -> Outcome {
         var taken = StoredCurvature.diagonal([])
         swap(&taken, &stored)
         guard let softmax = objective as? SoftmaxObjective else {
-            return .dropped("a Hutchinson estimate of the diagonal over every row cannot lose rows")
+            guard kind == .gaussNewton, case var .diagonal(d) = taken else {
+                return .dropped("a Hutchinson estimate of the diagonal over every row cannot lose rows")
+            }
+            var only = [Double](repeating: 0, count: objective.rowCount)
+            for r in rows { only[r] = 1 }
+            let removed = objective.gaussNewtonDiagonal(theta, weights: only)
+            for i in d.indices { d[i] = max(d[i] - removed[i], max(objective.terms.l2, 1e-8) + damping) }
+            guard d.allSatisfy({ $0 > 0 && $0.isFinite }) else {
+                return .dropped("the diagonal over the remaining rows is not positive")
+            }
+            return .kept(.diagonal(d), .diagonal)
         }
         switch taken {
         case var .cholesky(factor):

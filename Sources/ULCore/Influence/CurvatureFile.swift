@@ -1,7 +1,7 @@
 /// The stored curvature of a model's shards (a sidecar `.ulm` container, see ul-model(5)): section
-/// `curvature` lists solver, damping and per shard its index, key and (version 2) the parameters the
-/// curvature was computed at when they are not the keyed state's; section `curveNNNN` holds the shard's
-/// Cholesky factor (column-major, n × n) or diagonal preconditioner (n).
+/// `curvature` lists solver, (version 3) the curvature kind, damping and per shard its index, key and
+/// (versions 2 and 3) the parameters the curvature was computed at when they are not the keyed state's;
+/// section `curveNNNN` holds the shard's Cholesky factor (column-major, n × n) or diagonal preconditioner (n).
 public struct CurvatureFile: Equatable, Sendable {
     public struct Entry: Equatable, Sendable {
         public var shard: Int
@@ -19,11 +19,14 @@ public struct CurvatureFile: Equatable, Sendable {
     }
 
     public var solver: SolverKind
+    /// The curvature the entries were made of (versions 1 and 2: the Hessian).
+    public var kind: CurvatureKind
     public var damping: Double
     public var entries: [Entry]
 
-    public init(solver: SolverKind, damping: Double, entries: [Entry]) {
+    public init(solver: SolverKind, kind: CurvatureKind = .hessian, damping: Double, entries: [Entry]) {
         self.solver = solver
+        self.kind = kind
         self.damping = damping
         self.entries = entries.sorted { $0.shard < $1.shard }
     }
@@ -34,17 +37,19 @@ public struct CurvatureFile: Equatable, Sendable {
     }
 
     public func encode() throws -> [UInt8] {
-        // Version 1 (no parameters) while every entry was computed at its keyed state, as ul-influence's are.
-        let version: UInt32 = entries.contains { $0.theta != nil } ? 2 : 1
+        // Version 1 (no parameters) while every entry was computed at its keyed state, as ul-influence's are;
+        // version 3 only for a curvature other than the Hessian, so Hessian sidecars keep their bytes.
+        let version: UInt32 = kind != .hessian ? 3 : entries.contains { $0.theta != nil } ? 2 : 1
         var w = ByteWriter()
         w.u32(version)
         w.string(solver.rawValue)
+        if version == 3 { w.string(kind.rawValue) }
         w.f64(damping)
         w.int(entries.count)
         for e in entries {
             w.int(e.shard)
             w.raw(e.key)
-            if version == 2 {
+            if version >= 2 {
                 w.u8(e.theta == nil ? 0 : 1)
                 if let t = e.theta { w.doubles(t) }
             }
@@ -75,6 +80,6 @@ public struct CurvatureFile: Equatable, Sendable {
 extension CurvatureFile {
     /// This file without the entries of `shards`.
     public func removing(shards: Set<Int>) -> CurvatureFile {
-        CurvatureFile(solver: solver, damping: damping, entries: entries.filter { !shards.contains($0.shard) })
+        CurvatureFile(solver: solver, kind: kind, damping: damping, entries: entries.filter { !shards.contains($0.shard) })
     }
 }

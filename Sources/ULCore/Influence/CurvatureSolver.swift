@@ -2,9 +2,10 @@ import Foundation
 
 /// Applies (H + δI)⁻¹ for one shard, H the Hessian of its objective at `curvatureTheta` (where the stored
 /// curvature was computed: the trained θ̂, or for a shard changed approximately before, the parameters its
-/// downdated factor was made at), gradients taken at `theta`. With `downdate` rows, H is the Hessian without
+/// downdated factor was made at), gradients taken at `theta`; with `kind` `.gaussNewton`, H is the
+/// generalised Gauss–Newton matrix instead (the same for softmax). With `downdate` rows, H is the Hessian without
 /// those rows (`H₋ = H − Σ_{i∈F}∇²ℓᵢ`): the stored factor downdated, or refactored when that is cheaper or
-/// the downdate fails (`exact`), or zero weights in the Hessian-vector products (`cg`).
+/// the downdate fails (`exact`), or zero weights in the curvature-vector products (`cg`).
 public final class CurvatureSolver {
     public let objective: Objective
     /// Where gradients are taken (the shard's current parameters).
@@ -13,8 +14,15 @@ public final class CurvatureSolver {
     public let curvatureTheta: [Double]
     public private(set) var stored: StoredCurvature
     public let damping: Double
-    var tolerance = 1e-10
-    var maxIterations = 1000
+    /// The curvature of the conjugate-gradient products (the exact solver's factor is softmax's Hessian).
+    public let kind: CurvatureKind
+    /// Whether conjugate gradient is preconditioned by the stored diagonal (false: plain CG, for comparison).
+    public var preconditioned = true
+    /// Relative residual ‖r‖/‖b‖ at which conjugate gradient stops: by default 1e-10 for softmax (products in
+    /// Double) and `networkTolerance` for a network, whose single-precision products cannot reach 1e-10.
+    public var tolerance: Double
+    public static let networkTolerance = 1e-4
+    public var maxIterations = 1000
     /// Row weights of the Hessian-vector products (nil: all 1).
     private var weights: [Double]?
     /// The rows `downdate` removed and what became of the stored curvature for keeping.
@@ -26,8 +34,11 @@ public final class CurvatureSolver {
     /// Conjugate-gradient iterations of the last solves (summed).
     public private(set) var iterations = 0
 
-    public init(objective: Objective, theta: [Double], stored: StoredCurvature, damping: Double, curvatureTheta: [Double]? = nil) {
+    public init(objective: Objective, theta: [Double], stored: StoredCurvature, damping: Double, curvatureTheta: [Double]? = nil,
+                kind: CurvatureKind = .hessian) {
         self.objective = objective
+        self.kind = kind
+        tolerance = objective is NetworkObjective ? Self.networkTolerance : 1e-10
         self.theta = theta
         self.curvatureTheta = curvatureTheta ?? theta
         self.stored = stored
@@ -56,8 +67,10 @@ public final class CurvatureSolver {
             for r in rows { w[r] = 0 }
             weights = w
             var copy = stored
-            let outcome = CurvatureDowndate.remaining(taking: &copy, objective: objective, at: curvatureTheta, removing: rows, damping: damping)
-            // The softmax preconditioner follows the rows; mlp's keeps preconditioning H₋ as it did H.
+            let outcome = CurvatureDowndate.remaining(taking: &copy, objective: objective, at: curvatureTheta, removing: rows, damping: damping,
+                                                      kind: kind)
+            // The softmax and Gauss–Newton preconditioners follow the rows; mlp's Hessian one keeps
+            // preconditioning H₋ as it did H.
             if case let .kept(d, _) = outcome { stored = d }
             removed = (rows, outcome)
         }
@@ -74,7 +87,7 @@ public final class CurvatureSolver {
         let start = Date()
         defer { remainingSeconds += Date().timeIntervalSince(start) }
         return CurvatureDowndate.remaining(taking: &stored, objective: objective, at: curvatureTheta, removing: rows, damping: damping,
-                                           route: route)
+                                           route: route, kind: kind)
     }
 
     /// (H + δI)⁻¹b.
@@ -104,11 +117,12 @@ public final class CurvatureSolver {
         var r = b
         let bn = norm(b)
         guard bn > 0 else { return x }
+        let m = preconditioned ? m : [Double](repeating: 1, count: n)
         var z = (0..<n).map { r[$0] / m[$0] }
         var p = z
         var rz = dot(r, z)
         for it in 1...maxIterations {
-            var ap = objective.hessianVectorProduct(theta, p, weights: weights)
+            var ap = objective.curvatureVectorProduct(theta, p, weights: weights, kind: kind)
             for i in 0..<n { ap[i] += damping * p[i] }
             let pap = dot(p, ap)
             guard pap > 0 else { throw CurvatureError.notConverged(iterations: it, residual: norm(r) / bn) }
@@ -124,7 +138,7 @@ public final class CurvatureSolver {
             for i in 0..<n { p[i] = z[i] + beta * p[i] }
         }
         let rel = norm(r) / bn
-        if rel <= 1e-5 { return x }
+        if rel <= max(tolerance, 1e-5) { return x }
         throw CurvatureError.notConverged(iterations: maxIterations, residual: rel)
     }
 }

@@ -2,6 +2,7 @@
 /// Fashion-MNIST softmax) only when a request needs that shard.
 public final class CurvatureStore {
     public let solver: SolverKind
+    public let kind: CurvatureKind
     public let damping: Double
     /// Shard, key and (when not the keyed state's final parameters) the parameters of every entry, in file order.
     public let keys: [(shard: Int, key: [UInt8], theta: [Double]?)]
@@ -9,10 +10,16 @@ public final class CurvatureStore {
 
     public init(_ reader: ModelContainerReader) throws {
         self.reader = reader
-        (solver, damping, keys) = try reader.decode("curvature") { r -> (SolverKind, Double, [(shard: Int, key: [UInt8], theta: [Double]?)]) in
+        (solver, kind, damping, keys) = try reader.decode("curvature") {
+            r -> (SolverKind, CurvatureKind, Double, [(shard: Int, key: [UInt8], theta: [Double]?)]) in
             let version = try r.u32()
-            guard version == 1 || version == 2 else { throw ByteReaderError.invalid("unknown curvature version") }
+            guard (1...3).contains(version) else { throw ByteReaderError.invalid("unknown curvature version") }
             guard let solver = SolverKind(rawValue: try r.string()) else { throw ByteReaderError.invalid("unknown solver") }
+            var kind = CurvatureKind.hessian
+            if version == 3 {
+                guard let k = CurvatureKind(rawValue: try r.string()) else { throw ByteReaderError.invalid("unknown curvature kind") }
+                kind = k
+            }
             let damping = try r.f64()
             let n = try r.int()
             // Each entry is at least a shard (8 bytes) and a key (32).
@@ -25,7 +32,7 @@ public final class CurvatureStore {
                 guard shard >= 0, seen.insert(shard).inserted else { throw ByteReaderError.invalid("shard \(shard) listed twice or negative") }
                 let key = try r.raw(32)
                 var theta: [Double]? = nil
-                if version == 2 {
+                if version >= 2 {
                     switch try r.u8() {
                     case 0: break
                     case 1: theta = try r.doubles()
@@ -34,16 +41,16 @@ public final class CurvatureStore {
                 }
                 list.append((shard, key, theta))
             }
-            return (solver, damping, list)
+            return (solver, kind, damping, list)
         }
     }
 
     /// The parameters a shard's stored curvature was computed at, when not its keyed state's final ones.
     public func theta(shard: Int) -> [Double]? { keys.first { $0.shard == shard }?.theta }
 
-    /// The stored curvature for a shard state, if present and made with the same solver and damping.
-    public func lookup(shard: Int, key: [UInt8], solver: SolverKind, damping: Double) throws -> StoredCurvature? {
-        has(shard: shard, key: key, solver: solver, damping: damping) ? try load(shard) : nil
+    /// The stored curvature for a shard state, if present and made with the same solver, kind and damping.
+    public func lookup(shard: Int, key: [UInt8], solver: SolverKind, kind: CurvatureKind = .hessian, damping: Double) throws -> StoredCurvature? {
+        has(shard: shard, key: key, solver: solver, kind: kind, damping: damping) ? try load(shard) : nil
     }
 
     /// Checks every shard's section against its checksum without decoding it (`ModelFileError` names the
@@ -54,26 +61,26 @@ public final class CurvatureStore {
 
     /// Every entry, read in full.
     public func file() throws -> CurvatureFile {
-        CurvatureFile(solver: solver, damping: damping,
+        CurvatureFile(solver: solver, kind: kind, damping: damping,
                       entries: try keys.map { CurvatureFile.Entry(shard: $0.shard, key: $0.key, curvature: try load($0.shard), theta: $0.theta) })
     }
 
-    /// The file to write after `computed` entries were made with `solver` and `damping`: they replace the
-    /// stored entries of their shards; the other entries stay when they were made the same way.
+    /// The file to write after `computed` entries were made with `solver`, `kind` and `damping`: they replace
+    /// the stored entries of their shards; the other entries stay when they were made the same way.
     public static func updated(_ store: CurvatureStore?, with computed: [CurvatureFile.Entry], solver: SolverKind,
-                               damping: Double) throws -> CurvatureFile {
+                               kind: CurvatureKind = .hessian, damping: Double) throws -> CurvatureFile {
         var entries = [CurvatureFile.Entry]()
-        if let s = store, s.solver == solver, s.damping == damping {
+        if let s = store, s.solver == solver, s.kind == kind, s.damping == damping {
             for k in s.keys where !computed.contains(where: { $0.shard == k.shard }) {
                 entries.append(CurvatureFile.Entry(shard: k.shard, key: k.key, curvature: try s.load(k.shard), theta: k.theta))
             }
         }
-        return CurvatureFile(solver: solver, damping: damping, entries: entries + computed)
+        return CurvatureFile(solver: solver, kind: kind, damping: damping, entries: entries + computed)
     }
 
     /// Whether the store has the curvature of this shard state (without reading it).
-    public func has(shard: Int, key: [UInt8], solver: SolverKind, damping: Double) -> Bool {
-        solver == self.solver && damping == self.damping && keys.contains { $0.shard == shard && $0.key == key }
+    public func has(shard: Int, key: [UInt8], solver: SolverKind, kind: CurvatureKind = .hessian, damping: Double) -> Bool {
+        solver == self.solver && kind == self.kind && damping == self.damping && keys.contains { $0.shard == shard && $0.key == key }
     }
 
     /// Decoded straight from the payload in place: u8 kind, i64 n, then the values as `ByteWriter.doubles`.

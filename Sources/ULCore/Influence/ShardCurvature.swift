@@ -66,22 +66,23 @@ extension ShardCurvature {
     /// A solver for `objective` at θ: the stored curvature under `key` when `store` has it (at the parameters
     /// it was computed at), otherwise computed now at θ (and returned as `computed`, for the caller to store).
     public static func solver(objective: Objective, theta: [Double], store: CurvatureStore?, shard: Int, key: [UInt8],
-                              solver: SolverKind, damping: Double, progress: ((Int, Int) -> Void)? = nil) throws
+                              solver: SolverKind, kind: CurvatureKind = .hessian, damping: Double, progress: ((Int, Int) -> Void)? = nil) throws
         -> (solver: CurvatureSolver, computed: CurvatureFile.Entry?) {
-        let stored = try store?.lookup(shard: shard, key: key, solver: solver, damping: damping)
+        let stored = try store?.lookup(shard: shard, key: key, solver: solver, kind: kind, damping: damping)
         return try Self.solver(objective: objective, theta: theta, stored: stored, storedAt: stored == nil ? nil : store?.theta(shard: shard),
-                               shard: shard, key: key, solver: solver, damping: damping, progress: progress)
+                               shard: shard, key: key, solver: solver, kind: kind, damping: damping, progress: progress)
     }
 
     /// The same with the stored curvature already looked up (nil: compute it), made at `storedAt` (nil: at θ).
     public static func solver(objective: Objective, theta: [Double], stored: StoredCurvature?, storedAt: [Double]? = nil, shard: Int,
-                              key: [UInt8], solver: SolverKind, damping: Double, progress: ((Int, Int) -> Void)? = nil) throws
+                              key: [UInt8], solver: SolverKind, kind: CurvatureKind = .hessian, damping: Double,
+                              progress: ((Int, Int) -> Void)? = nil) throws
         -> (solver: CurvatureSolver, computed: CurvatureFile.Entry?) {
         if let stored {
-            return (CurvatureSolver(objective: objective, theta: theta, stored: stored, damping: damping, curvatureTheta: storedAt), nil)
+            return (CurvatureSolver(objective: objective, theta: theta, stored: stored, damping: damping, curvatureTheta: storedAt, kind: kind), nil)
         }
-        let stored = try StoredCurvature.compute(objective, at: theta, solver: solver, damping: damping, progress: progress)
-        return (CurvatureSolver(objective: objective, theta: theta, stored: stored, damping: damping),
+        let stored = try StoredCurvature.compute(objective, at: theta, solver: solver, kind: kind, damping: damping, progress: progress)
+        return (CurvatureSolver(objective: objective, theta: theta, stored: stored, damping: damping, kind: kind),
                 CurvatureFile.Entry(shard: shard, key: key, curvature: stored))
     }
 

@@ -11,8 +11,9 @@ public enum StoredCurvature: Equatable, Sendable {
         }
     }
 
-    /// Computes the stored part for `objective` at θ (`.exact` needs a `SoftmaxObjective`).
-    static func compute(_ objective: Objective, at theta: [Double], solver: SolverKind, damping: Double,
+    /// Computes the stored part for `objective` at θ (`.exact` needs a `SoftmaxObjective`, whose Hessian is
+    /// its Gauss–Newton matrix); `kind` says which curvature's diagonal preconditions conjugate gradient.
+    static func compute(_ objective: Objective, at theta: [Double], solver: SolverKind, kind: CurvatureKind = .hessian, damping: Double,
                                progress: ((Int, Int) -> Void)? = nil) throws -> StoredCurvature {
         switch solver {
         case .exact:
@@ -20,7 +21,7 @@ public enum StoredCurvature: Equatable, Sendable {
             let h = s.hessian(theta, damping: damping, progress: progress)
             return .cholesky(try CholeskyFactor(symmetric: h, n: s.parameterCount))
         case .cg:
-            return .diagonal(objective.hessianDiagonal(theta).map { $0 + damping })
+            return .diagonal(objective.curvatureDiagonal(theta, kind: kind).map { $0 + damping })
         }
     }
 }

@@ -93,7 +93,8 @@ public struct ModelSummary {
         ]
         if let store = curvature {
             root.append(("curvature", .object([
-                ("file", .text(curvatureName)), ("solver", .text(store.solver.rawValue)), ("damping", .number(store.damping)),
+                ("file", .text(curvatureName)), ("solver", .text(store.solver.rawValue)),
+                ("kind", .text(store.kind.rawValue)), ("damping", .number(store.damping)),
                 ("shards", .list(store.keys.map { .integer($0.shard) })),
             ])))
         } else {

@@ -3,8 +3,8 @@ import Foundation
 /// The cross-entropy objective of a `DenseNetwork`: multinomial logistic regression (no hidden layer;
 /// convex) or an MLP, over `rows` of `data`. Every sum goes through `NetworkEvaluator` (products in single
 /// precision, θ rounded to Float32; losses and chunk sums in Double), so training and the approximate
-/// methods see the same numbers. The Hessian-vector product is the exact one (R-operator), not Gauss–Newton,
-/// and may be indefinite for an MLP. One instance must not be called from two threads at once (the
+/// methods see the same numbers. The Hessian-vector product is the exact one (R-operator) and may be
+/// indefinite for an MLP; the Gauss–Newton product (R-forward, then plain back-propagation) never is. One instance must not be called from two threads at once (the
 /// evaluator reuses its buffers).
 final class NetworkObjective: Objective {
     let evaluator: NetworkEvaluator
@@ -26,13 +26,16 @@ final class NetworkObjective: Objective {
     var parameterCount: Int { evaluator.network.parameterCount }
     var rowCount: Int { rows.count }
 
-    private func run(_ theta: [Double], weights: [Double]?, gradient: Bool, direction: [Double]? = nil) -> NetworkEvaluator.Result {
+    private func run(_ theta: [Double], weights: [Double]?, gradient: Bool, direction: [Double]? = nil,
+                     secondOrder: ChunkWorkspace.SecondOrder = .hessian) -> NetworkEvaluator.Result {
         precondition(theta.count == parameterCount)
         return rows.withUnsafeBufferPointer { r in
             if let w = weights ?? terms.weights {
-                return w.withUnsafeBufferPointer { evaluator.evaluate(theta, rows: r, weights: $0, gradient: gradient, direction: direction) }
+                return w.withUnsafeBufferPointer {
+                    evaluator.evaluate(theta, rows: r, weights: $0, gradient: gradient, direction: direction, secondOrder: secondOrder)
+                }
             }
-            return evaluator.evaluate(theta, rows: r, weights: nil, gradient: gradient, direction: direction)
+            return evaluator.evaluate(theta, rows: r, weights: nil, gradient: gradient, direction: direction, secondOrder: secondOrder)
         }
     }
 
@@ -43,6 +46,14 @@ final class NetworkObjective: Objective {
 
     func dataHessianVectorProduct(_ theta: [Double], _ v: [Double], weights: [Double]?) -> [Double] {
         run(theta, weights: weights, gradient: false, direction: v).hessianVector
+    }
+
+    func dataGaussNewtonVectorProduct(_ theta: [Double], _ v: [Double], weights: [Double]?) -> [Double] {
+        run(theta, weights: weights, gradient: false, direction: v, secondOrder: .gaussNewton).hessianVector
+    }
+
+    func gaussNewtonDiagonal(_ theta: [Double], weights: [Double]?) -> [Double] {
+        run(theta, weights: weights, gradient: false, secondOrder: .gaussNewtonDiagonal).hessianVector
     }
 
     func rowGradient(_ theta: [Double], row: Int) -> [Double] {

@@ -16,6 +16,11 @@ public protocol Objective: AnyObject {
     func dataTerm(_ theta: [Double], weights: [Double]?, gradient: Bool) -> (value: Double, gradient: [Double])
     /// Σᵢ wᵢ∇²ℓᵢ(θ)·v, without the regulariser.
     func dataHessianVectorProduct(_ theta: [Double], _ v: [Double], weights: [Double]?) -> [Double]
+    /// Σᵢ wᵢJᵢᵀ∇²_zℓᵢJᵢ·v, the generalised Gauss–Newton product (Jᵢ the Jacobian of row i's logits z in θ),
+    /// without the regulariser.
+    func dataGaussNewtonVectorProduct(_ theta: [Double], _ v: [Double], weights: [Double]?) -> [Double]
+    /// diag(Σᵢ wᵢJᵢᵀ∇²_zℓᵢJᵢ), exactly, without the regulariser; weights (nil: the objective's own) ≥ 0.
+    func gaussNewtonDiagonal(_ theta: [Double], weights: [Double]?) -> [Double]
     /// gᵢ = ∇ℓᵢ(θ) of one row: unweighted, without regulariser or linear term.
     func rowGradient(_ theta: [Double], row: Int) -> [Double]
     /// ℓᵢ(θ) of every row, unweighted.
@@ -59,6 +64,28 @@ extension Objective {
         var hv = dataHessianVectorProduct(theta, v, weights: weights)
         for i in hv.indices { hv[i] += terms.l2 * v[i] }
         return hv
+    }
+
+    /// (C + λI)·v for the curvature C of `kind` (the Hessian's data term or Gauss–Newton's).
+    func curvatureVectorProduct(_ theta: [Double], _ v: [Double], weights: [Double]? = nil, kind: CurvatureKind) -> [Double] {
+        switch kind {
+        case .hessian:
+            return hessianVectorProduct(theta, v, weights: weights)
+        case .gaussNewton:
+            precondition(v.count == parameterCount)
+            var gv = dataGaussNewtonVectorProduct(theta, v, weights: weights)
+            for i in gv.indices { gv[i] += terms.l2 * v[i] }
+            return gv
+        }
+    }
+
+    /// diag(C + λI) for the curvature of `kind`, the preconditioner of conjugate gradient: the Hessian's
+    /// (`hessianDiagonal`), or Gauss–Newton's computed exactly, floored like it.
+    func curvatureDiagonal(_ theta: [Double], kind: CurvatureKind) -> [Double] {
+        switch kind {
+        case .hessian: return hessianDiagonal(theta)
+        case .gaussNewton: return gaussNewtonDiagonal(theta, weights: nil).map { max($0 + terms.l2, max(terms.l2, 1e-8)) }
+        }
     }
 
     /// Σᵢ cᵢgᵢ(θ) for one coefficient per row.

@@ -39,6 +39,16 @@ final class SoftmaxObjective: Objective {
         curvature.dataHessianVectorProduct(at(theta).probabilities, v, weights: weights ?? terms.weights)
     }
 
+    /// The logits are linear in θ: Gauss–Newton is the Hessian.
+    func dataGaussNewtonVectorProduct(_ theta: [Double], _ v: [Double], weights: [Double]?) -> [Double] {
+        dataHessianVectorProduct(theta, v, weights: weights)
+    }
+
+    func gaussNewtonDiagonal(_ theta: [Double], weights: [Double]?) -> [Double] {
+        let d = curvature.hessianDiagonal(at(theta).probabilities, weights: weights ?? terms.weights)
+        return d.map { $0 - terms.l2 }
+    }
+
     func rowGradient(_ theta: [Double], row: Int) -> [Double] { curvature.rowGradient(at(theta).residuals, row: row) }
 
     func rowLosses(at theta: [Double]) -> [Double] { curvature.losses(at(theta).probabilities) }

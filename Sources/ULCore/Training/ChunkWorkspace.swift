@@ -3,6 +3,18 @@ import Foundation
 /// Buffers for one chunk of rows: activations, back-propagated errors and their R-operator
 /// (directional-derivative) counterparts, plus the chunk's gradient and Hessian-vector product.
 final class ChunkWorkspace {
+    /// What `run` leaves in `hv`.
+    enum SecondOrder {
+        /// H·v, the exact Hessian (R-operator forward and backward).
+        case hessian
+        /// G·v = Jᵀ(diag p − ppᵀ)J·v, the generalised Gauss–Newton matrix: the R-forward pass gives J·v (the
+        /// logits' change), the softmax Hessian multiplies it, and plain back-propagation applies Jᵀ.
+        case gaussNewton
+        /// diag G, exactly: with `diag p − ppᵀ = AAᵀ`, A's column c = √p_c (e_c − p), diag G is Σ_c of the
+        /// squared back-propagated column, per weight (Σ over rows of h² ⊗ δ²) a single product per layer.
+        case gaussNewtonDiagonal
+    }
+
     let net: DenseNetwork
     let capacity: Int
     let x: UnsafeMutablePointer<Float>
@@ -20,6 +32,8 @@ final class ChunkWorkspace {
     let rowSum: UnsafeMutablePointer<Double>
     let grad: UnsafeMutablePointer<Float>
     let hv: UnsafeMutablePointer<Float>
+    /// Per layer 0..<L, the squared layer inputs H² (made on first use by the Gauss–Newton diagonal).
+    private var squares: [UnsafeMutablePointer<Float>] = []
     private var owned: [UnsafeMutablePointer<Float>] = []
 
     init(net: DenseNetwork, capacity: Int) {
@@ -93,9 +107,10 @@ final class ChunkWorkspace {
     }
 
     /// Weighted loss of the chunk; with `gradient`, its gradient into `grad`; with `direction`,
-    /// the Hessian-vector product into `hv` (Pearlmutter's R-operator; ReLU'' = 0 almost everywhere).
+    /// the Hessian-vector product into `hv` (Pearlmutter's R-operator; ReLU'' = 0 almost everywhere), or the
+    /// Gauss–Newton one (`secondOrder`); with `.gaussNewtonDiagonal` (no direction), diag G into `hv`.
     func run(_ theta: UnsafePointer<Float>, direction: UnsafePointer<Float>?, m: Int, input: UnsafePointer<Float>?,
-             classes: (Int) -> Int, weight: (Int) -> Double, gradient: Bool) -> Double {
+             classes: (Int) -> Int, weight: (Int) -> Double, gradient: Bool, secondOrder: SecondOrder = .hessian) -> Double {
         forward(theta, m: m, input: input)
         let s = net.sizes
         let L = net.layerCount
@@ -109,8 +124,13 @@ final class ChunkWorkspace {
             value += w * (rowMax[i] + log(rowSum[i]) - Double(z[i * k + y]))
             for c in 0..<k { dl[i * k + c] = Float(w * (p[i * k + c] - (c == y ? 1 : 0))) }
         }
+        if secondOrder == .gaussNewtonDiagonal {
+            gaussNewtonDiagonal(theta, m: m, weight: weight)
+            return value
+        }
         guard gradient || direction != nil else { return value }
-        for l in stride(from: L - 1, through: 0, by: -1) {
+        // The exact Hessian's backward pass uses the errors D; Gauss–Newton's does not.
+        for l in stride(from: L - 1, through: 0, by: -1) where gradient || secondOrder == .hessian {
             sgemm(true, false, s[l], s[l + 1], m, h[l], s[l], d[l + 1], s[l + 1], 0, grad + net.weightOffset(l), s[l + 1])
             columnSums(d[l + 1], m: m, n: s[l + 1], into: grad + net.biasOffset(l))
             if l > 0 {
@@ -120,6 +140,7 @@ final class ChunkWorkspace {
             }
         }
         guard let v = direction else { return value }
+        let exact = secondOrder == .hessian
         // R-forward: R(A₁) = X V₀ + v_b; R(H) = relu'(A) ⊙ R(A); R(A_{l+1}) = R(H_l) W_l + H_l V_l + v_b.
         for l in 0..<L {
             let out = ra[l + 1]
@@ -146,16 +167,61 @@ final class ChunkWorkspace {
         for l in stride(from: L - 1, through: 0, by: -1) {
             let go = hv + net.weightOffset(l)
             sgemm(true, false, s[l], s[l + 1], m, h[l], s[l], rd[l + 1], s[l + 1], 0, go, s[l + 1])
-            if l > 0 { sgemm(true, false, s[l], s[l + 1], m, rh[l], s[l], d[l + 1], s[l + 1], 1, go, s[l + 1]) }
+            if l > 0 && exact { sgemm(true, false, s[l], s[l + 1], m, rh[l], s[l], d[l + 1], s[l + 1], 1, go, s[l + 1]) }
             columnSums(rd[l + 1], m: m, n: s[l + 1], into: hv + net.biasOffset(l))
             if l > 0 {
                 sgemm(false, true, m, s[l], s[l + 1], rd[l + 1], s[l + 1], theta + net.weightOffset(l), s[l + 1], 0, rd[l], s[l])
-                sgemm(false, true, m, s[l], s[l + 1], d[l + 1], s[l + 1], v + net.weightOffset(l), s[l + 1], 1, rd[l], s[l])
+                if exact { sgemm(false, true, m, s[l], s[l + 1], d[l + 1], s[l + 1], v + net.weightOffset(l), s[l + 1], 1, rd[l], s[l]) }
                 let al = a[l], r = rd[l]
                 for i in 0..<m * s[l] where al[i] <= 0 { r[i] = 0 }
             }
         }
         return value
+    }
+
+    /// diag of Σᵢ wᵢJᵢᵀ(diag pᵢ − pᵢpᵢᵀ)Jᵢ into `hv` after a forward pass: per class c, the column
+    /// √wᵢ√p_c(e_c − pᵢ) is back-propagated through the network and its squares summed into the diagonal
+    /// (weights Σᵢ h²ᵢ ⊗ δ²ᵢ, biases Σᵢ δ²ᵢ). K backward passes; weights must not be negative.
+    private func gaussNewtonDiagonal(_ theta: UnsafePointer<Float>, m: Int, weight: (Int) -> Double) {
+        let s = net.sizes, L = net.layerCount, k = net.classCount
+        if squares.isEmpty {
+            for l in 0..<L {
+                let q = UnsafeMutablePointer<Float>.allocate(capacity: max(capacity * s[l], 1))
+                q.initialize(repeating: 0, count: max(capacity * s[l], 1))
+                squares.append(q)
+                owned.append(q)
+            }
+        }
+        for l in 0..<L {
+            let src = h[l], dst = squares[l]
+            for i in 0..<m * s[l] { dst[i] = src[i] * src[i] }
+        }
+        for i in 0..<net.parameterCount { hv[i] = 0 }
+        var root = [Double](repeating: 0, count: m)
+        for i in 0..<m {
+            let w = weight(i)
+            precondition(w >= 0, "the Gauss–Newton diagonal takes non-negative row weights")
+            root[i] = w.squareRoot()
+        }
+        let rdl = rd[L]
+        for c in 0..<k {
+            for i in 0..<m {
+                let sc = root[i] * p[i * k + c].squareRoot()
+                for j in 0..<k { rdl[i * k + j] = Float(sc * ((j == c ? 1 : 0) - p[i * k + j])) }
+            }
+            for l in stride(from: L - 1, through: 0, by: -1) {
+                let n = s[l + 1], delta = rd[l + 1], sq = ra[l + 1]
+                for i in 0..<m * n { sq[i] = delta[i] * delta[i] }
+                sgemm(true, false, s[l], n, m, squares[l], s[l], sq, n, 1, hv + net.weightOffset(l), n)
+                let bias = hv + net.biasOffset(l)
+                for i in 0..<m { for j in 0..<n { bias[j] += sq[i * n + j] } }
+                if l > 0 {
+                    sgemm(false, true, m, s[l], n, delta, n, theta + net.weightOffset(l), n, 0, rd[l], s[l])
+                    let al = a[l], r = rd[l]
+                    for i in 0..<m * s[l] where al[i] <= 0 { r[i] = 0 }
+                }
+            }
+        }
     }
 
     private func columnSums(_ m: UnsafeMutablePointer<Float>, m rows: Int, n: Int, into out: UnsafeMutablePointer<Float>) {

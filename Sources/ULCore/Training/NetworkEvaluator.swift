@@ -44,18 +44,21 @@ final class NetworkEvaluator {
         var hessianVector: [Double]
     }
 
-    /// Σ wᵢ ℓ(zᵢ;θ) over `rows` (indices into `data`), with `weights` aligned to `rows` (nil: all 1).
+    /// Σ wᵢ ℓ(zᵢ;θ) over `rows` (indices into `data`), with `weights` aligned to `rows` (nil: all 1). With a
+    /// direction, `hessianVector` is the `secondOrder` product with it; with `.gaussNewtonDiagonal` (and no
+    /// direction), it is diag G.
     func evaluate(_ theta: [Double], rows: UnsafeBufferPointer<Int>, weights: UnsafeBufferPointer<Double>? = nil,
-                  gradient: Bool, direction: [Double]? = nil) -> Result {
+                  gradient: Bool, direction: [Double]? = nil, secondOrder: ChunkWorkspace.SecondOrder = .hessian) -> Result {
         let P = network.parameterCount
         let thetaF = theta.map { Float($0) }
         let dirF = direction?.map { Float($0) }
-        let wantG = gradient, wantH = direction != nil
+        let wantG = gradient, wantH = direction != nil || secondOrder == .gaussNewtonDiagonal
         var result = Result(value: 0, gradient: wantG ? [Double](repeating: 0, count: P) : [],
                             hessianVector: wantH ? [Double](repeating: 0, count: P) : [])
         thetaF.withUnsafeBufferPointer { tf in
             let run = { (df: UnsafePointer<Float>?) in
-                result.value = self.accumulate(tf.baseAddress!, direction: df, rows: rows, weights: weights, gradient: wantG)
+                result.value = self.accumulate(tf.baseAddress!, direction: df, rows: rows, weights: weights, gradient: wantG,
+                                               secondOrder: secondOrder)
             }
             if let dirF { dirF.withUnsafeBufferPointer { run($0.baseAddress!) } } else { run(nil) }
         }
@@ -68,7 +71,7 @@ final class NetworkEvaluator {
     /// in the evaluator; returns the summed loss. Read the gradient with `gradientSum` and the
     /// Hessian-vector product with `hessianVectorSum`.
     func accumulate(_ theta: UnsafePointer<Float>, direction: UnsafePointer<Float>?, rows: UnsafeBufferPointer<Int>,
-                    weights: UnsafeBufferPointer<Double>?, gradient: Bool) -> Double {
+                    weights: UnsafeBufferPointer<Double>?, gradient: Bool, secondOrder: ChunkWorkspace.SecondOrder = .hessian) -> Double {
         let P = network.parameterCount
         let nChunks = (rows.count + chunkRows - 1) / chunkRows
         let nLanes = min(lanes, nChunks)
@@ -77,7 +80,7 @@ final class NetworkEvaluator {
         let keepSums = !oneChunkPerLane
         while workspaces.count < nLanes { workspaces.append(ChunkWorkspace(net: network, capacity: chunkRows)) }
         let wantG = gradient
-        let wantH = direction != nil
+        let wantH = direction != nil || secondOrder == .gaussNewtonDiagonal
         let d = network.inputCount
         let spaces = workspaces
         let sums = laneSums, values = laneValues
@@ -106,7 +109,7 @@ final class NetworkEvaluator {
                         }
                         value += ws.run(theta, direction: direction, m: m, input: input,
                                         classes: { Int(cls[rows[start + $0]]) },
-                                        weight: { weights?[start + $0] ?? 1 }, gradient: wantG)
+                                        weight: { weights?[start + $0] ?? 1 }, gradient: wantG, secondOrder: secondOrder)
                         // The first chunk sets the lane's sum as 0 + x would, so a lane of one chunk and a
                         // lane of many round alike.
                         let first = c == lane

@@ -43,7 +43,7 @@ public func resumeShards<Item>(_ items: [Item], load: (Item) throws -> ShardResu
 /// Cost of block steps `fromStep...R` of a shard whose blocks hold `blockSizes` rows: for a kind that
 /// trains iteratively, row-epochs (each row counted once per epoch of every step that trains on it, the
 /// unit of SISA's formulas); for a closed-form kind, the rows each refit reads (B1 ∪ … ∪ Br per step r).
-func retrainingCost(blockSizes: [Int], fromStep: Int, config: TrainConfig) -> Int {
+public func retrainingCost(blockSizes: [Int], fromStep: Int, config: TrainConfig) -> Int {
     var total = 0, cumulative = 0
     for r in 1...max(1, blockSizes.count) {
         cumulative += r <= blockSizes.count ? blockSizes[r - 1] : 0
