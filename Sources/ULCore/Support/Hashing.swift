@@ -38,15 +38,7 @@ func unitInterval(_ h: UInt64) -> Double {
 
 /// CRC-32 (zlib) of a byte buffer.
 func crc32Checksum(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
-    guard let base = bytes.baseAddress, bytes.count > 0 else { return UInt32(crc32(0, nil, 0)) }
-    var crc = crc32(0, nil, 0)
-    var offset = 0
-    while offset < bytes.count {
-        let n = min(bytes.count - offset, Int(UInt32.max >> 1))
-        crc = crc32(crc, base.advanced(by: offset).assumingMemoryBound(to: Bytef.self), uInt(n))
-        offset += n
-    }
-    return UInt32(truncatingIfNeeded: crc)
+    crc32Continue(UInt32(truncatingIfNeeded: crc32(0, nil, 0)), bytes)
 }
 
 func crc32Checksum(_ bytes: [UInt8]) -> UInt32 {
