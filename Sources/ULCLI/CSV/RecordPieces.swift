@@ -85,8 +85,7 @@ final class RecordPieces {
             ranges.append(start..<cutAt)
             start = cutAt
             // The scan touched these pages; parsing maps them again from the page cache.
-            let page = Int(sysconf(Int32(_SC_PAGESIZE)))
-            madvise(UnsafeMutableRawPointer(mutating: bytes) + ranges.last!.lowerBound / page * page, (cutAt - ranges.last!.lowerBound / page * page) / page * page, MADV_DONTNEED)
+            giveBack(UnsafeMutableRawPointer(mutating: bytes), from: ranges.last!.lowerBound, to: cutAt)
         }
         return ranges
     }
@@ -109,10 +108,20 @@ final class RecordPieces {
 
     /// Gives back the pages of pieces before `k` (they have been merged).
     func release(before k: Int) {
-        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
-        let upTo = (k < ranges.count ? ranges[k].lowerBound : size) / page * page
-        if upTo > 0 { madvise(base, upTo, MADV_DONTNEED) }
+        let upTo = k < ranges.count ? ranges[k].lowerBound : size
+        Self.giveBack(base, from: released, to: upTo)
+        released = max(released, upTo)
     }
+
+    /// Offset before which the pages have been given back.
+    private var released = 0
+
+    /// Gives the kernel back the whole pages of `from..<to` (offsets into the map at `base`).
+    private static func giveBack(_ base: UnsafeMutableRawPointer, from: Int, to: Int) {
+        let start = from / page * page, end = to / page * page
+        if end > start { madvise(base + start, end - start, MADV_DONTNEED) }
+    }
+    private static let page = Int(sysconf(Int32(_SC_PAGESIZE)))
 }
 
 /// The records of one piece of a mapped file. A piece without quotes whose carriage returns all precede a
