@@ -38,10 +38,11 @@ def knn_accuracy(sets, k=5):
     for Xc in sets:
         d = np.sqrt(sqdist(Xt, Xc)); d.sort(1); s.append(-d[:, :k].mean(1))
     return (np.argmax(np.stack(s, 1), 1) == yt).mean()
-def ppca_accuracy(sets, q=20):
+def ppca_accuracy(sets, q=20, weights=None):
     s = []
-    for Xc in sets:
-        mu = Xc.mean(0); w, V = np.linalg.eigh(np.cov((Xc - mu).T, bias=True)); w, V = w[::-1], V[:, ::-1]
+    for c, Xc in enumerate(sets):
+        a = np.ones(len(Xc)) if weights is None else weights[c]; a = a / a.sum()
+        mu = a @ Xc; Z0 = (Xc - mu) * np.sqrt(a)[:, None]; w, V = np.linalg.eigh(Z0.T @ Z0); w, V = w[::-1], V[:, ::-1]
         s2 = w[q:].mean(); Z = Xt - mu; p = Z @ V[:, :q]; r = (Z**2).sum(1) - (p**2).sum(1)
         s.append(-0.5 * ((p**2 / w[:q]).sum(1) + r / s2 + np.log(w[:q]).sum() + (784 - q) * np.log(s2)))
     return (np.argmax(np.stack(s, 1), 1) == yt).mean()
@@ -54,14 +55,16 @@ def facility_location(Xc, idv, m):
         g = np.maximum(K - cover[:, None], 0).sum(0); g[~free] = -1; j = int(np.argmax(g))
         out.append(j); free[j] = False; cover = np.maximum(cover, K[:, j])
     return np.array(out)
-def greedy_logdet(Xc, idv, m, gamma, noise, keyed):
-    """keyed=False: largest conditional variance (entropy); keyed=True: smallest E/v (spread)."""
+CHOSEN_VARIANCE = {}   # row -> conditional variance when chosen (for the weighted ppca of WEIGHTED=1)
+def greedy_logdet(Xc, idv, m, gamma, noise, keyed, power=1.0):
+    """keyed=False: largest conditional variance (entropy); keyed=True: smallest E/v^power (spread: power 1;
+    power < 0 prefers rows close to the chosen ones, i.e. typical rows)."""
     n = len(Xc); K = np.exp(-gamma * sqdist(Xc, Xc)); var = np.ones(n) + noise; F = np.zeros((n, m))
     E = -np.log(1 - u(idv)); free = np.ones(n, bool); out = []
     for t in range(m):
-        if keyed: key = E / var; key[~free] = np.inf; j = int(np.argmin(key))
+        if keyed: key = E / var**power; key[~free] = np.inf; j = int(np.argmin(key))
         else: v = var.copy(); v[~free] = -1; j = int(np.argmax(v))
-        out.append(j); free[j] = False
+        out.append(j); free[j] = False; CHOSEN_VARIANCE[j] = var[j]
         e = (K[:, j] - F[:, :t] @ F[j, :t]) / np.sqrt(var[j]); F[:, t] = e; var = var - e * e; var[j] = 1e9
     return np.array(out)
 def thinning(Xc, idv, m, tau):
@@ -83,6 +86,7 @@ def variant(name):
     if kind == "fl": return facility_location
     if kind == "entropy": return lambda X_, i, m: greedy_logdet(X_, i, m, 1 / 784, 0.01, False)
     if kind == "spread": return lambda X_, i, m: greedy_logdet(X_, i, m, float(a[0]) / 784, float(a[1]), True)
+    if kind == "power": return lambda X_, i, m: greedy_logdet(X_, i, m, float(a[0]) / 784, float(a[1]), True, float(a[2]))
     if kind == "thin": return lambda X_, i, m: thinning(X_, i, m, float(a[0]))
     if kind == "proj": return lambda X_, i, m: projected_entropy(X_, i, m, int(a[0]))
     raise SystemExit(f"unknown variant {name}")
@@ -91,8 +95,14 @@ print(f"all rows ({PER}/class, {TEST} test): knn {knn_accuracy(classes):.4f} ppc
 for frac in (0.5, 0.25):
     for name in os.environ.get("VARIANTS", "random fl entropy spread:1:0.01 spread:10:0.01 spread:10:0.1 spread:40:0.1 thin:4 proj:20").split():
         t = time.time(); f = variant(name)
-        sets = [classes[c][f(classes[c], ids[c], int(round(frac * len(classes[c]))))] for c in range(10)]
-        print(f"{frac} {name}: knn {knn_accuracy(sets):.4f} ppca {ppca_accuracy(sets):.4f} ({time.time() - t:.0f} s)", flush=True)
+        rows, weights = [], []
+        for c in range(10):
+            CHOSEN_VARIANCE.clear(); r = f(classes[c], ids[c], int(round(frac * len(classes[c])))); rows.append(r)
+            weights.append(np.array([1 / CHOSEN_VARIANCE[j] for j in r]) if CHOSEN_VARIANCE else np.ones(len(r)))
+        sets = [classes[c][rows[c]] for c in range(10)]
+        weighted = f" weighted-ppca {ppca_accuracy(sets, weights=weights):.4f}" if any(len(set(w)) > 1 for w in weights) else ""
+        more = "".join(f" knn{k} {knn_accuracy(sets, k):.4f}" for k in map(int, os.environ.get("MORE_K", "").split()))
+        print(f"{frac} {name}: knn {knn_accuracy(sets):.4f}{more} ppca {ppca_accuracy(sets):.4f}{weighted} ({time.time() - t:.0f} s)", flush=True)
 
 if os.environ.get("STABILITY"):
     # First greedy step of facility location that changes when one unselected row is deleted (None: no step).
