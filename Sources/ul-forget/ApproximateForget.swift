@@ -166,8 +166,8 @@ struct ApproximateForget: ForgetMethod {
         newModel.approximate = approximate.values.filter { $0.shard < shape.shardCount }.sorted { $0.shard < $1.shard }
         // Other shards' entries stay when made the same way; the affected shards' are replaced by `remaining`.
         let kept = try curvatureErrors(curvaturePath) {
-            try CurvatureStore.updated(store, with: [], solver: solverKind, kind: curvatureKind, damping: options.damping)
-        }.removing(shards: Set(affected))
+            try CurvatureStore.updated(store, with: [], excluding: Set(affected), solver: solverKind, kind: curvatureKind, damping: options.damping)
+        }
         let sidecar = CurvatureFile(solver: solverKind, kind: curvatureKind, damping: options.damping,
                                     entries: kept.entries + remaining.filter { $0.shard < shape.shardCount })
         if sidecar.entries.isEmpty {
@@ -175,7 +175,7 @@ struct ApproximateForget: ForgetMethod {
                 throw ToolError(.ioError, "cannot remove the stored curvature: \(String(cString: strerror(errno)))", file: curvaturePath)
             }
         } else {
-            try writeFileAtomically(curvaturePath, try sidecar.encode())
+            try writeFileAtomically(curvaturePath, pieces: sidecar.write)
         }
         try patch.writeOutputs()
         for n in patch.notes { job.ctx.note(n) }

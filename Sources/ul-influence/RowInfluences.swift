@@ -83,7 +83,7 @@ func runInfluence(_ options: InfluenceOptions, _ ctx: ToolContext) throws -> Exi
     }
     if !computed.isEmpty && !options.noStore {
         let file = try curvatureErrors(curvaturePath) { try CurvatureStore.updated(stored, with: computed, solver: solverKind, kind: curvatureKind, damping: damping) }
-        try writeFileAtomically(curvaturePath, try file.encode())
+        try writeFileAtomically(curvaturePath, pieces: file.write)
     }
     var out = Array(0..<rows.data.count)
     if let col = sortColumn {

@@ -37,6 +37,14 @@ public struct CurvatureFile: Equatable, Sendable {
     }
 
     public func encode() throws -> [UInt8] {
+        var out = [UInt8]()
+        try write { out.append(contentsOf: $0) }
+        return out
+    }
+
+    /// The file's bytes, handed to `emit` in pieces: a factor goes out from its own storage, never copied into
+    /// a byte array (`ModelContainer.write`).
+    public func write(to emit: (UnsafeRawBufferPointer) throws -> Void) throws {
         // Version 1 (no parameters) while every entry was computed at its keyed state, as ul-influence's are;
         // version 3 only for a curvature other than the Hessian, so Hessian sidecars keep their bytes.
         let version: UInt32 = kind != .hessian ? 3 : entries.contains { $0.theta != nil } ? 2 : 1
@@ -54,32 +62,26 @@ public struct CurvatureFile: Equatable, Sendable {
                 if let t = e.theta { w.doubles(t) }
             }
         }
-        var sections = [ModelSection(tag: "curvature", payload: w.bytes)]
+        var sections = [ModelSectionStream(ModelSection(tag: "curvature", payload: w.bytes))]
         for e in entries {
-            var s = ByteWriter()
-            switch e.curvature {
-            case let .cholesky(f):
-                s.u8(0)
-                s.int(f.n)
-                s.doubles(f.storage)
-            case let .diagonal(d):
-                s.u8(1)
-                s.int(d.count)
-                s.doubles(d)
+            // u8 kind, i64 n, then the values as `ByteWriter.doubles` writes them (u64 count, little-endian).
+            let (code, n, values): (UInt8, Int, [Double]) = switch e.curvature {
+            case let .cholesky(f): (0, f.n, f.storage)
+            case let .diagonal(d): (1, d.count, d)
             }
-            sections.append(ModelSection(tag: Self.tag(e.shard), payload: s.bytes))
+            var head = ByteWriter()
+            head.u8(code)
+            head.int(n)
+            head.u64(UInt64(values.count))
+            sections.append(ModelSectionStream(tag: Self.tag(e.shard)) { emit in
+                try head.bytes.withUnsafeBytes { try emit($0) }
+                try emitLittleEndian(values, to: emit)
+            })
         }
-        return try ModelContainer.encode(sections)
+        try ModelContainer.write(sections, to: emit)
     }
 
     public static func decode(_ reader: ModelContainerReader) throws -> CurvatureFile {
         try CurvatureStore(reader).file()
-    }
-}
-
-extension CurvatureFile {
-    /// This file without the entries of `shards`.
-    public func removing(shards: Set<Int>) -> CurvatureFile {
-        CurvatureFile(solver: solver, kind: kind, damping: damping, entries: entries.filter { !shards.contains($0.shard) })
     }
 }

@@ -66,12 +66,13 @@ public final class CurvatureStore {
     }
 
     /// The file to write after `computed` entries were made with `solver`, `kind` and `damping`: they replace
-    /// the stored entries of their shards; the other entries stay when they were made the same way.
-    public static func updated(_ store: CurvatureStore?, with computed: [CurvatureFile.Entry], solver: SolverKind,
-                               kind: CurvatureKind = .hessian, damping: Double) throws -> CurvatureFile {
+    /// the stored entries of their shards; the other entries stay when they were made the same way, except
+    /// those of `excluding`, which are never read.
+    public static func updated(_ store: CurvatureStore?, with computed: [CurvatureFile.Entry], excluding: Set<Int> = [],
+                               solver: SolverKind, kind: CurvatureKind = .hessian, damping: Double) throws -> CurvatureFile {
         var entries = [CurvatureFile.Entry]()
         if let s = store, s.solver == solver, s.kind == kind, s.damping == damping {
-            for k in s.keys where !computed.contains(where: { $0.shard == k.shard }) {
+            for k in s.keys where !excluding.contains(k.shard) && !computed.contains(where: { $0.shard == k.shard }) {
                 entries.append(CurvatureFile.Entry(shard: k.shard, key: k.key, curvature: try s.load(k.shard), theta: k.theta))
             }
         }
