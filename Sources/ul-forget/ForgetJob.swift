@@ -187,8 +187,8 @@ final class ForgetJob {
             guard let store = try openCurvatureStore(path) else { return }
             let stale = Set(store.keys.filter { keys[$0.shard] != $0.key }.map(\.shard))
             guard !stale.isEmpty else { return }
-            let kept = try CurvatureStore.updated(store, with: [], excluding: stale, solver: store.solver, kind: store.kind, damping: store.damping)
-            if kept.entries.isEmpty {
+            let kept = CurvatureStore.updated(store, with: [], excluding: stale, solver: store.solver, kind: store.kind, damping: store.damping)
+            if kept.isEmpty {
                 guard unlink(path) == 0 || errno == ENOENT else {
                     throw ToolError(.ioError, "cannot remove the stored curvature: \(String(cString: strerror(errno)))", file: path)
                 }

@@ -43,42 +43,9 @@ public struct CurvatureFile: Equatable, Sendable {
     }
 
     /// The file's bytes, handed to `emit` in pieces: a factor goes out from its own storage, never copied into
-    /// a byte array (`ModelContainer.write`).
+    /// a byte array (`CurvatureUpdate.write`).
     public func write(to emit: (UnsafeRawBufferPointer) throws -> Void) throws {
-        // Version 1 (no parameters) while every entry was computed at its keyed state, as ul-influence's are;
-        // version 3 only for a curvature other than the Hessian, so Hessian sidecars keep their bytes.
-        let version: UInt32 = kind != .hessian ? 3 : entries.contains { $0.theta != nil } ? 2 : 1
-        var w = ByteWriter()
-        w.u32(version)
-        w.string(solver.rawValue)
-        if version == 3 { w.string(kind.rawValue) }
-        w.f64(damping)
-        w.int(entries.count)
-        for e in entries {
-            w.int(e.shard)
-            w.raw(e.key)
-            if version >= 2 {
-                w.u8(e.theta == nil ? 0 : 1)
-                if let t = e.theta { w.doubles(t) }
-            }
-        }
-        var sections = [ModelSectionStream(ModelSection(tag: "curvature", payload: w.bytes))]
-        for e in entries {
-            // u8 kind, i64 n, then the values as `ByteWriter.doubles` writes them (u64 count, little-endian).
-            let (code, n, values): (UInt8, Int, [Double]) = switch e.curvature {
-            case let .cholesky(f): (0, f.n, f.storage)
-            case let .diagonal(d): (1, d.count, d)
-            }
-            var head = ByteWriter()
-            head.u8(code)
-            head.int(n)
-            head.u64(UInt64(values.count))
-            sections.append(ModelSectionStream(tag: Self.tag(e.shard)) { emit in
-                try head.bytes.withUnsafeBytes { try emit($0) }
-                try emitLittleEndian(values, to: emit)
-            })
-        }
-        try ModelContainer.write(sections, to: emit)
+        try CurvatureUpdate(solver: solver, kind: kind, damping: damping, computed: entries).write(to: emit)
     }
 
     public static func decode(_ reader: ModelContainerReader) throws -> CurvatureFile {

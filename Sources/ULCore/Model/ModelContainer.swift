@@ -42,20 +42,23 @@ enum ModelContainer {
         for s in sections {
             var tag = Array(s.tag.utf8)
             tag += [UInt8](repeating: 0, count: tagSize - tag.count)
-            var crc = crc32Checksum(UnsafeRawBufferPointer(start: nil, count: 0))
-            var count = 0
-            let sha = SHA256Digest()
-            try s.pieces { piece in
-                crc = crc32Continue(crc, piece)
-                sha.update(piece)
-                count += piece.count
-            }
+            let (count, crc, digestPrefix) = try s.checksums ?? {
+                var crc = crc32Checksum(UnsafeRawBufferPointer(start: nil, count: 0))
+                var count = 0
+                let sha = SHA256Digest()
+                try s.pieces { piece in
+                    crc = crc32Continue(crc, piece)
+                    sha.update(piece)
+                    count += piece.count
+                }
+                return (count, crc, Array(sha.finish().prefix(8)))
+            }()
             w.raw(tag)
             w.u64(offset)
             w.u64(UInt64(count))
             w.u32(crc)
             w.u32(0)
-            w.raw(Array(sha.finish().prefix(8)))
+            w.raw(digestPrefix)
             offset += UInt64(count)
         }
         w.u32(crc32Checksum(w.bytes))

@@ -3,9 +3,14 @@
 struct ModelSectionStream {
     var tag: String
     var pieces: ((UnsafeRawBufferPointer) throws -> Void) throws -> Void
+    /// Length, CRC-32 and SHA-256 prefix of the payload when already known (a section copied from another
+    /// file as it is): the payload is then read once, to be written.
+    var checksums: (count: Int, crc: UInt32, digestPrefix: [UInt8])?
 
-    init(tag: String, pieces: @escaping ((UnsafeRawBufferPointer) throws -> Void) throws -> Void) {
+    init(tag: String, checksums: (count: Int, crc: UInt32, digestPrefix: [UInt8])? = nil,
+         pieces: @escaping ((UnsafeRawBufferPointer) throws -> Void) throws -> Void) {
         self.tag = tag
+        self.checksums = checksums
         self.pieces = pieces
     }
 
