@@ -165,22 +165,19 @@ struct ApproximateForget: ForgetMethod {
         var newModel = job.droppingTrailingShards(job.model.replacingShards(records), shape: shape)
         newModel.approximate = approximate.values.filter { $0.shard < shape.shardCount }.sorted { $0.shard < $1.shard }
         // Other shards' entries stay when made the same way; the affected shards' are replaced by `remaining`.
-        let kept = try curvatureErrors(curvaturePath) {
-            try CurvatureStore.updated(store, with: [], solver: solverKind, kind: curvatureKind, damping: options.damping)
-        }.removing(shards: Set(affected))
-        let sidecar = CurvatureFile(solver: solverKind, kind: curvatureKind, damping: options.damping,
-                                    entries: kept.entries + remaining.filter { $0.shard < shape.shardCount })
-        if sidecar.entries.isEmpty {
+        let sidecar = CurvatureStore.updated(store, with: remaining.filter { $0.shard < shape.shardCount }, excluding: Set(affected),
+                                             solver: solverKind, kind: curvatureKind, damping: options.damping)
+        if sidecar.isEmpty {
             if store != nil, unlink(curvaturePath) != 0, errno != ENOENT {
                 throw ToolError(.ioError, "cannot remove the stored curvature: \(String(cString: strerror(errno)))", file: curvaturePath)
             }
         } else {
-            try writeFileAtomically(curvaturePath, try sidecar.encode())
+            try curvatureErrors(curvaturePath) { try writeFileAtomically(curvaturePath, pieces: sidecar.write) }
         }
         try patch.writeOutputs()
         for n in patch.notes { job.ctx.note(n) }
         job.ctx.summary(String(format: "curvature %@ in %.2f s; %@ (%@)", curvatureSeconds == 0 ? "loaded" : "computed", curvatureSeconds,
-                               fates.joined(separator: ", "), sidecar.entries.isEmpty ? "\(curvaturePath) removed" : "stored in \(curvaturePath)"))
+                               fates.joined(separator: ", "), sidecar.isEmpty ? "\(curvaturePath) removed" : "stored in \(curvaturePath)"))
         let notes = patch.notes + unsolvedNotes + emptied.map { "shard \($0): every row forgotten: empty (exact)" } + [job.shapeNote(shape)].filter { !$0.isEmpty }
         try job.commit(ForgetOutcome(model: newModel, shardsRetrained: (retrain + emptied).sorted(), cost: cost, residualBound: patch.bounds.joined(separator: " "),
                                      note: notes.joined(separator: "; ")), data: data)

@@ -187,13 +187,13 @@ final class ForgetJob {
             guard let store = try openCurvatureStore(path) else { return }
             let stale = Set(store.keys.filter { keys[$0.shard] != $0.key }.map(\.shard))
             guard !stale.isEmpty else { return }
-            let kept = try store.file().removing(shards: stale)
-            if kept.entries.isEmpty {
+            let kept = CurvatureStore.updated(store, with: [], excluding: stale, solver: store.solver, kind: store.kind, damping: store.damping)
+            if kept.isEmpty {
                 guard unlink(path) == 0 || errno == ENOENT else {
                     throw ToolError(.ioError, "cannot remove the stored curvature: \(String(cString: strerror(errno)))", file: path)
                 }
             } else {
-                try writeFileAtomically(path, try kept.encode())
+                try writeFileAtomically(path, pieces: kept.write)
             }
             ctx.note("stored curvature of shard\(stale.count == 1 ? "" : "s") \(stale.sorted().map(String.init).joined(separator: " ")) dropped from \(displayName(path)): it was made for the state before the forget")
         }

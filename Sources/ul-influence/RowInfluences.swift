@@ -82,8 +82,8 @@ func runInfluence(_ options: InfluenceOptions, _ ctx: ToolContext) throws -> Exi
         }
     }
     if !computed.isEmpty && !options.noStore {
-        let file = try curvatureErrors(curvaturePath) { try CurvatureStore.updated(stored, with: computed, solver: solverKind, kind: curvatureKind, damping: damping) }
-        try writeFileAtomically(curvaturePath, try file.encode())
+        let update = CurvatureStore.updated(stored, with: computed, solver: solverKind, kind: curvatureKind, damping: damping)
+        try curvatureErrors(curvaturePath) { try writeFileAtomically(curvaturePath, pieces: update.write) }
     }
     var out = Array(0..<rows.data.count)
     if let col = sortColumn {

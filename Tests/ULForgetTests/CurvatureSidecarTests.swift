@@ -108,4 +108,40 @@ final class CurvatureSidecarTests: XCTestCase {
                                          "-o", "g2.ulm", "--remaining", "grem2.csv", "--curvature", "m.ulm.curv"])
         XCTAssertTrue(next.stderr.contains("curvature loaded"), next.stderr)
     }
+
+    /// A request on one shard carries the other shards' stored sections over as they are (same bytes, same
+    /// table entries), replaces the affected shard's, and a damaged carried section fails the request.
+    func testOtherShardsSectionsAreCarriedOverUnchanged() throws {
+        let lines = try exampleLines("breast_cancer.csv").prefix(241)
+        try (lines.joined(separator: "\n") + "\n").write(toFile: path("bc.csv"), atomically: true, encoding: .utf8)
+        _ = try run("ul-partition", ["--shards", "3", "--seed", "1", "bc.csv", "-o", "part.csv"])
+        _ = try run("ul-train", ["-q", "--standardize", "-e", "100", "part.csv", "-o", "m.ulm"])
+        _ = try run("ul-influence", ["-q", "-m", "m.ulm", "-d", "part.csv", "--top", "1", "-o", "/dev/null"])
+        // One row of shard 1.
+        let row = try String(contentsOfFile: path("part.csv"), encoding: .utf8).split(separator: "\n").dropFirst()
+            .first { $0.split(separator: ",").dropLast().last == "1" }!
+        try "id\n\(row.split(separator: ",")[0])\n".write(toFile: path("r.csv"), atomically: true, encoding: .utf8)
+        let before = try openModelContainer(path("m.ulm.curv"))
+        try FileManager.default.copyItem(atPath: path("m.ulm"), toPath: path("copy.ulm"))
+        try FileManager.default.copyItem(atPath: path("m.ulm.curv"), toPath: path("copy.ulm.curv"))
+        _ = try run("ul-forget", ["-q", "-m", "m.ulm", "-d", "part.csv", "-r", "r.csv", "--method", "puma", "-o", "m.ulm"])
+        let after = try openModelContainer(path("m.ulm.curv"))
+        for tag in ["curve0000", "curve0002"] {
+            XCTAssertEqual(try after.payload(tag), try before.payload(tag), tag)
+            XCTAssertEqual(after.entry(tag)!.crc, before.entry(tag)!.crc, tag)
+        }
+        XCTAssertNotEqual(try after.payload("curve0001"), try before.payload("curve0001"))
+
+        // A flipped byte in a section to be carried: the request fails naming the sidecar, nothing written.
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path("copy.ulm.curv"))))
+        let e = before.entry("curve0002")!
+        bytes[e.offset + e.length / 2] ^= 1
+        try Data(bytes).write(to: URL(fileURLWithPath: path("copy.ulm.curv")))
+        let model = try Data(contentsOf: URL(fileURLWithPath: path("copy.ulm")))
+        let bad = try ProcessRunner.run(tool: "ul-forget", ["-q", "-m", "copy.ulm", "-d", "part.csv", "-r", "r.csv", "--method", "puma", "-o", "copy.ulm"], in: dir)
+        XCTAssertEqual(bad.status, 65, bad.stderr)
+        XCTAssertTrue(bad.stderr.contains("copy.ulm.curv"), bad.stderr)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path("copy.ulm"))), model)
+        XCTAssertEqual([UInt8](try Data(contentsOf: URL(fileURLWithPath: path("copy.ulm.curv")))), bytes)
+    }
 }

@@ -250,10 +250,10 @@ final class InfluenceTests: XCTestCase {
         // Updating: a new entry of another shard joins the stored one; one of the same shard replaces it;
         // another solver or damping starts afresh.
         let other = CurvatureFile.Entry(shard: 1, key: key, curvature: .diagonal([1, 2]))
-        XCTAssertEqual(try CurvatureStore.updated(store, with: [other], solver: .exact, damping: 0.5).entries.map(\.shard), [1, 3])
+        XCTAssertEqual(try CurvatureStore.updated(store, with: [other], solver: .exact, damping: 0.5).file().entries.map(\.shard), [1, 3])
         let replaced = CurvatureFile.Entry(shard: 3, key: [UInt8](repeating: 9, count: 32), curvature: .diagonal([3]))
-        XCTAssertEqual(try CurvatureStore.updated(store, with: [replaced], solver: .exact, damping: 0.5).entries, [replaced])
-        XCTAssertEqual(try CurvatureStore.updated(store, with: [other], solver: .exact, damping: 0.4).entries, [other])
+        XCTAssertEqual(try CurvatureStore.updated(store, with: [replaced], solver: .exact, damping: 0.5).file().entries, [replaced])
+        XCTAssertEqual(try CurvatureStore.updated(store, with: [other], solver: .exact, damping: 0.4).file().entries, [other])
 
         // A damaged factor is found when the shard is read, not before.
         var damaged = bytes

@@ -25,3 +25,11 @@ public func readWholeFile(_ path: String) throws -> [UInt8] {
     }
     return out
 }
+
+/// Writes a whole file atomically from pieces handed to `emit` (temporary file, fsync, rename), so a large
+/// file is never held in memory as one array.
+public func writeFileAtomically(_ path: String, pieces: ((UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws {
+    let out = try OutputFile(path: path)
+    try pieces { piece in if let p = piece.baseAddress { try out.write(p, piece.count) } }
+    try out.commit()
+}

@@ -180,6 +180,12 @@ public struct TrainingRows {
                 }
             }
             for place in indices.indices { try rows.keep(slots[place].rows, admitted: false) }
+            if first == 0 {
+                // Rows of the whole file, from the first wave's rows per byte (2 % over, so one growth at most).
+                let start = pieces.ranges[0].lowerBound, read = pieces.ranges[indices.last!].upperBound - start
+                let total = pieces.ranges[pieces.ranges.count - 1].upperBound - start
+                if read > 0 { rows.reserveSingleShard(rows: Int(Double(rows.seenIds.count) * Double(total) / Double(read) * 1.02) + 64) }
+            }
             pieces.release(before: indices.last! + 1)
             progress?.update(pieces.ranges[indices.last!].upperBound)
         }

@@ -23,6 +23,19 @@ struct TrainingRowsAccumulator {
         spill = try layout.shardCol != nil ? options.spillDirectory.map(ShardSpill.init) : nil
     }
 
+    /// Room for about `count` rows in all when every row goes to shard 0 (no shard column, nothing spilled): its
+    /// arrays then grow once instead of doubling through the file, each doubling copying and paging in again
+    /// the rows read so far.
+    mutating func reserveSingleShard(rows count: Int) {
+        guard layout.shardCol == nil, spill == nil, shards.count == 1, var s = shards.removeValue(forKey: 0) else { return }
+        s.ids.reserveCapacity(count)
+        s.labels.reserveCapacity(count)
+        s.blocks.reserveCapacity(count)
+        s.features.reserveCapacity(count * layout.featureCols.count)
+        if selectionSteps { s.steps.reserveCapacity(count) }
+        shards[0] = s
+    }
+
     /// The checks of a row against the rows before it.
     mutating func admit(_ fingerprint: UInt128, rawId: String, label: String, line: Int) throws {
         guard seenIds.insert(fingerprint: fingerprint) else { throw ToolError.data("duplicate id \(quoted(rawId))", file: layout.path, line: line) }

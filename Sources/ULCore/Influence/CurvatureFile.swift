@@ -37,49 +37,18 @@ public struct CurvatureFile: Equatable, Sendable {
     }
 
     public func encode() throws -> [UInt8] {
-        // Version 1 (no parameters) while every entry was computed at its keyed state, as ul-influence's are;
-        // version 3 only for a curvature other than the Hessian, so Hessian sidecars keep their bytes.
-        let version: UInt32 = kind != .hessian ? 3 : entries.contains { $0.theta != nil } ? 2 : 1
-        var w = ByteWriter()
-        w.u32(version)
-        w.string(solver.rawValue)
-        if version == 3 { w.string(kind.rawValue) }
-        w.f64(damping)
-        w.int(entries.count)
-        for e in entries {
-            w.int(e.shard)
-            w.raw(e.key)
-            if version >= 2 {
-                w.u8(e.theta == nil ? 0 : 1)
-                if let t = e.theta { w.doubles(t) }
-            }
-        }
-        var sections = [ModelSection(tag: "curvature", payload: w.bytes)]
-        for e in entries {
-            var s = ByteWriter()
-            switch e.curvature {
-            case let .cholesky(f):
-                s.u8(0)
-                s.int(f.n)
-                s.doubles(f.storage)
-            case let .diagonal(d):
-                s.u8(1)
-                s.int(d.count)
-                s.doubles(d)
-            }
-            sections.append(ModelSection(tag: Self.tag(e.shard), payload: s.bytes))
-        }
-        return try ModelContainer.encode(sections)
+        var out = [UInt8]()
+        try write { out.append(contentsOf: $0) }
+        return out
+    }
+
+    /// The file's bytes, handed to `emit` in pieces: a factor goes out from its own storage, never copied into
+    /// a byte array (`CurvatureUpdate.write`).
+    public func write(to emit: (UnsafeRawBufferPointer) throws -> Void) throws {
+        try CurvatureUpdate(solver: solver, kind: kind, damping: damping, computed: entries).write(to: emit)
     }
 
     public static func decode(_ reader: ModelContainerReader) throws -> CurvatureFile {
         try CurvatureStore(reader).file()
-    }
-}
-
-extension CurvatureFile {
-    /// This file without the entries of `shards`.
-    public func removing(shards: Set<Int>) -> CurvatureFile {
-        CurvatureFile(solver: solver, kind: kind, damping: damping, entries: entries.filter { !shards.contains($0.shard) })
     }
 }

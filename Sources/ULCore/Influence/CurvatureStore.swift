@@ -65,17 +65,26 @@ public final class CurvatureStore {
                       entries: try keys.map { CurvatureFile.Entry(shard: $0.shard, key: $0.key, curvature: try load($0.shard), theta: $0.theta) })
     }
 
-    /// The file to write after `computed` entries were made with `solver`, `kind` and `damping`: they replace
-    /// the stored entries of their shards; the other entries stay when they were made the same way.
-    public static func updated(_ store: CurvatureStore?, with computed: [CurvatureFile.Entry], solver: SolverKind,
-                               kind: CurvatureKind = .hessian, damping: Double) throws -> CurvatureFile {
-        var entries = [CurvatureFile.Entry]()
+    /// The sidecar to write after `computed` entries were made with `solver`, `kind` and `damping`: they replace
+    /// the stored entries of their shards; the other entries stay when they were made the same way, except
+    /// those of `excluding`. Entries that stay are carried over undecoded (`CurvatureUpdate`).
+    public static func updated(_ store: CurvatureStore?, with computed: [CurvatureFile.Entry], excluding: Set<Int> = [],
+                               solver: SolverKind, kind: CurvatureKind = .hessian, damping: Double) -> CurvatureUpdate {
+        var carried = [(shard: Int, key: [UInt8], theta: [Double]?)]()
         if let s = store, s.solver == solver, s.kind == kind, s.damping == damping {
-            for k in s.keys where !computed.contains(where: { $0.shard == k.shard }) {
-                entries.append(CurvatureFile.Entry(shard: k.shard, key: k.key, curvature: try s.load(k.shard), theta: k.theta))
-            }
+            carried = s.keys.filter { k in !excluding.contains(k.shard) && !computed.contains { $0.shard == k.shard } }
         }
-        return CurvatureFile(solver: solver, kind: kind, damping: damping, entries: entries + computed)
+        return CurvatureUpdate(solver: solver, kind: kind, damping: damping, computed: computed, carried: carried, store: store)
+    }
+
+    /// A stored shard's section as it is, for a sidecar written after a request: its bytes come from the map,
+    /// its table entry's CRC-32 and digest are the stored ones (the bytes are checked against them as they go).
+    func carriedSection(_ shard: Int) throws -> ModelSectionStream {
+        let tag = CurvatureFile.tag(shard)
+        guard let e = reader.entry(tag) else { throw ModelFileError.missingSection(tag) }
+        return ModelSectionStream(tag: tag, checksums: (e.length, e.crc, e.digestPrefix)) { [reader] emit in
+            try reader.withPayload(tag) { try emit($0) }
+        }
     }
 
     /// Whether the store has the curvature of this shard state (without reading it).
@@ -84,7 +93,7 @@ public final class CurvatureStore {
     }
 
     /// Decoded straight from the payload in place: u8 kind, i64 n, then the values as `ByteWriter.doubles`.
-    private func load(_ shard: Int) throws -> StoredCurvature {
+    func load(_ shard: Int) throws -> StoredCurvature {
         let tag = CurvatureFile.tag(shard)
         return try reader.withPayload(tag) { bytes -> StoredCurvature in
             let head = 1 + 8 + 8

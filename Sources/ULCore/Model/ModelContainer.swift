@@ -18,6 +18,15 @@ enum ModelContainer {
 
     /// Encodes sections, in the order given, into the bytes of a model file.
     static func encode(_ sections: [ModelSection]) throws -> [UInt8] {
+        var out = [UInt8]()
+        try write(sections.map(ModelSectionStream.init), to: { out.append(contentsOf: $0) })
+        return out
+    }
+
+    /// Writes sections, in the order given, as the bytes of a model file, through `emit` in pieces: each
+    /// payload is read twice (checksums first, since the table precedes the payloads) and never gathered
+    /// into one array, so a sidecar of hundreds of megabytes is written without a copy of itself.
+    static func write(_ sections: [ModelSectionStream], to emit: (UnsafeRawBufferPointer) throws -> Void) throws {
         var seen = Set<String>()
         for s in sections {
             guard s.tag.utf8.count <= tagSize, !s.tag.isEmpty, s.tag.utf8.allSatisfy({ $0 > 32 && $0 < 127 })
@@ -33,19 +42,37 @@ enum ModelContainer {
         for s in sections {
             var tag = Array(s.tag.utf8)
             tag += [UInt8](repeating: 0, count: tagSize - tag.count)
+            let (count, crc, digestPrefix) = try s.checksums ?? {
+                var crc = crc32Checksum(UnsafeRawBufferPointer(start: nil, count: 0))
+                var count = 0
+                let sha = SHA256Digest()
+                try s.pieces { piece in
+                    crc = crc32Continue(crc, piece)
+                    sha.update(piece)
+                    count += piece.count
+                }
+                return (count, crc, Array(sha.finish().prefix(8)))
+            }()
             w.raw(tag)
             w.u64(offset)
-            w.u64(UInt64(s.payload.count))
-            w.u32(crc32Checksum(s.payload))
+            w.u64(UInt64(count))
+            w.u32(crc)
             w.u32(0)
-            w.raw(Array(SHA256Digest.hash(s.payload).prefix(8)))
-            offset += UInt64(s.payload.count)
+            w.raw(digestPrefix)
+            offset += UInt64(count)
         }
         w.u32(crc32Checksum(w.bytes))
-        var out = w.bytes
-        out.reserveCapacity(Int(offset))
-        for s in sections { out += s.payload }
-        return out
+        try w.bytes.withUnsafeBytes { try emit($0) }
+        var written = UInt64(headerSize)
+        for s in sections {
+            try s.pieces { piece in
+                written += UInt64(piece.count)
+                // A payload that hands out other bytes the second time would not match its table entry.
+                guard written <= offset else { throw ModelFileError.malformedSection(s.tag, "payload changed while written") }
+                try emit(piece)
+            }
+        }
+        guard written == offset else { throw ModelFileError.malformedSection(sections.last?.tag ?? "", "payload changed while written") }
     }
 
     /// Decodes a whole file held in memory.

@@ -45,3 +45,16 @@ public struct ByteWriter {
 }
 
 let isLittleEndianHost = 1.littleEndian == 1
+
+/// The values of `a` as `ByteWriter.doubles` lays them out (without the count), handed to `emit` from the
+/// array's own storage on a little-endian host, through a bounded buffer otherwise.
+func emitLittleEndian(_ a: [Double], to emit: (UnsafeRawBufferPointer) throws -> Void) throws {
+    if isLittleEndianHost { return try a.withUnsafeBytes { try emit($0) } }
+    var start = 0
+    while start < a.count {
+        let end = min(a.count, start + 1 << 16)
+        let piece = a[start..<end].map { $0.bitPattern.littleEndian }
+        try piece.withUnsafeBytes { try emit($0) }
+        start = end
+    }
+}
