@@ -88,8 +88,8 @@ final class SelectionBenchmarkTests: XCTestCase {
     }
 
     /// Work of the greedy engine (rows brought up to date, factor columns computed) on one shard of a CSV with
-    /// columns id, label, features and optionally shard and block, against eager evaluation's columns
-    /// Σ_t (N − t). `UL_SELECT_CSV=FILE [UL_SELECT_SHARD=0] [UL_SELECT_SCALE=0.00392156862745098]
+    /// columns id, label, features and optionally shard and block, against the columns of the eager engine it
+    /// replaced, which extended the N − t − 1 remaining rows at each step t < m. `UL_SELECT_CSV=FILE [UL_SELECT_SHARD=0] [UL_SELECT_SCALE=0.00392156862745098]
     /// [UL_SELECT_FRACTION=0.5] swift test -c release --filter SelectionBenchmarkTests/testGreedyWork`.
     func testGreedyWork() throws {
         let env = ProcessInfo.processInfo.environment
@@ -110,7 +110,7 @@ final class SelectionBenchmarkTests: XCTestCase {
         }
         let d = featureColumns.count, n = ids.count
         let m = SelectionBudget.count(fraction: fraction, rows: n)
-        let eagerColumns = (0..<m).reduce(0) { $0 + n - $1 }
+        let eagerColumns = (0..<m).reduce(0) { $0 + n - $1 - 1 }
         for method in [SelectionMethod.entropy, .spread] {
             var config = EntropySelectionConfig()
             if method == .spread { config.kernel = .rbf(gamma: SelectionMethod.spreadGammaPerFeature / Double(d)) }

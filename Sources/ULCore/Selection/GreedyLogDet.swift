@@ -14,9 +14,10 @@ import Foundation
 /// ordered by (priority, id rank), priority −v or E/v, stale or not: exactly the order of the eager scan, which
 /// takes the lexicographic minimum of (priority, id). When the top row is current, every other row r has
 /// (current priority(r), id r) ≥ (stored priority(r), id r) > (priority(top), id top), so the top is the eager
-/// choice, ties included. The argument needs every variance to stay a number and, for E/v, positive at every step;
-/// `lazyIsExact` checks a sufficient condition up front, and otherwise every candidate is refreshed at every step
-/// and scanned as before (eager evaluation).
+/// choice, ties included. A row may also be brought only part of the way (`refresh(_:behind:)`): its variance
+/// so far is a bound all the same. The argument needs every variance to stay a number and, for E/v, positive at
+/// every step; `lazyIsExact` checks a sufficient condition up front, and otherwise every candidate is refreshed at
+/// every step and scanned as before (eager evaluation).
 struct GreedyLogDet {
     let n: Int
     let d: Int
@@ -143,12 +144,19 @@ struct GreedyLogDet {
     /// Brings the rows up to step t together: appends to each the factor columns of the rows chosen since its last
     /// refresh, in step order, lowering its variance by each column's square. Columns go four at a time through all
     /// the rows, so the chosen rows' data read for one row is still in cache for the next.
-    mutating func refresh(_ rows: [Int]) {
+    ///
+    /// With `behind`, a row that has gained `minimumAdvance` columns stops early, after a group of four, once row
+    /// `behind` (not one of `rows`) precedes it in heap order: it cannot be chosen before `behind` is looked at,
+    /// and its variance so far is still a bound. Such a row is left part way (`current[i] < t`).
+    mutating func refresh(_ rows: [Int], behind: Int? = nil) {
         let tt = t, m = capacity, dd = d, g = gamma
         let rows = rows.filter { current[$0] < tt }
         guard !rows.isEmpty else { return }
         var v = rows.map { variance[$0] }
         let starts = rows.map { current[$0] }
+        var reached = [Int](repeating: tt, count: rows.count)
+        let limit = behind.map { (priority[$0], rank[$0]) }
+        let keys = keys, rowRanks = rows.map { rank[$0] }
         factor.withUnsafeMutableBufferPointer { fb in
             x.withUnsafeBufferPointer { xb in
                 q.withUnsafeBufferPointer { qb in
@@ -164,12 +172,22 @@ struct GreedyLogDet {
                                 while k < tt && k % 4 != 0 { columns.single(i, k, &v[r]); k += 1 }
                                 aligned[r] = k
                             }
+                            var active = [Bool](repeating: true, count: rows.count)
                             var k0 = aligned.min()!
                             while k0 + 4 <= tt {
-                                for (r, i) in rows.enumerated() where aligned[r] <= k0 { columns.group(i, k0, &v[r]) }
+                                for (r, i) in rows.enumerated() where active[r] && aligned[r] <= k0 {
+                                    columns.group(i, k0, &v[r])
+                                    if let (p, rk) = limit, k0 + 4 - starts[r] >= GreedyLogDet.minimumAdvance {
+                                        let own = keys.map { $0[i] / v[r] } ?? -v[r]
+                                        if !(own < p || (own == p && rowRanks[r] < rk)) {
+                                            active[r] = false
+                                            reached[r] = k0 + 4
+                                        }
+                                    }
+                                }
                                 k0 += 4
                             }
-                            for (r, i) in rows.enumerated() {
+                            for (r, i) in rows.enumerated() where active[r] {
                                 var k = max(aligned[r], k0)
                                 while k < tt { columns.single(i, k, &v[r]); k += 1 }
                             }
@@ -180,9 +198,9 @@ struct GreedyLogDet {
         }
         for (r, i) in rows.enumerated() {
             variance[i] = v[r]
-            current[i] = tt
+            current[i] = reached[r]
             work.refreshes += 1
-            work.columns += tt - starts[r]
+            work.columns += reached[r] - starts[r]
             if lazy { setPriority(i) }
         }
     }
@@ -212,13 +230,19 @@ struct GreedyLogDet {
                 }
                 removeTop(cell)
             }
-            refresh(batch)
+            while let top = heaps[cell].first, chosen[Int(top)] { removeTop(cell) }
+            refresh(batch, behind: heaps[cell].first.map { Int($0) })
             for i in batch { push(cell, i) }
         }
     }
 
     /// Rows brought up to date together (their factor rows and a group of four chosen rows' stay in L2).
     static let batchRows = 8
+    /// Columns a row gains at least before it may stop behind another row: each stop costs a heap update and the
+    /// cache reuse of a batch, each column saved a kernel value and a dot product (measured on a Fashion-MNIST
+    /// class: 128 cuts spread's columns by a third and entropy's by a seventh, where stopping after every group
+    /// costs more in heap updates than it saves).
+    static let minimumAdvance = 128
 
     /// Every candidate of the cell brought up to date, then scanned in row order.
     mutating func eagerBest(in cell: Int) -> Int? {
