@@ -96,6 +96,20 @@ final class LazyGreedyTests: XCTestCase {
         }
     }
 
+    /// Past `GreedyLogDet.minimumAdvance` columns rows may stop part way behind another; still the same.
+    func testSameSelectionWhenRowsStopPartWay() throws {
+        let n = 330, d = 3, m = 260
+        let (f, ids) = sample(rows: n, dimension: d, seed: 21)
+        var stops = 0
+        for c in cases where !c.quality && !c.name.hasPrefix("cells-") {
+            try assertSame(f, d, ids, c, SelectionBudget(count: m), "\(c.name) n=\(n) m=\(m)")
+            let q = c.quality ? quality(f, d) : nil
+            stops += try greedySelection(features: f, dimension: d, ids: ids, config: c.config, budget: SelectionBudget(count: m),
+                                         quality: q, rule: c.rule).work.stops
+        }
+        XCTAssertGreaterThan(stops, 0, "no row stopped part way: the test does not reach that path")
+    }
+
     func testSameResumptionAsEagerEvaluation() throws {
         let n = 60, d = 4
         let (f, ids) = sample(rows: n, dimension: d, seed: 9)

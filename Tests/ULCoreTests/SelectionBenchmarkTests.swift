@@ -118,8 +118,8 @@ final class SelectionBenchmarkTests: XCTestCase {
             let (sel, work) = try greedySelection(features: features, dimension: d, ids: ids, config: config,
                                                   budget: SelectionBudget(count: m), rule: method.greedyRule!)
             let seconds = Date().timeIntervalSince(started)
-            print(String(format: "%@: %d rows, %d chosen, %.2f s; %d refreshes (%.2f per step), %d columns = %.3f of eager's %d",
-                         method.rawValue, n, sel.order.count, seconds, work.refreshes, Double(work.refreshes) / Double(max(m, 1)),
+            print(String(format: "%@: %d rows, %d chosen, %.2f s; %d refreshes (%.2f per step, %d stopped part way), %d columns = %.3f of eager's %d",
+                         method.rawValue, n, sel.order.count, seconds, work.refreshes, Double(work.refreshes) / Double(max(m, 1)), work.stops,
                          work.columns, Double(work.columns) / Double(max(eagerColumns, 1)), eagerColumns))
         }
     }

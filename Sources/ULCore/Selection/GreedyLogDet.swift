@@ -100,7 +100,7 @@ struct GreedyLogDet {
     /// computed in floating point, inner products in any order, meets only positive pivots when
     /// λ_min(A)/D > nγ_{n+1}/(1 − nγ_{n+1}) ≈ n(n + 1)u. With n ≤ N both hold when σ² ≥ 8(N + 1)(N + d + 8)u·D
     /// (u = ε/2), which is what is checked; features must be finite and D far from overflow. Defaults (rbf, σ² =
-    /// 0.01) pass for any N up to ~100,000 rows per shard.
+    /// 0.01) pass up to about 3 million rows per shard.
     func lazyIsExact() -> Bool {
         guard x.allSatisfy({ $0.isFinite }), variance.allSatisfy({ $0.isFinite }) else { return false }
         let largest = variance.reduce(0, max)
@@ -157,6 +157,7 @@ struct GreedyLogDet {
         var reached = [Int](repeating: tt, count: rows.count)
         let limit = behind.map { (priority[$0], rank[$0]) }
         let keys = keys, rowRanks = rows.map { rank[$0] }
+        var stops = 0
         factor.withUnsafeMutableBufferPointer { fb in
             x.withUnsafeBufferPointer { xb in
                 q.withUnsafeBufferPointer { qb in
@@ -182,6 +183,7 @@ struct GreedyLogDet {
                                         if !(own < p || (own == p && rowRanks[r] < rk)) {
                                             active[r] = false
                                             reached[r] = k0 + 4
+                                            stops += 1
                                         }
                                     }
                                 }
@@ -196,6 +198,7 @@ struct GreedyLogDet {
                 }
             }
         }
+        work.stops += stops
         for (r, i) in rows.enumerated() {
             variance[i] = v[r]
             current[i] = reached[r]
@@ -333,6 +336,8 @@ struct GreedyWork: Equatable, Sendable {
     var refreshes = 0
     /// Factor columns computed, each one kernel evaluation and one dot product.
     var columns = 0
+    /// Times a row stopped part way behind another.
+    var stops = 0
 }
 
 /// The arithmetic of factor columns over raw storage. Column k of row i, p the row chosen at step k + 1:
