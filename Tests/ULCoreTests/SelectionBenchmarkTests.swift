@@ -90,7 +90,8 @@ final class SelectionBenchmarkTests: XCTestCase {
     /// Work of the greedy engine (rows brought up to date, factor columns computed) on one shard of a CSV with
     /// columns id, label, features and optionally shard and block, against the columns of the eager engine it
     /// replaced, which extended the N − t − 1 remaining rows at each step t < m. `UL_SELECT_CSV=FILE [UL_SELECT_SHARD=0] [UL_SELECT_SCALE=0.00392156862745098]
-    /// [UL_SELECT_FRACTION=0.5] swift test -c release --filter SelectionBenchmarkTests/testGreedyWork`.
+    /// [UL_SELECT_FRACTION=0.5] swift test -c release -Xswiftc -enable-testing --filter
+    /// SelectionBenchmarkTests/testGreedyWork` (release tests need -enable-testing for `@testable import`).
     func testGreedyWork() throws {
         let env = ProcessInfo.processInfo.environment
         guard let path = env["UL_SELECT_CSV"] else { throw XCTSkip("set UL_SELECT_CSV") }
