@@ -86,4 +86,42 @@ final class SelectionBenchmarkTests: XCTestCase {
             }
         }
     }
+
+    /// Work of the greedy engine (rows brought up to date, factor columns computed) on one shard of a CSV with
+    /// columns id, label, features and optionally shard and block, against the columns of the eager engine it
+    /// replaced, which extended the N − t − 1 remaining rows at each step t < m. `UL_SELECT_CSV=FILE [UL_SELECT_SHARD=0] [UL_SELECT_SCALE=0.00392156862745098]
+    /// [UL_SELECT_FRACTION=0.5] swift test -c release -Xswiftc -enable-testing --filter
+    /// SelectionBenchmarkTests/testGreedyWork` (release tests need -enable-testing for `@testable import`).
+    func testGreedyWork() throws {
+        let env = ProcessInfo.processInfo.environment
+        guard let path = env["UL_SELECT_CSV"] else { throw XCTSkip("set UL_SELECT_CSV") }
+        let wanted = Int(env["UL_SELECT_SHARD"] ?? "0")!
+        let scale = Float(env["UL_SELECT_SCALE"] ?? "0.00392156862745098")!
+        let fraction = Double(env["UL_SELECT_FRACTION"] ?? "0.5")!
+        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
+        let header = lines[0].split(separator: ",").map(String.init)
+        let shardColumn = header.firstIndex(of: "shard")
+        let featureColumns = header.indices.filter { !["id", "label", "shard", "block"].contains(header[$0]) }
+        var features = [Float](), ids = [String]()
+        for line in lines.dropFirst() {
+            let f = line.split(separator: ",", omittingEmptySubsequences: false)
+            if let c = shardColumn, Int(f[c])! != wanted { continue }
+            ids.append(String(f[0]))
+            for c in featureColumns { features.append(Float(f[c])! * scale) }
+        }
+        let d = featureColumns.count, n = ids.count
+        let m = SelectionBudget.count(fraction: fraction, rows: n)
+        let eagerColumns = (0..<m).reduce(0) { $0 + n - $1 - 1 }
+        for method in [SelectionMethod.entropy, .spread] {
+            var config = EntropySelectionConfig()
+            if method == .spread { config.kernel = .rbf(gamma: SelectionMethod.spreadGammaPerFeature / Double(d)) }
+            let started = Date()
+            let (sel, work) = try greedySelection(features: features, dimension: d, ids: ids, config: config,
+                                                  budget: SelectionBudget(count: m), rule: method.greedyRule!)
+            let seconds = Date().timeIntervalSince(started)
+            print(String(format: "%@: %d rows, %d chosen, %.2f s; %d refreshes (%.2f per step, %d stopped part way), %d columns = %.3f of eager's %d",
+                         method.rawValue, n, sel.order.count, seconds, work.refreshes, Double(work.refreshes) / Double(max(m, 1)), work.stops,
+                         work.columns, Double(work.columns) / Double(max(eagerColumns, 1)), eagerColumns))
+        }
+    }
 }

@@ -31,7 +31,8 @@ struct EntropySelection: Equatable, Sendable {
 /// E(id)/variance, see `GreedyRule`); ties go to the smallest id (`String` order).
 /// With `config.cells > 1` the candidates of step t are the unchosen rows of one hash cell, the cells being
 /// visited round-robin and a cell with no unchosen row skipped. The Cholesky factor of L_S + σ²I is extended by
-/// one column per step (O(N·m) memory, O(N·m·(m + d)) time for m chosen of N rows of d features).
+/// one column per step (O(N·m) memory, O(N·m·(m + d)) time at most for m chosen of N rows of d features), lazily:
+/// a row's column is computed only when the row could be the step's choice (see `GreedyLogDet`).
 ///
 /// Guarantees (exact, bit for bit, because every number computed for a row depends only on that row, the
 /// rows chosen before it and the configuration, in a fixed order of operations):
@@ -56,6 +57,20 @@ func selectByEntropy(
     rule: GreedyRule = .largestVariance,
     resumingFrom previous: [String] = []
 ) throws -> EntropySelection {
+    try greedySelection(features: features, dimension: dimension, ids: ids, config: config, budget: budget,
+                        quality: quality, rule: rule, resumingFrom: previous).selection
+}
+
+/// `selectByEntropy` with the engine's evaluation chosen (tests) and its work counts (measurements).
+func greedySelection(
+    features: [Float], dimension: Int, ids: [String],
+    config: EntropySelectionConfig = EntropySelectionConfig(),
+    budget: SelectionBudget,
+    quality: [Double]? = nil,
+    rule: GreedyRule = .largestVariance,
+    resumingFrom previous: [String] = [],
+    evaluation: GreedyEvaluation = .automatic
+) throws -> (selection: EntropySelection, work: GreedyWork) {
     let n = ids.count
     guard dimension > 0, features.count == n * dimension else {
         throw SelectionError.shapeMismatch("\(features.count) feature values for \(n) rows of \(dimension)")
@@ -78,7 +93,7 @@ func selectByEntropy(
     var engine = GreedyLogDet(features: features, dimension: dimension, ids: ids, config: config,
                               quality: quality, rule: rule,
                               // With the variance rule alone m is unknown: start small, grow by doubling.
-                              capacity: budget.count <= n ? budget.count : min(64, n))
+                              capacity: budget.count <= n ? budget.count : min(64, n), evaluation: evaluation)
     var result = EntropySelection(selected: Array(repeating: false, count: n), step: Array(repeating: 0, count: n),
                                   order: [], conditionalVariances: [], replayedSteps: 0)
     var replay = previous.makeIterator()
@@ -90,6 +105,7 @@ func selectByEntropy(
             guard engine.cellOf[i] == cell, !result.selected[i] else {
                 throw SelectionError.inconsistentResume(id: id, step: result.order.count + 1)
             }
+            engine.refresh([i])
             choice = i
             result.replayedSteps += 1
         } else {
@@ -105,7 +121,7 @@ func selectByEntropy(
         result.order.append(j)
         result.step[j] = result.order.count
     }
-    return result
+    return (result, engine.work)
 }
 
 /// Dot product with a fixed summation order (four lanes, then lane sums), independent of alignment and of
@@ -138,4 +154,38 @@ func orderedSquaredDistance(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Doubl
     }
     while k < n { let t = a[k] - b[k]; s[0] += t * t; k += 1 }
     return (s[0] + s[1]) + (s[2] + s[3])
+}
+
+/// `orderedDot` of Float vectors, each element converted to Double first: the same value as `orderedDot` of the
+/// converted vectors, without storing them.
+@inline(__always)
+func orderedDot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Double {
+    var s = SIMD4<Double>()
+    var k = 0
+    while k + 3 < n {
+        s += widened(a, k) * widened(b, k)
+        k += 4
+    }
+    while k < n { s[0] += Double(a[k]) * Double(b[k]); k += 1 }
+    return (s[0] + s[1]) + (s[2] + s[3])
+}
+
+/// `orderedSquaredDistance` of Float vectors converted to Double, likewise.
+@inline(__always)
+func orderedSquaredDistance(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Double {
+    var s = SIMD4<Double>()
+    var k = 0
+    while k + 3 < n {
+        let t = widened(a, k) - widened(b, k)
+        s += t * t
+        k += 4
+    }
+    while k < n { let t = Double(a[k]) - Double(b[k]); s[0] += t * t; k += 1 }
+    return (s[0] + s[1]) + (s[2] + s[3])
+}
+
+/// Four Floats from a[k] on, as Doubles (exact).
+@inline(__always)
+func widened(_ a: UnsafePointer<Float>, _ k: Int) -> SIMD4<Double> {
+    SIMD4<Double>(UnsafeRawPointer(a).loadUnaligned(fromByteOffset: k * 4, as: SIMD4<Float>.self))
 }
