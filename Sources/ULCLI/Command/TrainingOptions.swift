@@ -38,11 +38,11 @@ public struct TrainingOptions {
         }
         return [
             o("epochs", short: "e", value: "E", all.filter(\.trainsIteratively),
-              "epochs (softmax: L-BFGS iterations, mppca: EM iterations; default \(epochDefaults))"),
+              "epochs (softmax, mlp --optimizer lbfgs: L-BFGS iterations; mppca: EM iterations; default \(epochDefaults))"),
             o("l2", value: "L", [.softmax, .mlp, .autoencoder], "L2 penalty λ of (λ/2)‖θ‖² on the summed loss (default \(defaults.l2.formatted))"),
             o("hidden", value: "H", network, "hidden widths, comma-separated (default mlp \(ModelKind.mlpDefaultHidden), autoencoder one width, \(ae.hidden[0]))"),
             o("optimizer", value: "adam|lbfgs", [.mlp],
-              "adam (default: mini-batch, --lr, --batch) or lbfgs (full batch to a stationary point; epochs are iterations)",
+              "adam (default: mini-batch, --lr, --batch) or lbfgs (full batch; epochs are iterations)",
               hint: "softmax always trains by L-BFGS"),
             o("lr", value: "A", network, "Adam step size (default \(defaults.learningRate.formatted))"),
             o("batch", value: "B", network, "mini-batch size (default \(defaults.batchSize))"),

@@ -3,7 +3,7 @@
 public enum Optimizer: String, CaseIterable, Sendable {
     /// Mini-batch Adam on J/N for the step's epochs (`--lr`, `--batch`).
     case adam
-    /// Full-batch L-BFGS on J for the step's epochs as iterations: converges to a stationary point, so a
-    /// retrain without some rows lands near the original's minimum rather than elsewhere on Adam's path.
+    /// Full-batch L-BFGS on J for the step's epochs as iterations: deterministic like softmax's, and much
+    /// closer to a stationary point than Adam for as many passes over the rows.
     case lbfgs
 }
