@@ -82,6 +82,24 @@ final class ShardTrainingTests: XCTestCase {
         XCTAssertTrue(try model(mlp, shards: 2, blocks: 2) != model({ var a = mlpLBFGS; a.epochs = 3; return a }(), shards: 2, blocks: 2))
     }
 
+    /// Layout 4 names a known optimiser other than Adam, for an mlp only.
+    func testOptimizerLayoutIsChecked() throws {
+        var w = ByteWriter()
+        mlpLBFGS.encode(into: &w)
+        var r = ByteReader(w.bytes)
+        XCTAssertEqual(try TrainConfig.decode(&r).optimizer, .lbfgs)
+        func refused(_ bytes: [UInt8], _ why: String) {
+            var r = ByteReader(bytes)
+            XCTAssertThrowsError(try TrainConfig.decode(&r), why)
+        }
+        refused(Array(w.bytes.dropLast()) + Array("x".utf8), "unknown optimizer lbfgx")
+        refused(Array(w.bytes.dropLast(9)) + [4, 0, 0, 0] + Array("adam".utf8), "adam is layout 1, never 4")
+        let kind = w.bytes.firstRange(of: Array("mlp".utf8))!
+        var knn = w.bytes
+        knn.replaceSubrange(kind, with: Array("knn".utf8))
+        refused(knn, "layout 4 for a one-class kind")
+    }
+
     func testSeedChangesTheModel() throws {
         var other = mlp
         other.seed = 8
