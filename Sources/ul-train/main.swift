@@ -10,7 +10,7 @@ let spec = CommandSpec(
     options: [
         OptionSpec.output.value("MODEL").helping("model file to write, atomically; - for standard output (required)"),
         TrainingOptions.kindSpec,
-        kindOption("epochs"), kindOption("l2"), kindOption("hidden"), kindOption("lr"), kindOption("batch"), kindOption("perturb"),
+        kindOption("epochs"), kindOption("l2"), kindOption("hidden"), kindOption("optimizer"), kindOption("lr"), kindOption("batch"), kindOption("perturb"),
         .seed("initial states and row orders"),
         .jobs("shards trained and pieces of the input read"),
         ScaleOption.spec("on reading"),

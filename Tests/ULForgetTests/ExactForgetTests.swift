@@ -29,11 +29,15 @@ final class ExactForgetTests: XCTestCase {
         return ModelFile(config: config, labels: labels, features: (0..<64).map { "px\($0)" }, shards: records)
     }
 
-    static func config(_ kind: ModelKind, shards: Int, blocks: Int, standardize: Bool = false) -> TrainConfig {
-        kind == .softmax
-            ? TrainConfig(kind: .softmax, epochs: 12, l2: 1, standardize: standardize, shardCount: shards, blockCount: blocks)
-            : TrainConfig(kind: .mlp, epochs: 3, l2: 1, hidden: [12], batchSize: 32, seed: 7, standardize: standardize,
-                          shardCount: shards, blockCount: blocks)
+    static func config(_ kind: ModelKind, shards: Int, blocks: Int, standardize: Bool = false,
+                       optimizer: Optimizer = .adam) -> TrainConfig {
+        if kind == .softmax {
+            return TrainConfig(kind: .softmax, epochs: 12, l2: 1, standardize: standardize, shardCount: shards, blockCount: blocks)
+        }
+        var c = TrainConfig(kind: .mlp, epochs: optimizer == .lbfgs ? 12 : 3, l2: 1, hidden: [12], batchSize: 32, seed: 7,
+                            standardize: standardize, shardCount: shards, blockCount: blocks)
+        c.optimizer = optimizer
+        return c
     }
 
     /// Named forget sets for a layout: each is a set of ids to forget.
@@ -54,8 +58,8 @@ final class ExactForgetTests: XCTestCase {
         ].filter { !$0.1.isEmpty }
     }
 
-    func checkExact(_ kind: ModelKind, shards: Int, blocks: Int, standardize: Bool = false) throws {
-        let config = Self.config(kind, shards: shards, blocks: blocks, standardize: standardize)
+    func checkExact(_ kind: ModelKind, shards: Int, blocks: Int, standardize: Bool = false, optimizer: Optimizer = .adam) throws {
+        let config = Self.config(kind, shards: shards, blocks: blocks, standardize: standardize, optimizer: optimizer)
         let original = try Self.train(config, Self.digits)
         let originalBytes = try original.encode()
         for (name, forget) in Self.forgetSets(shards: shards, blocks: blocks) {
@@ -63,7 +67,7 @@ final class ExactForgetTests: XCTestCase {
             let byShard = Self.inputs(remaining, shards: shards, blocks: blocks)
             let result = try forgetExactly(original, ids: forget, remaining: { s in byShard[s] }, jobs: 2)
             let expected = try Self.train(config, remaining).encode()
-            let what = "\(kind) \(shards)×\(blocks)\(standardize ? " standardized" : ""), \(name) (\(forget.count) rows)"
+            let what = "\(kind) \(optimizer) \(shards)×\(blocks)\(standardize ? " standardized" : ""), \(name) (\(forget.count) rows)"
             XCTAssertTrue(try result.model.encode() == expected, "\(what): not bit-identical to training on the remaining rows")
             let touched = Set(forget.map { Self.location($0, shards: shards, blocks: blocks).shard })
             XCTAssertEqual(result.shardsRetrained, touched.sorted(), what)
@@ -84,6 +88,7 @@ final class ExactForgetTests: XCTestCase {
     func testMLPOneShardOneBlock() throws { try checkExact(.mlp, shards: 1, blocks: 1) }
     func testMLPThreeShardsFourBlocks() throws { try checkExact(.mlp, shards: 3, blocks: 4) }
     func testMLPFiveShardsTwoBlocks() throws { try checkExact(.mlp, shards: 5, blocks: 2) }
+    func testMLPByLBFGSThreeShardsFourBlocks() throws { try checkExact(.mlp, shards: 3, blocks: 4, optimizer: .lbfgs) }
     func testStandardizedShardsRetrainFromTheFirstBlock() throws { try checkExact(.softmax, shards: 3, blocks: 4, standardize: true) }
 
     /// Rows in the last block rerun only the last step: the earlier checkpoints are the old ones.

@@ -29,6 +29,8 @@ final class ShardTrainingTests: XCTestCase {
 
     let softmax = TrainConfig(kind: .softmax, epochs: 15, l2: 1)
     let mlp = TrainConfig(kind: .mlp, epochs: 3, l2: 1, hidden: [16], batchSize: 32, seed: 7)
+    /// The mlp trained by full-batch L-BFGS (epochs are iterations).
+    let mlpLBFGS: TrainConfig = { var c = TrainConfig(kind: .mlp, epochs: 12, l2: 1, hidden: [16], seed: 7); c.optimizer = .lbfgs; return c }()
 
     func testSISAEpochRule() {
         let c = TrainConfig(kind: .mlp, epochs: 10, blockCount: 4)
@@ -39,14 +41,14 @@ final class ShardTrainingTests: XCTestCase {
     }
 
     func testSameConfigurationTwiceGivesSameBytes() throws {
-        for c in [softmax, mlp] {
-            XCTAssertTrue(try model(c, shards: 3, blocks: 2) == model(c, shards: 3, blocks: 2), "\(c.kind)")
+        for c in [softmax, mlp, mlpLBFGS] {
+            XCTAssertTrue(try model(c, shards: 3, blocks: 2) == model(c, shards: 3, blocks: 2), "\(c.kind) \(c.optimizer)")
         }
     }
 
     func testJobsDoNotChangeTheBytes() throws {
-        for c in [softmax, mlp] {
-            XCTAssertTrue(try model(c, shards: 3, blocks: 2, jobs: 1) == model(c, shards: 3, blocks: 2, jobs: 3), "\(c.kind)")
+        for c in [softmax, mlp, mlpLBFGS] {
+            XCTAssertTrue(try model(c, shards: 3, blocks: 2, jobs: 1) == model(c, shards: 3, blocks: 2, jobs: 3), "\(c.kind) \(c.optimizer)")
         }
     }
 
@@ -55,9 +57,47 @@ final class ShardTrainingTests: XCTestCase {
         var g = SeededGenerator(seed: 5)
         let shuffled = d.subset(Array(0..<d.count).shuffled(using: &g))
         XCTAssertNotEqual(shuffled.ids, d.ids)
-        for c in [softmax, mlp] {
-            XCTAssertTrue(try model(c, shards: 2, blocks: 3, data: d) == model(c, shards: 2, blocks: 3, data: shuffled), "\(c.kind)")
+        for c in [softmax, mlp, mlpLBFGS] {
+            XCTAssertTrue(try model(c, shards: 2, blocks: 3, data: d) == model(c, shards: 2, blocks: 3, data: shuffled), "\(c.kind) \(c.optimizer)")
         }
+    }
+
+    /// L-BFGS is recorded (config layout 4) and read back; an Adam mlp keeps layout 1, and the two differ.
+    func testOptimizerIsRecorded() throws {
+        let (_, labels) = Self.digits
+        var c = mlpLBFGS
+        c.shardCount = 2
+        c.heldShards = [0, 1]
+        let records = try trainShards(partition(Self.digits.0, shards: 2, blocks: 1), config: c, labels: labels, jobs: 2)
+        let bytes = try ModelFile(config: c, labels: labels, features: (0..<64).map { "px\($0)" }, shards: records).encode()
+        let read = try ModelFile.decode(try ModelContainerReader(source: bytes))
+        XCTAssertEqual(read.config, c)
+        XCTAssertEqual(read.config.optimizer, .lbfgs)
+        var w = ByteWriter(), v = ByteWriter()
+        mlp.encode(into: &w)
+        c.encode(into: &v)
+        XCTAssertEqual(Array(w.bytes.prefix(4)), [1, 0, 0, 0])
+        XCTAssertEqual(Array(v.bytes.prefix(4)), [4, 0, 0, 0])
+        XCTAssertEqual(c.differences(from: { var a = c; a.optimizer = .adam; return a }()), ["optimizer adam → lbfgs"])
+        XCTAssertTrue(try model(mlp, shards: 2, blocks: 2) != model({ var a = mlpLBFGS; a.epochs = 3; return a }(), shards: 2, blocks: 2))
+    }
+
+    /// Layout 4 names a known optimiser other than Adam, for an mlp only.
+    func testOptimizerLayoutIsChecked() throws {
+        var w = ByteWriter()
+        mlpLBFGS.encode(into: &w)
+        var r = ByteReader(w.bytes)
+        XCTAssertEqual(try TrainConfig.decode(&r).optimizer, .lbfgs)
+        func refused(_ bytes: [UInt8], _ why: String) {
+            var r = ByteReader(bytes)
+            XCTAssertThrowsError(try TrainConfig.decode(&r), why)
+        }
+        refused(Array(w.bytes.dropLast()) + Array("x".utf8), "unknown optimizer lbfgx")
+        refused(Array(w.bytes.dropLast(9)) + [4, 0, 0, 0] + Array("adam".utf8), "adam is layout 1, never 4")
+        let kind = w.bytes.firstRange(of: Array("mlp".utf8))!
+        var knn = w.bytes
+        knn.replaceSubrange(kind, with: Array("knn".utf8))
+        refused(knn, "layout 4 for a one-class kind")
     }
 
     func testSeedChangesTheModel() throws {
@@ -97,7 +137,7 @@ final class ShardTrainingTests: XCTestCase {
     /// training from scratch on the remaining rows, bit for bit.
     func testResumingFromACheckpointReproducesTheFullRun() throws {
         let (_, labels) = Self.digits
-        for base in [softmax, mlp] {
+        for base in [softmax, mlp, mlpLBFGS] {
             var c = base
             c.blockCount = 4
             let input = partition(Self.digits.0, shards: 2, blocks: 4)[1]
@@ -110,7 +150,7 @@ final class ShardTrainingTests: XCTestCase {
             let scratch = try trainShard(remaining, blocks: remainingBlocks, shard: 1, config: c, labels: labels)
             let resumed = try trainShard(remaining, blocks: remainingBlocks, shard: 1, config: c, labels: labels,
                                          fromStep: 3, checkpoints: old.blocks.prefix(2).map(\.parameters))
-            XCTAssertTrue(resumed == scratch, "\(c.kind): resumed run differs")
+            XCTAssertTrue(resumed == scratch, "\(c.kind) \(c.optimizer): resumed run differs")
             XCTAssertTrue(scratch.blocks[1] == old.blocks[1], "earlier blocks are untouched")
             XCTAssertTrue(scratch.finalParameters != old.finalParameters)
             XCTAssertEqual(scratch.blocks[2].rowCount, old.blocks[2].rowCount - 3)

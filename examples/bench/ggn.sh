@@ -4,10 +4,13 @@
 #
 #     examples/bench/ggn.sh [WORKDIR]        (default ${TMPDIR:-/tmp}/ul-ggn-bench)
 #     HIDDENS="32 100" ROWS=10000 EPOCHS=2500 LR=0.0003 SIZES="1 10 100" examples/bench/ggn.sh DIR
+#     OPTIMIZER=lbfgs EPOCHS=3000 examples/bench/ggn.sh DIR
 #
-# The mlp is trained full batch (--batch ROWS: every epoch one Adam step on all rows), so that the
-# retrained model differs from the original by the removed rows alone, not by a reshuffled mini-batch
-# path; ‖∇J(θ̂)‖ says how far from a stationary point EPOCHS steps got. Per request size (seeded random
+# The mlp is trained full batch, so that the retrained model differs from the original by the removed
+# rows alone, not by a reshuffled mini-batch path: OPTIMIZER=adam (default) takes EPOCHS Adam steps on
+# all rows (--batch ROWS, step LR); OPTIMIZER=lbfgs runs EPOCHS iterations of ul-train --optimizer lbfgs
+# (files prefixed lbfgs-, so both can share WORKDIR). ‖∇J(θ̂)‖ says how far from a stationary point
+# training got; the retrain (ul-forget --method retrain) trains the same way, from the model's config. Per request size (seeded random
 # rows) and method, each curvature (CURVATURES, kind:preconditioner:damping; CG_LIMIT iterations per solve) runs as a separate
 # ul-forget from the trained model with no stored curvature (the preconditioner is part of the time):
 #   ratio   ‖θ_method − θ_retrain‖ / ‖θ_original − θ_retrain‖ (target ≤ 0.5)
@@ -22,6 +25,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 W=${1:-${TMPDIR:-/tmp}/ul-ggn-bench}
 HIDDENS=${HIDDENS:-32 100}
 ROWS=${ROWS:-10000}
+OPTIMIZER=${OPTIMIZER:-adam}
 EPOCHS=${EPOCHS:-2500}
 LR=${LR:-0.0003}
 L2=${L2:-1}
@@ -47,34 +51,39 @@ for k in map(int, sys.argv[1:]):
 now() { python3 -c 'import time; print(time.time())'; }
 median() { python3 -c "import statistics,sys; print('%.2f' % statistics.median(map(float, sys.argv[1:])))" "$@"; }
 
-echo "## Fashion-MNIST mlp, $ROWS training rows, full-batch Adam (lr $LR, $EPOCHS steps), λ = $L2 on the summed loss, pixels/255; load $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
+case $OPTIMIZER in
+adam) P=""; HOW="full-batch Adam (lr $LR, $EPOCHS steps)"; FIT="--batch $ROWS --lr $LR" ;;
+lbfgs) P="lbfgs-"; HOW="full-batch L-BFGS ($EPOCHS iterations at most)"; FIT="--optimizer lbfgs" ;;
+*) echo "OPTIMIZER: adam or lbfgs" >&2; exit 64 ;;
+esac
+echo "## Fashion-MNIST mlp, $ROWS training rows, $HOW, λ = $L2 on the summed loss, pixels/255; load $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
 for H in $HIDDENS; do
-    TRAIN="ul-train --model mlp --hidden $H --scale $SCALE --l2 $L2 --batch $ROWS --lr $LR -e $EPOCHS"
-    if [ ! -f model$H.ulm ]; then
-        t0=$(now); $TRAIN train.csv -o model$H.ulm; t1=$(now)
-        echo "$(python3 -c "print('%.1f' % ($t1 - $t0))")" > model$H.time
+    TRAIN="ul-train --model mlp --hidden $H --scale $SCALE --l2 $L2 $FIT -e $EPOCHS"
+    if [ ! -f ${P}model$H.ulm ]; then
+        t0=$(now); $TRAIN train.csv -o ${P}model$H.ulm; t1=$(now)
+        echo "$(python3 -c "print('%.1f' % ($t1 - $t0))")" > ${P}model$H.time
     fi
-    set -- $($EVAL grad model$H.ulm train.csv $H "$L2")
+    set -- $($EVAL grad ${P}model$H.ulm train.csv $H "$L2")
     echo
-    echo "### $H hidden: trained in $(cat model$H.time) s; ‖∇J(θ̂)‖ = $1 (‖θ̂‖ = $2); test accuracy $($EVAL acc model$H.ulm test.csv $H)"
-    : > runs$H.tsv
+    echo "### $H hidden: trained in $(cat ${P}model$H.time) s; ‖∇J(θ̂)‖ = $1 (‖θ̂‖ = $2); test accuracy $($EVAL acc ${P}model$H.ulm test.csv $H)"
+    : > ${P}runs$H.tsv
     for k in $SIZES; do
-        if [ ! -f retrain$H-$k.ulm ]; then
-            t0=$(now); ul-forget -q --model model$H.ulm --data train.csv --requests req$k.csv --method retrain -o retrain$H-$k.ulm --remaining rem.csv; t1=$(now)
-            python3 -c "print('%.2f' % ($t1 - $t0))" > retrain$H-$k.time
+        if [ ! -f ${P}retrain$H-$k.ulm ]; then
+            t0=$(now); ul-forget -q --model ${P}model$H.ulm --data train.csv --requests req$k.csv --method retrain -o ${P}retrain$H-$k.ulm --remaining rem.csv; t1=$(now)
+            python3 -c "print('%.2f' % ($t1 - $t0))" > ${P}retrain$H-$k.time
         fi
-        printf '%s\tretrain\t–\tretrain%s-%s.ulm\tretrain%s-%s.ulm\tmodel%s.ulm\t%s\t–\tok\n' $k $H $k $H $k $H "$(cat retrain$H-$k.time)" >> runs$H.tsv
+        printf '%s\tretrain\t–\t%sretrain%s-%s.ulm\t%sretrain%s-%s.ulm\t%smodel%s.ulm\t%s\t–\tok\n' $k "$P" $H $k "$P" $H $k "$P" $H "$(cat ${P}retrain$H-$k.time)" >> ${P}runs$H.tsv
         for m in $METHODS; do
             for c in $CURVATURES; do
                 kind=${c%%:*}; rest=${c#*:}; pre=${rest%%:*}; damping=${rest#*:}
                 name="$kind/$pre/δ=$damping"
-                out=$m$H-$k-$kind-$pre-$damping.ulm
+                out=${P}$m$H-$k-$kind-$pre-$damping.ulm
                 ts=""; status=ok; its="–"
                 i=0
                 while [ $i -lt "$RUNS" ]; do
-                    rm -f model$H.ulm.curv
+                    rm -f ${P}model$H.ulm.curv
                     t0=$(now)
-                    if ul-forget -v --model model$H.ulm --data train.csv --requests req$k.csv --method $m --curvature-kind $kind \
+                    if ul-forget -v --model ${P}model$H.ulm --data train.csv --requests req$k.csv --method $m --curvature-kind $kind \
                         --preconditioner $pre --damping $damping --cg-limit "$CG_LIMIT" -o $out --remaining rem.csv 2> err.txt; then
                         t1=$(now)
                         ts="$ts $(python3 -c "print($t1 - $t0)")"
@@ -87,13 +96,13 @@ for H in $HIDDENS; do
                     i=$((i + 1))
                 done
                 secs=$([ -n "$ts" ] && median $ts || echo "–")
-                printf '%s\t%s\t%s\t%s\tretrain%s-%s.ulm\tmodel%s.ulm\t%s\t%s\t%s\n' $k $m "$name" $out $H $k $H "$secs" "$its" "$status" >> runs$H.tsv
+                printf '%s\t%s\t%s\t%s\t%sretrain%s-%s.ulm\t%smodel%s.ulm\t%s\t%s\t%s\n' $k $m "$name" $out "$P" $H $k "$P" $H "$secs" "$its" "$status" >> ${P}runs$H.tsv
             done
         done
-        rm -f model$H.ulm.curv
+        rm -f ${P}model$H.ulm.curv
     done
     echo
     echo "| rows | method | curvature | ratio | ‖θ_original − θ_retrain‖ | Δacc (points) | time (s) | CG | status |"
     echo "|---:|---|---|---:|---:|---:|---:|---:|---|"
-    $EVAL table runs$H.tsv test.csv $H
+    $EVAL table ${P}runs$H.tsv test.csv $H
 done

@@ -38,9 +38,12 @@ public struct TrainingOptions {
         }
         return [
             o("epochs", short: "e", value: "E", all.filter(\.trainsIteratively),
-              "epochs (softmax: L-BFGS iterations, mppca: EM iterations; default \(epochDefaults))"),
+              "epochs (softmax, mlp --optimizer lbfgs: L-BFGS iterations; mppca: EM iterations; default \(epochDefaults))"),
             o("l2", value: "L", [.softmax, .mlp, .autoencoder], "L2 penalty λ of (λ/2)‖θ‖² on the summed loss (default \(defaults.l2.formatted))"),
             o("hidden", value: "H", network, "hidden widths, comma-separated (default mlp \(ModelKind.mlpDefaultHidden), autoencoder one width, \(ae.hidden[0]))"),
+            o("optimizer", value: "adam|lbfgs", [.mlp],
+              "adam (default: mini-batch, --lr, --batch) or lbfgs (full batch; epochs are iterations)",
+              hint: "softmax always trains by L-BFGS"),
             o("lr", value: "A", network, "Adam step size (default \(defaults.learningRate.formatted))"),
             o("batch", value: "B", network, "mini-batch size (default \(defaults.batchSize))"),
             o("perturb", value: "SIGMA", [.softmax], "add bᵀθ to the loss, b ~ N(0, SIGMA²) seeded (certified removal)"),
@@ -86,6 +89,15 @@ public struct TrainingOptions {
             config.hidden = try args.intList("hidden", default: config.hidden, min: 1, max: TrainConfig.maxLayerWidth)
             guard config.hidden.count == 1 else { throw ToolError.usage("--hidden: autoencoder takes one width") }
         default: config.hidden = []
+        }
+        config.optimizer = Optimizer(rawValue: try args.choice("optimizer", Optimizer.allCases.map(\.rawValue),
+                                                               default: Optimizer.adam.rawValue))!
+        if config.optimizer == .lbfgs {
+            // Refused rather than ignored: the model records them, and a value that changes nothing would
+            // still make `--resume` see a different configuration.
+            for name in ["lr", "batch"] where args.values[name] != nil {
+                throw ToolError.usage("--\(name) does not apply to --optimizer lbfgs (full batch, step lengths by line search)")
+            }
         }
         config.learningRate = try args.double("lr", default: config.learningRate, min: 0)
         config.batchSize = try args.int("batch", default: config.batchSize, min: 1, max: TrainConfig.maxBatchSize)

@@ -23,6 +23,7 @@ public struct ModelSummary {
     public init(model: ModelFile, reader: ModelContainerReader, curvature: CurvatureStore?, curvatureName: String) {
         let c = model.config
         var config: [(name: String, value: Value)] = [("epochs", .integer(c.epochs)), ("l2", .number(c.l2))]
+        if c.kind == .mlp { config.append(("optimizer", .text(c.optimizer.rawValue))) }
         if c.kind == .mlp || c.kind == .autoencoder {
             config += [("hidden", .list(c.hidden.map { .integer($0) })), ("learning_rate", .number(c.learningRate)),
                        ("batch_size", .integer(c.batchSize))]

@@ -34,6 +34,8 @@ public struct TrainConfig: Equatable, Sendable {
     public var calibrate: Bool = false
     /// σ of the loss perturbation bᵀθ, b ~ N(0, σ²I) seeded by `seed` (0: none; softmax only).
     public var perturbation: Double = 0
+    /// How `mlp` trains (`adam` for every other kind: softmax is L-BFGS whatever this says).
+    public var optimizer: Optimizer = .adam
 
     public init(kind: ModelKind, epochs: Int? = nil, l2: Double = 1, hidden: [Int]? = nil, learningRate: Double = 1e-3,
                 batchSize: Int = 128, seed: UInt64 = 0, scale: Float? = nil, standardize: Bool = false,
@@ -101,6 +103,7 @@ public struct TrainConfig: Equatable, Sendable {
         note("variance-floor", old.varianceFloor, varianceFloor)
         note("calibrate", old.calibrate, calibrate)
         note("perturb", old.perturbation, perturbation)
+        note("optimizer", old.optimizer.rawValue, optimizer.rawValue)
         return out
     }
 
@@ -116,9 +119,14 @@ public struct TrainConfig: Equatable, Sendable {
     /// Layout 3 (written only when σ > 0, so unperturbed models keep their layout-1 bytes) appends σ of
     /// the loss perturbation.
     static let perturbedVersion: UInt32 = 3
+    /// Layout 4 (mlp with an optimiser other than Adam, so Adam models keep their layout-1 bytes) appends the
+    /// optimiser's name.
+    static let optimizerVersion: UInt32 = 4
 
     public func encode(into w: inout ByteWriter) {
-        w.u32(kind.isOneClass ? Self.oneClassEncodingVersion : perturbation > 0 ? Self.perturbedVersion : Self.encodingVersion)
+        precondition(optimizer == .adam || (kind == .mlp && perturbation == 0))
+        w.u32(kind.isOneClass ? Self.oneClassEncodingVersion : perturbation > 0 ? Self.perturbedVersion
+              : optimizer != .adam ? Self.optimizerVersion : Self.encodingVersion)
         w.string(kind.rawValue)
         w.int(epochs)
         w.f64(l2)
@@ -141,6 +149,7 @@ public struct TrainConfig: Equatable, Sendable {
             w.bool(calibrate)
         }
         if perturbation > 0 { w.f64(perturbation) }
+        if optimizer != .adam { w.string(optimizer.rawValue) }
     }
 
     /// Bounds on configuration values (ul-model(5), LIMITS). A model file declaring more is refused before
@@ -167,7 +176,7 @@ public struct TrainConfig: Equatable, Sendable {
 
     public static func decode(_ r: inout ByteReader) throws -> TrainConfig {
         let version = try r.u32()
-        guard [encodingVersion, oneClassEncodingVersion, perturbedVersion].contains(version) else {
+        guard [encodingVersion, oneClassEncodingVersion, perturbedVersion, optimizerVersion].contains(version) else {
             throw ByteReaderError.invalid("unknown config version")
         }
         let kindName = try r.string()
@@ -207,6 +216,14 @@ public struct TrainConfig: Equatable, Sendable {
             guard !kind.isOneClass else { throw ByteReaderError.invalid("config version \(version) for \(kindName)") }
             c.perturbation = try r.f64()
             guard c.perturbation > 0, c.perturbation.isFinite else { throw ByteReaderError.invalid("perturbation out of range") }
+        }
+        if version == optimizerVersion {
+            guard kind == .mlp else { throw ByteReaderError.invalid("config version \(version) for \(kindName)") }
+            let name = try r.string()
+            guard let o = Optimizer(rawValue: name), o != .adam else {
+                throw ByteReaderError.invalid("unknown optimizer \(quotedForMessage(name))")
+            }
+            c.optimizer = o
         }
         // The values that decide how much work a model implies, each named with its bound (ul-model(5), LIMITS).
         try bounded("epochs", c.epochs, 0...maxEpochs)

@@ -11,9 +11,11 @@ struct NetworkLearner: ShardLearner {
                    progress: ((Int) -> Void)?) -> [Double] {
         _ = blasSingleThreaded
         guard epochs > 0 else { return theta }
-        if network.layerCount == 1 {
+        if network.layerCount == 1 || config.optimizer == .lbfgs {
             // Full batch: "epochs" are L-BFGS iterations; sums run in the step's canonical order, on a
-            // copy of the step's rows laid out in that order (read in place, chunk by chunk).
+            // copy of the step's rows laid out in that order (read in place, chunk by chunk). For an mlp the
+            // objective is not convex; L-BFGS keeps only curvature pairs with sᵀy > 0 and restarts from the
+            // gradient when its direction does not descend.
             let linear = ShardCurvature.perturbation(config: config, parameterCount: network.parameterCount)
             let objective = NetworkObjective(network: network, data: data.subset(order(0)),
                                              terms: ObjectiveTerms(l2: config.l2, linear: linear), chunkRows: 256)
