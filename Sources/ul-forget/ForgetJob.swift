@@ -174,29 +174,11 @@ final class ForgetJob {
     }
 
     /// A model rewritten in place keeps no stored curvature (`MODEL.curv`, e.g. from ul-influence) for shard
-    /// states it no longer has: a factor of a retrained shard was summed over the forgotten rows. Entries of
-    /// shards whose state did not change stay. With -o elsewhere, the old model keeps its sidecar.
+    /// states it no longer has (`dropStaleCurvature`). With -o elsewhere, the old model keeps its sidecar.
     func dropCurvatureOfRetrainedShards(_ newModel: ModelFile) throws {
-        let path = options.modelPath + ".curv"
-        guard sameFile(options.outputPath, options.modelPath), !newModel.config.kind.isOneClass,
-              FileManager.default.fileExists(atPath: path) else { return }
-        let keys = Dictionary(uniqueKeysWithValues: newModel.shards.map {
-            ($0.index, ShardCurvature.key(config: newModel.config, featureCount: newModel.features.count, classCount: newModel.labels.count, shard: $0))
-        })
-        try curvatureErrors(path) {
-            guard let store = try openCurvatureStore(path) else { return }
-            let stale = Set(store.keys.filter { keys[$0.shard] != $0.key }.map(\.shard))
-            guard !stale.isEmpty else { return }
-            let kept = CurvatureStore.updated(store, with: [], excluding: stale, solver: store.solver, kind: store.kind, damping: store.damping)
-            if kept.isEmpty {
-                guard unlink(path) == 0 || errno == ENOENT else {
-                    throw ToolError(.ioError, "cannot remove the stored curvature: \(String(cString: strerror(errno)))", file: path)
-                }
-            } else {
-                try writeFileAtomically(path, pieces: kept.write)
-            }
-            ctx.note("stored curvature of shard\(stale.count == 1 ? "" : "s") \(stale.sorted().map(String.init).joined(separator: " ")) dropped from \(displayName(path)): it was made for the state before the forget")
-        }
+        guard sameFile(options.outputPath, options.modelPath) else { return }
+        let dropped = try dropStaleCurvature(besides: options.modelPath, newModel: newModel)
+        if !dropped.isEmpty { ctx.note(staleCurvatureNote(dropped, modelPath: options.modelPath, before: "the forget")) }
     }
 
     /// The model bytes to -o, atomically; nothing to do when -o is the model and the bytes are the same.

@@ -123,6 +123,8 @@ func merge(_ args: ParsedArguments, _ output: String, _ ctx: ToolContext) throws
     do {
         let model = try ModelFile.merge(parts)
         try writeFileAtomically(output, try model.encode())
+        let dropped = try dropStaleCurvature(besides: output, newModel: model)
+        if !dropped.isEmpty { ctx.note(staleCurvatureNote(dropped, modelPath: output, before: "this merge")) }
         ctx.summary("merged \(parts.count) parts, \(model.shards.count) shards")
     } catch let e as ModelFile.MergeError {
         throw ToolError.data("\(e)")
@@ -228,6 +230,10 @@ runTool(spec) { args, ctx in
     } else {
         try writeFileAtomically(output, bytes)
     }
+    // A model written over another keeps no stored curvature of shard states it does not have: a factor
+    // summed over rows since deleted would keep a trace of them.
+    let dropped = try dropStaleCurvature(besides: output, newModel: model)
+    if !dropped.isEmpty { ctx.note(staleCurvatureNote(dropped, modelPath: output, before: "this training")) }
     let rows = held.reduce(0) { $0 + (data.shardRowCounts[$1] ?? 0) }
     ctx.summary(String(format: "%@: %d rows, %d of %d shards × %d blocks, %d classes, %d features, %.2f s",
                        kind.rawValue, rows, held.count, config.shardCount, config.blockCount, labels.count, d,

@@ -144,4 +144,39 @@ final class CurvatureSidecarTests: XCTestCase {
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path("copy.ulm"))), model)
         XCTAssertEqual([UInt8](try Data(contentsOf: URL(fileURLWithPath: path("copy.ulm.curv")))), bytes)
     }
+
+    /// ul-train writing over a model (a resume in place, a plain retrain) drops the stored curvature of the
+    /// shard states the new model does not have — they were summed over rows since deleted — and keeps the rest.
+    func testTrainingOverAModelDropsItsStaleCurvature() throws {
+        let lines = try exampleLines("breast_cancer.csv").prefix(241)
+        try (lines.joined(separator: "\n") + "\n").write(toFile: path("bc.csv"), atomically: true, encoding: .utf8)
+        _ = try run("ul-partition", ["--shards", "3", "--blocks", "2", "--seed", "1", "bc.csv", "-o", "part.csv"])
+        _ = try run("ul-train", ["-q", "--standardize", "-e", "50", "part.csv", "-o", "m.ulm"])
+        _ = try run("ul-influence", ["-q", "-m", "m.ulm", "-d", "part.csv", "--top", "1", "-o", "/dev/null"])
+        let before = try openModelContainer(path("m.ulm.curv"))
+        // The data without one row of shard 1.
+        let text = try String(contentsOfFile: path("part.csv"), encoding: .utf8).split(separator: "\n")
+        let victim = text.dropFirst().firstIndex { $0.split(separator: ",").dropLast().last == "1" }!
+        try ((text[..<victim] + text[(victim + 1)...]).joined(separator: "\n") + "\n").write(toFile: path("less.csv"), atomically: true, encoding: .utf8)
+
+        let resumed = try run("ul-train", ["--resume", "m.ulm", "--standardize", "-e", "50", "less.csv", "-o", "m.ulm"])
+        XCTAssertTrue(resumed.stderr.contains("stored curvature of shard 1 dropped from m.ulm.curv"), resumed.stderr)
+        let after = try openModelContainer(path("m.ulm.curv"))
+        XCTAssertEqual(after.entries.map(\.tag), ["curvature", "curve0000", "curve0002"])
+        for tag in ["curve0000", "curve0002"] { XCTAssertEqual(try after.payload(tag), try before.payload(tag), tag) }
+        // The kept entries still belong to the new model: a request on shard 0 loads its factor, no recompute.
+        let kept = try CurvatureFile.decode(after)
+        XCTAssertEqual(kept.entries.map(\.shard), [0, 2])
+
+        // A plain retrain with other options: no shard state is left, so the sidecar goes.
+        let plain = try run("ul-train", ["--standardize", "-e", "40", "less.csv", "-o", "m.ulm"])
+        XCTAssertTrue(plain.stderr.contains("stored curvature of shards 0 2 dropped"), plain.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path("m.ulm.curv")))
+
+        // Training to another path leaves a model's sidecar alone.
+        _ = try run("ul-influence", ["-q", "-m", "m.ulm", "-d", "less.csv", "--top", "1", "-o", "/dev/null"])
+        let sidecar = try Data(contentsOf: URL(fileURLWithPath: path("m.ulm.curv")))
+        _ = try run("ul-train", ["-q", "--standardize", "-e", "30", "less.csv", "-o", "other.ulm"])
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path("m.ulm.curv"))), sidecar)
+    }
 }
