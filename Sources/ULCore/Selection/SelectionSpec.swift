@@ -39,6 +39,8 @@ public struct SelectionSpec: Equatable, Sendable, CustomStringConvertible {
     /// Parses `description`'s form; fields may be omitted (defaults) but not repeated or unknown.
     public init(parsing text: String) throws {
         self.init()
+        // An empty text would silently mean every default, not the selection the rows were chosen with.
+        guard !text.allSatisfy(\.isWhitespace) else { throw SelectionError.invalidConfig("empty") }
         var seen = Set<String>()
         var kernelName = "rbf"
         var gamma: Double? = nil
