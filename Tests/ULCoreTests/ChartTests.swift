@@ -102,16 +102,26 @@ final class ChartTests: XCTestCase {
         chart.logX = true
         chart.logY = true
         let c = parse(try chart.svg())
-        // x: 10 … 10000; y: 0.001 … 1.
-        for t in ["10", "100", "1000", "1e4", "0.001", "0.01", "0.1", "1"] { XCTAssertTrue(c.texts.contains(t), t) }
+        // x: 10 … 5000; y: 0.002 … 1 (ends rounded out to 1, 2 or 5 × 10^k).
+        for t in ["10", "100", "1000", "0.01", "0.1", "1"] { XCTAssertTrue(c.texts.contains(t), t) }
+        XCTAssertFalse(c.texts.contains("1e4"))
+        XCTAssertFalse(c.texts.contains("0.001"))
         XCTAssertEqual(c.classes["x-minor"], 1)
         XCTAssertEqual(c.classes["y-minor"], 1)
-        let x = try AxisScale(values: [10, 5000], logarithmic: true, axis: "x")
-        XCTAssertEqual(x.lower, 10)
-        XCTAssertEqual(x.upper, 10000)
-        XCTAssertEqual(x.ticks.map(\.label), ["10", "100", "1000", "1e4"])
-        XCTAssertEqual(x.minorTicks.count, 3 * 8)
-        XCTAssertEqual(x.fraction(100), 1.0 / 3, accuracy: 1e-12)
+        let x = try AxisScale(values: [10, 4200], logarithmic: true, axis: "x")
+        XCTAssertEqual([x.lower, x.upper], [10, 5000])
+        XCTAssertEqual(x.ticks.map(\.label), ["10", "100", "1000"])
+        XCTAssertEqual(x.minorTicks.count, 2 * 8 + 4, "2…9 × 10 and × 100, 2000 … 5000")
+        XCTAssertEqual(x.fraction(100), 1 / log10(500), accuracy: 1e-12)
+        let y = try AxisScale(values: [0.0031, 0.9], logarithmic: true, axis: "y")
+        XCTAssertEqual([y.lower, y.upper], [0.002, 1])
+        XCTAssertEqual(AxisScale.roundedDown(0.0031), 0.002)
+        XCTAssertEqual(AxisScale.roundedDown(7), 5)
+        XCTAssertEqual(AxisScale.roundedDown(100), 100)
+        XCTAssertEqual(AxisScale.roundedUp(16), 20)
+        XCTAssertEqual(AxisScale.roundedUp(0.3), 0.5)
+        XCTAssertEqual(AxisScale.roundedUp(6), 10)
+        XCTAssertEqual(AxisScale.roundedUp(1000), 1000)
     }
 
     func testLongLogAxisLabelsSomeDecades() throws {
@@ -123,6 +133,9 @@ final class ChartTests: XCTestCase {
     func testLogAxisWithinOneDecadeLabelsTheMultiples() throws {
         let a = try AxisScale(values: [3, 5], logarithmic: true, fixedLower: 2, fixedUpper: 8, axis: "y")
         XCTAssertEqual(a.ticks.map(\.label), ["2", "3", "4", "5", "6", "7", "8"])
+        let short = try AxisScale(values: [1, 16], logarithmic: true, axis: "x")
+        XCTAssertEqual(short.ticks.map(\.label), ["1", "2", "5", "10", "20"])
+        XCTAssertEqual(short.minorTicks.count, 6, "3, 4, 6, 7, 8, 9")
         let one = try AxisScale(values: [100], logarithmic: true, axis: "y")
         XCTAssertEqual([one.lower, one.upper], [100, 1000])
     }
@@ -231,7 +244,9 @@ final class ChartTests: XCTestCase {
         log.logY = true
         let l = parse(try log.svg())
         XCTAssertEqual(l.classes["bar"], 5)
-        for t in ["0.1", "1", "10", "100"] { XCTAssertTrue(l.texts.contains(t), t) }
+        // 0.7 … 12 on a log axis: 0.5 … 20, decades 1 and 10 labelled.
+        for t in ["1", "10"] { XCTAssertTrue(l.texts.contains(t), t) }
+        XCTAssertFalse(l.texts.contains("100"))
         XCTAssertNil(l.classes["baseline"])
         var zero = bars()
         zero.series[0].values[0] = 0

@@ -1,8 +1,8 @@
 import Foundation
 
-/// One axis of a chart: the range it shows, linear or log10, and its ticks. An automatic end is rounded out
-/// to the next tick (a step of 1, 2 or 5 × 10^k; a decade on a log axis), so the data never touches a
-/// corner unlabelled; a fixed end is kept as given.
+/// One axis of a chart: the range it shows, linear or log10, and its ticks. An automatic end is rounded out:
+/// to the next tick on a linear axis (a step of 1, 2 or 5 × 10^k), to the next 1, 2 or 5 × 10^k on a log
+/// axis (a whole decade would leave up to nine tenths of it empty); a fixed end is kept as given.
 struct AxisScale {
     let lower: Double
     let upper: Double
@@ -29,8 +29,8 @@ struct AxisScale {
         guard let smallest = values.min(), let largest = values.max() else { throw PlotError.nothingToDraw }
         self.logarithmic = logarithmic
         if logarithmic {
-            var lo = fixedLower ?? pow(10, floor(log10(smallest) + 1e-9))
-            var hi = fixedUpper ?? pow(10, ceil(log10(largest) - 1e-9))
+            var lo = fixedLower ?? Self.roundedDown(smallest)
+            var hi = fixedUpper ?? Self.roundedUp(largest)
             // One value on a decade, or every value beyond a fixed end: one decade past the fixed or lower end.
             if lo >= hi {
                 if fixedUpper == nil { hi = pow(10, floor(log10(lo) + 1e-9) + 1) } else { lo = pow(10, ceil(log10(hi) - 1e-9) - 1) }
@@ -61,6 +61,18 @@ struct AxisScale {
         logarithmic ? (log10(v) - log10(lower)) / (log10(upper) - log10(lower)) : (v - lower) / (upper - lower)
     }
 
+    /// The largest 1, 2 or 5 × 10^k at or below `v` (> 0).
+    static func roundedDown(_ v: Double) -> Double {
+        let magnitude = pow(10, floor(log10(v) + 1e-9))
+        return [5.0, 2, 1].map { $0 * magnitude }.first { $0 <= v * (1 + 1e-9) } ?? magnitude
+    }
+
+    /// The smallest 1, 2 or 5 × 10^k at or above `v` (> 0).
+    static func roundedUp(_ v: Double) -> Double {
+        let magnitude = pow(10, floor(log10(v) + 1e-9))
+        return [1.0, 2, 5, 10].map { $0 * magnitude }.first { $0 >= v * (1 - 1e-9) }!
+    }
+
     /// The smallest step of 1, 2 or 5 × 10^k that cuts `span` into at most six intervals.
     static func niceStep(_ span: Double) -> Double {
         let raw = span / 6
@@ -87,8 +99,8 @@ struct AxisScale {
         return out
     }
 
-    /// Decade ticks in [lo, hi], at most `labelledDecades` labelled; with fewer than two decades inside, the
-    /// 2…9 × 10^k ticks are labelled too.
+    /// Decade ticks in [lo, hi], at most about `labelledDecades` labelled, and 2…9 × 10^k between them up to
+    /// six decades.
     static func logTicks(_ lo: Double, _ hi: Double) -> ([(value: Double, label: String)], [Double]) {
         let first = Int(ceil(log10(lo) - 1e-9)), last = Int(floor(log10(hi) + 1e-9))
         // Labelled every 1, 2, 5, 10… decades, the fewest that keep to `labelledDecades`.
@@ -110,8 +122,12 @@ struct AxisScale {
                 }
             }
         }
-        guard labelled.count < 2 else { return (labelled, minor + between) }
-        let all = (labelled.map(\.value) + between).sorted()
-        return (all.map { ($0, String(format: "%g", $0)) }, minor)
+        // Under two decades the decade labels alone say little: 2 and 5 × 10^k are labelled too, and with
+        // fewer than two decades inside, every multiple.
+        let short = log10(hi) - log10(lo) < 2
+        guard labelled.count < 2 || short else { return (labelled, minor + between) }
+        let named = between.filter { labelled.count < 2 || [2, 5].contains(Int(($0 / pow(10, floor(log10($0) + 1e-9))).rounded())) }
+        let all = (labelled.map(\.value) + named).sorted()
+        return (all.map { ($0, String(format: "%g", $0)) }, minor + between.filter { !named.contains($0) })
     }
 }

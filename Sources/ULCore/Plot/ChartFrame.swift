@@ -33,7 +33,7 @@ struct ChartFrame {
         let tickCharacters = y.ticks.map(\.label.count).max() ?? 1
         left = (yLabel.isEmpty ? 12 : 32) + Self.characterWidth * Double(tickCharacters)
         let nameCharacters = min(Self.legendCharacters, legend.map(\.name.count).max() ?? 0)
-        let right = legend.isEmpty ? 16 : 16 + 30 + Self.characterWidth * Double(nameCharacters) + 8
+        let right = legend.isEmpty ? 16 : 16 + 30 + Self.characterWidth * Double(nameCharacters) + 16
         let bottom = 24 + (xLabel.isEmpty ? 4 : 22) + extraBottom
         // The plot keeps at least 200 × 120 pixels: the document grows rather than the plot vanishing.
         self.width = max(width, left + right + 200)
