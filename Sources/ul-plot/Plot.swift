@@ -60,6 +60,9 @@ struct PlotColumns {
         let y: [Int]
         if let names = options.yColumns {
             y = try names.map { try r.requireColumn($0, option: "y") }
+            if let twice = names.first(where: { n in names.filter { $0 == n }.count > 1 }) {
+                throw ToolError.usage("--y: \(quoted(twice)) is given twice")
+            }
             for i in y where i == x || i == series {
                 throw ToolError.usage("--y: \(quoted(r.header[i])) is the \(i == x ? "x" : "--series") column")
             }
@@ -79,12 +82,13 @@ struct PlotColumns {
 }
 
 /// A cell as a number; nil when it is empty (a missing point). Decimal only, as the data readers take it.
-func number(_ r: CSVReader, _ column: Int, logAxis: String?) throws -> Double? {
+/// `names`: what to say when the cell is not a number.
+func number(_ r: CSVReader, _ column: Int, logAxis: String?, names: String = "") throws -> Double? {
     let text = r.string(column)
     let trimmed = text.trimmingCharacters(in: .whitespaces)
     guard !trimmed.isEmpty else { return nil }
     guard let v = parseDouble(trimmed), !trimmed.contains(where: { $0 == "x" || $0 == "X" }) else {
-        throw ToolError.data("column \(quoted(r.header[column])): not a number \(quoted(text))", file: r.path, line: r.line)
+        throw ToolError.data("column \(quoted(r.header[column])): not a number \(quoted(text))\(names)", file: r.path, line: r.line)
     }
     guard v.isFinite else {
         throw ToolError.data("column \(quoted(r.header[column])): non-finite value \(quoted(text))", file: r.path, line: r.line)
@@ -110,7 +114,7 @@ func readLines(_ r: CSVReader, _ c: PlotColumns, _ options: PlotOptions) throws 
     var series = [LineChart.Series](), index = [String: Int]()
     if c.series == nil { series = c.y.map { LineChart.Series(name: r.header[$0], points: []) } }
     while try r.next() {
-        let x = try number(r, c.x, logAxis: options.logX ? "x" : nil)
+        let x = try number(r, c.x, logAxis: options.logX ? "x" : nil, names: " (names on the x axis: --kind bar)")
         let ys = try c.y.map { try number(r, $0, logAxis: options.logY ? "y" : nil) }
         if let sc = c.series {
             let name = try seriesName(r, sc)
