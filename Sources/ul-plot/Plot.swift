@@ -19,8 +19,8 @@ func runPlot(_ options: PlotOptions, _ ctx: ToolContext) throws -> ExitStatus {
             chart.width = options.width
             chart.height = options.height
             try markDashed(options.dashed, in: &chart.series, file: options.input)
-            ctx.summary("\(chart.series.count) series, \(chart.series.map { $0.points.compactMap { $0 }.count }.reduce(0, +)) points")
             svg = try chart.svg()
+            ctx.summary("\(chart.series.count) series, \(chart.series.map { $0.points.compactMap { $0 }.count }.reduce(0, +)) points")
         case .bar:
             var chart = try readBars(r, columns, options)
             chart.logY = options.logY
@@ -28,8 +28,8 @@ func runPlot(_ options: PlotOptions, _ ctx: ToolContext) throws -> ExitStatus {
             chart.yMax = options.yMax
             chart.width = options.width
             chart.height = options.height
-            ctx.summary("\(chart.series.count) series, \(chart.categories.count) categories")
             svg = try chart.svg()
+            ctx.summary("\(chart.series.count) series, \(chart.categories.count) categories")
         }
     } catch let e as PlotError {
         throw ToolError.data("\(e)", file: options.input)
