@@ -3,7 +3,7 @@
 # BIN=DIR installs tools already built in DIR instead of building a release; DESTDIR stages a package.
 PREFIX ?= /usr/local
 CONFIG ?= release
-TOOLS = ul-partition ul-select ul-train ul-predict ul-forget ul-influence ul-audit ul-inspect
+TOOLS = ul-partition ul-select ul-train ul-predict ul-forget ul-influence ul-audit ul-inspect ul-plot
 MAN = $(DESTDIR)$(PREFIX)/share/man
 
 .PHONY: build install uninstall

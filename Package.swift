@@ -2,7 +2,7 @@
 import PackageDescription
 
 /// The command-line tools; each is a thin executable over ULCore and ULCLI.
-let tools: [String] = ["ul-partition", "ul-select", "ul-train", "ul-predict", "ul-forget", "ul-influence", "ul-audit", "ul-inspect"]
+let tools: [String] = ["ul-partition", "ul-select", "ul-train", "ul-predict", "ul-forget", "ul-influence", "ul-audit", "ul-inspect", "ul-plot"]
 
 let package = Package(
     name: "ul",

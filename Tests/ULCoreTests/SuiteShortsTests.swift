@@ -6,7 +6,7 @@ import ULTestSupport
 /// The suite's rule for short options (ul(7), SHORT OPTIONS): a short letter means the same long option in
 /// every tool. Each built tool's --help is read, and every `-x, --name` row must agree with `SuiteShorts`.
 final class SuiteShortsTests: XCTestCase {
-    static let tools = ["ul-partition", "ul-select", "ul-train", "ul-predict", "ul-forget", "ul-influence", "ul-audit", "ul-inspect"]
+    static let tools = ["ul-partition", "ul-select", "ul-train", "ul-predict", "ul-forget", "ul-influence", "ul-audit", "ul-inspect", "ul-plot"]
 
     /// The short letters of the "Options:" rows of --help, with their long names: lines like `  -m, --model M`.
     static func shortForms(_ help: String) -> [(short: Character, long: String)] {

@@ -14,13 +14,14 @@ final class EndToEndTests: XCTestCase {
     static let casesDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("cases")
 
     /// The tools that have a test method below; every folder under cases/ must be one of them.
-    static let tools = ["ul-audit", "ul-forget", "ul-influence", "ul-inspect", "ul-partition", "ul-predict", "ul-select", "ul-train"]
+    static let tools = ["ul-audit", "ul-forget", "ul-influence", "ul-inspect", "ul-partition", "ul-plot", "ul-predict", "ul-select", "ul-train"]
 
     func testULAuditCases() throws { try runCases(of: "ul-audit") }
     func testULForgetCases() throws { try runCases(of: "ul-forget") }
     func testULInfluenceCases() throws { try runCases(of: "ul-influence") }
     func testULInspectCases() throws { try runCases(of: "ul-inspect") }
     func testULPartitionCases() throws { try runCases(of: "ul-partition") }
+    func testULPlotCases() throws { try runCases(of: "ul-plot") }
     func testULPredictCases() throws { try runCases(of: "ul-predict") }
     func testULSelectCases() throws { try runCases(of: "ul-select") }
     func testULTrainCases() throws { try runCases(of: "ul-train") }

@@ -27,8 +27,8 @@ public struct ROCPlot {
         self.title = title
     }
 
-    /// Line colours, cycled (colour-blind-safe palette).
-    static let colours = ["#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#000000"]
+    /// Line colours, cycled.
+    static let colours = chartColours
 
     /// The effective lower end of both axes.
     var axisMinimum: Double {
@@ -71,7 +71,7 @@ public struct ROCPlot {
         s += "</g>\n<g>\n"
         k = -Int(decades.rounded())
         while k <= 0 {
-            let v = pow(10, Double(k)), label = tickLabel(k)
+            let v = pow(10, Double(k)), label = decadeLabel(k)
             s += "<text x=\"\(svgNumber(x(v)))\" y=\"\(svgNumber(top + ph + 18))\" text-anchor=\"middle\">\(label)</text>\n"
             s += "<text x=\"\(svgNumber(left - 6))\" y=\"\(svgNumber(y(v) + 4))\" text-anchor=\"end\">\(label)</text>\n"
             k += 1
@@ -136,41 +136,4 @@ public struct ROCPlot {
         }
         return d
     }
-
-    private func tickLabel(_ k: Int) -> String {
-        k == 0 ? "1" : k >= -3 ? String(format: "%.\(-k)f", pow(10, Double(k))) : "1e\(k)"
-    }
-}
-
-/// The start of a standalone SVG plot: the XML declaration, the `<svg>` element, a white background and the
-/// title centred at (titleX, titleY); the caller closes the `<svg>`.
-func svgDocumentStart(width: Double, height: Double, title: String, titleX: Double, titleY: Double) -> String {
-    """
-    <?xml version="1.0" encoding="UTF-8"?>
-    <svg xmlns="http://www.w3.org/2000/svg" width="\(svgNumber(width))" height="\(svgNumber(height))" \
-    viewBox="0 0 \(svgNumber(width)) \(svgNumber(height))" font-family="sans-serif" font-size="12">
-    <rect width="100%" height="100%" fill="white"/>
-    <text x="\(svgNumber(titleX))" y="\(svgNumber(titleY))" text-anchor="middle" font-size="14">\(xmlEscape(title))</text>
-
-    """
-}
-
-/// A coordinate or label of the SVG plots, two decimals.
-func svgNumber(_ v: Double) -> String { String(format: "%.2f", v) }
-
-/// Text safe inside XML character data and attribute values (control characters XML forbids become U+FFFD).
-func xmlEscape(_ s: String) -> String {
-    var out = ""
-    for c in s {
-        if let a = c.asciiValue, a < 0x20, a != 0x09, a != 0x0a { out += "\u{FFFD}"; continue }
-        switch c {
-        case "&": out += "&amp;"
-        case "<": out += "&lt;"
-        case ">": out += "&gt;"
-        case "\"": out += "&quot;"
-        case "'": out += "&apos;"
-        default: out.append(c)
-        }
-    }
-    return out
 }
