@@ -1,5 +1,8 @@
 import Foundation
 import XCTest
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
 import ULTestSupport
 
 /// The workflows in examples/: the quick start, the ARCANE and PUMA pipelines, the Makefile, the cron queue
@@ -56,6 +59,51 @@ final class ExamplesTests: XCTestCase {
         for method in ["puma", "newton", "retrain"] {
             XCTAssertTrue(r.stdout.contains(",\(method),"), "no ledger line of \(method): \(r.stdout)")
         }
+    }
+
+    /// examples/bench/papers.sh with QUICK=1 (digits): the report links a figure and a CSV per experiment; every
+    /// figure parses as SVG and every CSV is rectangular with numbers after its first column; what the exact
+    /// methods must give holds (a removed class scores 0 after retraining and SISA exact forgetting; the
+    /// mislabel curves' random line is the share inspected and the optimum never falls).
+    func testPapersQuickRunWritesEveryFigure() throws {
+        let dir = try makeWorkDirectory("papers")
+        let r = try ProcessRunner.runScript("QUICK=1 sh \"$REPO/examples/bench/papers.sh\" out", in: dir,
+                                            environment: ["UL_BIN": BuiltTools.directory.path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let out = dir.appendingPathComponent("out")
+        let report = try String(contentsOf: out.appendingPathComponent("report.md"), encoding: .utf8)
+        let figures = ["puma-removal", "puma-class", "puma-resistance", "puma-time", "puma-eta", "puma-mislabel",
+                       "arcane-accuracy", "arcane-time", "arcane-sequence", "arcane-ratio", "arcane-ratio-time", "arcane-blocks"]
+        var tables: [String: [[String]]] = [:]
+        for name in figures {
+            XCTAssertTrue(report.contains("(\(name).svg)"), "report.md does not show \(name).svg")
+            XCTAssertTrue(report.contains("(\(name).csv)"), "report.md does not link \(name).csv")
+            let svg = try Data(contentsOf: out.appendingPathComponent("\(name).svg"))
+            let parser = XMLParser(data: svg)
+            XCTAssertTrue(parser.parse(), "\(name).svg: \(parser.parserError.map { "\($0)" } ?? "not XML")")
+            XCTAssertTrue(String(decoding: svg, as: UTF8.self).hasPrefix("<svg") || String(decoding: svg, as: UTF8.self).contains("<svg "), name)
+            let lines = try String(contentsOf: out.appendingPathComponent("\(name).csv"), encoding: .utf8)
+                .split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+            XCTAssertGreaterThan(lines.count, 1, "\(name).csv has no rows")
+            for (i, row) in lines.enumerated() {
+                XCTAssertEqual(row.count, lines[0].count, "\(name).csv line \(i + 1)")
+                if i > 0 {
+                    for cell in row.dropFirst() { XCTAssertNotNil(Double(cell), "\(name).csv line \(i + 1): \(cell)") }
+                }
+            }
+            tables[name] = lines
+        }
+        XCTAssertFalse(report.contains("%%"), "a format left in the report")
+        for row in tables["puma-class"]!.dropFirst() where row[0] == "retrain" || row[0] == "SISA exact" {
+            XCTAssertEqual(Double(row[1]), 0, "\(row[0]) still predicts the removed class")
+        }
+        var optimum = 0.0
+        for row in tables["puma-mislabel"]!.dropFirst() {
+            XCTAssertEqual(Double(row[3]), Double(row[0]), "random finds the share inspected")
+            XCTAssertGreaterThanOrEqual(Double(row[4])!, optimum)
+            optimum = Double(row[4])!
+        }
+        XCTAssertEqual(optimum, 1)
     }
 
     /// The README's install: `make install PREFIX=...` puts every tool that has a manual page on PATH and every

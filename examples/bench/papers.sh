@@ -39,7 +39,7 @@ if [ "$QUICK" = 1 ]; then
     tr -d '\r' < "$ROOT/examples/data/digits.csv" | awk -F, 'NR == 1 || (NR - 2) % 5 != 0' > train.csv
     tr -d '\r' < "$ROOT/examples/data/digits.csv" | awk -F, 'NR == 1 || (NR - 2) % 5 == 0' > test.csv
     SCALE=0.0625 RUNS=${RUNS:-1} REQUESTS=${REQUESTS:-20}
-    ETAS="0.05 0.1 0.25 0.5 1 2 4"
+    ETAS="0.05 0.2 1 4" FRACTIONS="0.25 0.5 1" BLOCKS="1 2 5 10"
 else
     ROWS=${ROWS:-20000}
     [ -s fashion/train.csv ] || python3 "$BENCH/fashion_mnist_csv.py" fashion >/dev/null
@@ -47,7 +47,7 @@ else
     cp fashion/test.csv test.csv
     DATASET="Fashion-MNIST (the first $ROWS training rows, all 10,000 test rows; pixels/255)"
     SCALE=0.00392156862745098 RUNS=${RUNS:-3} REQUESTS=${REQUESTS:-40}
-    ETAS="0.05 0.1 0.25 0.5 1 2 4"
+    ETAS="0.05 0.1 0.25 0.5 1 2 4" FRACTIONS="0.1 0.25 0.5 0.75 1" BLOCKS="1 2 5 10 20"
 fi
 EPOCHS=100
 N=$(($(wc -l < train.csv) - 1))
@@ -327,7 +327,7 @@ plot --x requests --y "SISA softmax (row-epochs),SISA softmax sorted (row-epochs
 section "ARCANE 4"
 # ARCANE 4: selection ratio × selection method (knn and ppca one-class models).
 echo "fraction,method,kind,accuracy,seconds,unselected_share" > arcane-ratio.long
-for fraction in 0.1 0.25 0.5 0.75 1; do
+for fraction in $FRACTIONS; do
     for method in entropy spread random; do
         for kind in knn ppca; do
             t=$(arcane $kind $method $fraction class.csv ratio)
@@ -359,7 +359,7 @@ plot --x fraction --log-y --title "ARCANE 4: time of selection and training" --x
 section "ARCANE 5"
 # ARCANE 5: blocks per shard against the rows one request retrains (mean over the same random rows).
 echo "blocks,SISA softmax (row-epochs),ARCANE knn (rows),SISA seconds,ARCANE seconds" > ../arcane-blocks.csv
-for blocks in 1 2 5 10 20; do
+for blocks in $BLOCKS; do
     ul-partition -q --shards 10 --blocks $blocks --seed 1 train.csv -o b-sisa.csv
     ul-train -q --scale $SCALE --epochs $EPOCHS b-sisa.csv -o b-sisa.ulm
     ul-partition -q --by class --blocks $blocks train.csv -o b-class.csv
