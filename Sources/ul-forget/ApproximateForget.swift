@@ -167,17 +167,20 @@ struct ApproximateForget: ForgetMethod {
         // Other shards' entries stay when made the same way; the affected shards' are replaced by `remaining`.
         let sidecar = CurvatureStore.updated(store, with: remaining.filter { $0.shard < shape.shardCount }, excluding: Set(affected),
                                              solver: solverKind, kind: curvatureKind, damping: options.damping)
+        // Written beside the new model (or to --curvature); a sidecar left there by an earlier file at NEW is
+        // replaced or removed, and MODEL.curv stays with MODEL when NEW is another file.
+        let outputPath = options.curvatureOutputPath
         if sidecar.isEmpty {
-            if store != nil, unlink(curvaturePath) != 0, errno != ENOENT {
-                throw ToolError(.ioError, "cannot remove the stored curvature: \(String(cString: strerror(errno)))", file: curvaturePath)
+            if store != nil || outputPath != curvaturePath, unlink(outputPath) != 0, errno != ENOENT {
+                throw ToolError(.ioError, "cannot remove the stored curvature: \(String(cString: strerror(errno)))", file: outputPath)
             }
         } else {
-            try curvatureErrors(curvaturePath) { try writeFileAtomically(curvaturePath, pieces: sidecar.write) }
+            try curvatureErrors(outputPath) { try writeFileAtomically(outputPath, pieces: sidecar.write) }
         }
         try patch.writeOutputs()
         for n in patch.notes { job.ctx.note(n) }
         job.ctx.summary(String(format: "curvature %@ in %.2f s; %@ (%@)", curvatureSeconds == 0 ? "loaded" : "computed", curvatureSeconds,
-                               fates.joined(separator: ", "), sidecar.isEmpty ? "\(curvaturePath) removed" : "stored in \(curvaturePath)"))
+                               fates.joined(separator: ", "), sidecar.isEmpty ? "none stored" : "stored in \(outputPath)"))
         let notes = patch.notes + unsolvedNotes + emptied.map { "shard \($0): every row forgotten: empty (exact)" } + [job.shapeNote(shape)].filter { !$0.isEmpty }
         try job.commit(ForgetOutcome(model: newModel, shardsRetrained: (retrain + emptied).sorted(), cost: cost, residualBound: patch.bounds.joined(separator: " "),
                                      note: notes.joined(separator: "; ")), data: data)

@@ -173,12 +173,12 @@ final class ForgetJob {
                            Date().timeIntervalSince(started), outcome.note.isEmpty ? "" : "; " + outcome.note))
     }
 
-    /// A model rewritten in place keeps no stored curvature (`MODEL.curv`, e.g. from ul-influence) for shard
-    /// states it no longer has (`dropStaleCurvature`). With -o elsewhere, the old model keeps its sidecar.
+    /// The new model keeps no stored curvature (`NEW.curv`, e.g. from ul-influence on a model rewritten in place,
+    /// or left by an earlier file at NEW) for shard states it does not have (`dropStaleCurvature`). With -o
+    /// elsewhere, the old model keeps its sidecar.
     func dropCurvatureOfRetrainedShards(_ newModel: ModelFile) throws {
-        guard sameFile(options.outputPath, options.modelPath) else { return }
-        let dropped = try dropStaleCurvature(besides: options.modelPath, newModel: newModel)
-        if !dropped.isEmpty { ctx.note(staleCurvatureNote(dropped, modelPath: options.modelPath, before: "the forget")) }
+        let dropped = try dropStaleCurvature(besides: options.outputPath, newModel: newModel)
+        if !dropped.isEmpty { ctx.note(staleCurvatureNote(dropped, modelPath: options.outputPath, before: "the forget")) }
     }
 
     /// The model bytes to -o, atomically; nothing to do when -o is the model and the bytes are the same.

@@ -56,7 +56,7 @@ struct ForgetOptions {
         idKey = try IdKeyOption.parse(args)
         switch method {
         case .puma, .newton:
-            approximate = try ApproximateOptions(args, method: method, modelPath: model)
+            approximate = try ApproximateOptions(args, method: method, modelPath: model, outputPath: output)
         case .exact, .retrain:
             if let o = ApproximateOptions.names.first(where: { args.flag($0) }) {
                 throw ToolError.usage("--\(o) does not apply to --method \(method.rawValue): the options of the approximate methods apply to --method puma and newton")
@@ -67,7 +67,8 @@ struct ForgetOptions {
 
 /// The options of the approximate methods (see ul-forget(1), APPROXIMATE METHODS).
 struct ApproximateOptions {
-    static let specs: [OptionSpec] = CurvatureOptions.specs(prefix: "puma/newton: ") + [
+    static let specs: [OptionSpec] = CurvatureOptions.specs(
+        prefix: "puma/newton: ", curvatureHelp: "(default MODEL.curv; the updated one goes to FILE, or without --curvature to NEW.curv); computed when missing") + [
         OptionSpec("valid", value: "FILE", help: "puma: criterion = mean loss on these rows (default: on the remaining training rows)"),
         OptionSpec("eta", value: "E", help: "puma: step of the weight optimisation, as a fraction of 1/L (default 0.5)"),
         OptionSpec("alpha", value: "A", help: "puma: weight penalty relative to ‖s‖² (default 0.1)"),
@@ -89,7 +90,11 @@ struct ApproximateOptions {
     var cgLimit: Int
     var cgTolerance: Double?
     var damping: Double
+    /// Where the stored curvature is read: --curvature, else MODEL.curv.
     var curvaturePath: String
+    /// Where the curvature after the request is written: --curvature (read and written in place), else NEW.curv
+    /// beside the new model, so the next request on NEW finds it and MODEL keeps its own.
+    var curvatureOutputPath: String
     var validPath: String?
     var puma: ApproximateRemoval.PumaSettings
     var weightsPath: String?
@@ -98,7 +103,7 @@ struct ApproximateOptions {
     /// UL_CURVATURE_UPDATE: how a stored factor follows the data (nil: the cheaper way per request).
     var curvatureRoute: CurvatureDowndate.Route?
 
-    init(_ args: ParsedArguments, method: ForgetMethodName, modelPath: String) throws {
+    init(_ args: ParsedArguments, method: ForgetMethodName, modelPath: String, outputPath: String) throws {
         if method == .newton, Self.pumaOnly.contains(where: { args.flag($0) }) {
             throw ToolError.usage("--valid, --eta, --alpha, --iterations and --weights apply to --method puma")
         }
@@ -112,6 +117,7 @@ struct ApproximateOptions {
         cgTolerance = try CurvatureOptions.parseTolerance(args)
         damping = try args.double("damping", default: 0, min: 0)
         curvaturePath = args.value("curvature") ?? modelPath + ".curv"
+        curvatureOutputPath = args.value("curvature") ?? outputPath + ".curv"
         validPath = args.value("valid")
         puma = ApproximateRemoval.PumaSettings(eta: try args.double("eta", default: 0.5, min: 0),
                                                alpha: try args.double("alpha", default: 0.1, min: 0),

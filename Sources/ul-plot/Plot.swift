@@ -13,21 +13,13 @@ func runPlot(_ options: PlotOptions, _ ctx: ToolContext) throws -> ExitStatus {
         case .line:
             var chart = try readLines(r, columns, options)
             chart.logX = options.logX
-            chart.logY = options.logY
-            chart.yMin = options.yMin
-            chart.yMax = options.yMax
-            chart.width = options.width
-            chart.height = options.height
+            chart.takeFrame(from: options)
             try markDashed(options.dashed, in: &chart.series, file: options.input)
             svg = try chart.svg()
             ctx.summary("\(chart.series.count) series, \(chart.series.map { $0.points.compactMap { $0 }.count }.reduce(0, +)) points")
         case .bar:
             var chart = try readBars(r, columns, options)
-            chart.logY = options.logY
-            chart.yMin = options.yMin
-            chart.yMax = options.yMax
-            chart.width = options.width
-            chart.height = options.height
+            chart.takeFrame(from: options)
             svg = try chart.svg()
             ctx.summary("\(chart.series.count) series, \(chart.categories.count) categories")
         }
@@ -39,6 +31,28 @@ func runPlot(_ options: PlotOptions, _ ctx: ToolContext) throws -> ExitStatus {
     try out.commit()
     return .ok
 }
+
+/// What both chart kinds take from the options: the y axis and the size.
+protocol FramedChart {
+    var logY: Bool { get set }
+    var yMin: Double? { get set }
+    var yMax: Double? { get set }
+    var width: Double { get set }
+    var height: Double { get set }
+}
+
+extension FramedChart {
+    mutating func takeFrame(from options: PlotOptions) {
+        logY = options.logY
+        yMin = options.yMin
+        yMax = options.yMax
+        width = options.width
+        height = options.height
+    }
+}
+
+extension LineChart: FramedChart {}
+extension BarChart: FramedChart {}
 
 /// The columns the chart is drawn from, found in the header, and the axis labels that follow from them.
 struct PlotColumns {

@@ -97,16 +97,48 @@ final class CurvatureSidecarTests: XCTestCase {
                                       "--curvature-kind", "hessian", "-o", "p.ulm", "--remaining", "rem.csv"])
         XCTAssertTrue(r.stderr.contains("shard 0: its stored curvature is dropped"), r.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: path("m.ulm.curv")))
-        // Gauss–Newton's exact diagonal loses the row's terms and is stored (version 3, its kind), then loaded.
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path("p.ulm.curv")))
+        // Gauss–Newton's exact diagonal loses the row's terms and is stored (version 3, its kind) beside the new
+        // model, then loaded by a request on that model.
         let g = try run("ul-forget", ["-v", "--model", "m.ulm", "--data", "bc.csv", "--requests", "r1.csv", "--method", "newton",
                                       "-o", "g.ulm", "--remaining", "grem.csv"])
         XCTAssertTrue(g.stderr.contains("curvature computed"), g.stderr)
         XCTAssertTrue(g.stderr.contains("diagonal downdated"), g.stderr)
-        let store = try CurvatureStore(try ModelContainerReader(source: try Array(Data(contentsOf: URL(fileURLWithPath: path("m.ulm.curv"))))))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path("m.ulm.curv")))
+        let store = try CurvatureStore(try ModelContainerReader(source: try Array(Data(contentsOf: URL(fileURLWithPath: path("g.ulm.curv"))))))
         XCTAssertEqual(store.kind, .gaussNewton)
         let next = try run("ul-forget", ["-v", "--model", "g.ulm", "--data", "grem.csv", "--requests", "r2.csv", "--method", "puma",
-                                         "-o", "g2.ulm", "--remaining", "grem2.csv", "--curvature", "m.ulm.curv"])
+                                         "-o", "g2.ulm", "--remaining", "grem2.csv"])
         XCTAssertTrue(next.stderr.contains("curvature loaded"), next.stderr)
+    }
+
+    /// A request written to another file stores its curvature beside that file and leaves the model's own
+    /// sidecar as it was: two requests on one model both load the factor ul-influence stored, and a request
+    /// on a model such a request wrote loads that model's sidecar. A sidecar left at NEW by an earlier file
+    /// there is replaced, or dropped by an exact request when it does not belong to the new model.
+    func testRequestToAnotherFileKeepsTheModelsCurvature() throws {
+        let lines = try exampleLines("breast_cancer.csv").prefix(121)
+        try (lines.joined(separator: "\n") + "\n").write(toFile: path("bc.csv"), atomically: true, encoding: .utf8)
+        try "id\nbc00003\n".write(toFile: path("r1.csv"), atomically: true, encoding: .utf8)
+        try "id\nbc00050\n".write(toFile: path("r2.csv"), atomically: true, encoding: .utf8)
+        _ = try run("ul-train", ["-q", "--standardize", "-e", "100", "bc.csv", "-o", "m.ulm"])
+        _ = try run("ul-influence", ["-q", "-m", "m.ulm", "-d", "bc.csv", "--top", "1", "-o", "/dev/null"])
+        let stored = try Data(contentsOf: URL(fileURLWithPath: path("m.ulm.curv")))
+        try Data("stale".utf8).write(to: URL(fileURLWithPath: path("b.ulm.curv")))
+        for (method, out) in [("puma", "a.ulm"), ("newton", "b.ulm")] {
+            let r = try run("ul-forget", ["-v", "-m", "m.ulm", "-d", "bc.csv", "-r", "r1.csv", "--method", method, "-o", out, "--remaining", "rem.csv"])
+            XCTAssertTrue(r.stderr.contains("curvature loaded"), "\(method): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains("stored in \(out).curv"), r.stderr)
+            XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path("m.ulm.curv"))), stored, "\(method) changed m.ulm.curv")
+        }
+        XCTAssertNoThrow(try CurvatureStore(try ModelContainerReader(source: try Array(Data(contentsOf: URL(fileURLWithPath: path("b.ulm.curv")))))))
+        let next = try run("ul-forget", ["-v", "-m", "a.ulm", "-d", "rem.csv", "-r", "r2.csv", "--method", "puma", "-o", "a.ulm", "--remaining", "rem2.csv"])
+        XCTAssertTrue(next.stderr.contains("curvature loaded"), next.stderr)
+        // An exact request to a file with a sidecar of another model drops what does not belong to the new one.
+        try FileManager.default.copyItem(atPath: path("m.ulm.curv"), toPath: path("e.ulm.curv"))
+        try "id\nbc00010\n".write(toFile: path("r3.csv"), atomically: true, encoding: .utf8)
+        let exact = try run("ul-forget", ["-v", "-m", "a.ulm", "-d", "rem2.csv", "-r", "r3.csv", "-o", "e.ulm", "--remaining", "rem3.csv"])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path("e.ulm.curv")), exact.stderr)
     }
 
     /// A request on one shard carries the other shards' stored sections over as they are (same bytes, same

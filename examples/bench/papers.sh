@@ -226,7 +226,7 @@ with open(sys.argv[4], "w") as o:
         found = lambda order: sum(i in flipped for i in order[:top]) / f
         o.write("%.2f,%.4f,%.4f,%.4f,%.4f\n" % (pct / 100, found(by_influence), found(by_loss), pct / 100, min(1, top / f)))
 PY
-plot --x inspected --y self_influence,loss,random,optimum --y-min 0 --y-max 1 \
+plot --x inspected --y self_influence,loss,random,optimum --dashed random,optimum --y-min 0 --y-max 1 \
     --title "PUMA 6: flipped labels found (10 % flipped)" --x-label "share of training rows inspected" --y-label "share of flipped labels found" \
     -o ../puma-mislabel.svg ../puma-mislabel.csv
 
@@ -320,7 +320,7 @@ with open(sys.argv[1], "w") as o:
     for i, row in enumerate(zip(*(itertools.accumulate(l) for l in ledgers))):
         o.write("%d,%s\n" % (i + 1, ",".join(map(str, row))))
 PY
-plot --x requests --y "SISA softmax (row-epochs),SISA softmax sorted (row-epochs),ARCANE knn (rows),ARCANE knn sorted (rows)" --log-y \
+plot --x requests --y "SISA softmax (row-epochs),SISA softmax sorted (row-epochs),ARCANE knn (rows),ARCANE knn sorted (rows)" --log-y --width 800 \
     --title "ARCANE 3: retraining over a sequence of requests" --x-label "requests" --y-label "cumulative rows (row-epochs) retrained" \
     -o ../arcane-sequence.svg ../arcane-sequence.csv
 

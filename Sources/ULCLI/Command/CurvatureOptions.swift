@@ -4,8 +4,10 @@ import ULCore
 /// `--solver`, `--curvature-kind`, `--preconditioner`, `--damping`, `--curvature`: how the stored curvature of
 /// a softmax or mlp model is used (ul-influence, ul-forget --method puma|newton).
 public struct CurvatureOptions: Sendable {
-    /// The options, each help text after `prefix` (e.g. "puma/newton: ").
-    public static func specs(prefix: String = "") -> [OptionSpec] {
+    /// The options, each help text after `prefix` (e.g. "puma/newton: "); `curvatureHelp` says where
+    /// `--curvature` is read and written by default.
+    public static func specs(prefix: String = "",
+                             curvatureHelp: String = "(default MODEL.curv); computed and written when missing") -> [OptionSpec] {
         [OptionSpec("solver", value: SolverKind.allCases.map(\.rawValue).joined(separator: "|"),
                     help: prefix + "Cholesky of the dense Hessian (softmax; default) or conjugate gradient (default for mlp)"),
          OptionSpec("curvature-kind", value: CurvatureKind.allCases.map(\.rawValue).joined(separator: "|"),
@@ -16,7 +18,7 @@ public struct CurvatureOptions: Sendable {
          OptionSpec("cg-tolerance", value: "T", help: prefix + "cg: relative residual at which a solve stops (default 1e-10 softmax, 1e-4 mlp)"),
          OptionSpec("damping", value: "D", help: prefix + "add D·I to the curvature (default 0)"),
          OptionSpec("curvature", value: "FILE",
-                    help: prefix + "stored Hessian factor or preconditioner (default MODEL.curv); computed and written when missing")]
+                    help: prefix + "stored Hessian factor or preconditioner " + curvatureHelp)]
     }
 
     /// The default curvature of a model kind: Gauss–Newton for mlp (see ul-forget(1), APPROXIMATE METHODS);
