@@ -161,15 +161,18 @@ plot --kind bar --x model --y removed_class,other_classes --y-min 0 --y-max 1 \
 section "PUMA 3"
 rows_of req-5.csv train.csv > forgotten-5.csv
 # (A model that still holds the forgotten rows fails the audit's lineage check, exit 1: its report is what we want.)
+# audit MODEL: ul-audit with the rows left after the 5 % removal as retained rows; metric KEY: from that report.
 audit() {
-    ul-audit -q -m "$1" -d "$2" -f forgotten-5.csv -t test.csv --bootstrap 0 2>>audit-lineage.txt > audit.csv || [ $? = 1 ]
-    awk -F, -v k="$3" '$1 == k { printf "%.4f\n", $2; found = 1 } END { if (!found) { print "papers.sh: no " k " in the audit of '"$1"'" > "/dev/stderr"; exit 1 } }' audit.csv
+    ul-audit -q -m "$1" -d rem-5.csv -f forgotten-5.csv -t test.csv --bootstrap 0 2>>audit-lineage.txt > audit.csv || [ $? = 1 ]
+}
+metric() {
+    awk -F, -v k="$1" '$1 == k { printf "%.4f\n", $2; found = 1 } END { if (!found) { print "papers.sh: no " k " in the audit" > "/dev/stderr"; exit 1 } }' audit.csv
 }
 echo "model,resistance,loss_auc" > ../puma-resistance.csv
 for m in full puma-5 newton-5 retrain-5 sisa sisa-5; do
-    case $m in full) name=original; d=rem-5.csv ;; sisa) name="SISA original"; d=rem-5.csv ;; sisa-5) name="SISA exact"; d=rem-5.csv ;;
-        *) name=${m%-5}; d=rem-5.csv ;; esac
-    echo "$name,$(audit $m.ulm $d resistance),$(audit $m.ulm $d mia_loss_auc)" >> ../puma-resistance.csv
+    case $m in full) name=original ;; sisa) name="SISA original" ;; sisa-5) name="SISA exact" ;; *) name=${m%-5} ;; esac
+    audit $m.ulm
+    echo "$name,$(metric resistance),$(metric mia_loss_auc)" >> ../puma-resistance.csv
 done
 plot --kind bar --x model --y resistance,loss_auc --y-min 0 --y-max 1 \
     --title "PUMA 3: forgotten rows called non-members (5 % removed)" --x-label "model" --y-label "share / AUC" \
@@ -181,12 +184,15 @@ echo "eta,accuracy,resistance,distance" > ../puma-eta.csv
 for eta in $ETAS; do
     ul-forget -q -m full.ulm -d train.csv -r req-5.csv --method puma --eta "$eta" -o puma-eta.ulm --remaining rem-eta.csv
     rm -f puma-eta.ulm.curv
-    echo "$eta,$(accuracy puma-eta.ulm),$(audit puma-eta.ulm rem-5.csv resistance),$(distance puma-eta.ulm retrain-5.ulm)" >> ../puma-eta.csv
+    audit puma-eta.ulm
+    echo "$eta,$(accuracy puma-eta.ulm),$(metric resistance),$(distance puma-eta.ulm retrain-5.ulm)" >> ../puma-eta.csv
 done
 ul-forget -q -m full.ulm -d train.csv -r req-5.csv --method puma --iterations 0 -o plain-5.ulm --remaining rem-eta.csv
 rm -f plain-5.ulm.curv
-PLAIN="$(accuracy plain-5.ulm),$(audit plain-5.ulm rem-5.csv resistance),$(distance plain-5.ulm retrain-5.ulm)"
-RETRAIN5="$(accuracy retrain-5.ulm),$(audit retrain-5.ulm rem-5.csv resistance)"
+audit plain-5.ulm
+PLAIN="$(accuracy plain-5.ulm),$(metric resistance),$(distance plain-5.ulm retrain-5.ulm)"
+audit retrain-5.ulm
+RETRAIN5="$(accuracy retrain-5.ulm),$(metric resistance)"
 plot --x eta --y accuracy,resistance --log-x --y-min 0 --y-max 1 \
     --title "PUMA 5: η (step of the weight optimisation, × 1/L), 5 % removed" --x-label "η" --y-label "test accuracy / resistance" \
     -o ../puma-eta.svg ../puma-eta.csv
@@ -269,7 +275,7 @@ plot --kind bar --x model --y test_accuracy --y-min 0 --y-max 1 \
 section "ARCANE 2"
 # ARCANE 2: time of one single-row request (the same random rows for every architecture, each on the original).
 ids_first key-request.csv $((RUNS * 3)) | tail -n +2 > request-ids.txt
-echo "model,median_seconds,mean_seconds,mean_rows_retrained" > ../arcane-time.csv
+echo "model,median_seconds,mean_seconds,mean_rows_retrained,model_mb" > ../arcane-time.csv
 for m in full sisa arcane-knn; do
     case $m in full) name="full retrain"; d=train.csv; method=retrain ;; sisa) name="SISA exact"; d=sisa.csv; method=exact ;;
         arcane-knn) name="ARCANE exact (knn)"; d=arcane-knn.csv; method=exact ;; esac
@@ -281,7 +287,7 @@ for m in full sisa arcane-knn; do
         since "$t0" >> times.txt; echo >> times.txt
         retrained ledger-one.csv >> rows.txt
     done < request-ids.txt
-    echo "$name,$(median < times.txt),$(awk '{ s += $1; n++ } END { printf "%.3f", s / n }' times.txt),$(awk '{ s += $1; n++ } END { printf "%.0f", s / n }' rows.txt)" >> ../arcane-time.csv
+    echo "$name,$(median < times.txt),$(awk '{ s += $1; n++ } END { printf "%.3f", s / n }' times.txt),$(awk '{ s += $1; n++ } END { printf "%.0f", s / n }' rows.txt),$(wc -c < $m.ulm | awk '{ printf "%.1f", $1 / 1e6 }')" >> ../arcane-time.csv
 done
 plot --kind bar --x model --y median_seconds,mean_seconds --log-y \
     --title "ARCANE 2: time of a one-row request" --x-label "" --y-label "seconds" -o ../arcane-time.svg ../arcane-time.csv
@@ -392,6 +398,7 @@ runs=$RUNS
 epochs=$EPOCHS
 requests=$REQUESTS
 factor_seconds=$FACTOR_TIME
+factor_mb=$(wc -c < full.ulm.curv | awk '{ printf "%.0f", $1 / 1e6 }')
 class=$CLASS
 forgotten5=$(($(wc -l < forgotten-5.csv) - 1))
 plain=$PLAIN
