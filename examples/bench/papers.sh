@@ -54,6 +54,7 @@ N=$(($(wc -l < train.csv) - 1))
 
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.3f", b - a }'; }
+mean() { awk -v f="$1" '{ s += $1; n++ } END { printf f, s / n }'; }
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 # Test accuracy of a model (on FILE, default test.csv; LABEL: only rows of this label; OTHER=1: the others).
 accuracy() {
@@ -74,6 +75,18 @@ ids_below() { { echo id; awk -F, -v k="$2" 'NR > 1 && $2 < k { print $1 }' "$1";
 ids_first() { { echo id; tail -n +2 "$1" | sort -t, -k2,2n -k1,1 | head -n "$2" | cut -d, -f1; } ; }
 # The ledger's rows_retrained on its last line.
 retrained() { tail -n 1 "$1" | awk -F, '{ print $8 }'; }
+# each_row MODEL DATA METHOD: one single-row request per id of request-ids.txt, each on MODEL as it is; the
+# seconds go to times.txt, the ledger's rows_retrained to rows.txt.
+each_row() {
+    : > times.txt; : > rows.txt
+    while read -r id; do
+        printf 'id\n%s\n' "$id" > one.csv
+        rm -f ledger-one.csv
+        t0=$(now); ul-forget -q -m "$1" -d "$2" -r one.csv --method "$3" --ledger ledger-one.csv -o one.ulm --remaining rem-one.csv
+        since "$t0" >> times.txt; echo >> times.txt
+        retrained ledger-one.csv >> rows.txt
+    done < request-ids.txt
+}
 plot() { ul-plot -q "$@"; }
 # section NAME: the time since the previous section started goes to timing.csv under that section's name.
 echo "experiment,seconds" > ../timing.csv
@@ -279,15 +292,8 @@ echo "model,median_seconds,mean_seconds,mean_rows_retrained,model_mb" > ../arcan
 for m in full sisa arcane-knn; do
     case $m in full) name="full retrain"; d=train.csv; method=retrain ;; sisa) name="SISA exact"; d=sisa.csv; method=exact ;;
         arcane-knn) name="ARCANE exact (knn)"; d=arcane-knn.csv; method=exact ;; esac
-    : > times.txt; : > rows.txt
-    while read -r id; do
-        printf 'id\n%s\n' "$id" > one.csv
-        rm -f ledger-one.csv
-        t0=$(now); ul-forget -q -m $m.ulm -d $d -r one.csv --method $method --ledger ledger-one.csv -o one.ulm --remaining rem-one.csv
-        since "$t0" >> times.txt; echo >> times.txt
-        retrained ledger-one.csv >> rows.txt
-    done < request-ids.txt
-    echo "$name,$(median < times.txt),$(awk '{ s += $1; n++ } END { printf "%.3f", s / n }' times.txt),$(awk '{ s += $1; n++ } END { printf "%.0f", s / n }' rows.txt),$(wc -c < $m.ulm | awk '{ printf "%.1f", $1 / 1e6 }')" >> ../arcane-time.csv
+    each_row $m.ulm $d $method
+    echo "$name,$(median < times.txt),$(mean %.3f < times.txt),$(mean %.0f < rows.txt),$(wc -c < $m.ulm | awk '{ printf "%.1f", $1 / 1e6 }')" >> ../arcane-time.csv
 done
 plot --kind bar --x model --y median_seconds,mean_seconds --log-y \
     --title "ARCANE 2: time of a one-row request" --x-label "" --y-label "seconds" -o ../arcane-time.svg ../arcane-time.csv
@@ -372,15 +378,8 @@ for blocks in $BLOCKS; do
     ul-train -q --model knn --scale $SCALE b-class.csv -o b-class.ulm
     line=$blocks
     for m in sisa class; do
-        : > rows.txt; : > times.txt
-        while read -r id; do
-            printf 'id\n%s\n' "$id" > one.csv
-            rm -f ledger-one.csv
-            t0=$(now); ul-forget -q -m b-$m.ulm -d b-$m.csv -r one.csv --ledger ledger-one.csv -o one.ulm --remaining rem-one.csv
-            since "$t0" >> times.txt; echo >> times.txt
-            retrained ledger-one.csv >> rows.txt
-        done < request-ids.txt
-        line="$line,$(awk '{ s += $1; n++ } END { printf "%.0f", s / n }' rows.txt)"
+        each_row b-$m.ulm b-$m.csv exact
+        line="$line,$(mean %.0f < rows.txt)"
         t=$(median < times.txt); eval "t_$m=$t"
     done
     echo "$line,$t_sisa,$t_class" >> ../arcane-blocks.csv
