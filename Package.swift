@@ -15,15 +15,17 @@ let package = Package(
         .systemLibrary(name: "CLAPACKE", path: "Sources/CLAPACKE"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .systemLibrary(name: "CCrypto", path: "Sources/CCrypto"),
+        // Elementwise kernels at the CPU's vector width, chosen at run time, with the same bits on every CPU.
+        .target(name: "ULKernels"),
         // Pure core: no printing, no file system, no process exit.
-        .target(name: "ULCore", dependencies: ["CBLAS", "CLAPACKE", "CZlib", "CCrypto"]),
+        .target(name: "ULCore", dependencies: ["CBLAS", "CLAPACKE", "CZlib", "CCrypto", "ULKernels"]),
         // Options, CSV over libcsv (gzip through zlib), diagnostics, exit codes, atomic files.
         .target(name: "ULCLI", dependencies: ["ULCore", "CCSV", "CZlib"]),
         // What every test target shares: the example data as lines and Datasets, the built tools' directory,
         // one runner of child processes (tools and scripts) and temporary work directories.
         .target(name: "ULTestSupport", dependencies: ["ULCore"], path: "Tests/ULTestSupport"),
         .testTarget(name: "ULCoreTests", dependencies: ["ULCore", "ULCLI", "ULTestSupport"]),
-        .testTarget(name: "ULTrainTests", dependencies: ["ULCore", "ULCLI", "ULTestSupport"]),
+        .testTarget(name: "ULTrainTests", dependencies: ["ULCore", "ULCLI", "ULTestSupport", "ULKernels"]),
         .testTarget(name: "ULAuditTests", dependencies: ["ULCore", "ULTestSupport"]),
         .testTarget(name: "ULInfluenceTests", dependencies: ["ULCore", "ULCLI", "ULTestSupport"]),
         // Exact forgetting in the core, and the built ul-forget and ul-train run as processes.

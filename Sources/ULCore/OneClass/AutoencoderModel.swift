@@ -52,7 +52,7 @@ struct AutoencoderModel: OneClassModel, Equatable {
         precondition(config.hidden == hidden && config.batchSize >= 1 && epochs >= 0)
         _ = blasSingleThreaded
         var theta = parameters
-        var adam = Adam(parameterCount: theta.count, learningRate: config.learningRate)
+        let adam = Adam(parameterCount: theta.count, learningRate: config.learningRate)
         let ws = AutoencoderWorkspace(dimension: dimension, hidden: hidden, capacity: config.batchSize)
         var g = [Double](repeating: 0, count: theta.count)
         for epoch in 0..<epochs {

@@ -1,4 +1,5 @@
 import Foundation
+import ULKernels
 
 /// Buffers for one chunk of rows: activations, back-propagated errors and their R-operator
 /// (directional-derivative) counterparts, plus the chunk's gradient and Hessian-vector product.
@@ -32,6 +33,12 @@ final class ChunkWorkspace {
     let rowSum: UnsafeMutablePointer<Double>
     let grad: UnsafeMutablePointer<Float>
     let hv: UnsafeMutablePointer<Float>
+    /// Without hidden layers (softmax regression), the layer's products go through `ul_narrow_forward` and
+    /// `ul_narrow_gradient` on copies padded to `paddedClasses` columns: weights (d × kp), logits (m × kp),
+    /// errors (m × kp) and weight gradient (d × kp).
+    private let paddedClasses: Int
+    private var narrow: (w: UnsafeMutablePointer<Float>, z: UnsafeMutablePointer<Float>, e: UnsafeMutablePointer<Float>,
+                         g: UnsafeMutablePointer<Float>)?
     /// Per layer 0..<L, the squared layer inputs H² (made on first use by the Gauss–Newton diagonal).
     private var squares: [UnsafeMutablePointer<Float>] = []
     private var owned: [UnsafeMutablePointer<Float>] = []
@@ -68,6 +75,12 @@ final class ChunkWorkspace {
         grad = alloc(net.parameterCount)
         hv = alloc(net.parameterCount)
         owned += [grad, hv]
+        paddedClasses = (net.classCount + 7) / 8 * 8
+        if net.layerCount == 1 {
+            let kp = paddedClasses
+            narrow = (alloc(net.inputCount * kp), alloc(capacity * kp), alloc(capacity * kp), alloc(net.inputCount * kp))
+            owned += [narrow!.w, narrow!.z, narrow!.e, narrow!.g]
+        }
     }
 
     deinit {
@@ -82,7 +95,16 @@ final class ChunkWorkspace {
     func forward(_ theta: UnsafePointer<Float>, m: Int, input: UnsafePointer<Float>? = nil) {
         h[0] = input.map { UnsafeMutablePointer(mutating: $0) } ?? x
         let s = net.sizes
-        for l in 0..<net.layerCount {
+        if let narrow {
+            // Logits (bias, then the terms in feature order) in padded rows, then copied out.
+            let d = s[0], k = s[1], kp = paddedClasses
+            let w = theta + net.weightOffset(0), b = theta + net.biasOffset(0)
+            for j in 0..<d { (narrow.w + j * kp).update(from: w + j * k, count: k) }
+            for i in 0..<m { (narrow.z + i * kp).update(from: b, count: k) }
+            ul_narrow_forward(m, d, kp, h[0], d, narrow.w, narrow.z)
+            for i in 0..<m { (a[1] + i * k).update(from: narrow.z + i * kp, count: k) }
+        }
+        for l in 0..<net.layerCount where narrow == nil {
             let out = a[l + 1]
             let b = theta + net.biasOffset(l)
             for i in 0..<m { (out + i * s[l + 1]).update(from: b, count: s[l + 1]) }
@@ -131,7 +153,16 @@ final class ChunkWorkspace {
         guard gradient || direction != nil else { return value }
         // The exact Hessian's backward pass uses the errors D; Gauss–Newton's does not.
         for l in stride(from: L - 1, through: 0, by: -1) where gradient || secondOrder == .hessian {
-            sgemm(true, false, s[l], s[l + 1], m, h[l], s[l], d[l + 1], s[l + 1], 0, grad + net.weightOffset(l), s[l + 1])
+            if let narrow {
+                // Σ over the chunk's rows in order, in padded columns, then copied out.
+                let kp = paddedClasses
+                for i in 0..<m { (narrow.e + i * kp).update(from: dl + i * k, count: k) }
+                narrow.g.update(repeating: 0, count: s[0] * kp)
+                ul_narrow_gradient(m, s[0], kp, h[0], s[0], narrow.e, narrow.g)
+                for j in 0..<s[0] { (grad + j * k).update(from: narrow.g + j * kp, count: k) }
+            } else {
+                sgemm(true, false, s[l], s[l + 1], m, h[l], s[l], d[l + 1], s[l + 1], 0, grad + net.weightOffset(l), s[l + 1])
+            }
             columnSums(d[l + 1], m: m, n: s[l + 1], into: grad + net.biasOffset(l))
             if l > 0 {
                 sgemm(false, true, m, s[l], s[l + 1], d[l + 1], s[l + 1], theta + net.weightOffset(l), s[l + 1], 0, d[l], s[l])

@@ -22,16 +22,14 @@ struct NetworkLearner: ShardLearner {
             guard objective.rowCount > 0 else { return theta }
             return LBFGS(maxIterations: epochs).minimize(objective, from: theta, progress: progress).theta
         }
-        // Mini-batch Adam on J/N: batch mean of ℓ plus (λ/N)·θ. A batch is cut into four fixed lanes. θ is
-        // kept in Double and mirrored in Float32 (what the products use) by the Adam step itself; the batch
-        // gradient is read from the evaluator's lane sums: a step allocates nothing.
-        let lanes = 4
-        let evaluator = NetworkEvaluator(network: network, data: data,
-                                         chunkRows: (config.batchSize + lanes - 1) / lanes, lanes: lanes)
+        // Mini-batch Adam on J/N: batch mean of ℓ plus (λ/N)·θ. Each batch's gradient is formed in
+        // `gradientSlices` fixed slices, and each slice's parameters take their Adam step as soon as their
+        // gradient is formed. θ is kept in Double and mirrored in Float32 (what the products use) by the step
+        // itself: a step allocates nothing.
+        let batch = MiniBatchGradient(network: network, data: data, capacity: config.batchSize, slices: NetworkLearner.gradientSlices)
         var theta = theta
         var thetaF = theta.map { Float($0) }
-        var g = [Double](repeating: 0, count: theta.count)
-        var adam = Adam(parameterCount: theta.count, learningRate: config.learningRate)
+        let adam = Adam(parameterCount: theta.count, learningRate: config.learningRate)
         for epoch in 0..<epochs {
             let rows = order(epoch)
             let n = rows.count
@@ -40,18 +38,18 @@ struct NetworkLearner: ShardLearner {
             rows.withUnsafeBufferPointer { all in
                 theta.withUnsafeMutableBufferPointer { th in
                     thetaF.withUnsafeMutableBufferPointer { tf in
-                        g.withUnsafeMutableBufferPointer { gb in
-                            var start = 0
-                            while start < n {
-                                let m = min(config.batchSize, n - start)
-                                _ = evaluator.accumulate(tf.baseAddress!, direction: nil,
-                                                         rows: UnsafeBufferPointer(rebasing: all[start..<start + m]),
-                                                         weights: nil, gradient: true)
-                                evaluator.gradientSum(into: gb.baseAddress!)
-                                adam.step(th.baseAddress!, gradient: gb.baseAddress!, scaled: (1 / Double(m), decay),
-                                          mirror: tf.baseAddress!)
-                                start += m
+                        let th = th.baseAddress!, tf = tf.baseAddress!
+                        var start = 0
+                        while start < n {
+                            let m = min(config.batchSize, n - start)
+                            let step = adam.advance()
+                            let scale = 1 / Double(m)
+                            batch.compute(tf, rows: UnsafeBufferPointer(rebasing: all[start..<start + m])) { k in
+                                for range in batch.ranges[k] {
+                                    adam.update(range, theta: th, step: step, gradient: batch.gradient, scale: scale, decay: decay, mirror: tf)
+                                }
                             }
+                            start += m
                         }
                     }
                 }
@@ -60,6 +58,9 @@ struct NetworkLearner: ShardLearner {
         }
         return theta
     }
+
+    /// Parameter and row slices of a mini-batch step: fixed, so a model's bits never depend on the cores.
+    static let gradientSlices = 2
 
     func probabilities(_ theta: [Double], x: UnsafePointer<Float>, m: Int) -> [Double] {
         _ = blasSingleThreaded

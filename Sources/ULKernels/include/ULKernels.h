@@ -1,0 +1,41 @@
+#ifndef UL_KERNELS_H
+#define UL_KERNELS_H
+
+// Elementwise kernels of ULCore written with the CPU's vector width picked at run time. Every path performs
+// the same correctly rounded IEEE operations in the same order (no fused multiply-add), so results never
+// depend on the CPU, only the speed does.
+
+#include <stddef.h>
+
+/// One Adam step on θ[lo, hi): g = scale·grad + decay·θ (grad in single precision), m = β₁m + (1 − β₁)g,
+/// v = β₂v + ((1 − β₂)g)g, θ −= (a·m) / (√v + ε); then mirror = θ rounded to single precision.
+void ul_adam_update(size_t lo, size_t hi, double *theta, double *m, double *v, const float *grad,
+                    double scale, double decay, double beta1, double beta2, double a, double eps, float *mirror);
+
+/// A linear layer with few outputs (`kp` columns, a multiple of 8, zero-padded): z (m × kp) += x (m × d, rows
+/// `ldx` apart) · w (d × kp). Each output adds the terms j = 0, 1, …, d − 1 to its value on entry in order.
+void ul_narrow_forward(size_t m, size_t d, size_t kp, const float *x, size_t ldx, const float *w, float *z);
+
+/// Its weight gradient: g (d × kp) += xᵀ e for e (m × kp): each entry adds the rows' terms i = 0, 1, …, m − 1
+/// to its value on entry in order.
+void ul_narrow_gradient(size_t m, size_t d, size_t kp, const float *x, size_t ldx, const float *e, float *g);
+
+/// Greedy log-det selection's sums, four at once, each with four lanes (lane l takes the elements l, l + 4, …)
+/// added in order and reduced as (s₀ + s₁) + (s₂ + s₃) after any tail (which goes to lane 0):
+/// the lane sums of Σ_k b_r[k]·a[k] for k < n, n a multiple of 4, into out[4r + l];
+void ul_lane_sums4(const double *a, const double *b0, const double *b1, const double *b2, const double *b3, size_t n,
+                   double *out);
+/// Σ_k (a[k] − b_r[k])², widened to double, reduced, into out[r];
+void ul_squared_distances4(const float *a, const float *b0, const float *b1, const float *b2, const float *b3, size_t n,
+                           double *out);
+/// Σ_k a[k]·b_r[k], widened to double, reduced, into out[r].
+void ul_dots4(const float *a, const float *b0, const float *b1, const float *b2, const float *b3, size_t n, double *out);
+
+/// Whether the 256-bit path is used: 1 when the CPU and OS support AVX, unless set otherwise.
+int ul_kernels_wide(void);
+
+/// Uses the 256-bit path (1, only where `ul_kernels_wide` was 1) or the 128-bit one (0): for tests, which
+/// check that both give the same bits. Returns the previous setting.
+int ul_kernels_set_wide(int wide);
+
+#endif

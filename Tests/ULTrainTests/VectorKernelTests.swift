@@ -1,0 +1,59 @@
+import XCTest
+import ULKernels
+@testable import ULCore
+
+/// ULKernels against the plain code they stand for, bit for bit, on the 128-bit and the 256-bit path, over
+/// shapes that reach every tail: the softmax layer's products, and greedy selection's sums.
+final class VectorKernelTests: XCTestCase {
+    func testProductsEqualThePlainLoopsOnEveryWidth() {
+        var g = SeededGenerator(seed: 11)
+        let before = ul_kernels_wide()
+        defer { _ = ul_kernels_set_wide(before) }
+        for (m, d, kp) in [(1, 1, 8), (5, 3, 8), (6, 7, 16), (13, 20, 16), (7, 6, 24), (12, 13, 32), (25, 9, 16)] {
+            let ldx = d + 3
+            let x = (0..<m * ldx).map { _ in Float(g.nextGaussian()) }
+            let w = (0..<d * kp).map { _ in Float(g.nextGaussian()) }
+            let z0 = (0..<m * kp).map { _ in Float(g.nextGaussian()) }
+            let e = (0..<m * kp).map { _ in Float(g.nextGaussian()) }
+            let g0 = (0..<d * kp).map { _ in Float(g.nextGaussian()) }
+            var zRef = z0, gRef = g0
+            for i in 0..<m { for c in 0..<kp { for j in 0..<d { zRef[i * kp + c] += x[i * ldx + j] * w[j * kp + c] } } }
+            for j in 0..<d { for c in 0..<kp { for i in 0..<m { gRef[j * kp + c] += x[i * ldx + j] * e[i * kp + c] } } }
+            for wide in before == 1 ? [0, 1] : [0] {
+                _ = ul_kernels_set_wide(Int32(wide))
+                var z = z0, gr = g0
+                ul_narrow_forward(m, d, kp, x, ldx, w, &z)
+                ul_narrow_gradient(m, d, kp, x, ldx, e, &gr)
+                XCTAssertEqual(z.map(\.bitPattern), zRef.map(\.bitPattern), "forward m \(m) d \(d) kp \(kp) wide \(wide)")
+                XCTAssertEqual(gr.map(\.bitPattern), gRef.map(\.bitPattern), "gradient m \(m) d \(d) kp \(kp) wide \(wide)")
+            }
+        }
+    }
+
+    func testSelectionSumsEqualTheOrderedSumsOnEveryWidth() {
+        var g = SeededGenerator(seed: 12)
+        let before = ul_kernels_wide()
+        defer { _ = ul_kernels_set_wide(before) }
+        for n in [0, 1, 3, 4, 7, 8, 13, 64, 785] {
+            let f = (0..<5).map { _ in (0..<n).map { _ in Float(g.nextGaussian()) } }
+            let dd = (0..<5).map { _ in (0..<n).map { _ in g.nextGaussian() } }
+            let n4 = n & ~3
+            for wide in before == 1 ? [0, 1] : [0] {
+                _ = ul_kernels_set_wide(Int32(wide))
+                var distances = [Double](repeating: 0, count: 4), dots = distances, lanes = [Double](repeating: 0, count: 16)
+                ul_squared_distances4(f[0], f[1], f[2], f[3], f[4], n, &distances)
+                ul_dots4(f[0], f[1], f[2], f[3], f[4], n, &dots)
+                ul_lane_sums4(dd[0], dd[1], dd[2], dd[3], dd[4], n4, &lanes)
+                for r in 0..<4 {
+                    let expectedDistance = orderedSquaredDistance(f[0], f[r + 1], n)
+                    let expectedDot = orderedDot(f[0], f[r + 1], n)
+                    XCTAssertEqual(distances[r].bitPattern, expectedDistance.bitPattern, "n \(n) r \(r) wide \(wide)")
+                    XCTAssertEqual(dots[r].bitPattern, expectedDot.bitPattern, "n \(n) r \(r) wide \(wide)")
+                    // The lanes reduce as orderedDot does when there is no tail.
+                    let l = lanes[4 * r..<4 * r + 4].map { $0 }
+                    XCTAssertEqual(((l[0] + l[1]) + (l[2] + l[3])).bitPattern, orderedDot(dd[r + 1], dd[0], n4).bitPattern, "n \(n) r \(r) wide \(wide)")
+                }
+            }
+        }
+    }
+}
