@@ -1,4 +1,5 @@
 import Foundation
+import ULKernels
 
 /// The arithmetic of factor columns over raw storage. Column k of row i, p the row chosen at step k + 1:
 /// e = (q_i q_p k(i, p) − orderedDot(F_p, F_i, k)) / pivot_k, F_i[k] = e, v −= e². `group` computes four columns
@@ -66,77 +67,31 @@ struct FactorColumns {
     }
 }
 
-/// `orderedDot(b_r, a, n)`'s lane sums before the tail, for n a multiple of 4, four at once.
+/// `orderedDot(b_r, a, n)`'s lane sums before the tail, for n a multiple of 4, four at once (ULKernels, at the
+/// CPU's vector width, with the operations and order of SIMD4<Double> code).
 @inline(__always)
 private func laneSums4(_ a: UnsafePointer<Double>, _ b0: UnsafePointer<Double>, _ b1: UnsafePointer<Double>,
                        _ b2: UnsafePointer<Double>, _ b3: UnsafePointer<Double>, _ n: Int)
     -> (SIMD4<Double>, SIMD4<Double>, SIMD4<Double>, SIMD4<Double>) {
-    var s0 = SIMD4<Double>(), s1 = SIMD4<Double>(), s2 = SIMD4<Double>(), s3 = SIMD4<Double>()
-    let ra = UnsafeRawPointer(a)
-    let r0 = UnsafeRawPointer(b0), r1 = UnsafeRawPointer(b1), r2 = UnsafeRawPointer(b2), r3 = UnsafeRawPointer(b3)
-    var k = 0
-    while k + 3 < n {
-        let o = k * 8
-        let va = ra.loadUnaligned(fromByteOffset: o, as: SIMD4<Double>.self)
-        s0 += r0.loadUnaligned(fromByteOffset: o, as: SIMD4<Double>.self) * va
-        s1 += r1.loadUnaligned(fromByteOffset: o, as: SIMD4<Double>.self) * va
-        s2 += r2.loadUnaligned(fromByteOffset: o, as: SIMD4<Double>.self) * va
-        s3 += r3.loadUnaligned(fromByteOffset: o, as: SIMD4<Double>.self) * va
-        k += 4
-    }
-    return (s0, s1, s2, s3)
+    var out = (SIMD4<Double>(), SIMD4<Double>(), SIMD4<Double>(), SIMD4<Double>())
+    withUnsafeMutableBytes(of: &out) { ul_lane_sums4(a, b0, b1, b2, b3, n, $0.baseAddress!.assumingMemoryBound(to: Double.self)) }
+    return out
 }
 
 /// `orderedSquaredDistance(a, b_r, n)` for four b_r at once, each with its own lanes and order.
 @inline(__always)
 private func squaredDistances4(_ a: UnsafePointer<Float>, _ b0: UnsafePointer<Float>, _ b1: UnsafePointer<Float>,
                                _ b2: UnsafePointer<Float>, _ b3: UnsafePointer<Float>, _ n: Int) -> (Double, Double, Double, Double) {
-    var s0 = SIMD4<Double>(), s1 = SIMD4<Double>(), s2 = SIMD4<Double>(), s3 = SIMD4<Double>()
-    var k = 0
-    while k + 3 < n {
-        let va = widened(a, k)
-        let t0 = va - widened(b0, k), t1 = va - widened(b1, k), t2 = va - widened(b2, k), t3 = va - widened(b3, k)
-        s0 += t0 * t0
-        s1 += t1 * t1
-        s2 += t2 * t2
-        s3 += t3 * t3
-        k += 4
-    }
-    while k < n {
-        let ak = Double(a[k])
-        let t0 = ak - Double(b0[k]), t1 = ak - Double(b1[k]), t2 = ak - Double(b2[k]), t3 = ak - Double(b3[k])
-        s0[0] += t0 * t0
-        s1[0] += t1 * t1
-        s2[0] += t2 * t2
-        s3[0] += t3 * t3
-        k += 1
-    }
-    return ((s0[0] + s0[1]) + (s0[2] + s0[3]), (s1[0] + s1[1]) + (s1[2] + s1[3]),
-            (s2[0] + s2[1]) + (s2[2] + s2[3]), (s3[0] + s3[1]) + (s3[2] + s3[3]))
+    var out: (Double, Double, Double, Double) = (0, 0, 0, 0)
+    withUnsafeMutableBytes(of: &out) { ul_squared_distances4(a, b0, b1, b2, b3, n, $0.baseAddress!.assumingMemoryBound(to: Double.self)) }
+    return out
 }
 
 /// `orderedDot(a, b_r, n)` for four b_r at once.
 @inline(__always)
 private func dots4(_ a: UnsafePointer<Float>, _ b0: UnsafePointer<Float>, _ b1: UnsafePointer<Float>,
                    _ b2: UnsafePointer<Float>, _ b3: UnsafePointer<Float>, _ n: Int) -> (Double, Double, Double, Double) {
-    var s0 = SIMD4<Double>(), s1 = SIMD4<Double>(), s2 = SIMD4<Double>(), s3 = SIMD4<Double>()
-    var k = 0
-    while k + 3 < n {
-        let va = widened(a, k)
-        s0 += va * widened(b0, k)
-        s1 += va * widened(b1, k)
-        s2 += va * widened(b2, k)
-        s3 += va * widened(b3, k)
-        k += 4
-    }
-    while k < n {
-        let ak = Double(a[k])
-        s0[0] += ak * Double(b0[k])
-        s1[0] += ak * Double(b1[k])
-        s2[0] += ak * Double(b2[k])
-        s3[0] += ak * Double(b3[k])
-        k += 1
-    }
-    return ((s0[0] + s0[1]) + (s0[2] + s0[3]), (s1[0] + s1[1]) + (s1[2] + s1[3]),
-            (s2[0] + s2[1]) + (s2[2] + s2[3]), (s3[0] + s3[1]) + (s3[2] + s3[3]))
+    var out: (Double, Double, Double, Double) = (0, 0, 0, 0)
+    withUnsafeMutableBytes(of: &out) { ul_dots4(a, b0, b1, b2, b3, n, $0.baseAddress!.assumingMemoryBound(to: Double.self)) }
+    return out
 }
