@@ -8,6 +8,12 @@ struct ShardRows {
     var rows: [Int] = []      // positions in the input
     var ids: [String] = []
     var features: [Float] = []
+
+    mutating func append(row: Int, id: String, features values: [Float]) {
+        rows.append(row)
+        ids.append(id)
+        features.append(contentsOf: values)
+    }
 }
 
 /// Selects the rows of every shard and writes the input with selected and select_step.
@@ -33,6 +39,7 @@ func runSelect(_ options: SelectOptions, _ ctx: ToolContext) throws -> ExitStatu
     var bytes = [UInt8](), ends = [Int]()
     let width = r.header.count
     var count = 0
+    var row = [Float](repeating: 0, count: d)
     let progress = ctx.progress("reading", total: r.totalBytes)
     while try r.next() {
         let id = r.string(idCol)
@@ -46,9 +53,9 @@ func runSelect(_ options: SelectOptions, _ ctx: ToolContext) throws -> ExitStatu
             }
             shard = v
         }
-        shards[shard, default: ShardRows()].rows.append(count)
-        shards[shard]!.ids.append(options.idKey?.keyed(id) ?? id)
-        for c in featureCols { shards[shard]!.features.append(try r.float(c)) }
+        for (k, c) in featureCols.enumerated() { row[k] = try r.float(c) }
+        // One dictionary access per row, not one per feature.
+        shards[shard, default: ShardRows()].append(row: count, id: options.idKey?.keyed(id) ?? id, features: row)
         for j in 0..<width where !replaced.contains(j) {
             bytes.append(contentsOf: r.field(j))
             ends.append(bytes.count)
