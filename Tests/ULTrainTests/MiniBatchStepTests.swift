@@ -81,4 +81,26 @@ final class MiniBatchStepTests: XCTestCase {
             }
         }
     }
+
+    /// Every slice runs exactly once per round, over many short rounds (helpers spinning and sleeping in
+    /// between); with a second team alive, the slices run on the caller's thread; teams end without hanging.
+    func testSliceTeamRunsEverySliceOncePerRound() {
+        for slices in [1, 2, 3] {
+            let team = SliceTeam(slices: slices)
+            let counts = UnsafeMutablePointer<Int>.allocate(capacity: slices)
+            counts.initialize(repeating: 0, count: slices)
+            defer { counts.deallocate() }
+            for round in 0..<2_000 {
+                if round % 500 == 499 { usleep(2_000) }  // long enough for the helpers to fall asleep
+                team.run { k in counts[k] += 1 }
+                for k in 0..<slices { XCTAssertEqual(counts[k], round + 1, "slices \(slices), slice \(k)") }
+            }
+        }
+        let first = SliceTeam(slices: 2), second = SliceTeam(slices: 2)
+        let caller = Thread.current
+        var threads = [Thread?](repeating: nil, count: 2)
+        first.run { k in threads[k] = Thread.current }
+        XCTAssertTrue(threads.allSatisfy { $0 === caller })
+        _ = second
+    }
 }

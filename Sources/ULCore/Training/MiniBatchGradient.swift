@@ -24,6 +24,8 @@ final class MiniBatchGradient {
     /// Per parameter slice, the ranges of θ it forms: per layer, its weight rows, then its biases.
     let ranges: [[Range<Int>]]
     private var owned: [UnsafeMutablePointer<Float>] = []
+    /// The threads of the slices, kept for the whole training: a step is too short to wake a pool thread twice.
+    private let team: SliceTeam
 
     init(network: DenseNetwork, data: Dataset, capacity: Int, slices: Int) {
         precondition(data.featureCount == network.inputCount && capacity >= 1 && slices >= 1)
@@ -32,6 +34,7 @@ final class MiniBatchGradient {
         self.data = data
         self.capacity = capacity
         self.slices = slices
+        team = SliceTeam(slices: slices)
         func alloc(_ n: Int) -> UnsafeMutablePointer<Float> {
             let q = UnsafeMutablePointer<Float>.allocate(capacity: max(n, 1))
             q.initialize(repeating: 0, count: max(n, 1))
@@ -76,14 +79,14 @@ final class MiniBatchGradient {
         precondition(m >= 1 && m <= capacity)
         data.features.withUnsafeBufferPointer { features in
             data.classes.withUnsafeBufferPointer { classes in
-                DispatchQueue.concurrentPerform(iterations: slices) { k in
+                team.run { k in
                     let part = MiniBatchGradient.share(m, k, slices)
                     guard !part.isEmpty else { return }
                     backPropagate(theta, rows: rows, part: part, features: features.baseAddress!, classes: classes.baseAddress!)
                 }
             }
         }
-        DispatchQueue.concurrentPerform(iterations: slices) { k in
+        team.run { k in
             formGradient(slice: k, m: m)
             update(k)
         }
