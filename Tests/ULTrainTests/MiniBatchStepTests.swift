@@ -82,6 +82,31 @@ final class MiniBatchStepTests: XCTestCase {
         }
     }
 
+    /// The whole-step form on a double-precision gradient (the autoencoder's) equals the scalar formula too.
+    func testAdamStepOnADoubleGradientMatchesTheScalarFormulaOnEveryWidth() {
+        let n = 23
+        var g = SeededGenerator(seed: 6)
+        let theta0 = (0..<n).map { _ in g.nextGaussian() }
+        let grad = (0..<n).map { _ in g.nextGaussian() }
+        let (b1, b2, a, eps) = (0.9, 0.999, 1e-3, 1e-8)
+        var expected = (theta0, [Double](repeating: 0.05, count: n), [Double](repeating: 0.002, count: n))
+        for i in 0..<n {
+            expected.1[i] = b1 * expected.1[i] + (1 - b1) * grad[i]
+            expected.2[i] = b2 * expected.2[i] + (1 - b2) * grad[i] * grad[i]
+            expected.0[i] -= a * expected.1[i] / (expected.2[i].squareRoot() + eps)
+        }
+        let before = ul_kernels_wide()
+        defer { _ = ul_kernels_set_wide(before) }
+        for wide in before == 1 ? [0, 1] : [0] {
+            _ = ul_kernels_set_wide(Int32(wide))
+            var theta = theta0, m = [Double](repeating: 0.05, count: n), v = [Double](repeating: 0.002, count: n)
+            ul_adam_step(n, &theta, &m, &v, grad, b1, b2, a, eps)
+            XCTAssertEqual(theta.map(\.bitPattern), expected.0.map(\.bitPattern), "wide \(wide)")
+            XCTAssertEqual(m.map(\.bitPattern), expected.1.map(\.bitPattern), "wide \(wide)")
+            XCTAssertEqual(v.map(\.bitPattern), expected.2.map(\.bitPattern), "wide \(wide)")
+        }
+    }
+
     /// Every slice runs exactly once per round, over many short rounds (helpers spinning and sleeping in
     /// between); with a second team alive, the slices run on the caller's thread; teams end without hanging.
     func testSliceTeamRunsEverySliceOncePerRound() {

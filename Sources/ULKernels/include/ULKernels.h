@@ -12,6 +12,10 @@
 void ul_adam_update(size_t lo, size_t hi, double *theta, double *m, double *v, const float *grad,
                     double scale, double decay, double beta1, double beta2, double a, double eps, float *mirror);
 
+/// The same step on θ[0, n) following a double-precision gradient as it is (no scaling, no mirror).
+void ul_adam_step(size_t n, double *theta, double *m, double *v, const double *grad, double beta1, double beta2,
+                  double a, double eps);
+
 /// A linear layer with few outputs (`kp` columns, a multiple of 8, zero-padded): z (m × kp) += x (m × d, rows
 /// `ldx` apart) · w (d × kp). Each output adds the terms j = 0, 1, …, d − 1 to its value on entry in order.
 void ul_narrow_forward(size_t m, size_t d, size_t kp, const float *x, size_t ldx, const float *w, float *z);
