@@ -3,19 +3,6 @@ import Foundation
 import ULCLI
 import ULCore
 
-/// One shard's rows as read.
-struct ShardRows {
-    var rows: [Int] = []      // positions in the input
-    var ids: [String] = []
-    var features: [Float] = []
-
-    mutating func append(row: Int, id: String, features values: [Float]) {
-        rows.append(row)
-        ids.append(id)
-        features.append(contentsOf: values)
-    }
-}
-
 /// Selects the rows of every shard and writes the input with selected and select_step.
 func runSelect(_ options: SelectOptions, _ ctx: ToolContext) throws -> ExitStatus {
     let selection = options.selection
@@ -24,46 +11,13 @@ func runSelect(_ options: SelectOptions, _ ctx: ToolContext) throws -> ExitStatu
         return .ok
     }
     let recordedCounts = try options.recordedCounts()
-    let names = options.columns
-    let r = try CSVReader(path: options.input)
-    let idCol = try r.requireColumn(names.id, option: "id")
-    let labelCol = r.column(names.label)
-    let shardCol = r.column("shard")
-    let replaced = [r.column("selected"), r.column("select_step")]
-    let featureCols = try FeatureColumns(header: r.header, roles: [idCol, labelCol, shardCol, r.column("block")] + replaced,
-                                         exclude: options.exclude, path: r.path).indices
-    let d = featureCols.count
-
-    var shards = [Int: ShardRows]()
-    var seen = Set<String>()
-    var bytes = [UInt8](), ends = [Int]()
-    let width = r.header.count
-    var count = 0
-    var row = [Float](repeating: 0, count: d)
-    let progress = ctx.progress("reading", total: r.totalBytes)
-    while try r.next() {
-        let id = r.string(idCol)
-        guard !id.isEmpty else { throw ToolError.data("empty id", file: r.path, line: r.line) }
-        guard seen.insert(id).inserted else { throw ToolError.data("duplicate id \(quoted(id))", file: r.path, line: r.line) }
-        var shard = 0
-        if let c = shardCol {
-            let text = r.string(c)
-            guard let v = Int(text.trimmingCharacters(in: .whitespaces)), v >= 0 else {
-                throw ToolError.data("column 'shard': expected a non-negative integer, got \(quoted(text))", file: r.path, line: r.line)
-            }
-            shard = v
-        }
-        for (k, c) in featureCols.enumerated() { row[k] = try r.float(c) }
-        // One dictionary access per row, not one per feature.
-        shards[shard, default: ShardRows()].append(row: count, id: options.idKey?.keyed(id) ?? id, features: row)
-        for j in 0..<width where !replaced.contains(j) {
-            bytes.append(contentsOf: r.field(j))
-            ends.append(bytes.count)
-        }
-        count += 1
-        if count % 1024 == 0 { progress.update(r.bytesRead) }
-    }
-    progress.finish()
+    var readOptions = SelectionRows.Options()
+    readOptions.idColumn = options.columns.id
+    readOptions.labelColumn = options.columns.label
+    readOptions.exclude = options.exclude
+    readOptions.idKey = options.idKey
+    let input = try SelectionRows(path: options.input, options: readOptions, progress: ctx.progress("reading", total: nil))
+    let shards = input.shards, d = input.featureCount, count = input.rowCount
 
     let order = shards.keys.sorted()
     // Each shard's outcome is kept as a Result, so the first failing shard in order is the one reported.
@@ -83,9 +37,9 @@ func runSelect(_ options: SelectOptions, _ ctx: ToolContext) throws -> ExitStatu
         do {
             (outcome, seconds) = try outcomes[i].get()
         } catch let e as SelectionError {
-            throw ToolError.data("shard \(s): \(e)", file: r.path)
+            throw ToolError.data("shard \(s): \(e)", file: input.path)
         }
-        if let counts = recordedCounts, counts[s] == nil { throw ToolError.data("shard \(s) is not in --counts-from", file: r.path) }
+        if let counts = recordedCounts, counts[s] == nil { throw ToolError.data("shard \(s) is not in --counts-from", file: input.path) }
         let rows = shards[s]!.rows
         for (k, row) in rows.enumerated() { selected[row] = outcome.selected[k]; step[row] = outcome.step[k] }
         total += outcome.record.order.count
@@ -94,28 +48,29 @@ func runSelect(_ options: SelectOptions, _ ctx: ToolContext) throws -> ExitStatu
 
     let out = try OutputFile(path: options.output)
     let w = CSVWriter(out)
-    let kept = (0..<width).filter { !replaced.contains($0) }
+    let (selectedColumn, stepColumn) = input.replaced
+    let width = input.header.count, kept = width - [selectedColumn, stepColumn].compactMap { $0 }.count
     // Replaced columns keep their place; new ones follow the input columns.
     for j in 0..<width {
-        if j == replaced[0] { w.field("selected") } else if j == replaced[1] { w.field("select_step") } else { r.headerFields[j].withUnsafeBufferPointer { w.field($0) } }
+        if j == selectedColumn { w.field("selected") } else if j == stepColumn { w.field("select_step") } else { input.headerFields[j].withUnsafeBufferPointer { w.field($0) } }
     }
-    if replaced[0] == nil { w.field("selected") }
-    if replaced[1] == nil { w.field("select_step") }
+    if selectedColumn == nil { w.field("selected") }
+    if stepColumn == nil { w.field("select_step") }
     try w.endRow()
-    try bytes.withUnsafeBufferPointer { b in
+    try input.fieldBytes.withUnsafeBufferPointer { b in
         var start = 0
         for i in 0..<count {
             var k = 0
             for j in 0..<width {
-                if j == replaced[0] { w.field(selected[i] ? "1" : "0"); continue }
-                if j == replaced[1] { w.field(step[i]); continue }
-                let end = ends[i * kept.count + k]
+                if j == selectedColumn { w.field(selected[i] ? "1" : "0"); continue }
+                if j == stepColumn { w.field(step[i]); continue }
+                let end = input.fieldEnds[i * kept + k]
                 w.field(UnsafeBufferPointer(rebasing: b[start..<end]))
                 start = end
                 k += 1
             }
-            if replaced[0] == nil { w.field(selected[i] ? "1" : "0") }
-            if replaced[1] == nil { w.field(step[i]) }
+            if selectedColumn == nil { w.field(selected[i] ? "1" : "0") }
+            if stepColumn == nil { w.field(step[i]) }
             try w.endRow()
         }
     }

@@ -4,8 +4,8 @@ import XCTest
 @testable import ULCore
 import ULTestSupport
 
-/// The training reader that cuts a file into pieces parsed at once gives what one stream gives: the same rows
-/// in the same order with the same bits, or the same error (message, file and line). Pieces of a few bytes
+/// The readers that cut a file into pieces parsed at once (ul-train's and ul-select's) give what one stream
+/// gives: the same rows in the same order with the same bits, or the same error (message, file and line). Pieces of a few bytes
 /// put cuts next to every kind of record: quoted fields with commas, quotes and newlines, CR LF, lone CR,
 /// blank lines, a byte-order mark; then the fuzzing corpus of CSV mutations.
 final class PieceReaderTests: XCTestCase {
@@ -36,6 +36,25 @@ final class PieceReaderTests: XCTestCase {
         }
     }
 
+    /// ul-select's reader likewise: shards, positions, ids, feature bits and the fields kept to write back.
+    func selectionOutcome(_ path: String, pieces: Bool, workers: Int = 2) -> (String, Int) {
+        var options = SelectionRows.Options()
+        options.readInPieces = pieces
+        options.workers = workers
+        do {
+            let rows = try SelectionRows(path: path, options: options)
+            var text = "header \(rows.header) replaced \(rows.replaced) features \(rows.featureCount) rows \(rows.rowCount)\n"
+            text += "fields \(rows.fieldBytes) \(rows.fieldEnds)\n"
+            for s in rows.shards.keys.sorted() {
+                let shard = rows.shards[s]!
+                text += "shard \(s): \(shard.rows) \(shard.ids) \(shard.features.map(\.bitPattern))\n"
+            }
+            return (text, rows.piecesRead)
+        } catch {
+            return ("error: \(error)", 0)
+        }
+    }
+
     func write(_ text: String, _ name: String = "input.csv") throws -> String {
         let path = dir.appendingPathComponent(name).path
         try Data(text.utf8).write(to: URL(fileURLWithPath: path))
@@ -48,13 +67,16 @@ final class PieceReaderTests: XCTestCase {
     func check(_ path: String, options: TrainingRows.Options = TrainingRows.Options(), file: StaticString = #filePath, line: UInt = #line) -> Bool {
         RecordPieces.pieceBytes = savedPieceBytes
         let stream = outcome(path, pieces: false, options: options).0
+        let selectionStream = selectionOutcome(path, pieces: false).0
         var used = true
         for size in [1, 3, 7, 16, 64, 1 << 20] {
             RecordPieces.pieceBytes = size
             for workers in [1, 2, 3] {
                 let (text, pieces) = outcome(path, pieces: true, workers: workers, options: options)
                 XCTAssertEqual(text, stream, "piece size \(size), \(workers) workers", file: file, line: line)
-                used = used && pieces > 0
+                let (selection, selectionPieces) = selectionOutcome(path, pieces: true, workers: workers)
+                XCTAssertEqual(selection, selectionStream, "ul-select, piece size \(size), \(workers) workers", file: file, line: line)
+                used = used && pieces > 0 && (selectionPieces > 0 || selection.hasPrefix("error:"))
             }
         }
         return used
@@ -69,6 +91,7 @@ final class PieceReaderTests: XCTestCase {
             "id,label,shard,block,a\n1,x,0,1,7\n2,y,1,0,8\n3,y,1,1,9\n",
             "id,label,a\n1,x,1\r2,y,2\r3,x,3\n4,y,4\n",
             "id,label,a\n1,x,1\n2,y,2",
+            "id,selected,label,shard,a,select_step\n1,1,x,0,7,2\n\"2,\",0,y,1,8,0\n3,1,y,1,9,1\n",
         ]
         for (i, text) in files.enumerated() {
             XCTAssertTrue(check(try write(text, "valid\(i).csv")), "file \(i) fell back to the stream")
@@ -124,9 +147,11 @@ final class PieceReaderTests: XCTestCase {
             try Data(k % 2 == 0 ? m.next() : m.nextStructured()).write(to: URL(fileURLWithPath: path))
             RecordPieces.pieceBytes = savedPieceBytes
             let stream = outcome(path, pieces: false, options: TrainingRows.Options()).0
+            let selectionStream = selectionOutcome(path, pieces: false).0
             for size in [1, 5, 32] {
                 RecordPieces.pieceBytes = size
                 XCTAssertEqual(outcome(path, pieces: true, options: TrainingRows.Options()).0, stream, "mutation \(k), piece size \(size)")
+                XCTAssertEqual(selectionOutcome(path, pieces: true).0, selectionStream, "ul-select, mutation \(k), piece size \(size)")
             }
         }
     }

@@ -106,6 +106,26 @@ final class RecordPieces {
         try PieceRecords(base: UnsafePointer(base.assumingMemoryBound(to: UInt8.self)), range: ranges[k], width: width)
     }
 
+    /// Reads every piece, a wave of `wave` pieces at a time: `parse(place, records)` runs for each piece of the
+    /// wave on up to `workers` threads (`place`, the piece's position in its wave, lets a caller reuse one
+    /// buffer per place: fresh ones would be paged in again for every wave), then `merge(pieces)` takes the
+    /// wave's pieces in file order on the calling thread. Merged pieces' pages are given back. The first error
+    /// in file order is rethrown.
+    func readInWaves(width: Int, workers: Int, wave: Int = 4, progress: Progress?,
+                     parse: (_ place: Int, _ records: PieceRecords) throws -> Void,
+                     merge: (_ pieces: Range<Int>) throws -> Void) throws {
+        for first in stride(from: 0, to: ranges.count, by: wave) {
+            let pieces = first..<min(ranges.count, first + wave)
+            _ = try concurrentMap(Array(pieces), workers: workers) { place, k in
+                let records = try self.records(k, width: width)
+                try parse(place, records)
+            }
+            try merge(pieces)
+            release(before: pieces.upperBound)
+            progress?.update(ranges[pieces.upperBound - 1].upperBound)
+        }
+    }
+
     /// Gives back the pages of pieces before `k` (they have been merged).
     func release(before k: Int) {
         let upTo = k < ranges.count ? ranges[k].lowerBound : size
@@ -183,8 +203,15 @@ final class PieceRecords {
     /// A piece that must be read again as a stream for its error to be reported.
     struct PieceError: Error {}
 
-    /// Advances to the next record; false at the end of the piece. A field or record over the limits throws.
+    /// Advances to the next record; false at the end of the piece. A field or record over the limits throws,
+    /// a record of another width than the header's throws (`PieceError`: the stream reports it).
     func next() throws -> Bool {
+        guard try advance() else { return false }
+        if fieldCount != width { throw PieceError() }
+        return true
+    }
+
+    private func advance() throws -> Bool {
         if let parsed {
             row += 1
             guard row < parsed.completeRows else { return false }

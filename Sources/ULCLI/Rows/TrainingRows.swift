@@ -166,28 +166,19 @@ public struct TrainingRows {
     private static func readPieces(_ pieces: RecordPieces, layout: TrainingRowLayout, options: Options, progress: Progress?) throws -> TrainingRowsAccumulator {
         var rows = try TrainingRowsAccumulator(layout: layout, options: options)
         let wave = 4
-        // One buffer per place in a wave, reused: fresh ones would be paged in again for every wave.
         let slots = (0..<wave).map { _ in ConvertedRowsSlot() }
-        for first in stride(from: 0, to: pieces.ranges.count, by: wave) {
-            let indices = Array(first..<min(pieces.ranges.count, first + wave))
-            _ = try concurrentMap(indices, workers: options.workers) { place, k in
-                let records = try pieces.records(k, width: layout.width)
-                let slot = slots[place]
-                slot.rows.removeAll()
-                while try records.next() {
-                    guard records.fieldCount == layout.width else { throw PieceRecords.PieceError() }
-                    _ = try layout.convert(records, into: &slot.rows, admit: nil)
-                }
-            }
-            for place in indices.indices { try rows.keep(slots[place].rows, admitted: false) }
-            if first == 0 {
+        try pieces.readInWaves(width: layout.width, workers: options.workers, wave: wave, progress: progress) { place, records in
+            let slot = slots[place]
+            slot.rows.removeAll()
+            while try records.next() { _ = try layout.convert(records, into: &slot.rows, admit: nil) }
+        } merge: { wave in
+            for k in wave { try rows.keep(slots[k - wave.lowerBound].rows, admitted: false) }
+            if wave.lowerBound == 0 {
                 // Rows of the whole file, from the first wave's rows per byte (2 % over, so one growth at most).
-                let start = pieces.ranges[0].lowerBound, read = pieces.ranges[indices.last!].upperBound - start
+                let start = pieces.ranges[0].lowerBound, read = pieces.ranges[wave.upperBound - 1].upperBound - start
                 let total = pieces.ranges[pieces.ranges.count - 1].upperBound - start
                 if read > 0 { rows.reserveSingleShard(rows: Int(Double(rows.seenIds.count) * Double(total) / Double(read) * 1.02) + 64) }
             }
-            pieces.release(before: indices.last! + 1)
-            progress?.update(pieces.ranges[indices.last!].upperBound)
         }
         return rows
     }
