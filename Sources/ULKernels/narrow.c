@@ -4,6 +4,8 @@
 
 #include "ULKernels.h"
 
+#include <stdlib.h>
+
 #pragma clang fp contract(off)
 
 // Eight floats, unaligned, which may alias the float arrays they are read from (macros rather than functions:
@@ -61,52 +63,62 @@ static inline __attribute__((always_inline)) void forward_body(size_t m, size_t 
     }
 }
 
-// Six features and sixteen columns at a time held in registers over all the rows (twelve independent sums,
-// each taking the rows in order), then what is left one feature at a time.
-static inline __attribute__((always_inline)) void gradient_body(size_t m, size_t d, size_t kp, const float *x,
-                                                                 size_t ldx, const float *e, float *g) {
+// Eight features (one register) against NC columns: NC independent sums of eight entries each, a row's eight
+// features loaded once for all NC columns. Rows go in blocks of `gradientRows` (their features stay in cache
+// while every group of eight features passes over them; a whole chunk would not), the sums kept between blocks
+// in a transposed copy of g. Each entry still adds the rows' terms in order, as the plain loop does.
+enum { gradientRows = 32 };
+#define GRADIENT_COLUMNS(NC)                                                                                       \
+    static inline __attribute__((always_inline)) void gradient_columns_##NC(                                      \
+        size_t m, size_t d, const float *x, size_t ldx, const float *e, size_t lde, float *g, size_t ldg,         \
+        float *t) {                                                                                               \
+        size_t groups = d / 8;                                                                                    \
+        for (size_t q = 0; q < groups; q++)                                                                       \
+            for (size_t l = 0; l < 8; l++)                                                                        \
+                for (size_t c = 0; c < NC; c++) t[(q * NC + c) * 8 + l] = g[(8 * q + l) * ldg + c];               \
+        for (size_t i0 = 0; i0 < m; i0 += gradientRows) {                                                         \
+            size_t i1 = i0 + gradientRows < m ? i0 + gradientRows : m;                                            \
+            for (size_t q = 0; q < groups; q++) {                                                                 \
+                v8 a[NC];                                                                                         \
+                for (size_t c = 0; c < NC; c++) a[c] = load(t + (q * NC + c) * 8);                                \
+                const float *xi = x + i0 * ldx + 8 * q, *ei = e + i0 * lde;                                       \
+                for (size_t i = i0; i < i1; i++, xi += ldx, ei += lde) {                                          \
+                    v8 f = load(xi);                                                                              \
+                    for (size_t c = 0; c < NC; c++) a[c] = a[c] + f * splat(ei[c]);                               \
+                }                                                                                                 \
+                for (size_t c = 0; c < NC; c++) store(t + (q * NC + c) * 8, a[c]);                                \
+            }                                                                                                     \
+        }                                                                                                         \
+        for (size_t q = 0; q < groups; q++)                                                                       \
+            for (size_t l = 0; l < 8; l++)                                                                        \
+                for (size_t c = 0; c < NC; c++) g[(8 * q + l) * ldg + c] = t[(q * NC + c) * 8 + l];               \
+    }
+GRADIENT_COLUMNS(12)
+GRADIENT_COLUMNS(10)
+GRADIENT_COLUMNS(8)
+GRADIENT_COLUMNS(4)
+GRADIENT_COLUMNS(2)
+GRADIENT_COLUMNS(1)
+
+// Columns in blocks of 12, 10 (softmax's ten classes in one pass), 8, 4, 2 and 1; the features past the last multiple of eight one at a time.
+static inline __attribute__((always_inline)) void gradient_body(size_t m, size_t d, size_t k, const float *x,
+                                                                 size_t ldx, const float *e, size_t lde, float *g,
+                                                                 size_t ldg) {
     size_t c = 0;
-    for (; c + 16 <= kp; c += 16) {
-        size_t j = 0;
-        for (; j + 6 <= d; j += 6) {
-            float *g0 = g + j * kp + c;
-            v8 a0 = load(g0), b0 = load(g0 + 8), a1 = load(g0 + kp), b1 = load(g0 + kp + 8);
-            v8 a2 = load(g0 + 2 * kp), b2 = load(g0 + 2 * kp + 8), a3 = load(g0 + 3 * kp), b3 = load(g0 + 3 * kp + 8);
-            v8 a4 = load(g0 + 4 * kp), b4 = load(g0 + 4 * kp + 8), a5 = load(g0 + 5 * kp), b5 = load(g0 + 5 * kp + 8);
-            const float *xi = x + j;
-            const float *ei = e + c;
-            for (size_t i = 0; i < m; i++, xi += ldx, ei += kp) {
-                v8 f = load(ei), h = load(ei + 8), s;
-                s = splat(xi[0]); a0 = a0 + s * f; b0 = b0 + s * h;
-                s = splat(xi[1]); a1 = a1 + s * f; b1 = b1 + s * h;
-                s = splat(xi[2]); a2 = a2 + s * f; b2 = b2 + s * h;
-                s = splat(xi[3]); a3 = a3 + s * f; b3 = b3 + s * h;
-                s = splat(xi[4]); a4 = a4 + s * f; b4 = b4 + s * h;
-                s = splat(xi[5]); a5 = a5 + s * f; b5 = b5 + s * h;
-            }
-            store(g0, a0); store(g0 + 8, b0); store(g0 + kp, a1); store(g0 + kp + 8, b1);
-            store(g0 + 2 * kp, a2); store(g0 + 2 * kp + 8, b2); store(g0 + 3 * kp, a3); store(g0 + 3 * kp + 8, b3);
-            store(g0 + 4 * kp, a4); store(g0 + 4 * kp + 8, b4); store(g0 + 5 * kp, a5); store(g0 + 5 * kp + 8, b5);
+    float *t = malloc((d / 8 + 1) * 12 * 8 * sizeof(float));
+    for (; c + 12 <= k; c += 12) gradient_columns_12(m, d, x, ldx, e + c, lde, g + c, ldg, t);
+    for (; c + 10 <= k; c += 10) gradient_columns_10(m, d, x, ldx, e + c, lde, g + c, ldg, t);
+    for (; c + 8 <= k; c += 8) gradient_columns_8(m, d, x, ldx, e + c, lde, g + c, ldg, t);
+    for (; c + 4 <= k; c += 4) gradient_columns_4(m, d, x, ldx, e + c, lde, g + c, ldg, t);
+    for (; c + 2 <= k; c += 2) gradient_columns_2(m, d, x, ldx, e + c, lde, g + c, ldg, t);
+    for (; c < k; c++) gradient_columns_1(m, d, x, ldx, e + c, lde, g + c, ldg, t);
+    free(t);
+    for (size_t j = d & ~(size_t)7; j < d; j++)
+        for (size_t c = 0; c < k; c++) {
+            float s = g[j * ldg + c];
+            for (size_t i = 0; i < m; i++) s = s + x[i * ldx + j] * e[i * lde + c];
+            g[j * ldg + c] = s;
         }
-        for (; j < d; j++) {
-            float *g0 = g + j * kp + c;
-            v8 a0 = load(g0), b0 = load(g0 + 8);
-            for (size_t i = 0; i < m; i++) {
-                v8 s = splat(x[i * ldx + j]);
-                a0 = a0 + s * load(e + i * kp + c);
-                b0 = b0 + s * load(e + i * kp + c + 8);
-            }
-            store(g0, a0); store(g0 + 8, b0);
-        }
-    }
-    for (; c < kp; c += 8) {
-        for (size_t j = 0; j < d; j++) {
-            float *g0 = g + j * kp + c;
-            v8 a0 = load(g0);
-            for (size_t i = 0; i < m; i++) a0 = a0 + splat(x[i * ldx + j]) * load(e + i * kp + c);
-            store(g0, a0);
-        }
-    }
 }
 
 __attribute__((target("avx")))
@@ -119,12 +131,14 @@ static void forward_sse2(size_t m, size_t d, size_t kp, const float *x, size_t l
 }
 
 __attribute__((target("avx")))
-static void gradient_avx(size_t m, size_t d, size_t kp, const float *x, size_t ldx, const float *e, float *g) {
-    gradient_body(m, d, kp, x, ldx, e, g);
+static void gradient_avx(size_t m, size_t d, size_t k, const float *x, size_t ldx, const float *e, size_t lde, float *g,
+                         size_t ldg) {
+    gradient_body(m, d, k, x, ldx, e, lde, g, ldg);
 }
 
-static void gradient_sse2(size_t m, size_t d, size_t kp, const float *x, size_t ldx, const float *e, float *g) {
-    gradient_body(m, d, kp, x, ldx, e, g);
+static void gradient_sse2(size_t m, size_t d, size_t k, const float *x, size_t ldx, const float *e, size_t lde, float *g,
+                          size_t ldg) {
+    gradient_body(m, d, k, x, ldx, e, lde, g, ldg);
 }
 
 void ul_narrow_forward(size_t m, size_t d, size_t kp, const float *x, size_t ldx, const float *w, float *z) {
@@ -134,9 +148,10 @@ void ul_narrow_forward(size_t m, size_t d, size_t kp, const float *x, size_t ldx
         forward_sse2(m, d, kp, x, ldx, w, z);
 }
 
-void ul_narrow_gradient(size_t m, size_t d, size_t kp, const float *x, size_t ldx, const float *e, float *g) {
+void ul_narrow_gradient(size_t m, size_t d, size_t k, const float *x, size_t ldx, const float *e, size_t lde, float *g,
+                        size_t ldg) {
     if (ul_kernels_wide())
-        gradient_avx(m, d, kp, x, ldx, e, g);
+        gradient_avx(m, d, k, x, ldx, e, lde, g, ldg);
     else
-        gradient_sse2(m, d, kp, x, ldx, e, g);
+        gradient_sse2(m, d, k, x, ldx, e, lde, g, ldg);
 }

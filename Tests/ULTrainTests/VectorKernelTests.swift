@@ -16,16 +16,31 @@ final class VectorKernelTests: XCTestCase {
             let z0 = (0..<m * kp).map { _ in Float(g.nextGaussian()) }
             let e = (0..<m * kp).map { _ in Float(g.nextGaussian()) }
             let g0 = (0..<d * kp).map { _ in Float(g.nextGaussian()) }
-            var zRef = z0, gRef = g0
+            var zRef = z0
             for i in 0..<m { for c in 0..<kp { for j in 0..<d { zRef[i * kp + c] += x[i * ldx + j] * w[j * kp + c] } } }
-            for j in 0..<d { for c in 0..<kp { for i in 0..<m { gRef[j * kp + c] += x[i * ldx + j] * e[i * kp + c] } } }
             for wide in before == 1 ? [0, 1] : [0] {
                 _ = ul_kernels_set_wide(Int32(wide))
-                var z = z0, gr = g0
+                var z = z0
                 ul_narrow_forward(m, d, kp, x, ldx, w, &z)
-                ul_narrow_gradient(m, d, kp, x, ldx, e, &gr)
                 XCTAssertEqual(z.map(\.bitPattern), zRef.map(\.bitPattern), "forward m \(m) d \(d) kp \(kp) wide \(wide)")
-                XCTAssertEqual(gr.map(\.bitPattern), gRef.map(\.bitPattern), "gradient m \(m) d \(d) kp \(kp) wide \(wide)")
+            }
+        }
+        // The gradient takes any column count (blocks of 12, 10, 8, 4, 2, 1), rows in blocks of 32, and strides
+        // wider than the columns, whose gaps it must leave alone.
+        for (m, d) in [(1, 1), (5, 3), (6, 8), (33, 20), (70, 17), (64, 9)] {
+            for k in [1, 2, 3, 4, 5, 8, 10, 11, 12, 13, 22, 25] {
+                let ldx = d + 3, lde = k + 1, ldg = k + 2
+                let x = (0..<m * ldx).map { _ in Float(g.nextGaussian()) }
+                let e = (0..<m * lde).map { _ in Float(g.nextGaussian()) }
+                let g0 = (0..<d * ldg).map { _ in Float(g.nextGaussian()) }
+                var gRef = g0
+                for j in 0..<d { for c in 0..<k { for i in 0..<m { gRef[j * ldg + c] += x[i * ldx + j] * e[i * lde + c] } } }
+                for wide in before == 1 ? [0, 1] : [0] {
+                    _ = ul_kernels_set_wide(Int32(wide))
+                    var gr = g0
+                    ul_narrow_gradient(m, d, k, x, ldx, e, lde, &gr, ldg)
+                    XCTAssertEqual(gr.map(\.bitPattern), gRef.map(\.bitPattern), "gradient m \(m) d \(d) k \(k) wide \(wide)")
+                }
             }
         }
     }

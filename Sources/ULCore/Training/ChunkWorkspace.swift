@@ -33,12 +33,11 @@ final class ChunkWorkspace {
     let rowSum: UnsafeMutablePointer<Double>
     let grad: UnsafeMutablePointer<Float>
     let hv: UnsafeMutablePointer<Float>
-    /// Without hidden layers (softmax regression), the layer's products go through `ul_narrow_forward` and
-    /// `ul_narrow_gradient` on copies padded to `paddedClasses` columns: weights (d × kp), logits (m × kp),
-    /// errors (m × kp) and weight gradient (d × kp).
+    /// Without hidden layers (softmax regression), the layer's products go through `ul_narrow_forward`, on
+    /// copies padded to `paddedClasses` columns (weights d × kp, logits m × kp), and `ul_narrow_gradient`, in
+    /// place.
     private let paddedClasses: Int
-    private var narrow: (w: UnsafeMutablePointer<Float>, z: UnsafeMutablePointer<Float>, e: UnsafeMutablePointer<Float>,
-                         g: UnsafeMutablePointer<Float>)?
+    private var narrow: (w: UnsafeMutablePointer<Float>, z: UnsafeMutablePointer<Float>)?
     /// Per layer 0..<L, the squared layer inputs H² (made on first use by the Gauss–Newton diagonal).
     private var squares: [UnsafeMutablePointer<Float>] = []
     private var owned: [UnsafeMutablePointer<Float>] = []
@@ -78,8 +77,8 @@ final class ChunkWorkspace {
         paddedClasses = (net.classCount + 7) / 8 * 8
         if net.layerCount == 1 {
             let kp = paddedClasses
-            narrow = (alloc(net.inputCount * kp), alloc(capacity * kp), alloc(capacity * kp), alloc(net.inputCount * kp))
-            owned += [narrow!.w, narrow!.z, narrow!.e, narrow!.g]
+            narrow = (alloc(net.inputCount * kp), alloc(capacity * kp))
+            owned += [narrow!.w, narrow!.z]
         }
     }
 
@@ -153,13 +152,10 @@ final class ChunkWorkspace {
         guard gradient || direction != nil else { return value }
         // The exact Hessian's backward pass uses the errors D; Gauss–Newton's does not.
         for l in stride(from: L - 1, through: 0, by: -1) where gradient || secondOrder == .hessian {
-            if let narrow {
-                // Σ over the chunk's rows in order, in padded columns, then copied out.
-                let kp = paddedClasses
-                for i in 0..<m { (narrow.e + i * kp).update(from: dl + i * k, count: k) }
-                narrow.g.update(repeating: 0, count: s[0] * kp)
-                ul_narrow_gradient(m, s[0], kp, h[0], s[0], narrow.e, narrow.g)
-                for j in 0..<s[0] { (grad + j * k).update(from: narrow.g + j * kp, count: k) }
+            if narrow != nil {
+                // Σ over the chunk's rows in order.
+                (grad + net.weightOffset(0)).update(repeating: 0, count: s[0] * k)
+                ul_narrow_gradient(m, s[0], k, h[0], s[0], dl, k, grad + net.weightOffset(0), k)
             } else {
                 sgemm(true, false, s[l], s[l + 1], m, h[l], s[l], d[l + 1], s[l + 1], 0, grad + net.weightOffset(l), s[l + 1])
             }

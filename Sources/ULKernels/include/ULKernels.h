@@ -20,9 +20,10 @@ void ul_adam_step(size_t n, double *theta, double *m, double *v, const double *g
 /// `ldx` apart) · w (d × kp). Each output adds the terms j = 0, 1, …, d − 1 to its value on entry in order.
 void ul_narrow_forward(size_t m, size_t d, size_t kp, const float *x, size_t ldx, const float *w, float *z);
 
-/// Its weight gradient: g (d × kp) += xᵀ e for e (m × kp): each entry adds the rows' terms i = 0, 1, …, m − 1
-/// to its value on entry in order.
-void ul_narrow_gradient(size_t m, size_t d, size_t kp, const float *x, size_t ldx, const float *e, float *g);
+/// Its weight gradient: g (d × k, rows `ldg` apart) += xᵀ e for e (m × k, rows `lde` apart): each entry adds
+/// the rows' terms i = 0, 1, …, m − 1 to its value on entry in order (any k: no padding).
+void ul_narrow_gradient(size_t m, size_t d, size_t k, const float *x, size_t ldx, const float *e, size_t lde, float *g,
+                        size_t ldg);
 
 /// Greedy log-det selection's sums, four at once, each with four lanes (lane l takes the elements l, l + 4, …)
 /// added in order and reduced as (s₀ + s₁) + (s₂ + s₃) after any tail (which goes to lane 0):
