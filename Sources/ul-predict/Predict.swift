@@ -25,7 +25,6 @@ func runPredict(_ options: PredictOptions, _ ctx: ToolContext) throws -> ExitSta
     if options.idGiven, idColumn == nil {
         throw ToolError.data("missing id column \(quoted(options.idColumn)) (named by --id)", file: r.path, line: 1)
     }
-    var seenIds = IdSet()
     let out = try OutputFile(path: options.output)
     let w = CSVWriter(out)
     w.fields(r.headerFields)
@@ -35,21 +34,16 @@ func runPredict(_ options: PredictOptions, _ ctx: ToolContext) throws -> ExitSta
 
     let d = model.features.count
     let k = model.labels.count
-    let batch = 1024
-    var x = [Float]()
-    var bytes = [UInt8]()
-    var ends = [Int]()
-    var rows = 0
-    var total = 0
     let width = r.header.count
-    func flush() throws {
-        guard rows > 0 else { return }
-        let p = predictor.probabilities(x, rows: rows)
-        try bytes.withUnsafeBufferPointer { b in
-            for i in 0..<rows {
-                var start = i == 0 ? 0 : ends[i * width - 1]
+    var total = 0
+    var rows = EchoRows(r, path: options.input, featureColumns: columns, idColumn: idColumn)
+    try rows.forEachBatch { batch in
+        let p = predictor.probabilities(batch.features, rows: batch.rows)
+        try batch.fieldBytes.withUnsafeBufferPointer { b in
+            var start = 0
+            for i in 0..<batch.rows {
                 for j in 0..<width {
-                    let end = ends[i * width + j]
+                    let end = batch.fieldEnds[i * width + j]
                     w.field(UnsafeBufferPointer(rebasing: b[start..<end]))
                     start = end
                 }
@@ -60,25 +54,8 @@ func runPredict(_ options: PredictOptions, _ ctx: ToolContext) throws -> ExitSta
                 try w.endRow()
             }
         }
-        total += rows
-        rows = 0
-        x.removeAll(keepingCapacity: true)
-        bytes.removeAll(keepingCapacity: true)
-        ends.removeAll(keepingCapacity: true)
+        total += batch.rows
     }
-    while try r.next() {
-        if let c = idColumn, !seenIds.insert(r.string(c)) {
-            throw ToolError.data("duplicate id \(quoted(r.string(c)))", file: r.path, line: r.line)
-        }
-        for c in columns { x.append(try r.float(c)) }
-        for j in 0..<width {
-            bytes.append(contentsOf: r.field(j))
-            ends.append(bytes.count)
-        }
-        rows += 1
-        if rows == batch { try flush() }
-    }
-    try flush()
     try w.finish()
     ctx.summary("\(total) rows, \(model.config.shardCount) shards, \(d) features, \(k) classes")
     return .ok

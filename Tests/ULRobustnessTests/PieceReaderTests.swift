@@ -55,6 +55,23 @@ final class PieceReaderTests: XCTestCase {
         }
     }
 
+    /// ul-predict's reader likewise, in batches of two rows (every feature column but the first, ids checked
+    /// when there is an id column): the batches as handed over, or the error.
+    func echoOutcome(_ path: String, pieces: Bool, workers: Int = 2) -> String {
+        var text = ""
+        do {
+            let r = try CSVReader(path: path)
+            var rows = EchoRows(r, path: path, featureColumns: Array(r.header.indices.dropFirst()), idColumn: r.column("id"),
+                                batchRows: 2, workers: workers, readInPieces: pieces)
+            try rows.forEachBatch { b in
+                text += "batch \(b.rows): \(b.features.map(\.bitPattern)) \(b.fieldBytes) \(b.fieldEnds)\n"
+            }
+            return text
+        } catch {
+            return text + "error: \(error)"
+        }
+    }
+
     func write(_ text: String, _ name: String = "input.csv") throws -> String {
         let path = dir.appendingPathComponent(name).path
         try Data(text.utf8).write(to: URL(fileURLWithPath: path))
@@ -68,12 +85,14 @@ final class PieceReaderTests: XCTestCase {
         RecordPieces.pieceBytes = savedPieceBytes
         let stream = outcome(path, pieces: false, options: options).0
         let selectionStream = selectionOutcome(path, pieces: false).0
+        let echoStream = echoOutcome(path, pieces: false)
         var used = true
         for size in [1, 3, 7, 16, 64, 1 << 20] {
             RecordPieces.pieceBytes = size
             for workers in [1, 2, 3] {
                 let (text, pieces) = outcome(path, pieces: true, workers: workers, options: options)
                 XCTAssertEqual(text, stream, "piece size \(size), \(workers) workers", file: file, line: line)
+                XCTAssertEqual(echoOutcome(path, pieces: true, workers: workers), echoStream, "ul-predict, piece size \(size), \(workers) workers", file: file, line: line)
                 let (selection, selectionPieces) = selectionOutcome(path, pieces: true, workers: workers)
                 XCTAssertEqual(selection, selectionStream, "ul-select, piece size \(size), \(workers) workers", file: file, line: line)
                 used = used && pieces > 0 && (selectionPieces > 0 || selection.hasPrefix("error:"))
@@ -148,10 +167,12 @@ final class PieceReaderTests: XCTestCase {
             RecordPieces.pieceBytes = savedPieceBytes
             let stream = outcome(path, pieces: false, options: TrainingRows.Options()).0
             let selectionStream = selectionOutcome(path, pieces: false).0
+            let echoStream = echoOutcome(path, pieces: false)
             for size in [1, 5, 32] {
                 RecordPieces.pieceBytes = size
                 XCTAssertEqual(outcome(path, pieces: true, options: TrainingRows.Options()).0, stream, "mutation \(k), piece size \(size)")
                 XCTAssertEqual(selectionOutcome(path, pieces: true).0, selectionStream, "ul-select, mutation \(k), piece size \(size)")
+                XCTAssertEqual(echoOutcome(path, pieces: true), echoStream, "ul-predict, mutation \(k), piece size \(size)")
             }
         }
     }
