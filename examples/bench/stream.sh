@@ -153,6 +153,8 @@ echo
 echo "load at the end of (a): $(load)"
 echo
 
+# PUMA and Newton need the one-shard model's curvature, made only with ONE_SHARD=1.
+[ "$one_shard" != 0 ] || approx_k=0
 if [ -n "$batches" ] || [ "$approx_k" -gt 0 ]; then
   echo "### (b) one request of K random ids, from the trained model and full store"
   echo
