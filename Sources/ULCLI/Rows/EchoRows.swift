@@ -157,7 +157,7 @@ public struct EchoRows {
 
     /// Appends the features and fields of the current record of `record` (a bad number is the record's error).
     @inline(__always)
-    static func convert<R: SelectionRecord>(_ record: R, columns: [Int], header: [String], into batch: inout Batch) throws {
+    static func convert<R: FieldRecord>(_ record: R, columns: [Int], header: [String], into batch: inout Batch) throws {
         for c in columns { batch.features.append(try record.feature(c, column: header)) }
         for j in 0..<header.count {
             batch.fieldBytes.append(contentsOf: record.field(j))
