@@ -36,7 +36,7 @@ func runPredict(_ options: PredictOptions, _ ctx: ToolContext) throws -> ExitSta
     let k = model.labels.count
     let width = r.header.count
     var total = 0
-    var rows = EchoRows(r, path: options.input, featureColumns: columns, idColumn: idColumn)
+    let rows = EchoRows(r, featureColumns: columns, idColumn: idColumn)
     try rows.forEachBatch { batch in
         let p = predictor.probabilities(batch.features, rows: batch.rows)
         try batch.fieldBytes.withUnsafeBufferPointer { b in

@@ -61,7 +61,7 @@ final class PieceReaderTests: XCTestCase {
         var text = ""
         do {
             let r = try CSVReader(path: path)
-            var rows = EchoRows(r, path: path, featureColumns: Array(r.header.indices.dropFirst()), idColumn: r.column("id"),
+            let rows = EchoRows(r, featureColumns: Array(r.header.indices.dropFirst()), idColumn: r.column("id"),
                                 batchRows: 2, workers: workers, readInPieces: pieces)
             try rows.forEachBatch { b in
                 text += "batch \(b.rows): \(b.features.map(\.bitPattern)) \(b.fieldBytes) \(b.fieldEnds)\n"

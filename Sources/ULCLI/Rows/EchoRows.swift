@@ -64,7 +64,6 @@ public struct EchoRows {
     }
 
     let reader: CSVReader
-    let path: String
     let featureColumns: [Int]
     /// With an id column, a repeated id is an error.
     let idColumn: Int?
@@ -72,14 +71,11 @@ public struct EchoRows {
     let workers: Int
     /// false: read even a regular file as one stream (the reference the pieces are tested against).
     let readInPieces: Bool
-    /// Pieces handed over; 0 when the input was read as one stream.
-    public private(set) var piecesRead = 0
 
     /// `reader`: the input opened, its header read (it is read on as the stream).
-    public init(_ reader: CSVReader, path: String, featureColumns: [Int], idColumn: Int?, batchRows: Int = 1024,
+    public init(_ reader: CSVReader, featureColumns: [Int], idColumn: Int?, batchRows: Int = 1024,
                 workers: Int = ProcessInfo.processInfo.activeProcessorCount, readInPieces: Bool = true) {
         self.reader = reader
-        self.path = path
         self.featureColumns = featureColumns
         self.idColumn = idColumn
         self.batchRows = batchRows
@@ -88,7 +84,7 @@ public struct EchoRows {
     }
 
     /// Hands every row over to `handle`, a batch at a time, in file order.
-    public mutating func forEachBatch(_ handle: (Batch) throws -> Void) throws {
+    public func forEachBatch(_ handle: (Batch) throws -> Void) throws {
         var seen = IdSet()
         var handed = 0
         // Rows taken from pieces, handed over once a batch is full; with their ids, admitted only then, so that
@@ -103,7 +99,7 @@ public struct EchoRows {
                 pending.removeFirst(batchRows)
             }
         }
-        if readInPieces, let pieces = RecordPieces.open(path) {
+        if readInPieces, let pieces = RecordPieces.open(reader.path) {
             let slots = (0..<4).map { _ in EchoBatchSlot() }
             let header = reader.header, columns = featureColumns, idColumn = idColumn
             do {
@@ -123,7 +119,6 @@ public struct EchoRows {
                         }
                         pending.append(batch)
                         try handFull()
-                        piecesRead += 1
                     }
                 }
                 if pending.rows > 0 {

@@ -50,7 +50,6 @@ struct SelectionLayout {
         piece.ids.append(idKey?.keyed(id) ?? id)
         piece.shards.append(shard)
         piece.rowStarts.append(piece.fieldBytes.count)
-        piece.fieldsPerRow = keptColumns.count
         for c in keptColumns {
             piece.fieldBytes.append(contentsOf: record.field(c))
             piece.fieldEnds.append(piece.fieldBytes.count)

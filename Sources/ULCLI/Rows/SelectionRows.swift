@@ -140,7 +140,7 @@ struct SelectionPiece {
     var fieldBytes: [UInt8] = []
     var rowStarts: [Int] = []
     var fieldEnds: [Int] = []
-    var fieldsPerRow = 0
+    var fieldsPerRow: Int { ids.isEmpty ? 0 : fieldEnds.count / ids.count }
 
     mutating func removeAll() {
         rawIds.removeAll(keepingCapacity: true)
