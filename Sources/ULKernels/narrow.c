@@ -17,32 +17,40 @@ typedef float v8 __attribute__((vector_size(32), aligned(4), may_alias));
 
 // Six rows and sixteen columns at a time (twelve independent sums), then rows one at a time and columns
 // eight at a time.
-static inline __attribute__((always_inline)) void forward_body(size_t m, size_t d, size_t kp, const float *x,
-                                                                size_t ldx, const float *w, float *z) {
+static inline __attribute__((always_inline)) void forward_body(size_t m, size_t d, size_t kp,
+                                                                const float *const *x, const float *w, float *z) {
     size_t i = 0, c = 0;
     for (; c + 16 <= kp; c += 16) {
         for (i = 0; i + 6 <= m; i += 6) {
-            const float *x0 = x + i * ldx;
+            const float *x0 = x[i], *x1 = x[i + 1], *x2 = x[i + 2], *x3 = x[i + 3], *x4 = x[i + 4], *x5 = x[i + 5];
             float *z0 = z + i * kp + c;
             v8 a0 = load(z0), b0 = load(z0 + 8), a1 = load(z0 + kp), b1 = load(z0 + kp + 8);
             v8 a2 = load(z0 + 2 * kp), b2 = load(z0 + 2 * kp + 8), a3 = load(z0 + 3 * kp), b3 = load(z0 + 3 * kp + 8);
             v8 a4 = load(z0 + 4 * kp), b4 = load(z0 + 4 * kp + 8), a5 = load(z0 + 5 * kp), b5 = load(z0 + 5 * kp + 8);
+            // The next six rows are fetched a cache line at a time while these are summed: rows may lie anywhere
+            // (shuffled), where the processor's own prefetching would stall at the start of every row.
+            const float *next[6];
+            for (size_t r = 0; r < 6; r++) next[r] = i + 6 + r < m ? x[i + 6 + r] : x0;
             const float *wj = w + c;
-            for (size_t j = 0; j < d; j++, wj += kp) {
-                v8 f = load(wj), h = load(wj + 8), s;
-                s = splat(x0[j]); a0 = a0 + s * f; b0 = b0 + s * h;
-                s = splat(x0[ldx + j]); a1 = a1 + s * f; b1 = b1 + s * h;
-                s = splat(x0[2 * ldx + j]); a2 = a2 + s * f; b2 = b2 + s * h;
-                s = splat(x0[3 * ldx + j]); a3 = a3 + s * f; b3 = b3 + s * h;
-                s = splat(x0[4 * ldx + j]); a4 = a4 + s * f; b4 = b4 + s * h;
-                s = splat(x0[5 * ldx + j]); a5 = a5 + s * f; b5 = b5 + s * h;
+            for (size_t j0 = 0; j0 < d; j0 += 16) {
+                for (size_t r = 0; r < 6; r++) __builtin_prefetch(next[r] + j0);
+                size_t j1 = j0 + 16 < d ? j0 + 16 : d;
+                for (size_t j = j0; j < j1; j++, wj += kp) {
+                    v8 f = load(wj), h = load(wj + 8), s;
+                    s = splat(x0[j]); a0 = a0 + s * f; b0 = b0 + s * h;
+                    s = splat(x1[j]); a1 = a1 + s * f; b1 = b1 + s * h;
+                    s = splat(x2[j]); a2 = a2 + s * f; b2 = b2 + s * h;
+                    s = splat(x3[j]); a3 = a3 + s * f; b3 = b3 + s * h;
+                    s = splat(x4[j]); a4 = a4 + s * f; b4 = b4 + s * h;
+                    s = splat(x5[j]); a5 = a5 + s * f; b5 = b5 + s * h;
+                }
             }
             store(z0, a0); store(z0 + 8, b0); store(z0 + kp, a1); store(z0 + kp + 8, b1);
             store(z0 + 2 * kp, a2); store(z0 + 2 * kp + 8, b2); store(z0 + 3 * kp, a3); store(z0 + 3 * kp + 8, b3);
             store(z0 + 4 * kp, a4); store(z0 + 4 * kp + 8, b4); store(z0 + 5 * kp, a5); store(z0 + 5 * kp + 8, b5);
         }
         for (; i < m; i++) {
-            const float *xi = x + i * ldx;
+            const float *xi = x[i];
             float *z0 = z + i * kp + c;
             v8 a0 = load(z0), b0 = load(z0 + 8);
             for (size_t j = 0; j < d; j++) {
@@ -55,7 +63,7 @@ static inline __attribute__((always_inline)) void forward_body(size_t m, size_t 
     }
     for (; c < kp; c += 8) {
         for (i = 0; i < m; i++) {
-            const float *xi = x + i * ldx;
+            const float *xi = x[i];
             v8 a0 = load(z + i * kp + c);
             for (size_t j = 0; j < d; j++) a0 = a0 + splat(xi[j]) * load(w + j * kp + c);
             store(z + i * kp + c, a0);
@@ -70,8 +78,7 @@ static inline __attribute__((always_inline)) void forward_body(size_t m, size_t 
 enum { gradientRows = 32 };
 #define GRADIENT_COLUMNS(NC)                                                                                       \
     static inline __attribute__((always_inline)) void gradient_columns_##NC(                                      \
-        size_t m, size_t d, const float *x, size_t ldx, const float *e, size_t lde, float *g, size_t ldg,         \
-        float *t) {                                                                                               \
+        size_t m, size_t d, const float *const *x, const float *e, size_t lde, float *g, size_t ldg, float *t) {  \
         size_t groups = d / 8;                                                                                    \
         for (size_t q = 0; q < groups; q++)                                                                       \
             for (size_t l = 0; l < 8; l++)                                                                        \
@@ -81,9 +88,9 @@ enum { gradientRows = 32 };
             for (size_t q = 0; q < groups; q++) {                                                                 \
                 v8 a[NC];                                                                                         \
                 for (size_t c = 0; c < NC; c++) a[c] = load(t + (q * NC + c) * 8);                                \
-                const float *xi = x + i0 * ldx + 8 * q, *ei = e + i0 * lde;                                       \
-                for (size_t i = i0; i < i1; i++, xi += ldx, ei += lde) {                                          \
-                    v8 f = load(xi);                                                                              \
+                const float *ei = e + i0 * lde;                                                                   \
+                for (size_t i = i0; i < i1; i++, ei += lde) {                                                     \
+                    v8 f = load(x[i] + 8 * q);                                                                    \
                     for (size_t c = 0; c < NC; c++) a[c] = a[c] + f * splat(ei[c]);                               \
                 }                                                                                                 \
                 for (size_t c = 0; c < NC; c++) store(t + (q * NC + c) * 8, a[c]);                                \
@@ -101,57 +108,56 @@ GRADIENT_COLUMNS(2)
 GRADIENT_COLUMNS(1)
 
 // Columns in blocks of 12, 10 (softmax's ten classes in one pass), 8, 4, 2 and 1; the features past the last multiple of eight one at a time.
-static inline __attribute__((always_inline)) void gradient_body(size_t m, size_t d, size_t k, const float *x,
-                                                                 size_t ldx, const float *e, size_t lde, float *g,
-                                                                 size_t ldg) {
+static inline __attribute__((always_inline)) void gradient_body(size_t m, size_t d, size_t k, const float *const *x,
+                                                                 const float *e, size_t lde, float *g, size_t ldg) {
     size_t c = 0;
     float *t = malloc((d / 8 + 1) * 12 * 8 * sizeof(float));
-    for (; c + 12 <= k; c += 12) gradient_columns_12(m, d, x, ldx, e + c, lde, g + c, ldg, t);
-    for (; c + 10 <= k; c += 10) gradient_columns_10(m, d, x, ldx, e + c, lde, g + c, ldg, t);
-    for (; c + 8 <= k; c += 8) gradient_columns_8(m, d, x, ldx, e + c, lde, g + c, ldg, t);
-    for (; c + 4 <= k; c += 4) gradient_columns_4(m, d, x, ldx, e + c, lde, g + c, ldg, t);
-    for (; c + 2 <= k; c += 2) gradient_columns_2(m, d, x, ldx, e + c, lde, g + c, ldg, t);
-    for (; c < k; c++) gradient_columns_1(m, d, x, ldx, e + c, lde, g + c, ldg, t);
+    for (; c + 12 <= k; c += 12) gradient_columns_12(m, d, x, e + c, lde, g + c, ldg, t);
+    for (; c + 10 <= k; c += 10) gradient_columns_10(m, d, x, e + c, lde, g + c, ldg, t);
+    for (; c + 8 <= k; c += 8) gradient_columns_8(m, d, x, e + c, lde, g + c, ldg, t);
+    for (; c + 4 <= k; c += 4) gradient_columns_4(m, d, x, e + c, lde, g + c, ldg, t);
+    for (; c + 2 <= k; c += 2) gradient_columns_2(m, d, x, e + c, lde, g + c, ldg, t);
+    for (; c < k; c++) gradient_columns_1(m, d, x, e + c, lde, g + c, ldg, t);
     free(t);
     for (size_t j = d & ~(size_t)7; j < d; j++)
         for (size_t c = 0; c < k; c++) {
             float s = g[j * ldg + c];
-            for (size_t i = 0; i < m; i++) s = s + x[i * ldx + j] * e[i * lde + c];
+            for (size_t i = 0; i < m; i++) s = s + x[i][j] * e[i * lde + c];
             g[j * ldg + c] = s;
         }
 }
 
 __attribute__((target("avx")))
-static void forward_avx(size_t m, size_t d, size_t kp, const float *x, size_t ldx, const float *w, float *z) {
-    forward_body(m, d, kp, x, ldx, w, z);
+static void forward_avx(size_t m, size_t d, size_t kp, const float *const *x, const float *w, float *z) {
+    forward_body(m, d, kp, x, w, z);
 }
 
-static void forward_sse2(size_t m, size_t d, size_t kp, const float *x, size_t ldx, const float *w, float *z) {
-    forward_body(m, d, kp, x, ldx, w, z);
+static void forward_sse2(size_t m, size_t d, size_t kp, const float *const *x, const float *w, float *z) {
+    forward_body(m, d, kp, x, w, z);
 }
 
 __attribute__((target("avx")))
-static void gradient_avx(size_t m, size_t d, size_t k, const float *x, size_t ldx, const float *e, size_t lde, float *g,
+static void gradient_avx(size_t m, size_t d, size_t k, const float *const *x, const float *e, size_t lde, float *g,
                          size_t ldg) {
-    gradient_body(m, d, k, x, ldx, e, lde, g, ldg);
+    gradient_body(m, d, k, x, e, lde, g, ldg);
 }
 
-static void gradient_sse2(size_t m, size_t d, size_t k, const float *x, size_t ldx, const float *e, size_t lde, float *g,
+static void gradient_sse2(size_t m, size_t d, size_t k, const float *const *x, const float *e, size_t lde, float *g,
                           size_t ldg) {
-    gradient_body(m, d, k, x, ldx, e, lde, g, ldg);
+    gradient_body(m, d, k, x, e, lde, g, ldg);
 }
 
-void ul_narrow_forward(size_t m, size_t d, size_t kp, const float *x, size_t ldx, const float *w, float *z) {
+void ul_narrow_forward(size_t m, size_t d, size_t kp, const float *const *x, const float *w, float *z) {
     if (ul_kernels_wide())
-        forward_avx(m, d, kp, x, ldx, w, z);
+        forward_avx(m, d, kp, x, w, z);
     else
-        forward_sse2(m, d, kp, x, ldx, w, z);
+        forward_sse2(m, d, kp, x, w, z);
 }
 
-void ul_narrow_gradient(size_t m, size_t d, size_t k, const float *x, size_t ldx, const float *e, size_t lde, float *g,
+void ul_narrow_gradient(size_t m, size_t d, size_t k, const float *const *x, const float *e, size_t lde, float *g,
                         size_t ldg) {
     if (ul_kernels_wide())
-        gradient_avx(m, d, k, x, ldx, e, lde, g, ldg);
+        gradient_avx(m, d, k, x, e, lde, g, ldg);
     else
-        gradient_sse2(m, d, k, x, ldx, e, lde, g, ldg);
+        gradient_sse2(m, d, k, x, e, lde, g, ldg);
 }

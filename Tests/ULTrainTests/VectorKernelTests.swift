@@ -21,8 +21,15 @@ final class VectorKernelTests: XCTestCase {
             for wide in before == 1 ? [0, 1] : [0] {
                 _ = ul_kernels_set_wide(Int32(wide))
                 var z = z0
-                ul_narrow_forward(m, d, kp, x, ldx, w, &z)
+                withRowPointers(x, rows: m, stride: ldx) { ul_narrow_forward(m, d, kp, $0, w, &z) }
                 XCTAssertEqual(z.map(\.bitPattern), zRef.map(\.bitPattern), "forward m \(m) d \(d) kp \(kp) wide \(wide)")
+                // Rows anywhere (a shuffled chunk read in place): row i read from where the pointer says.
+                let order = (0..<m).reversed().map { $0 }
+                var zShuffled = z0
+                withRowPointers(x, rows: m, stride: ldx, order: order) { ul_narrow_forward(m, d, kp, $0, w, &zShuffled) }
+                var zShuffledRef = z0
+                for i in 0..<m { for c in 0..<kp { for j in 0..<d { zShuffledRef[i * kp + c] += x[order[i] * ldx + j] * w[j * kp + c] } } }
+                XCTAssertEqual(zShuffled.map(\.bitPattern), zShuffledRef.map(\.bitPattern), "shuffled forward m \(m) d \(d) wide \(wide)")
             }
         }
         // The gradient takes any column count (blocks of 12, 10, 8, 4, 2, 1), rows in blocks of 32, and strides
@@ -38,7 +45,7 @@ final class VectorKernelTests: XCTestCase {
                 for wide in before == 1 ? [0, 1] : [0] {
                     _ = ul_kernels_set_wide(Int32(wide))
                     var gr = g0
-                    ul_narrow_gradient(m, d, k, x, ldx, e, lde, &gr, ldg)
+                    withRowPointers(x, rows: m, stride: ldx) { ul_narrow_gradient(m, d, k, $0, e, lde, &gr, ldg) }
                     XCTAssertEqual(gr.map(\.bitPattern), gRef.map(\.bitPattern), "gradient m \(m) d \(d) k \(k) wide \(wide)")
                 }
             }
@@ -69,6 +76,15 @@ final class VectorKernelTests: XCTestCase {
                     XCTAssertEqual(((l[0] + l[1]) + (l[2] + l[3])).bitPattern, orderedDot(dd[r + 1], dd[0], n4).bitPattern, "n \(n) r \(r) wide \(wide)")
                 }
             }
+        }
+    }
+
+    /// Calls `body` with pointers to rows `order[i]` (default: 0, 1, …) of `x`, rows `stride` apart.
+    private func withRowPointers(_ x: [Float], rows m: Int, stride: Int, order: [Int]? = nil,
+                                 _ body: (UnsafePointer<UnsafePointer<Float>?>) -> Void) {
+        x.withUnsafeBufferPointer { xb in
+            let pointers: [UnsafePointer<Float>?] = (0..<m).map { xb.baseAddress! + (order?[$0] ?? $0) * stride }
+            pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
         }
     }
 }

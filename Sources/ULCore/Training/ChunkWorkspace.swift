@@ -33,6 +33,9 @@ final class ChunkWorkspace {
     let rowSum: UnsafeMutablePointer<Double>
     let grad: UnsafeMutablePointer<Float>
     let hv: UnsafeMutablePointer<Float>
+    /// Where each row of the chunk lies, for the products that read rows in place (`ul_narrow_forward` and
+    /// `ul_narrow_gradient`): a chunk of shuffled rows is then never gathered into `x` (see `readsScattered`).
+    let rowPointers: UnsafeMutablePointer<UnsafePointer<Float>?>
     /// Without hidden layers (softmax regression), the layer's products go through `ul_narrow_forward`, on
     /// copies padded to `paddedClasses` columns (weights d × kp, logits m × kp), and `ul_narrow_gradient`, in
     /// place.
@@ -71,6 +74,8 @@ final class ChunkWorkspace {
         p = .allocate(capacity: capacity * net.classCount)
         rowMax = .allocate(capacity: capacity)
         rowSum = .allocate(capacity: capacity)
+        rowPointers = .allocate(capacity: capacity)
+        rowPointers.initialize(repeating: nil, count: capacity)
         grad = alloc(net.parameterCount)
         hv = alloc(net.parameterCount)
         owned += [grad, hv]
@@ -85,22 +90,33 @@ final class ChunkWorkspace {
     deinit {
         for q in owned { q.deallocate() }
         p.deallocate()
+        rowPointers.deallocate()
         rowMax.deallocate()
         rowSum.deallocate()
     }
 
-    /// Forward pass over `m` rows at `input` (default: the workspace's `x`); fills A, H and the class
-    /// probabilities P.
-    func forward(_ theta: UnsafePointer<Float>, m: Int, input: UnsafePointer<Float>? = nil) {
+    /// Whether `run` can read the rows where `rowPointers` says they are (`scattered`): only softmax's value and
+    /// gradient, whose products take row pointers; every other product needs the rows side by side.
+    func readsScattered(direction: UnsafePointer<Float>?, secondOrder: SecondOrder) -> Bool {
+        narrow != nil && direction == nil && secondOrder != .gaussNewtonDiagonal
+    }
+
+    /// Forward pass over `m` rows at `input` (default: the workspace's `x`), or with `scattered`, at
+    /// `rowPointers` (see `readsScattered`); fills A, H and the class probabilities P.
+    func forward(_ theta: UnsafePointer<Float>, m: Int, input: UnsafePointer<Float>? = nil, scattered: Bool = false) {
+        precondition(!scattered || narrow != nil, "only the narrow products read scattered rows")
         h[0] = input.map { UnsafeMutablePointer(mutating: $0) } ?? x
         let s = net.sizes
+        if !scattered, narrow != nil {
+            for i in 0..<m { rowPointers[i] = UnsafePointer(h[0] + i * s[0]) }
+        }
         if let narrow {
             // Logits (bias, then the terms in feature order) in padded rows, then copied out.
             let d = s[0], k = s[1], kp = paddedClasses
             let w = theta + net.weightOffset(0), b = theta + net.biasOffset(0)
             for j in 0..<d { (narrow.w + j * kp).update(from: w + j * k, count: k) }
             for i in 0..<m { (narrow.z + i * kp).update(from: b, count: k) }
-            ul_narrow_forward(m, d, kp, h[0], d, narrow.w, narrow.z)
+            ul_narrow_forward(m, d, kp, rowPointers, narrow.w, narrow.z)
             for i in 0..<m { (a[1] + i * k).update(from: narrow.z + i * kp, count: k) }
         }
         for l in 0..<net.layerCount where narrow == nil {
@@ -131,8 +147,10 @@ final class ChunkWorkspace {
     /// the Hessian-vector product into `hv` (Pearlmutter's R-operator; ReLU'' = 0 almost everywhere), or the
     /// Gauss–Newton one (`secondOrder`); with `.gaussNewtonDiagonal` (no direction), diag G into `hv`.
     func run(_ theta: UnsafePointer<Float>, direction: UnsafePointer<Float>?, m: Int, input: UnsafePointer<Float>?,
-             classes: (Int) -> Int, weight: (Int) -> Double, gradient: Bool, secondOrder: SecondOrder = .hessian) -> Double {
-        forward(theta, m: m, input: input)
+             scattered: Bool = false, classes: (Int) -> Int, weight: (Int) -> Double, gradient: Bool,
+             secondOrder: SecondOrder = .hessian) -> Double {
+        precondition(!scattered || readsScattered(direction: direction, secondOrder: secondOrder))
+        forward(theta, m: m, input: input, scattered: scattered)
         let s = net.sizes
         let L = net.layerCount
         let k = net.classCount
@@ -155,7 +173,7 @@ final class ChunkWorkspace {
             if narrow != nil {
                 // Σ over the chunk's rows in order.
                 (grad + net.weightOffset(0)).update(repeating: 0, count: s[0] * k)
-                ul_narrow_gradient(m, s[0], k, h[0], s[0], dl, k, grad + net.weightOffset(0), k)
+                ul_narrow_gradient(m, s[0], k, rowPointers, dl, k, grad + net.weightOffset(0), k)
             } else {
                 sgemm(true, false, s[l], s[l + 1], m, h[l], s[l], d[l + 1], s[l + 1], 0, grad + net.weightOffset(l), s[l + 1])
             }

@@ -95,19 +95,23 @@ final class NetworkEvaluator {
                     while c < nChunks {
                         let start = c * chunkRows
                         let m = min(chunkRows, rows.count - start)
-                        // Consecutive rows are read in place; others are gathered.
+                        // Consecutive rows are read in place; others are pointed at where the products take
+                        // row pointers (softmax's training: no copy of the shuffled rows), otherwise gathered.
                         var input: UnsafePointer<Float>? = features.baseAddress! + rows[start] * d
                         for i in 1..<max(m, 1) where rows[start + i] != rows[start] + i {
                             input = nil
                             break
                         }
-                        if input == nil {
+                        let scattered = input == nil && ws.readsScattered(direction: direction, secondOrder: secondOrder)
+                        if scattered {
+                            for i in 0..<m { ws.rowPointers[i] = features.baseAddress! + rows[start + i] * d }
+                        } else if input == nil {
                             for i in 0..<m {
                                 let r = rows[start + i]
                                 (ws.x + i * d).update(from: features.baseAddress! + r * d, count: d)
                             }
                         }
-                        value += ws.run(theta, direction: direction, m: m, input: input,
+                        value += ws.run(theta, direction: direction, m: m, input: input, scattered: scattered,
                                         classes: { Int(cls[rows[start + $0]]) },
                                         weight: { weights?[start + $0] ?? 1 }, gradient: wantG, secondOrder: secondOrder)
                         // The first chunk sets the lane's sum as 0 + x would, so a lane of one chunk and a

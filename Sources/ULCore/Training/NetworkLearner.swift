@@ -12,13 +12,16 @@ struct NetworkLearner: ShardLearner {
         _ = blasSingleThreaded
         guard epochs > 0 else { return theta }
         if network.layerCount == 1 || config.optimizer == .lbfgs {
-            // Full batch: "epochs" are L-BFGS iterations; sums run in the step's canonical order, on a
-            // copy of the step's rows laid out in that order (read in place, chunk by chunk). For an mlp the
+            // Full batch: "epochs" are L-BFGS iterations; sums run in the step's canonical order. Softmax's
+            // products read the rows where they lie; an mlp's need them side by side, so its objective works on
+            // a copy of the step's rows laid out in that order (read in place, chunk by chunk). For an mlp the
             // objective is not convex; L-BFGS keeps only curvature pairs with sᵀy > 0 and restarts from the
             // gradient when its direction does not descend.
             let linear = ShardCurvature.perturbation(config: config, parameterCount: network.parameterCount)
-            let objective = NetworkObjective(network: network, data: data.subset(order(0)),
-                                             terms: ObjectiveTerms(l2: config.l2, linear: linear), chunkRows: 256)
+            let rows = order(0)
+            let objective = network.layerCount == 1
+                ? NetworkObjective(network: network, data: data, rows: rows, terms: ObjectiveTerms(l2: config.l2, linear: linear), chunkRows: 256)
+                : NetworkObjective(network: network, data: data.subset(rows), terms: ObjectiveTerms(l2: config.l2, linear: linear), chunkRows: 256)
             guard objective.rowCount > 0 else { return theta }
             return LBFGS(maxIterations: epochs).minimize(objective, from: theta, progress: progress).theta
         }

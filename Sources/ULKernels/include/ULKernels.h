@@ -16,13 +16,14 @@ void ul_adam_update(size_t lo, size_t hi, double *theta, double *m, double *v, c
 void ul_adam_step(size_t n, double *theta, double *m, double *v, const double *grad, double beta1, double beta2,
                   double a, double eps);
 
-/// A linear layer with few outputs (`kp` columns, a multiple of 8, zero-padded): z (m × kp) += x (m × d, rows
-/// `ldx` apart) · w (d × kp). Each output adds the terms j = 0, 1, …, d − 1 to its value on entry in order.
-void ul_narrow_forward(size_t m, size_t d, size_t kp, const float *x, size_t ldx, const float *w, float *z);
+/// A linear layer with few outputs (`kp` columns, a multiple of 8, zero-padded): z (m × kp) += x (m × d) · w
+/// (d × kp), row i of x at x[i] (rows anywhere: a chunk of shuffled rows is read where it lies, not gathered).
+/// Each output adds the terms j = 0, 1, …, d − 1 to its value on entry in order.
+void ul_narrow_forward(size_t m, size_t d, size_t kp, const float *const *x, const float *w, float *z);
 
-/// Its weight gradient: g (d × k, rows `ldg` apart) += xᵀ e for e (m × k, rows `lde` apart): each entry adds
-/// the rows' terms i = 0, 1, …, m − 1 to its value on entry in order (any k: no padding).
-void ul_narrow_gradient(size_t m, size_t d, size_t k, const float *x, size_t ldx, const float *e, size_t lde, float *g,
+/// Its weight gradient: g (d × k, rows `ldg` apart) += xᵀ e for x's rows at x[i] and e (m × k, rows `lde`
+/// apart): each entry adds the rows' terms i = 0, 1, …, m − 1 to its value on entry in order (any k: no padding).
+void ul_narrow_gradient(size_t m, size_t d, size_t k, const float *const *x, const float *e, size_t lde, float *g,
                         size_t ldg);
 
 /// Greedy log-det selection's sums, four at once, each with four lanes (lane l takes the elements l, l + 4, …)
