@@ -24,3 +24,11 @@ int ul_kernels_set_wide(int use) {
     wide = use && avx_usable();
     return before;
 }
+
+void ul_spin_pause(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ volatile("yield");
+#endif
+}

@@ -1,11 +1,12 @@
 import Dispatch
 import Foundation
 import Synchronization
+import ULKernels
 
 /// Runs a fixed number of slices of work per round, slice 0 on the caller's thread and each other slice on a
 /// helper thread of its own, for loops of many short rounds (an mlp's mini-batch steps: two rounds of well
 /// under a millisecond each), where waking a pool thread per round costs a good part of the round. Between
-/// rounds a helper spins briefly (20–50 µs) and then sleeps on a semaphore, so a loaded machine loses little to
+/// rounds a helper spins briefly (up to 300 µs) and then sleeps on a semaphore, so a loaded machine loses little to
 /// spinning. While several teams exist (shards training side by side already use the cores) a team runs its
 /// slices one after another on the caller's thread. Which thread runs a slice never changes what it computes:
 /// results depend on the slice count only. One team must be driven from one thread.
@@ -57,8 +58,10 @@ private final class Crew: @unchecked Sendable {
     private let finished = DispatchSemaphore(value: 0)
     private var job: ((Int) -> Void)?
 
-    /// Spins of a waiting thread before it sleeps (about 20–50 µs).
-    private static let spins = 20_000
+    /// How long a waiting thread spins before it sleeps. Longer than most waits between an mlp step's rounds:
+    /// a sleeping thread takes tens of µs to wake, which cost 15 % of a Fashion-MNIST mlp's training when
+    /// threads spun 20–50 µs; short enough that a loaded machine loses little.
+    private static let spinNanoseconds: UInt64 = 300_000
 
     init(slices: Int) {
         self.slices = slices
@@ -100,7 +103,13 @@ private final class Crew: @unchecked Sendable {
     /// Waits until `ready()`: spins, then sleeps on the slot's semaphore. A waker changes the state first and
     /// then takes the slot's `sleeping` flag, so either the sleeper sees the change or the waker sees the flag.
     private func wait(slot k: Int, until ready: () -> Bool) {
-        for _ in 0..<Self.spins where ready() { return }
+        let start = DispatchTime.now().uptimeNanoseconds
+        var spins = 0
+        while !ready() {
+            ul_spin_pause()
+            spins += 1
+            if spins % 64 == 0, DispatchTime.now().uptimeNanoseconds - start > Self.spinNanoseconds { break }
+        }
         while !ready() {
             slots[k].sleeping.store(true, ordering: .sequentiallyConsistent)
             if ready() {

@@ -37,6 +37,10 @@ void ul_squared_distances4(const float *a, const float *b0, const float *b1, con
 /// Σ_k a[k]·b_r[k], widened to double, reduced, into out[r].
 void ul_dots4(const float *a, const float *b0, const float *b1, const float *b2, const float *b3, size_t n, double *out);
 
+/// A spinning thread's pause (x86 PAUSE, ARM YIELD): it leaves the core's resources to a sibling thread that
+/// is doing the work being waited for.
+void ul_spin_pause(void);
+
 /// Whether the 256-bit path is used: 1 when the CPU and OS support AVX, unless set otherwise.
 int ul_kernels_wide(void);
 
