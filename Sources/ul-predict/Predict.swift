@@ -34,19 +34,13 @@ func runPredict(_ options: PredictOptions, _ ctx: ToolContext) throws -> ExitSta
 
     let d = model.features.count
     let k = model.labels.count
-    let width = r.header.count
     var total = 0
     let rows = EchoRows(r, featureColumns: columns, idColumn: idColumn)
     try rows.forEachBatch { batch in
         let p = predictor.probabilities(batch.features, rows: batch.rows)
-        try batch.fieldBytes.withUnsafeBufferPointer { b in
-            var start = 0
+        try batch.text.withUnsafeBufferPointer { b in
             for i in 0..<batch.rows {
-                for j in 0..<width {
-                    let end = batch.fieldEnds[i * width + j]
-                    w.field(UnsafeBufferPointer(rebasing: b[start..<end]))
-                    start = end
-                }
+                w.encodedFields(batch.row(i, in: b))
                 var best = 0
                 for c in 1..<k where p[i * k + c] > p[i * k + best] { best = c }
                 w.field(model.labels[best])

@@ -64,7 +64,7 @@ final class PieceReaderTests: XCTestCase {
             let rows = EchoRows(r, featureColumns: Array(r.header.indices.dropFirst()), idColumn: r.column("id"),
                                 batchRows: 2, workers: workers, readInPieces: pieces)
             try rows.forEachBatch { b in
-                text += "batch \(b.rows): \(b.features.map(\.bitPattern)) \(b.fieldBytes) \(b.fieldEnds)\n"
+                text += "batch \(b.rows): \(b.features.map(\.bitPattern)) \(b.text) \(b.rowEnds)\n"
             }
             return text
         } catch {

@@ -32,15 +32,40 @@ public final class CSVWriter {
         capacity = c
     }
 
+    /// Whether a field must be quoted: it holds a comma, a quote, CR or LF.
+    @inline(__always)
+    static func needsQuotes(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        for b in bytes where b == 0x2C || b == 0x22 || b == 0x0A || b == 0x0D { return true }
+        return false
+    }
+
+    /// Appends a field to `text` as `field` writes it (no separator).
+    @inline(__always)
+    static func encode(_ bytes: UnsafeBufferPointer<UInt8>, into text: inout [UInt8]) {
+        guard needsQuotes(bytes) else {
+            text.append(contentsOf: bytes)
+            return
+        }
+        text.append(0x22)
+        for b in bytes {
+            if b == 0x22 { text.append(0x22) }
+            text.append(b)
+        }
+        text.append(0x22)
+    }
+
+    /// Fields already encoded (`encode`, joined by commas) written as the next fields of the row.
+    public func encodedFields(_ text: UnsafeBufferPointer<UInt8>) {
+        reserve(text.count + 1)
+        if atRowStart { atRowStart = false } else { buffer[used] = 0x2C; used += 1 }
+        if let base = text.baseAddress { (buffer + used).update(from: base, count: text.count) }
+        used += text.count
+    }
+
     public func field(_ bytes: UnsafeBufferPointer<UInt8>) {
         reserve(2 * bytes.count + 3)
         if atRowStart { atRowStart = false } else { buffer[used] = 0x2C; used += 1 }
-        var needsQuotes = false
-        for b in bytes where b == 0x2C || b == 0x22 || b == 0x0A || b == 0x0D {
-            needsQuotes = true
-            break
-        }
-        if !needsQuotes {
+        if !Self.needsQuotes(bytes) {
             if let base = bytes.baseAddress { (buffer + used).update(from: base, count: bytes.count) }
             used += bytes.count
             return

@@ -11,45 +11,52 @@ import ULCore
 /// reader meets first, with its line — or, for a cut misplaced by a malformed quote that the stream reads
 /// without complaint, hands over the rest.
 public struct EchoRows {
-    /// One batch: `rows` rows of `featureColumns.count` features and `width` fields each.
+    /// One batch: `rows` rows of `featureColumns.count` features each, and each row's fields as CSV text.
     public struct Batch {
         public var rows = 0
         public var features: [Float] = []
-        /// Every field of every row, concatenated, and where each ends.
-        public var fieldBytes: [UInt8] = []
-        public var fieldEnds: [Int] = []
+        /// Every row's fields encoded as `CSVWriter` writes them (comma-separated, quoted only where needed, no
+        /// line end), concatenated, and where each row ends: encoded while the pieces are parsed on every core,
+        /// so writing a row back is one copy (`CSVWriter.encodedFields`).
+        public var text: [UInt8] = []
+        public var rowEnds: [Int] = []
         /// Ids of the rows (only with an id column).
         var ids: [String] = []
 
+        /// The encoded fields of row i.
+        public func row(_ i: Int, in bytes: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
+            UnsafeBufferPointer(rebasing: bytes[(i == 0 ? 0 : rowEnds[i - 1])..<rowEnds[i]])
+        }
+
         /// The first `n` rows.
         func prefix(_ n: Int) -> Batch {
-            let width = fieldEnds.count / rows, d = features.count / rows
+            let d = features.count / rows
             var out = Batch()
             out.rows = n
             out.features = Array(features[0..<n * d])
-            out.fieldEnds = Array(fieldEnds[0..<n * width])
-            out.fieldBytes = Array(fieldBytes[0..<(out.fieldEnds.last ?? 0)])
+            out.rowEnds = Array(rowEnds[0..<n])
+            out.text = Array(text[0..<(out.rowEnds.last ?? 0)])
             out.ids = ids.isEmpty ? [] : Array(ids[0..<n])
             return out
         }
 
         /// Drops the first `n` rows.
         mutating func removeFirst(_ n: Int) {
-            let width = fieldEnds.count / rows, d = features.count / rows
-            let bytes = n == 0 ? 0 : fieldEnds[n * width - 1]
+            let d = features.count / rows
+            let bytes = n == 0 ? 0 : rowEnds[n - 1]
             features.removeFirst(n * d)
-            fieldBytes.removeFirst(bytes)
-            fieldEnds = fieldEnds[(n * width)...].map { $0 - bytes }
+            text.removeFirst(bytes)
+            rowEnds = rowEnds[n...].map { $0 - bytes }
             if !ids.isEmpty { ids.removeFirst(n) }
             rows -= n
         }
 
         /// Appends the rows of `other`.
         mutating func append(_ other: Batch) {
-            let base = fieldBytes.count
+            let base = text.count
             features += other.features
-            fieldBytes += other.fieldBytes
-            fieldEnds += other.fieldEnds.map { $0 + base }
+            text += other.text
+            rowEnds += other.rowEnds.map { $0 + base }
             ids += other.ids
             rows += other.rows
         }
@@ -57,8 +64,8 @@ public struct EchoRows {
         mutating func removeAll() {
             rows = 0
             features.removeAll(keepingCapacity: true)
-            fieldBytes.removeAll(keepingCapacity: true)
-            fieldEnds.removeAll(keepingCapacity: true)
+            text.removeAll(keepingCapacity: true)
+            rowEnds.removeAll(keepingCapacity: true)
             ids.removeAll(keepingCapacity: true)
         }
     }
@@ -150,14 +157,16 @@ public struct EchoRows {
         if batch.rows > 0 { try handle(batch) }
     }
 
-    /// Appends the features and fields of the current record of `record` (a bad number is the record's error).
+    /// Appends the features and the encoded fields of the current record of `record` (a bad number is the
+    /// record's error).
     @inline(__always)
     static func convert<R: FieldRecord>(_ record: R, columns: [Int], header: [String], into batch: inout Batch) throws {
         for c in columns { batch.features.append(try record.feature(c, column: header)) }
         for j in 0..<header.count {
-            batch.fieldBytes.append(contentsOf: record.field(j))
-            batch.fieldEnds.append(batch.fieldBytes.count)
+            if j > 0 { batch.text.append(0x2C) }
+            CSVWriter.encode(record.field(j), into: &batch.text)
         }
+        batch.rowEnds.append(batch.text.count)
         batch.rows += 1
     }
 }
