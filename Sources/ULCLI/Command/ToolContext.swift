@@ -21,6 +21,7 @@ public struct ToolContext {
 public func runTool(_ spec: CommandSpec, arguments: [String] = Array(CommandLine.arguments.dropFirst()),
                     _ body: (ParsedArguments, ToolContext) throws -> ExitStatus) -> Never {
     signal(SIGPIPE, SIG_IGN)
+    useSingleThreadedBLAS()
     let status: ExitStatus
     do {
         let args = try spec.parse(arguments)

@@ -22,4 +22,14 @@ extension ShardLearner {
 
 /// BLAS runs single-threaded inside a shard: parallelism comes from shards and fixed lanes, so results
 /// never depend on the number of threads.
-let blasSingleThreaded: Void = { openblas_set_num_threads(1) }()
+///
+/// The server threads OpenBLAS started when it was loaded are ended too: unused, they would spin and yield for
+/// about 0.1 s, taking a share of a core from every short command (measured: 4,600 `sched_yield` calls in one
+/// ul-predict run).
+let blasSingleThreaded: Void = {
+    openblas_set_num_threads(1)
+    _ = blas_thread_shutdown_()
+}()
+
+/// Makes BLAS single-threaded now (see `blasSingleThreaded`); tools call it first thing.
+public func useSingleThreadedBLAS() { _ = blasSingleThreaded }
