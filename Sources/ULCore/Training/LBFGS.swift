@@ -36,7 +36,8 @@ struct LBFGS: Sendable {
             var slope = dot(g, direction)
             if !(slope < 0) {  // not a descent direction: restart from steepest descent
                 s.removeAll(); y.removeAll(); rho.removeAll()
-                direction = g.map { -$0 / max(norm(g), 1e-300) }
+                let length = max(norm(g), 1e-300)  // once, not once per parameter
+                direction = g.map { -$0 / length }
                 slope = dot(g, direction)
             }
             var step = 1.0
