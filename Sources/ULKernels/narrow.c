@@ -15,13 +15,58 @@ typedef float v8 __attribute__((vector_size(32), aligned(4), may_alias));
 #define load(p) (*(const v8 *)(p))
 #define store(p, a) (*(v8 *)(p) = (a))
 
-// Six rows and sixteen columns at a time (twelve independent sums), then rows one at a time and columns
-// eight at a time.
-static inline __attribute__((always_inline)) void forward_body(size_t m, size_t d, size_t kp,
+typedef double d4 __attribute__((vector_size(32), aligned(4), may_alias));
+
+// Six rows of a sixteen-column block holding ten columns that count (softmax's ten classes): columns c..c+7 as in
+// `forward_body`, and columns c+8 and c+9 of the six rows packed into two registers, lanes (row 0 col 8, row 0
+// col 9, row 1 col 8, …), against the pair (w[j][c+8], w[j][c+9]) repeated — twelve multiplies and twelve adds
+// per feature become eight and eight. Every lane still adds its terms in order, so the bits are the plain loops';
+// columns c+10..c+15 (zero weights) are left as they are.
+static inline __attribute__((always_inline)) void forward_ten(size_t d, size_t kp, const float *const *x,
+                                                               const float *const *next, const float *w, float *z0) {
+    const float *x0 = x[0], *x1 = x[1], *x2 = x[2], *x3 = x[3], *x4 = x[4], *x5 = x[5];
+    float *z1 = z0 + kp, *z2 = z0 + 2 * kp, *z3 = z0 + 3 * kp, *z4 = z0 + 4 * kp, *z5 = z0 + 5 * kp;
+    v8 a0 = load(z0), a1 = load(z1), a2 = load(z2), a3 = load(z3), a4 = load(z4), a5 = load(z5);
+    v8 p0 = {z0[8], z0[9], z1[8], z1[9], z2[8], z2[9], z3[8], z3[9]};
+    v8 p1 = {z4[8], z4[9], z5[8], z5[9], z4[8], z4[9], z5[8], z5[9]};
+    const float *wj = w;
+    for (size_t j0 = 0; j0 < d; j0 += 16) {
+        for (size_t r = 0; r < 6; r++) __builtin_prefetch(next[r] + j0);
+        size_t j1 = j0 + 16 < d ? j0 + 16 : d;
+        for (size_t j = j0; j < j1; j++, wj += kp) {
+            v8 f = load(wj);
+            double pw;
+            __builtin_memcpy(&pw, wj + 8, sizeof pw);
+            v8 pair = (v8)(d4){pw, pw, pw, pw};
+            v8 s0 = splat(x0[j]), s1 = splat(x1[j]), s2 = splat(x2[j]), s3 = splat(x3[j]), s4 = splat(x4[j]),
+               s5 = splat(x5[j]);
+            a0 = a0 + s0 * f; a1 = a1 + s1 * f; a2 = a2 + s2 * f;
+            a3 = a3 + s3 * f; a4 = a4 + s4 * f; a5 = a5 + s5 * f;
+            v8 t01 = __builtin_shufflevector(s0, s1, 0, 1, 8, 9, 0, 1, 8, 9);
+            v8 t23 = __builtin_shufflevector(s2, s3, 0, 1, 8, 9, 0, 1, 8, 9);
+            v8 q0 = __builtin_shufflevector(t01, t23, 0, 1, 2, 3, 12, 13, 14, 15);
+            v8 q1 = __builtin_shufflevector(s4, s5, 0, 1, 8, 9, 0, 1, 8, 9);
+            p0 = p0 + q0 * pair;
+            p1 = p1 + q1 * pair;
+        }
+    }
+    store(z0, a0); store(z1, a1); store(z2, a2); store(z3, a3); store(z4, a4); store(z5, a5);
+    z0[8] = p0[0]; z0[9] = p0[1]; z1[8] = p0[2]; z1[9] = p0[3]; z2[8] = p0[4]; z2[9] = p0[5]; z3[8] = p0[6]; z3[9] = p0[7];
+    z4[8] = p1[0]; z4[9] = p1[1]; z5[8] = p1[2]; z5[9] = p1[3];
+}
+
+// Six rows and sixteen columns at a time (twelve independent sums; ten through `forward_ten` when only ten of the
+// sixteen count), then rows one at a time and columns eight at a time.
+static inline __attribute__((always_inline)) void forward_body(size_t m, size_t d, size_t k, size_t kp,
                                                                 const float *const *x, const float *w, float *z) {
     size_t i = 0, c = 0;
     for (; c + 16 <= kp; c += 16) {
-        for (i = 0; i + 6 <= m; i += 6) {
+        for (i = 0; k - c == 10 && i + 6 <= m; i += 6) {
+            const float *next[6];
+            for (size_t r = 0; r < 6; r++) next[r] = i + 6 + r < m ? x[i + 6 + r] : x[i];
+            forward_ten(d, kp, x + i, next, w + c, z + i * kp + c);
+        }
+        for (; i + 6 <= m; i += 6) {
             const float *x0 = x[i], *x1 = x[i + 1], *x2 = x[i + 2], *x3 = x[i + 3], *x4 = x[i + 4], *x5 = x[i + 5];
             float *z0 = z + i * kp + c;
             v8 a0 = load(z0), b0 = load(z0 + 8), a1 = load(z0 + kp), b1 = load(z0 + kp + 8);
@@ -128,12 +173,12 @@ static inline __attribute__((always_inline)) void gradient_body(size_t m, size_t
 }
 
 __attribute__((target("avx")))
-static void forward_avx(size_t m, size_t d, size_t kp, const float *const *x, const float *w, float *z) {
-    forward_body(m, d, kp, x, w, z);
+static void forward_avx(size_t m, size_t d, size_t k, size_t kp, const float *const *x, const float *w, float *z) {
+    forward_body(m, d, k, kp, x, w, z);
 }
 
-static void forward_sse2(size_t m, size_t d, size_t kp, const float *const *x, const float *w, float *z) {
-    forward_body(m, d, kp, x, w, z);
+static void forward_sse2(size_t m, size_t d, size_t k, size_t kp, const float *const *x, const float *w, float *z) {
+    forward_body(m, d, k, kp, x, w, z);
 }
 
 __attribute__((target("avx")))
@@ -147,11 +192,11 @@ static void gradient_sse2(size_t m, size_t d, size_t k, const float *const *x, c
     gradient_body(m, d, k, x, e, lde, g, ldg);
 }
 
-void ul_narrow_forward(size_t m, size_t d, size_t kp, const float *const *x, const float *w, float *z) {
+void ul_narrow_forward(size_t m, size_t d, size_t k, size_t kp, const float *const *x, const float *w, float *z) {
     if (ul_kernels_wide())
-        forward_avx(m, d, kp, x, w, z);
+        forward_avx(m, d, k, kp, x, w, z);
     else
-        forward_sse2(m, d, kp, x, w, z);
+        forward_sse2(m, d, k, kp, x, w, z);
 }
 
 void ul_narrow_gradient(size_t m, size_t d, size_t k, const float *const *x, const float *e, size_t lde, float *g,

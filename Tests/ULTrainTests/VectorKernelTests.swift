@@ -9,10 +9,14 @@ final class VectorKernelTests: XCTestCase {
         var g = SeededGenerator(seed: 11)
         let before = ul_kernels_wide()
         defer { _ = ul_kernels_set_wide(before) }
-        for (m, d, kp) in [(1, 1, 8), (5, 3, 8), (6, 7, 16), (13, 20, 16), (7, 6, 24), (12, 13, 32), (25, 9, 16)] {
+        // k < kp: the padding columns' weights are zero (as the softmax layer pads them); k = kp − 6 leaves ten
+        // columns in the last block of sixteen, the packed path (`forward_ten`).
+        for (m, d, kp, k) in [(1, 1, 8, 8), (5, 3, 8, 8), (6, 7, 16, 16), (13, 20, 16, 16), (7, 6, 24, 24), (12, 13, 32, 32),
+                              (25, 9, 16, 16), (6, 7, 16, 10), (13, 20, 16, 10), (25, 9, 16, 10), (12, 13, 32, 26),
+                              (5, 4, 16, 10), (19, 33, 16, 9)] {
             let ldx = d + 3
             let x = (0..<m * ldx).map { _ in Float(g.nextGaussian()) }
-            let w = (0..<d * kp).map { _ in Float(g.nextGaussian()) }
+            let w = (0..<d * kp).map { $0 % kp < k ? Float(g.nextGaussian()) : 0 }
             let z0 = (0..<m * kp).map { _ in Float(g.nextGaussian()) }
             let e = (0..<m * kp).map { _ in Float(g.nextGaussian()) }
             let g0 = (0..<d * kp).map { _ in Float(g.nextGaussian()) }
@@ -21,12 +25,12 @@ final class VectorKernelTests: XCTestCase {
             for wide in before == 1 ? [0, 1] : [0] {
                 _ = ul_kernels_set_wide(Int32(wide))
                 var z = z0
-                withRowPointers(x, rows: m, stride: ldx) { ul_narrow_forward(m, d, kp, $0, w, &z) }
-                XCTAssertEqual(z.map(\.bitPattern), zRef.map(\.bitPattern), "forward m \(m) d \(d) kp \(kp) wide \(wide)")
+                withRowPointers(x, rows: m, stride: ldx) { ul_narrow_forward(m, d, k, kp, $0, w, &z) }
+                XCTAssertEqual(z.map(\.bitPattern), zRef.map(\.bitPattern), "forward m \(m) d \(d) k \(k) kp \(kp) wide \(wide)")
                 // Rows anywhere (a shuffled chunk read in place): row i read from where the pointer says.
                 let order = (0..<m).reversed().map { $0 }
                 var zShuffled = z0
-                withRowPointers(x, rows: m, stride: ldx, order: order) { ul_narrow_forward(m, d, kp, $0, w, &zShuffled) }
+                withRowPointers(x, rows: m, stride: ldx, order: order) { ul_narrow_forward(m, d, k, kp, $0, w, &zShuffled) }
                 var zShuffledRef = z0
                 for i in 0..<m { for c in 0..<kp { for j in 0..<d { zShuffledRef[i * kp + c] += x[order[i] * ldx + j] * w[j * kp + c] } } }
                 XCTAssertEqual(zShuffled.map(\.bitPattern), zShuffledRef.map(\.bitPattern), "shuffled forward m \(m) d \(d) wide \(wide)")

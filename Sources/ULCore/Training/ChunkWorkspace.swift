@@ -116,7 +116,7 @@ final class ChunkWorkspace {
             let w = theta + net.weightOffset(0), b = theta + net.biasOffset(0)
             for j in 0..<d { (narrow.w + j * kp).update(from: w + j * k, count: k) }
             for i in 0..<m { (narrow.z + i * kp).update(from: b, count: k) }
-            ul_narrow_forward(m, d, kp, rowPointers, narrow.w, narrow.z)
+            ul_narrow_forward(m, d, k, kp, rowPointers, narrow.w, narrow.z)
             for i in 0..<m { (a[1] + i * k).update(from: narrow.z + i * kp, count: k) }
         }
         for l in 0..<net.layerCount where narrow == nil {

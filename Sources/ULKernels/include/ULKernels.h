@@ -16,10 +16,11 @@ void ul_adam_update(size_t lo, size_t hi, double *theta, double *m, double *v, c
 void ul_adam_step(size_t n, double *theta, double *m, double *v, const double *grad, double beta1, double beta2,
                   double a, double eps);
 
-/// A linear layer with few outputs (`kp` columns, a multiple of 8, zero-padded): z (m × kp) += x (m × d) · w
-/// (d × kp), row i of x at x[i] (rows anywhere: a chunk of shuffled rows is read where it lies, not gathered).
-/// Each output adds the terms j = 0, 1, …, d − 1 to its value on entry in order.
-void ul_narrow_forward(size_t m, size_t d, size_t kp, const float *const *x, const float *w, float *z);
+/// A linear layer with few outputs (`k` columns in `kp`, a multiple of 8, the rest zero-padded): z (m × kp) +=
+/// x (m × d) · w (d × kp), row i of x at x[i] (rows anywhere: a chunk of shuffled rows is read where it lies, not
+/// gathered). Each of the first k outputs adds the terms j = 0, 1, …, d − 1 to its value on entry in order; the
+/// padding columns of z are left as they are or given the padding's zero terms.
+void ul_narrow_forward(size_t m, size_t d, size_t k, size_t kp, const float *const *x, const float *w, float *z);
 
 /// Its weight gradient: g (d × k, rows `ldg` apart) += xᵀ e for x's rows at x[i] and e (m × k, rows `lde`
 /// apart): each entry adds the rows' terms i = 0, 1, …, m − 1 to its value on entry in order (any k: no padding).
