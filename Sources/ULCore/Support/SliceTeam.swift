@@ -6,7 +6,7 @@ import ULKernels
 /// Runs a fixed number of slices of work per round, slice 0 on the caller's thread and each other slice on a
 /// helper thread of its own, for loops of many short rounds (an mlp's mini-batch steps: two rounds of well
 /// under a millisecond each), where waking a pool thread per round costs a good part of the round. Between
-/// rounds a helper spins briefly (up to 300 µs) and then sleeps on a semaphore, so a loaded machine loses little to
+/// rounds a helper spins briefly (20–300 µs, less when threads outnumber cores) and then sleeps on a semaphore, so a loaded machine loses little to
 /// spinning. While several teams exist (shards training side by side already use the cores) a team runs its
 /// slices one after another on the caller's thread. Which thread runs a slice never changes what it computes:
 /// results depend on the slice count only. One team must be driven from one thread.
@@ -62,6 +62,11 @@ private final class Crew: @unchecked Sendable {
     /// a sleeping thread takes tens of µs to wake, which cost 15 % of a Fashion-MNIST mlp's training when
     /// threads spun 20–50 µs; short enough that a loaded machine loses little.
     private static let spinNanoseconds: UInt64 = 300_000
+    /// The least a waiting thread spins. The budget between the two adapts to the machine's load: with more
+    /// threads than cores (other processes training, shards run as separate jobs) a full 300 µs spin while the
+    /// awaited thread waits for a core doubled a run's time.
+    private static let minimumSpinNanoseconds: UInt64 = 20_000
+    private let spinBudget = Atomic<UInt64>(Crew.spinNanoseconds)
 
     init(slices: Int) {
         self.slices = slices
@@ -104,12 +109,21 @@ private final class Crew: @unchecked Sendable {
     /// then takes the slot's `sleeping` flag, so either the sleeper sees the change or the waker sees the flag.
     private func wait(slot k: Int, until ready: () -> Bool) {
         let start = DispatchTime.now().uptimeNanoseconds
+        let limit = spinBudget.load(ordering: .relaxed)
         var spins = 0
+        var exhausted = false
         while !ready() {
             ul_spin_pause()
             spins += 1
-            if spins % 64 == 0, DispatchTime.now().uptimeNanoseconds - start > Self.spinNanoseconds { break }
+            if spins % 64 == 0, DispatchTime.now().uptimeNanoseconds - start > limit {
+                exhausted = true
+                break
+            }
         }
+        // A spin that ran out means the awaited thread was likely off its core (more threads than cores):
+        // halve the budget; one that ended in time earns a little back.
+        spinBudget.store(exhausted ? max(Self.minimumSpinNanoseconds, limit / 2)
+                                   : min(Self.spinNanoseconds, limit + limit / 16), ordering: .relaxed)
         while !ready() {
             slots[k].sleeping.store(true, ordering: .sequentiallyConsistent)
             if ready() {
