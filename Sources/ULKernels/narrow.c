@@ -55,6 +55,13 @@ static inline __attribute__((always_inline)) void forward_ten(size_t d, size_t k
     z4[8] = p1[0]; z4[9] = p1[1]; z5[8] = p1[2]; z5[9] = p1[3];
 }
 
+// The six rows after the six at i (the block's own first row past the end), for the prefetches: rows may lie
+// anywhere (shuffled), where the processor's own prefetching would stall at the start of every row.
+static inline __attribute__((always_inline)) void next_rows(const float *const *x, size_t i, size_t m,
+                                                             const float **next) {
+    for (size_t r = 0; r < 6; r++) next[r] = i + 6 + r < m ? x[i + 6 + r] : x[i];
+}
+
 // Six rows and sixteen columns at a time (twelve independent sums; ten through `forward_ten` when only ten of the
 // sixteen count), then rows one at a time and columns eight at a time.
 static inline __attribute__((always_inline)) void forward_body(size_t m, size_t d, size_t k, size_t kp,
@@ -63,7 +70,7 @@ static inline __attribute__((always_inline)) void forward_body(size_t m, size_t 
     for (; c + 16 <= kp; c += 16) {
         for (i = 0; k - c == 10 && i + 6 <= m; i += 6) {
             const float *next[6];
-            for (size_t r = 0; r < 6; r++) next[r] = i + 6 + r < m ? x[i + 6 + r] : x[i];
+            next_rows(x, i, m, next);
             forward_ten(d, kp, x + i, next, w + c, z + i * kp + c);
         }
         for (; i + 6 <= m; i += 6) {
@@ -72,10 +79,9 @@ static inline __attribute__((always_inline)) void forward_body(size_t m, size_t 
             v8 a0 = load(z0), b0 = load(z0 + 8), a1 = load(z0 + kp), b1 = load(z0 + kp + 8);
             v8 a2 = load(z0 + 2 * kp), b2 = load(z0 + 2 * kp + 8), a3 = load(z0 + 3 * kp), b3 = load(z0 + 3 * kp + 8);
             v8 a4 = load(z0 + 4 * kp), b4 = load(z0 + 4 * kp + 8), a5 = load(z0 + 5 * kp), b5 = load(z0 + 5 * kp + 8);
-            // The next six rows are fetched a cache line at a time while these are summed: rows may lie anywhere
-            // (shuffled), where the processor's own prefetching would stall at the start of every row.
+            // The next six rows are fetched a cache line at a time while these are summed.
             const float *next[6];
-            for (size_t r = 0; r < 6; r++) next[r] = i + 6 + r < m ? x[i + 6 + r] : x0;
+            next_rows(x, i, m, next);
             const float *wj = w + c;
             for (size_t j0 = 0; j0 < d; j0 += 16) {
                 for (size_t r = 0; r < 6; r++) __builtin_prefetch(next[r] + j0);

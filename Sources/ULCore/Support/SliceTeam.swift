@@ -6,8 +6,8 @@ import ULKernels
 /// Runs a fixed number of slices of work per round, slice 0 on the caller's thread and each other slice on a
 /// helper thread of its own, for loops of many short rounds (an mlp's mini-batch steps: two rounds of well
 /// under a millisecond each), where waking a pool thread per round costs a good part of the round. Between
-/// rounds a helper spins briefly (20–300 µs, less when threads outnumber cores) and then sleeps on a semaphore, so a loaded machine loses little to
-/// spinning. While several teams exist (shards training side by side already use the cores) a team runs its
+/// rounds a helper spins briefly (20–300 µs, less when threads outnumber cores) and then sleeps on a semaphore,
+/// so a loaded machine loses little to spinning. While several teams exist (shards training side by side already use the cores) a team runs its
 /// slices one after another on the caller's thread. Which thread runs a slice never changes what it computes:
 /// results depend on the slice count only. One team must be driven from one thread.
 final class SliceTeam {
@@ -58,9 +58,9 @@ private final class Crew: @unchecked Sendable {
     private let finished = DispatchSemaphore(value: 0)
     private var job: ((Int) -> Void)?
 
-    /// How long a waiting thread spins before it sleeps. Longer than most waits between an mlp step's rounds:
-    /// a sleeping thread takes tens of µs to wake, which cost 15 % of a Fashion-MNIST mlp's training when
-    /// threads spun 20–50 µs; short enough that a loaded machine loses little.
+    /// The most a waiting thread spins before it sleeps: longer than most waits between an mlp step's rounds
+    /// (a sleeping thread takes tens of µs to wake, which cost 15 % of a Fashion-MNIST mlp's training when
+    /// threads spun 20–50 µs).
     private static let spinNanoseconds: UInt64 = 300_000
     /// The least a waiting thread spins. The budget between the two adapts to the machine's load: with more
     /// threads than cores (other processes training, shards run as separate jobs) a full 300 µs spin while the
