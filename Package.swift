@@ -24,7 +24,7 @@ let package = Package(
         // What every test target shares: the example data as lines and Datasets, the built tools' directory,
         // one runner of child processes (tools and scripts) and temporary work directories.
         .target(name: "ULTestSupport", dependencies: ["ULCore"], path: "Tests/ULTestSupport"),
-        .testTarget(name: "ULCoreTests", dependencies: ["ULCore", "ULCLI", "ULTestSupport"]),
+        .testTarget(name: "ULCoreTests", dependencies: ["ULCore", "ULCLI", "ULTestSupport", "ULKernels"]),
         .testTarget(name: "ULTrainTests", dependencies: ["ULCore", "ULCLI", "ULTestSupport", "ULKernels"]),
         .testTarget(name: "ULAuditTests", dependencies: ["ULCore", "ULTestSupport"]),
         .testTarget(name: "ULInfluenceTests", dependencies: ["ULCore", "ULCLI", "ULTestSupport"]),

@@ -99,3 +99,29 @@ static inline __attribute__((always_inline)) void dots4_body(const float *a, con
 DISPATCH(ul_lane_sums4, lane_sums4_body, double)
 DISPATCH(ul_squared_distances4, distances4_body, float)
 DISPATCH(ul_dots4, dots4_body, float)
+
+// Facility location (coverage selection): a candidate's gain and the coverage update.
+
+static inline __attribute__((always_inline)) double coverage_gain_body(const float *k, const float *c, size_t n) {
+    v4 s = {0, 0, 0, 0}, zero = s;
+    size_t i = 0;
+    for (; i + 3 < n; i += 4) s = s + __builtin_elementwise_max(widened(k + i) - widened(c + i), zero);
+    for (; i < n; i++) {
+        double t = (double)k[i] - (double)c[i];
+        s[0] += t > 0 ? t : 0;
+    }
+    return (s[0] + s[1]) + (s[2] + s[3]);
+}
+
+__attribute__((target("avx"))) static double coverage_gain_avx(const float *k, const float *c, size_t n) {
+    return coverage_gain_body(k, c, n);
+}
+static double coverage_gain_sse2(const float *k, const float *c, size_t n) { return coverage_gain_body(k, c, n); }
+
+double ul_coverage_gain(const float *k, const float *c, size_t n) {
+    return ul_kernels_wide() ? coverage_gain_avx(k, c, n) : coverage_gain_sse2(k, c, n);
+}
+
+void ul_coverage_raise(float *c, const float *k, size_t n) {
+    for (size_t i = 0; i < n; i++) c[i] = k[i] > c[i] ? k[i] : c[i];
+}

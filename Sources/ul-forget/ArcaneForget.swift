@@ -2,7 +2,8 @@ import ULCLI
 import ULCore
 
 /// `--method exact` on a model trained on selected rows (ARCANE: ul-select, then ul-train --selection). A
-/// requested row that was not selected costs nothing: the model keeps its bytes and the ledger says so. A
+/// requested row that was not selected costs nothing: the model keeps its bytes and the ledger says so
+/// (coverage selection, whose every step depends on every row, re-selects the shard to know). A
 /// selected row makes its shard re-select, resuming at the step the row had been chosen at with the recorded
 /// count m, and resume training from the checkpoint before the first block whose selected rows changed; other
 /// shards keep their bytes. The remaining rows carry the new selected/select_step values, so the result equals
@@ -21,8 +22,11 @@ struct ArcaneForget: ForgetMethod {
         let hit = Set(job.requestIds.compactMap { job.requestedLocations[$0]?.shard })
         var affected = fromScratch ? Set((reshaped ?? job.model).config.heldShards) : hit
         var data = try job.readData(keepShards: affected, candidates: true)
-        if case .fraction = spec.countRule, !data.shardsWithUnselectedDrops.isSubset(of: affected) {
-            // Unselected rows leave shards not yet read: their count round(F × N) may change, so they are read too.
+        var countMoves = false
+        if case .fraction = spec.countRule { countMoves = true }
+        if countMoves || !spec.method.unchosenRowsAreFree, !data.shardsWithUnselectedDrops.isSubset(of: affected) {
+            // Unselected rows leave shards not yet read: their count round(F × N) may change, and coverage
+            // selection counts every row, so they are read too.
             affected.formUnion(data.shardsWithUnselectedDrops.intersection((reshaped ?? job.model).config.heldShards))
             data = try job.readData(keepShards: affected, candidates: true)
         }
@@ -51,7 +55,8 @@ struct ArcaneForget: ForgetMethod {
             let keep = (0..<all.data.count).filter { !data.droppedIds.contains(all.data.ids[$0]) }
             var remaining = all.data.subset(keep)
             if model.labels != job.model.labels { remaining.classes = remaining.classes.map { classMap[Int($0)] } }
-            let gone = Set(all.data.ids).intersection(data.droppedIds)
+            // The requested rows this shard loses: those it holds, and those the model never held.
+            let gone = Set(all.data.ids).intersection(data.droppedIds).union(data.unselectedDrops[shard] ?? [])
             let position = model.shards.firstIndex { $0.index == shard }!
             let result: ArcaneShardForgetting
             do {
@@ -68,7 +73,8 @@ struct ArcaneForget: ForgetMethod {
             for (k, id) in remaining.ids.enumerated() { selection.rows[id] = (result.selected[k], result.step[k]) }
             cost += result.cost
             if result.reselectedFromStep == nil && !result.retrained && !fromScratch {
-                notes.append("shard \(shard): count unchanged, nothing re-selected")
+                notes.append(spec.method.unchosenRowsAreFree ? "shard \(shard): count unchanged, nothing re-selected"
+                             : "shard \(shard): re-selected, the same rows in the same order: nothing retrained")
             } else {
                 notes.append("shard \(shard) re-selected from step \(result.reselectedFromStep.map(String.init) ?? "1") then retrained from block step \(result.fromStep)")
             }

@@ -149,7 +149,7 @@ extension ForgetJob {
                 if forgotten {
                     data.droppedIds.insert(id)
                     data.filesWithDrops.insert(path)
-                    if let s = try? shardCol.map({ try parseIndex(r, $0) }) ?? 0 { data.shardsWithUnselectedDrops.insert(onlyShard ?? s) }
+                    if let s = try? shardCol.map({ try parseIndex(r, $0) }) ?? 0 { data.unselectedDrops[onlyShard ?? s, default: []].insert(id) }
                 } else if selected {
                     throw ToolError.data("\(RecordMismatch.unrecordedRow(id: raw))", file: path, line: r.line)
                 } else if candidates, case let s = try shardCol.map({ try parseIndex(r, $0) }) ?? 0, keep.contains(s) {
@@ -193,7 +193,7 @@ extension ForgetJob {
             if requested.contains(id), requestedLocations[id] == nil {
                 data.droppedIds.insert(id)
                 data.filesWithDrops.insert(path)
-                data.shardsWithUnselectedDrops.insert(shard)
+                data.unselectedDrops[shard, default: []].insert(id)
             }
         }
     }

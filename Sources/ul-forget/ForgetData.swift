@@ -45,9 +45,10 @@ struct ForgetData {
     var filesWithDrops = Set<String>()
     /// Requested ids in neither the model nor the data.
     var unknown: [String] = []
-    /// Shards of the requested rows the model never held (not selected): with a count rule by fraction their
-    /// count may change, and with it their selection.
-    var shardsWithUnselectedDrops = Set<Int>()
+    /// Requested rows the model never held (not selected), by shard: with a count rule by fraction their shard's
+    /// count may change, and with coverage or herding selection their shard's selection.
+    var unselectedDrops = [Int: Set<String>]()
+    var shardsWithUnselectedDrops: Set<Int> { Set(unselectedDrops.keys) }
     /// Labels of the remaining trained rows of the shards not kept (with --data DIR: of the files read).
     var labelsOfOtherShards = Set<String>()
 }

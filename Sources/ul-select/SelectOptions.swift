@@ -38,6 +38,12 @@ struct SelectOptions {
         if method == .random, let o = Self.entropyOnly.first(where: { args.value($0) != nil }) {
             throw ToolError.usage("--\(o) does not apply to --method random; it applies to --method entropy and spread")
         }
+        if !method.unchosenRowsAreFree {
+            if let o = ["noise", "cells", "seed"].first(where: { args.value($0) != nil }) {
+                throw ToolError.usage("--\(o) does not apply to --method \(method), which uses an rbf kernel and no noise, cells or keys")
+            }
+            if args.value("kernel") == "linear" { throw ToolError.usage("--method \(method) needs --kernel rbf") }
+        }
         let kernel = try args.choice("kernel", ["rbf", "linear"], default: "rbf")
         let gamma = try args.value("gamma").map { _ in try args.double("gamma", default: 1, min: 1e-300) }
         if kernel == "linear" && gamma != nil { throw ToolError.usage("--gamma applies only to --kernel rbf") }

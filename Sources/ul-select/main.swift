@@ -4,15 +4,15 @@ import ULCore
 
 let spec = CommandSpec(
     name: "ul-select",
-    summary: "choose representative rows per shard (greedy joint entropy, spread, or random)",
+    summary: "choose representative rows per shard (greedy joint entropy, spread, coverage, herding, or random)",
     usage: ["[OPTIONS] [FILE|-] [-o FILE]", "--spec [OPTIONS]"],
     options: [
-        OptionSpec("method", value: "METHOD", help: "entropy (default), spread (random keys repelled by chosen rows) or random"),
+        OptionSpec("method", value: "METHOD", help: "entropy (default), spread (random keys repelled by chosen rows), coverage (facility location), herding (kernel mean) or random"),
         OptionSpec("fraction", value: "F", help: "choose m = round(F·N) rows per shard (default 0.5)"),
         OptionSpec("per-shard", value: "M", help: "choose M rows per shard instead of a fraction"),
         OptionSpec("counts-from", value: "MODEL", help: "use the count m recorded per shard in MODEL (re-run after forgetting)"),
-        OptionSpec("kernel", value: "linear|rbf", help: "kernel of the entropy and spread methods (default rbf)"),
-        OptionSpec("gamma", value: "G", help: "rbf width γ of exp(−γ‖x−y‖²) (default 1/d for entropy, 40/d for spread; d features)"),
+        OptionSpec("kernel", value: "linear|rbf", help: "kernel of the entropy and spread methods (default rbf; coverage and herding: rbf only)"),
+        OptionSpec("gamma", value: "G", help: "rbf width γ of exp(−γ‖x−y‖²) (default 1/d for entropy, 40/d for spread, 10/d for coverage, 40/d for herding; d features)"),
         OptionSpec("noise", value: "S", help: "σ² added to the kernel diagonal (default 0.01)"),
         OptionSpec("cells", value: "C", help: "greedy entropy within C hash cells visited in turn (default 1)"),
         .seed("cells, of random selection and of spread's keys"),
@@ -30,7 +30,8 @@ let spec = CommandSpec(
     except id, label, the columns ul tools write (shard, block, selected, select_step, predicted, p_<label>, ...) and --exclude. The count m of a shard is fixed at this
     first selection; ul-train --selection "$(ul-select --spec ...)" records it for forgetting. Random selection
     with --fraction keeps a row iff a hash of (id, seed) is below F and needs no count. Memory O(N·m), time
-    O(N·m·(m + d)) per shard of N rows and d features. See ul-select(1).
+    O(N·m·(m + d)) per shard of N rows and d features; coverage: memory N² Floats (at most 32,768 rows a
+    shard), time O(N²·d); likewise herding. See ul-select(1).
     """)
 
 runTool(spec) { args, ctx in

@@ -7,7 +7,7 @@ import XCTest
 final class LazyGreedyTests: XCTestCase {
     /// Gaussian rows in a few clusters, with exact duplicates (every few rows repeats an earlier one, so variances
     /// tie), a block of identical rows and outliers; ids of varying length so that id order differs from row order.
-    func sample(rows n: Int, dimension d: Int, seed: UInt64) -> (features: [Float], ids: [String]) {
+    static func sample(rows n: Int, dimension d: Int, seed: UInt64) -> (features: [Float], ids: [String]) {
         var g = SeededGenerator(seed: seed)
         let centres = (0..<3).map { _ in (0..<d).map { _ in 2 * g.nextGaussian() } }
         var f = [Float]()
@@ -83,7 +83,7 @@ final class LazyGreedyTests: XCTestCase {
 
     func testSameSelectionAsEagerEvaluation() throws {
         for (n, d, seed) in [(1, 3, 1), (2, 1, 2), (9, 2, 3), (40, 3, 4), (120, 6, 5)] as [(Int, Int, UInt64)] {
-            let (f, ids) = sample(rows: n, dimension: d, seed: seed)
+            let (f, ids) = Self.sample(rows: n, dimension: d, seed: seed)
             for c in cases {
                 let counts = Set([0, 1, n / 3, n / 2, n, n + 3])
                 for m in counts.sorted() {
@@ -99,7 +99,7 @@ final class LazyGreedyTests: XCTestCase {
     /// Past `GreedyLogDet.minimumAdvance` columns rows may stop part way behind another; still the same.
     func testSameSelectionWhenRowsStopPartWay() throws {
         let n = 330, d = 3, m = 260
-        let (f, ids) = sample(rows: n, dimension: d, seed: 21)
+        let (f, ids) = Self.sample(rows: n, dimension: d, seed: 21)
         var stops = 0
         for c in cases where !c.quality && !c.name.hasPrefix("cells-") {
             try assertSame(f, d, ids, c, SelectionBudget(count: m), "\(c.name) n=\(n) m=\(m)")
@@ -112,7 +112,7 @@ final class LazyGreedyTests: XCTestCase {
 
     func testSameResumptionAsEagerEvaluation() throws {
         let n = 60, d = 4
-        let (f, ids) = sample(rows: n, dimension: d, seed: 9)
+        let (f, ids) = Self.sample(rows: n, dimension: d, seed: 9)
         for c in cases {
             let base = try assertSame(f, d, ids, c, SelectionBudget(count: 20), "\(c.name) base")
             let previous = base.orderedIDs(ids)
@@ -136,7 +136,7 @@ final class LazyGreedyTests: XCTestCase {
 
     /// A replayed id from the wrong cell is refused with the same error either way.
     func testInconsistentResumeIsRefusedAlike() throws {
-        let (f, ids) = sample(rows: 30, dimension: 3, seed: 4)
+        let (f, ids) = Self.sample(rows: 30, dimension: 3, seed: 4)
         let cfg = EntropySelectionConfig(cells: 3, seed: 1)
         let wrong = ids.first { cfg.cell(of: $0) != 0 }!
         XCTAssertThrowsError(try selectByEntropy(features: f, dimension: 3, ids: ids, config: cfg, budget: SelectionBudget(count: 5),
@@ -154,7 +154,7 @@ final class LazyGreedyTests: XCTestCase {
     /// a noise below the kernel's rounding falls back to eager evaluation.
     func testLazyEvaluationSavesWorkWhereItIsExact() throws {
         let n = 300, d = 8, m = 150
-        let (f, ids) = sample(rows: n, dimension: d, seed: 12)
+        let (f, ids) = Self.sample(rows: n, dimension: d, seed: 12)
         let eagerColumns = (1..<m).reduce(0) { $0 + n - $1 }
         for rule in [GreedyRule.largestVariance, .randomKey] {
             for cfg in [EntropySelectionConfig(), EntropySelectionConfig(kernel: .rbf(gamma: 40.0 / Double(d)))] {

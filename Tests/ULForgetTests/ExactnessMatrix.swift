@@ -128,6 +128,8 @@ struct ExactnessMatrix {
         Selection(name: "entropy-0.5", options: ["--method", "entropy", "--fraction", "0.5"], scaled: true),
         Selection(name: "random-0.5", options: ["--method", "random", "--fraction", "0.5", "--seed", "3"], scaled: false),
         Selection(name: "spread-0.25", options: ["--method", "spread", "--fraction", "0.25", "--seed", "4"], scaled: true),
+        Selection(name: "coverage-0.5", options: ["--method", "coverage", "--fraction", "0.5"], scaled: true),
+        Selection(name: "herding-0.25", options: ["--method", "herding", "--fraction", "0.25"], scaled: true),
     ]
 
     var declarations: [Declaration] = [
@@ -161,7 +163,8 @@ struct ExactnessMatrix {
         if setup.declaration.declares && !pattern.canChangeShape { return false }
         // Spread selection on one data set with derived shapes: its mechanics are entropy's greedy steps with
         // another rule, which the entropy setups cross with every shape and data set already.
-        if setup.selection.name.hasPrefix("spread") && (setup.data.name != "digits" || setup.declaration.declares || setup.ids.keyed) {
+        // Coverage and herding likewise: their re-selection is the plain ul-select run.
+        if ["spread", "coverage", "herding"].contains(where: setup.selection.name.hasPrefix) && (setup.data.name != "digits" || setup.declaration.declares || setup.ids.keyed) {
             return false
         }
         // Keyed ids on one data set with derived shapes, over the patterns that involve ids most.

@@ -120,6 +120,50 @@ final class ArcaneForgettingTests: XCTestCase {
         XCTAssertEqual(try retrained.encode(), try after3.encode())
     }
 
+    /// Coverage and herding count every row of the class in every step, so forgetting a row that was not chosen
+    /// re-selects the class. Over unchosen rows, chosen rows at the first, a middle and the last step, and several
+    /// classes at once: the model equals select → train on the remaining rows; the step reported is the first
+    /// one whose row changed, and an unchanged order retrains nothing and keeps the bytes.
+    /// Returns how many requests kept class 1's order and how many changed it.
+    @discardableResult
+    func checkForgettingWhereEveryRowCounts(kind: ModelKind, spec: SelectionSpec) throws -> (kept: Int, changed: Int) {
+        let data = Self.digits
+        let model = try pipeline(data, kind: kind, spec: spec)
+        let bytes = try model.encode()
+        let counts = model.shards.map { $0.selection!.count }
+        let chosen = model.shards[1].selection!.order
+        let unchosen = shard(1, of: data).ids.filter { !chosen.contains($0) }
+        let requests: [Set<String>] = unchosen.prefix(12).map { [$0] } + [[chosen[0]], [chosen[chosen.count / 2]], [chosen.last!],
+                                                                       [unchosen[20], chosen[3], model.shards[0].selection!.order[1], shard(2, of: data).ids[5]]]
+        var kept = 0, changed = 0
+        for ids in requests {
+            let (after, results) = try forget(model, ids, data: data)
+            let remaining = data.filter { !ids.contains(data.ids[$0]) }
+            XCTAssertEqual(try after.encode(), try pipeline(remaining, kind: kind, spec: spec, counts: counts).encode(), "\(ids.sorted())")
+            let r = results.first { $0.record.index == 1 }!
+            let order = r.record.selection!.order
+            if order == chosen {
+                XCTAssertNil(r.reselectedFromStep)
+                XCTAssertFalse(r.retrained)
+                if results.count == 1 { XCTAssertEqual(try after.encode(), bytes) }
+                kept += 1
+            } else {
+                XCTAssertEqual(r.reselectedFromStep, zip(order, chosen).prefix { $0 == $1 }.count + 1, "\(ids.sorted())")
+                // The same rows in another order train the same sub-model: only the record of the order changes.
+                XCTAssertEqual(r.retrained, Set(order) != Set(chosen).subtracting(ids), "\(ids.sorted())")
+                changed += 1
+            }
+        }
+        XCTAssertGreaterThan(changed, 0)
+        return (kept, changed)
+    }
+
+    func testKNNCoverage() throws {
+        let (kept, _) = try checkForgettingWhereEveryRowCounts(kind: .knn, spec: SelectionSpec(method: .coverage, scale: 0.0625))
+        XCTAssertGreaterThan(kept, 0, "no request kept the order: the unchanged path went untested")
+    }
+    func testPPCAHerding() throws { try checkForgettingWhereEveryRowCounts(kind: .ppca, spec: SelectionSpec(method: .herding, scale: 0.0625)) }
+
     func testPPCAEntropy() throws { try checkForgetting(kind: .ppca, spec: entropy) }
     func testMixtureEntropy() throws { try checkForgetting(kind: .mppca, spec: entropy) }
     func testKNNSpread() throws {

@@ -134,11 +134,11 @@ fi
 # alone against the trained model. ARCANE: ppca at fraction 0.5, selection by entropy with 16 cells (a count m:
 # a deleted selected row is replaced, and greedy re-selection may change every later step) or at random by the
 # fraction (no count: nothing is re-selected, only the deleted row's block changes).
+FORGET_SELECTION=${FORGET_SELECTION:---method entropy --cells 16}
+FORGET_FRACTION=${FORGET_FRACTION:-0.5}
 echo
 echo "## Rows refitted per forget request (mean over $REQUESTS requests each; ARCANE ppca at fraction $FORGET_FRACTION)"
 echo
-FORGET_SELECTION=${FORGET_SELECTION:---method entropy --cells 16}
-FORGET_FRACTION=${FORGET_FRACTION:-0.5}
 opts="$FORGET_SELECTION --fraction $FORGET_FRACTION --scale $scale"
 spec=$(ul-select --spec $opts)
 ropts="--method random --fraction $FORGET_FRACTION --scale $scale"

@@ -8,7 +8,7 @@ per variant and fraction, then (STABILITY=1) how often deleting an unselected ro
 facility location (which would make the deletion re-select and retrain).
 
     python3 examples/bench/selection_variants.py [PER] [TEST]      (defaults 1000 2000)
-    VARIANTS="random fl spread:40:0.1 thin:4 proj:20 entropy" STABILITY=1
+    VARIANTS="random fl herd:10 spread:40:0.1 thin:4 proj:20 entropy" STABILITY=1
 """
 import gzip, os, random, sys, time, zlib
 import numpy as np
@@ -55,6 +55,16 @@ def facility_location(Xc, idv, m):
         g = np.maximum(K - cover[:, None], 0).sum(0); g[~free] = -1; j = int(np.argmax(g))
         out.append(j); free[j] = False; cover = np.maximum(cover, K[:, j])
     return np.array(out)
+def herding(Xc, idv, m, gamma, rho=1.0):
+    """Kernel herding: greedy minimum of the MMD between the chosen rows and all rows of the class, rbf with a
+    fixed gamma: step t takes the row maximising mean_i k(x, x_i) - (1/t) sum_{s in S} k(x, x_s). With rho < 1
+    the mean runs over a reference subset (rows whose hash is below rho) only, so deleting a row outside it and
+    outside the chosen rows changes nothing."""
+    K = np.exp(-gamma * sqdist(Xc, Xc)); ref = u(idv, 2) < rho; mu = K[:, ref].mean(1); near = np.zeros(len(Xc)); free = np.ones(len(Xc), bool); out = []
+    for t in range(m):
+        g = mu - near / (t + 1); g[~free] = -np.inf; j = int(np.argmax(g))
+        out.append(j); free[j] = False; near = near + K[:, j]
+    return np.array(out)
 CHOSEN_VARIANCE = {}   # row -> conditional variance when chosen (for the weighted ppca of WEIGHTED=1)
 def greedy_logdet(Xc, idv, m, gamma, noise, keyed, power=1.0):
     """keyed=False: largest conditional variance (entropy); keyed=True: smallest E/v^power (spread: power 1;
@@ -84,6 +94,7 @@ def variant(name):
     kind, *a = name.split(":")
     if kind == "random": return random_rows
     if kind == "fl": return facility_location
+    if kind == "herd": return lambda X_, i, m: herding(X_, i, m, float(a[0]) / 784, float(a[1]) if len(a) > 1 else 1.0)
     if kind == "entropy": return lambda X_, i, m: greedy_logdet(X_, i, m, 1 / 784, 0.01, False)
     if kind == "spread": return lambda X_, i, m: greedy_logdet(X_, i, m, float(a[0]) / 784, float(a[1]), True)
     if kind == "power": return lambda X_, i, m: greedy_logdet(X_, i, m, float(a[0]) / 784, float(a[1]), True, float(a[2]))

@@ -22,6 +22,8 @@ public struct ArcaneShardForgetting: Sendable {
 /// `blocks` their blocks. `forgotten` are the ids removed from this shard.
 ///
 /// * No forgotten row had been selected: nothing is re-selected or retrained; the record is returned as is.
+///   Coverage selection, whose steps depend on every row, re-selects when the shard lost any row, and keeps the
+///   record when the same rows come out in the same order.
 /// * Otherwise the shard is re-selected with the recorded count m, resuming from the recorded order (steps
 ///   before the first forgotten one are replayed), and its sub-model retrains from the checkpoint before the
 ///   first block whose selected rows changed.
@@ -41,13 +43,23 @@ public func forgetInSelectedShard(_ old: ShardRecord, candidates: Dataset, block
     // differs from the recorded one, the shard re-selects even if no forgotten row was selected.
     let count = recorded.count == -1 ? -1 : spec.countRule.count(rows: candidates.count, recorded: recorded.count)
     let recount = count != recorded.count ? min(count, recorded.count) + 1 : nil
-    guard let firstHit = hit.map({ min($0, recount ?? $0) }) ?? recount ?? (fromScratch ? 1 : nil) else {
+    let unchanged = {
         let steps = candidates.ids.map { stepOf[$0] ?? 0 }
         return ArcaneShardForgetting(record: old, selected: steps.map { $0 > 0 }, step: steps, fromStep: R + 1,
                                      reselectedFromStep: nil, blockSizes: old.blocks.map(\.rowCount), cost: 0)
     }
+    // Coverage: any row of the shard, chosen or not, counts in every step, so losing one re-selects the shard.
+    let anyLoss = !spec.method.unchosenRowsAreFree && !forgotten.isEmpty
+    guard var firstHit = hit.map({ min($0, recount ?? $0) }) ?? recount ?? (fromScratch || anyLoss ? 1 : nil) else {
+        return unchanged()
+    }
     let outcome = try selectShard(features: candidates.features, dimension: candidates.featureCount, ids: candidates.ids,
                                   spec: spec, count: count, resumingFrom: fromScratch ? [] : recorded.order)
+    if !spec.method.unchosenRowsAreFree && !fromScratch {
+        // The first step that differs from the recorded order; the same order is the same model.
+        if outcome.record.order == recorded.order && count == recorded.count { return unchanged() }
+        firstHit = outcome.replayedSteps + 1
+    }
     let rows = (0..<candidates.count).filter { outcome.selected[$0] }
     var train = candidates.subset(rows)
     if config.scale != nil { train.features = train.features.map { config.scaled($0) } }

@@ -80,7 +80,7 @@ private func laneSums4(_ a: UnsafePointer<Double>, _ b0: UnsafePointer<Double>, 
 
 /// `orderedSquaredDistance(a, b_r, n)` for four b_r at once, each with its own lanes and order.
 @inline(__always)
-private func squaredDistances4(_ a: UnsafePointer<Float>, _ b0: UnsafePointer<Float>, _ b1: UnsafePointer<Float>,
+func squaredDistances4(_ a: UnsafePointer<Float>, _ b0: UnsafePointer<Float>, _ b1: UnsafePointer<Float>,
                                _ b2: UnsafePointer<Float>, _ b3: UnsafePointer<Float>, _ n: Int) -> (Double, Double, Double, Double) {
     var out: (Double, Double, Double, Double) = (0, 0, 0, 0)
     withUnsafeMutableBytes(of: &out) { ul_squared_distances4(a, b0, b1, b2, b3, n, $0.baseAddress!.assumingMemoryBound(to: Double.self)) }

@@ -17,7 +17,8 @@ public struct ShardSelection: Equatable, Sendable {
 /// Selects within one shard. `features` are as read (row-major, `ids.count × dimension`); `spec.scale` is applied
 /// here. `count` is m (ignored by random selection with a fraction). `previous` is the recorded order of an
 /// earlier selection of the shard: entropy and spread selection resume from it (see `selectByEntropy`); random selection
-/// does not need it. Random selection's steps rank the chosen rows by (hash, id).
+/// does not need it, and coverage and herding (whose every step depends on every row) select afresh and report
+/// the steps it shares with it. Random selection's steps rank the chosen rows by (hash, id).
 public func selectShard(features: [Float], dimension: Int, ids: [String], spec: SelectionSpec, count: Int,
                         resumingFrom previous: [String] = []) throws -> SelectionOutcome {
     let n = ids.count
@@ -33,6 +34,18 @@ public func selectShard(features: [Float], dimension: Int, ids: [String], spec: 
                                     resumingFrom: previous)
         return SelectionOutcome(selected: e.selected, step: e.step, record: ShardSelection(count: count, order: e.orderedIDs(ids)),
                                 replayedSteps: e.replayedSteps)
+    case .coverage, .herding:
+        let x = spec.scale.map { s in features.map { $0 * s } } ?? features
+        guard case .rbf(let g) = spec.entropy.kernel else { throw SelectionError.invalidConfig("\(spec.method) selection needs the rbf kernel") }
+        let coverage = spec.method == .coverage
+        let gamma = g ?? (coverage ? SelectionMethod.coverageGammaPerFeature : SelectionMethod.herdingGammaPerFeature) / Double(max(dimension, 1))
+        let order = coverage ? try selectByCoverage(features: x, dimension: dimension, ids: ids, gamma: gamma, count: count)
+            : try selectByHerding(features: x, dimension: dimension, ids: ids, gamma: gamma, count: count)
+        var selected = [Bool](repeating: false, count: n), step = [Int](repeating: 0, count: n)
+        for (t, i) in order.enumerated() { selected[i] = true; step[i] = t + 1 }
+        let chosen = order.map { ids[$0] }
+        return SelectionOutcome(selected: selected, step: step, record: ShardSelection(count: count, order: chosen),
+                                replayedSteps: zip(chosen, previous).prefix { $0 == $1 }.count)
     case .random:
         guard features.count == n * dimension else {
             throw SelectionError.shapeMismatch("\(features.count) feature values for \(n) rows of \(dimension)")

@@ -38,6 +38,13 @@ void ul_squared_distances4(const float *a, const float *b0, const float *b1, con
 /// Σ_k a[k]·b_r[k], widened to double, reduced, into out[r].
 void ul_dots4(const float *a, const float *b0, const float *b1, const float *b2, const float *b3, size_t n, double *out);
 
+/// Coverage selection's gain of a candidate whose kernel values are k: Σ_i max(0, k[i] − c[i]) over the
+/// coverage c, each term widened to double, in the four lanes of `ul_lane_sums4`. Never larger for a larger c
+/// (every operation is monotone), which lazy greedy's bounds rely on.
+double ul_coverage_gain(const float *k, const float *c, size_t n);
+/// c[i] = max(c[i], k[i]).
+void ul_coverage_raise(float *c, const float *k, size_t n);
+
 /// A spinning thread's pause (x86 PAUSE, ARM YIELD): it leaves the core's resources to a sibling thread that
 /// is doing the work being waited for.
 void ul_spin_pause(void);
