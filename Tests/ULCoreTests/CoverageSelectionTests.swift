@@ -39,6 +39,20 @@ final class CoverageSelectionTests: XCTestCase {
         return order
     }
 
+    /// Two-dimensional rows in tight clusters (spread 0.3) around (0, 0), (10, 0) and (0, 10), and each row's cluster.
+    func clusters(sizes: [Int], seed: UInt64) -> (features: [Float], cluster: [Int]) {
+        var g = SeededGenerator(seed: seed)
+        let centres: [[Double]] = [[0, 0], [10, 0], [0, 10]]
+        var x = [Float](), cluster = [Int]()
+        for (c, size) in sizes.enumerated() {
+            for _ in 0..<size {
+                x += centres[c].map { Float($0 + 0.3 * g.nextGaussian()) }
+                cluster.append(c)
+            }
+        }
+        return (x, cluster)
+    }
+
     func testLazyEqualsEager() throws {
         for (seed, n, d, gamma, m) in [(1 as UInt64, 60, 5, 0.2, 30), (2, 97, 3, 1.0, 97), (3, 41, 8, 0.01, 10), (4, 120, 2, 5.0, 64)] {
             // Clustered rows with exact duplicates (equal gains: ties broken by id), ids not in row order.
@@ -67,16 +81,8 @@ final class CoverageSelectionTests: XCTestCase {
     /// Three tight clusters of 50, 30 and 20 rows far apart: three steps take one row of each, largest cluster
     /// first, and that row is the cluster's most central one (it covers its cluster best).
     func testOneRowPerClusterLargestFirst() throws {
-        var g = SeededGenerator(seed: 4)
-        let centres: [[Double]] = [[0, 0], [10, 0], [0, 10]], sizes = [50, 30, 20]
-        var x = [Float](), cluster = [Int]()
-        for (c, size) in sizes.enumerated() {
-            for _ in 0..<size {
-                x += centres[c].map { Float($0 + 0.3 * g.nextGaussian()) }
-                cluster.append(c)
-            }
-        }
-        let ids = (0..<x.count / 2).map { String(format: "r%03d", $0) }
+        let (x, cluster) = clusters(sizes: [50, 30, 20], seed: 4)
+        let ids = (0..<cluster.count).map { String(format: "r%03d", $0) }
         let order = try selectByCoverage(features: x, dimension: 2, ids: ids, gamma: 1, count: 3)
         XCTAssertEqual(order.map { cluster[$0] }, [0, 1, 2])
         // The first row is the one of largest total kernel to all rows.
@@ -88,15 +94,7 @@ final class CoverageSelectionTests: XCTestCase {
     /// Herding keeps the shard's proportions: three far-apart clusters of 60, 30 and 10 rows, ten steps take
     /// 6, 3 and 1, and the first is the row of largest kernel mean.
     func testHerdingKeepsClusterProportions() throws {
-        var g = SeededGenerator(seed: 8)
-        let centres: [[Double]] = [[0, 0], [10, 0], [0, 10]], sizes = [60, 30, 10]
-        var x = [Float](), cluster = [Int]()
-        for (c, size) in sizes.enumerated() {
-            for _ in 0..<size {
-                x += centres[c].map { Float($0 + 0.3 * g.nextGaussian()) }
-                cluster.append(c)
-            }
-        }
+        let (x, cluster) = clusters(sizes: [60, 30, 10], seed: 8)
         let ids = (0..<cluster.count).map { String(format: "r%03d", ($0 * 37) % 100) }
         let order = try selectByHerding(features: x, dimension: 2, ids: ids, gamma: 1, count: 10)
         XCTAssertEqual((0..<3).map { c in order.filter { cluster[$0] == c }.count }, [6, 3, 1])

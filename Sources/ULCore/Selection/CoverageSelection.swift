@@ -15,13 +15,9 @@ import ULKernels
 /// kernel (`rbfKernelMatrix`) plus O(N) per gain computed; memory N² Floats (`kernelMatrixRowLimit`).
 /// Returns the chosen row indices in step order.
 func selectByCoverage(features: [Float], dimension: Int, ids: [String], gamma: Double, count: Int) throws -> [Int] {
-    let n = ids.count
-    try checkKernelSelection(features: features, dimension: dimension, ids: ids, gamma: gamma, count: count, method: "coverage")
-    let m = min(count, n)
-    guard m > 0 else { return [] }
-
-    let kernel = rbfKernelMatrix(features, dimension: dimension, rows: n, gamma: gamma)
-    let rank = rankInIDOrder(ids)
+    guard let input = try KernelSelectionInput(features: features, dimension: dimension, ids: ids, gamma: gamma, count: count,
+                                               method: .coverage) else { return [] }
+    let (kernel, rank, n, m) = (input.kernel, input.rank, input.rows, input.count)
     var cover = [Float](repeating: 0, count: n)
     var heap = CoverageHeap(rank: rank)
     kernel.withUnsafeBufferPointer { k in

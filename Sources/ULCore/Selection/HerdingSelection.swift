@@ -11,13 +11,9 @@ import ULKernels
 /// and forgetting re-selects the shard (see `forgetInSelectedShard`). Time O(N²·d) for the kernel
 /// (`rbfKernelMatrix`) plus O(N) per step; memory N² Floats. Returns the chosen row indices in step order.
 func selectByHerding(features: [Float], dimension: Int, ids: [String], gamma: Double, count: Int) throws -> [Int] {
-    let n = ids.count
-    try checkKernelSelection(features: features, dimension: dimension, ids: ids, gamma: gamma, count: count, method: "herding")
-    let m = min(count, n)
-    guard m > 0 else { return [] }
-
-    let kernel = rbfKernelMatrix(features, dimension: dimension, rows: n, gamma: gamma)
-    let rank = rankInIDOrder(ids)
+    guard let input = try KernelSelectionInput(features: features, dimension: dimension, ids: ids, gamma: gamma, count: count,
+                                               method: .herding) else { return [] }
+    let (kernel, rank, n, m) = (input.kernel, input.rank, input.rows, input.count)
     // Σᵢ k(x, xᵢ) in `ul_coverage_gain`'s fixed order (the gain over a coverage of zeros), then / N.
     let zeros = [Float](repeating: 0, count: n)
     let mean = kernel.withUnsafeBufferPointer { k in (0..<n).map { ul_coverage_gain(k.baseAddress! + $0 * n, zeros, n) / Double(n) } }

@@ -5,19 +5,6 @@ import Foundation
 /// 4 GiB.
 public let kernelMatrixRowLimit = 32_768
 
-/// The checks every selection over `rbfKernelMatrix` makes before computing it.
-func checkKernelSelection(features: [Float], dimension: Int, ids: [String], gamma: Double, count: Int, method: String) throws {
-    let n = ids.count
-    guard dimension > 0, features.count == n * dimension else {
-        throw SelectionError.shapeMismatch("\(features.count) feature values for \(n) rows of \(dimension)")
-    }
-    guard gamma > 0, gamma.isFinite else { throw SelectionError.invalidConfig("gamma must be > 0") }
-    guard count >= 0 else { throw SelectionError.invalidConfig("budget count must be ≥ 0") }
-    var seen = Set<String>(minimumCapacity: n)
-    for id in ids where !seen.insert(id).inserted { throw SelectionError.duplicateID(id) }
-    guard n <= kernelMatrixRowLimit else { throw SelectionError.tooManyRows(rows: n, limit: kernelMatrixRowLimit, method: method) }
-}
-
 /// k(xᵢ, x_j) = exp(−γ‖xᵢ − x_j‖²) for every pair, N × N row-major (symmetric, 1 on the diagonal), rounded to
 /// Float. Distances in `orderedSquaredDistance`'s order, so each value depends on its two rows alone; rows are
 /// split in fixed stripes over the cores, which changes no value.
@@ -52,11 +39,4 @@ func rbfKernelMatrix(_ x: [Float], dimension d: Int, rows n: Int, gamma: Double)
         }
     }
     return k
-}
-
-/// Per row, its position when the ids are sorted (`String` order): ties compare integers, not strings.
-func rankInIDOrder(_ ids: [String]) -> [Int] {
-    var rank = [Int](repeating: 0, count: ids.count)
-    for (r, i) in ids.indices.sorted(by: { ids[$0] < ids[$1] }).enumerated() { rank[i] = r }
-    return rank
 }
