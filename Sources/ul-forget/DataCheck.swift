@@ -104,12 +104,20 @@ extension ForgetJob {
         let shardCol = r.column("shard"), blockCol = r.column("block"), selectedCol = r.column("selected")
         let config = model.config
         var row = [Float](repeating: 0, count: featureCols.count)
+        // The model's features in the file's order, one run of columns (as ul-partition writes them): read at once.
+        let firstFeature = featureCols.first ?? 0
+        let oneRun = !featureCols.isEmpty && featureCols.elementsEqual(firstFeature..<(firstFeature + featureCols.count))
         var trained = 0
         /// Keeps the current row in its shard's rows: features scaled as training scales them, or as read
         /// for `candidates`.
         func keepRow(id: String, shard: Int, block: Int, selected: Bool) throws {
             let c = try columns.classIndex(of: r.string(labelCol), path: path, line: r.line)
-            for (j, col) in featureCols.enumerated() { row[j] = candidates ? try r.float(col) : config.scaled(try r.float(col)) }
+            if oneRun {
+                try row.withUnsafeMutableBufferPointer { try r.floats(from: firstFeature, count: $0.count, into: $0.baseAddress!) }
+                if !candidates { for j in row.indices { row[j] = config.scaled(row[j]) } }
+            } else {
+                for (j, col) in featureCols.enumerated() { row[j] = candidates ? try r.float(col) : config.scaled(try r.float(col)) }
+            }
             if data.shards[shard] == nil {
                 // The model knows how many rows the shard has: no growth by doubling.
                 let rows = model.shards.first { $0.index == shard }.map { $0.blocks.reduce(0) { $0 + $1.rowCount } } ?? 0

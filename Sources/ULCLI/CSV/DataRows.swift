@@ -19,9 +19,15 @@ public protocol DataRows: AnyObject {
     func next() throws -> Bool
     func string(_ i: Int) -> String
     func float(_ i: Int) throws -> Float
+    /// `float` of the columns first, first + 1, …, first + count − 1 into out[0..<count].
+    func floats(from first: Int, count: Int, into out: UnsafeMutablePointer<Float>) throws
 }
 
 extension DataRows {
+    public func floats(from first: Int, count: Int, into out: UnsafeMutablePointer<Float>) throws {
+        for k in 0..<count { out[k] = try float(first + k) }
+    }
+
     /// Index of the column named `name`.
     public func column(_ name: String) -> Int? { header.firstIndex(of: name) }
 

@@ -217,6 +217,18 @@ public final class StoreRows: DataRows {
         }
     }
 
+    /// The stored features are the columns 2 ..< featureCount + 2, little-endian Float32 in a row: one copy.
+    public func floats(from first: Int, count: Int, into out: UnsafeMutablePointer<Float>) throws {
+        guard first >= 2, first + count <= featureCount + 2, let f = features else {
+            for k in 0..<count { out[k] = try float(first + k) }
+            return
+        }
+        UnsafeMutableRawPointer(out).copyMemory(from: f + 4 * (first - 2), byteCount: 4 * count)
+        #if _endian(big)
+        for k in 0..<count { out[k] = Float(bitPattern: UInt32(littleEndian: out[k].bitPattern)) }
+        #endif
+    }
+
     @inline(__always) public func float(_ i: Int) throws -> Float {
         if i >= 2 && i < featureCount + 2, let f = features {
             return Float(bitPattern: UInt32(littleEndian: f.loadUnaligned(fromByteOffset: 4 * (i - 2), as: UInt32.self)))
