@@ -22,8 +22,8 @@ public struct ArcaneShardForgetting: Sendable {
 /// `blocks` their blocks. `forgotten` are the ids removed from this shard.
 ///
 /// * No forgotten row had been selected: nothing is re-selected or retrained; the record is returned as is.
-///   Coverage selection, whose steps depend on every row, re-selects when the shard lost any row, and keeps the
-///   record when the same rows come out in the same order.
+///   Coverage and herding selection, whose steps depend on every row, re-select when the shard lost any row,
+///   and keep the record when the same rows come out in the same order.
 /// * Otherwise the shard is re-selected with the recorded count m, resuming from the recorded order (steps
 ///   before the first forgotten one are replayed), and its sub-model retrains from the checkpoint before the
 ///   first block whose selected rows changed.
@@ -48,7 +48,7 @@ public func forgetInSelectedShard(_ old: ShardRecord, candidates: Dataset, block
         return ArcaneShardForgetting(record: old, selected: steps.map { $0 > 0 }, step: steps, fromStep: R + 1,
                                      reselectedFromStep: nil, blockSizes: old.blocks.map(\.rowCount), cost: 0)
     }
-    // Coverage: any row of the shard, chosen or not, counts in every step, so losing one re-selects the shard.
+    // Coverage and herding: every row of the shard, chosen or not, counts in every step, so losing one re-selects.
     let anyLoss = !spec.method.unchosenRowsAreFree && !forgotten.isEmpty
     guard var firstHit = hit.map({ min($0, recount ?? $0) }) ?? recount ?? (fromScratch || anyLoss ? 1 : nil) else {
         return unchanged()
