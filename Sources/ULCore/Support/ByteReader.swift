@@ -27,7 +27,9 @@ public struct ByteReader {
         let n = Int(try u32())
         try need(n)
         defer { offset += n }
-        guard let s = String(validating: bytes[offset..<offset + n], as: UTF8.self) else {
+        // Validated from contiguous memory: an array slice would take the standard library's slow generic path.
+        let start = offset
+        guard let s = bytes.withUnsafeBufferPointer({ String(validating: UnsafeBufferPointer(rebasing: $0[start..<start + n]), as: UTF8.self) }) else {
             throw ByteReaderError.invalid("string is not UTF-8")
         }
         return s
