@@ -202,7 +202,7 @@ final class ForgetJob {
     private func copyRows(from input: String, to output: String?, dropping: Set<String>, selection: Reselection?) throws {
         if selection == nil, let output, let store = try MappedStore.open(input) {
             // A store file is written anew without the rows (the model records no selection for a store).
-            try StoreDirectory.write(StoreDirectory.encode(store, dropping: dropping, key: options.idKey), to: output)
+            try StoreDirectory.write(store, dropping: dropping, key: options.idKey, to: output)
             return
         }
         let rows = selection == nil ? try openDataRows(input) : try CSVReader(path: input)

@@ -106,8 +106,9 @@ public enum StoreDirectory {
         }
     }
 
-    /// The bytes of `source` without the rows whose id is in `dropping` (ids compared after `key`).
-    public static func encode(_ source: MappedStore, dropping: Set<String>, key: IdKey?) -> [UInt8] {
+    /// Writes `source` without the rows whose id is in `dropping` (ids compared after `key`) to `path`
+    /// atomically, the kept rows' features straight from the map.
+    public static func write(_ source: MappedStore, dropping: Set<String>, key: IdKey?, to path: String) throws {
         let s = source.store
         let keep = (0..<s.rowCount).filter { i in
             let id = s.id(i)
@@ -123,10 +124,12 @@ public enum StoreDirectory {
             table[l] = labels.count - 1
             return labels.count - 1
         }
-        return ShardStore.encode(shard: s.shard, idColumn: s.idColumn, labelColumn: s.labelColumn, featureNames: s.featureNames,
-                                 labels: labels, rowCount: keep.count) { k in
-            let i = keep[k]
-            return (Array(s.idBytes(i)), labelIndex[k], s.block(i), s.features(i))
+        try writeFileAtomically(path) { emit in
+            try ShardStore.write(shard: s.shard, idColumn: s.idColumn, labelColumn: s.labelColumn, featureNames: s.featureNames,
+                                 labels: labels, rowCount: keep.count, row: { k in
+                                     let i = keep[k]
+                                     return (Array(s.idBytes(i)), labelIndex[k], s.block(i), s.features(i))
+                                 }, emit: emit)
         }
     }
 }

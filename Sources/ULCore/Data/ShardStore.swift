@@ -132,10 +132,22 @@ public struct ShardStore {
     /// `labels` is the label table; `row.label` indexes it.
     public static func encode(shard: Int, idColumn: String, labelColumn: String, featureNames: [String], labels: [String],
                               rowCount: Int, row: (Int) -> (id: [UInt8], label: Int, block: Int, features: UnsafeRawBufferPointer)) -> [UInt8] {
+        var out = [UInt8]()
+        out.reserveCapacity(headerSize + 4 * rowCount * (featureNames.count + 4))
+        write(shard: shard, idColumn: idColumn, labelColumn: labelColumn, featureNames: featureNames, labels: labels,
+              rowCount: rowCount, row: row) { out.append(contentsOf: $0) }
+        return out
+    }
+
+    /// `encode`'s bytes handed to `emit` in order, in pieces, the features straight from where `row` points (a
+    /// run of rows adjacent in memory is one piece): a store rewritten from a mapped one without some rows
+    /// copies no feature in memory. Every `row(i).features` must stay valid until this returns.
+    public static func write(shard: Int, idColumn: String, labelColumn: String, featureNames: [String], labels: [String],
+                             rowCount: Int, row: (Int) -> (id: [UInt8], label: Int, block: Int, features: UnsafeRawBufferPointer),
+                             emit: (UnsafeRawBufferPointer) throws -> Void) rethrows {
         let f = featureNames.count
-        var body = [UInt8]()
+        var runs = [UnsafeRawBufferPointer]()
         var blocks = [UInt8](), labelIndex = [UInt8](), idEnds = [UInt8](), ids = [UInt8]()
-        body.reserveCapacity(4 * rowCount * f)
         blocks.reserveCapacity(4 * rowCount)
         labelIndex.reserveCapacity(4 * rowCount)
         idEnds.reserveCapacity(8 * rowCount)
@@ -143,7 +155,13 @@ public struct ShardStore {
         for i in 0..<rowCount {
             let r = row(i)
             precondition(r.features.count == 4 * f && !r.id.isEmpty)
-            body.append(contentsOf: r.features)
+            if let start = r.features.baseAddress, !r.features.isEmpty {
+                if let last = runs.last, last.baseAddress! + last.count == start {
+                    runs[runs.count - 1] = UnsafeRawBufferPointer(start: last.baseAddress, count: last.count + r.features.count)
+                } else {
+                    runs.append(r.features)
+                }
+            }
             put(UInt32(r.block), &blocks)
             put(UInt32(r.label), &labelIndex)
             ids.append(contentsOf: r.id)
@@ -154,24 +172,29 @@ public struct ShardStore {
             put(UInt32(s.utf8.count), &names)
             names.append(contentsOf: s.utf8)
         }
-        let namesOffset = headerSize + body.count + blocks.count + labelIndex.count + idEnds.count
-        var out = [UInt8]()
-        out.reserveCapacity(namesOffset + names.count + ids.count)
-        out.append(contentsOf: magic)
-        put(version, &out)
-        put(UInt32(headerSize), &out)
-        put(UInt64(namesOffset + names.count + ids.count), &out)
-        put(UInt64(rowCount), &out)
-        put(UInt32(f), &out)
-        put(UInt32(shard), &out)
-        put(UInt32(labels.count), &out)
-        put(UInt32(0), &out)
-        put(UInt64(namesOffset), &out)
-        put(UInt32(0), &out)  // checksum, set below
-        put(UInt32(0), &out)
-        for part in [body, blocks, labelIndex, idEnds, names, ids] { out.append(contentsOf: part) }
-        let crc = out.withUnsafeBytes { checksum($0) }
-        withUnsafeBytes(of: crc.littleEndian) { out.replaceSubrange(checksumOffset..<checksumOffset + 4, with: $0) }
-        return out
+        let namesOffset = headerSize + 4 * rowCount * f + blocks.count + labelIndex.count + idEnds.count
+        var header = [UInt8]()
+        header.reserveCapacity(headerSize)
+        header.append(contentsOf: magic)
+        put(version, &header)
+        put(UInt32(headerSize), &header)
+        put(UInt64(namesOffset + names.count + ids.count), &header)
+        put(UInt64(rowCount), &header)
+        put(UInt32(f), &header)
+        put(UInt32(shard), &header)
+        put(UInt32(labels.count), &header)
+        put(UInt32(0), &header)
+        put(UInt64(namesOffset), &header)
+        put(UInt32(0), &header)  // checksum, set below
+        put(UInt32(0), &header)
+        let tail = [blocks, labelIndex, idEnds, names, ids]
+        // The checksum covers the header before its checksum field, then everything after the header.
+        var crc = header.withUnsafeBytes { crc32Checksum(UnsafeRawBufferPointer(rebasing: $0[0..<checksumOffset])) }
+        for run in runs { crc = crc32Continue(crc, run) }
+        for part in tail { crc = part.withUnsafeBytes { crc32Continue(crc, $0) } }
+        withUnsafeBytes(of: crc.littleEndian) { header.replaceSubrange(checksumOffset..<checksumOffset + 4, with: $0) }
+        try header.withUnsafeBytes { try emit($0) }
+        for run in runs { try emit(run) }
+        for part in tail { try part.withUnsafeBytes { try emit($0) } }
     }
 }
