@@ -37,7 +37,7 @@ struct ApproximateForget: ForgetMethod {
         let first = affected.first
         let preload = CurvaturePreload(store: store, shard: first, key: first.map { curvatureKeys[$0]! }, solver: solverKind,
                                        kind: curvatureKind, damping: options.damping)
-        let data = try job.readData(keepShards: Set(affected))
+        var data = try job.readData(keepShards: Set(affected))
         if let status = try job.finishIfNothingToRetrain(data) { return status }
         // A request that changes what ul-train derives from the rows (a label gone, the block count) changes
         // every shard: no patch can give that model, the exact retrain can.
@@ -148,7 +148,7 @@ struct ApproximateForget: ForgetMethod {
         if !retrain.isEmpty {
             var inputs = [ShardInput]()
             for shard in retrain {
-                let input = try job.remainingRows(of: shard, in: data)
+                let input = job.takeRemainingRows(of: shard, from: &data)
                 inputs.append(input)
                 approximate[shard] = nil
                 // Retrained from scratch: every block step, in row-epochs like the exact methods' ledger lines.

@@ -218,10 +218,12 @@ extension ForgetJob {
 
     /// A kept shard's rows without the forgotten ones, and their blocks (none when every row is forgotten:
     /// the shard becomes an empty shard, as ul-train records a shard without rows).
-    func remainingRows(of shard: Int, in data: ForgetData) throws -> ShardInput {
-        let all = data.shards[shard] ?? ShardRows(featureCount: model.features.count)
+    /// The shard's rows leave `data` (so its memory holds them once).
+    func takeRemainingRows(of shard: Int, from data: inout ForgetData) -> ShardInput {
+        var all = data.shards.removeValue(forKey: shard) ?? ShardRows(featureCount: model.features.count)
         let keep = (0..<all.data.count).filter { !data.droppedIds.contains(all.data.ids[$0]) }
-        return ShardInput(shard: shard, data: all.data.subset(keep), blocks: keep.map { all.blocks[$0] })
+        all.data.retain(keep)
+        return ShardInput(shard: shard, data: all.data, blocks: keep.map { all.blocks[$0] })
     }
 
     /// A record mismatch is bad data (65) in the data file (`file`, else --data).

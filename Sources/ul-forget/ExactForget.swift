@@ -18,10 +18,7 @@ struct ExactForget: ForgetMethod {
         if let status = try job.finishIfNothingToRetrain(data) { return status }
         // Each shard's rows give way to its remaining rows, so memory holds about one copy of the kept shards.
         var remaining = [Int: ShardInput]()
-        for shard in shards {
-            remaining[shard] = try job.remainingRows(of: shard, in: data)
-            data.shards[shard] = nil
-        }
+        for shard in shards { remaining[shard] = job.takeRemainingRows(of: shard, from: &data) }
         let trainedLabels = Set(remaining.values.flatMap { $0.data.classes.map { job.model.labels[Int($0)] } })
         let shape = try job.derivedShape(of: job.model.removingIds(data.droppedIds), trainedLabels: trainedLabels, data: data)
         if shape.labels != job.model.labels || shape.blockCount != job.model.config.blockCount {
@@ -56,10 +53,9 @@ struct ExactForget: ForgetMethod {
         let newIndex = Dictionary(uniqueKeysWithValues: shape.labels.enumerated().map { ($1, Int32($0)) })
         var remaining = [Int: ShardInput]()
         for shard in all where shard < shape.shardCount {
-            var rows = try job.remainingRows(of: shard, in: data)
+            var rows = job.takeRemainingRows(of: shard, from: &data)
             rows.data.classes = rows.data.classes.map { newIndex[job.model.labels[Int($0)]]! }
             remaining[shard] = rows
-            data.shards[shard] = nil
         }
         let held = remaining.keys.sorted()
         let bar = job.trainingProgress(shards: held.count)
