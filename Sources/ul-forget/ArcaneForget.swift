@@ -22,11 +22,9 @@ struct ArcaneForget: ForgetMethod {
         let hit = Set(job.requestIds.compactMap { job.requestedLocations[$0]?.shard })
         var affected = fromScratch ? Set((reshaped ?? job.model).config.heldShards) : hit
         var data = try job.readData(keepShards: affected, candidates: true)
-        var countMoves = false
-        if case .fraction = spec.countRule { countMoves = true }
-        if countMoves || !spec.method.unchosenRowsAreFree, !data.shardsWithUnselectedDrops.isSubset(of: affected) {
+        if spec.countRule.followsRowCount || !spec.method.unchosenRowsAreFree, !data.shardsWithUnselectedDrops.isSubset(of: affected) {
             // Unselected rows leave shards not yet read: their count round(F × N) may change, and coverage
-            // selection counts every row, so they are read too.
+            // and herding count every row, so they are read too.
             affected.formUnion(data.shardsWithUnselectedDrops.intersection((reshaped ?? job.model).config.heldShards))
             data = try job.readData(keepShards: affected, candidates: true)
         }

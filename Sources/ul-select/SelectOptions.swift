@@ -38,7 +38,7 @@ struct SelectOptions {
         if method == .random, let o = Self.entropyOnly.first(where: { args.value($0) != nil }) {
             throw ToolError.usage("--\(o) does not apply to --method random; it applies to --method entropy and spread")
         }
-        if !method.unchosenRowsAreFree {
+        if method.usesKernelMatrix {
             if let o = ["noise", "cells", "seed"].first(where: { args.value($0) != nil }) {
                 throw ToolError.usage("--\(o) does not apply to --method \(method), which uses an rbf kernel and no noise, cells or keys")
             }

@@ -18,8 +18,6 @@ final class VectorKernelTests: XCTestCase {
             let x = (0..<m * ldx).map { _ in Float(g.nextGaussian()) }
             let w = (0..<d * kp).map { $0 % kp < k ? Float(g.nextGaussian()) : 0 }
             let z0 = (0..<m * kp).map { _ in Float(g.nextGaussian()) }
-            let e = (0..<m * kp).map { _ in Float(g.nextGaussian()) }
-            let g0 = (0..<d * kp).map { _ in Float(g.nextGaussian()) }
             var zRef = z0
             for i in 0..<m { for c in 0..<kp { for j in 0..<d { zRef[i * kp + c] += x[i * ldx + j] * w[j * kp + c] } } }
             for wide in before == 1 ? [0, 1] : [0] {

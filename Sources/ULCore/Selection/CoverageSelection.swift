@@ -20,16 +20,12 @@ func selectByCoverage(features: [Float], dimension: Int, ids: [String], gamma: D
     let (kernel, rank, n, m) = (input.kernel, input.rank, input.rows, input.count)
     var cover = [Float](repeating: 0, count: n)
     var heap = CoverageHeap(rank: rank)
-    kernel.withUnsafeBufferPointer { k in
-        cover.withUnsafeMutableBufferPointer { c in
-            // Step 1's gains are exact: every bound is current at step 1.
-            for j in 0..<n { heap.push(CoverageHeap.Entry(gain: ul_coverage_gain(k.baseAddress! + j * n, c.baseAddress!, n), row: j, step: 1)) }
-        }
-    }
     var order = [Int]()
     order.reserveCapacity(m)
     kernel.withUnsafeBufferPointer { k in
         cover.withUnsafeMutableBufferPointer { c in
+            // Step 1's gains are exact: every bound is current at step 1.
+            for j in 0..<n { heap.push(CoverageHeap.Entry(gain: ul_coverage_gain(k.baseAddress! + j * n, c.baseAddress!, n), row: j, step: 1)) }
             while order.count < m {
                 let step = order.count + 1
                 var top = heap.pop()

@@ -17,6 +17,12 @@ public enum SelectionCountRule: Equatable, Sendable {
         }
     }
 
+    /// Whether the count follows the shard's row count, so that losing any row, chosen or not, may change it.
+    public var followsRowCount: Bool {
+        if case .fraction = self { return true }
+        return false
+    }
+
     /// The `count=` field of a selection's text form; nil for `recorded` (the form before the field existed).
     var text: String? {
         switch self {

@@ -31,8 +31,12 @@ public enum SelectionMethod: String, CaseIterable, Sendable {
     /// were also measured; examples/bench/selection-results.md).
     public static let herdingGammaPerFeature = 40.0
 
-    /// Whether deleting a row that was not chosen leaves the selection as it was.
-    public var unchosenRowsAreFree: Bool { self != .coverage && self != .herding }
+    /// Coverage and herding: greedy over the rbf kernel of every pair of the shard's rows (no noise, cells or keys).
+    public var usesKernelMatrix: Bool { self == .coverage || self == .herding }
+
+    /// Whether deleting a row that was not chosen leaves the selection as it was: not where every row counts in
+    /// every step.
+    public var unchosenRowsAreFree: Bool { !usesKernelMatrix }
 
     /// The rule of the greedy engine, nil for random selection (no greedy steps).
     var greedyRule: GreedyRule? {

@@ -7,8 +7,8 @@ import ULKernels
 /// helper thread of its own, for loops of many short rounds (an mlp's mini-batch steps: two rounds of well
 /// under a millisecond each), where waking a pool thread per round costs a good part of the round. Between
 /// rounds a helper spins briefly (20–300 µs, less when threads outnumber cores) and then sleeps on a semaphore,
-/// so a loaded machine loses little to spinning. While several teams exist (shards training side by side already use the cores) a team runs its
-/// slices one after another on the caller's thread. Which thread runs a slice never changes what it computes:
+/// so a loaded machine loses little to spinning. While several teams exist (shards training side by side already
+/// use the cores) a team runs its slices one after another on the caller's thread. Which thread runs a slice never changes what it computes:
 /// results depend on the slice count only. One team must be driven from one thread.
 final class SliceTeam {
     let slices: Int
