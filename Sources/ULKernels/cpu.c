@@ -1,4 +1,5 @@
-// Which vector width the kernels use: AVX where the CPU and the OS support it.
+// Which vector width the kernels use: 2 for AVX-512 (the softmax layer's products; every other kernel takes
+// the 256-bit path there), 1 for AVX, where the CPU and the OS support them; else 0 (SSE2).
 #include "ULKernels.h"
 
 #include <cpuid.h>
@@ -12,16 +13,26 @@ static int avx_usable(void) {
     return (lo & 6) == 6;  // the OS saves the XMM and YMM registers
 }
 
+static int avx512_usable(void) {
+    unsigned a, b, c, d;
+    if (!avx_usable() || !__get_cpuid_count(7, 0, &a, &b, &c, &d) || !(b & bit_AVX512F)) return 0;
+    unsigned lo, hi;
+    __asm__("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    return (lo & 0xe6) == 0xe6;  // and the opmask and ZMM registers
+}
+
+static int widest(void) { return avx512_usable() ? 2 : avx_usable() ? 1 : 0; }
+
 static int wide = -1;
 
 int ul_kernels_wide(void) {
-    if (wide < 0) wide = avx_usable();
+    if (wide < 0) wide = widest();
     return wide;
 }
 
 int ul_kernels_set_wide(int use) {
-    int before = ul_kernels_wide();
-    wide = use && avx_usable();
+    int before = ul_kernels_wide(), most = widest();
+    wide = use < 0 ? 0 : use > most ? most : use;
     return before;
 }
 

@@ -65,7 +65,7 @@ final class MiniBatchStepTests: XCTestCase {
         }
         let before = ul_kernels_wide()
         defer { _ = ul_kernels_set_wide(before) }
-        for wide in before == 1 ? [0, 1] : [0] {
+        for wide in 0...before {
             _ = ul_kernels_set_wide(Int32(wide))
             var (theta, m, v) = (theta0, m0, v0)
             var mirror = [Float](repeating: .nan, count: n)
@@ -97,7 +97,7 @@ final class MiniBatchStepTests: XCTestCase {
         }
         let before = ul_kernels_wide()
         defer { _ = ul_kernels_set_wide(before) }
-        for wide in before == 1 ? [0, 1] : [0] {
+        for wide in 0...before {
             _ = ul_kernels_set_wide(Int32(wide))
             var theta = theta0, m = [Double](repeating: 0.05, count: n), v = [Double](repeating: 0.002, count: n)
             ul_adam_step(n, &theta, &m, &v, grad, b1, b2, a, eps)

@@ -2,7 +2,7 @@ import XCTest
 import ULKernels
 @testable import ULCore
 
-/// ULKernels against the plain code they stand for, bit for bit, on the 128-bit and the 256-bit path, over
+/// ULKernels against the plain code they stand for, bit for bit, on every path the CPU has (128, 256, 512 bits), over
 /// shapes that reach every tail: the softmax layer's products, and greedy selection's sums.
 final class VectorKernelTests: XCTestCase {
     func testProductsEqualThePlainLoopsOnEveryWidth() {
@@ -20,7 +20,7 @@ final class VectorKernelTests: XCTestCase {
             let z0 = (0..<m * kp).map { _ in Float(g.nextGaussian()) }
             var zRef = z0
             for i in 0..<m { for c in 0..<kp { for j in 0..<d { zRef[i * kp + c] += x[i * ldx + j] * w[j * kp + c] } } }
-            for wide in before == 1 ? [0, 1] : [0] {
+            for wide in 0...before {
                 _ = ul_kernels_set_wide(Int32(wide))
                 var z = z0
                 withRowPointers(x, rows: m, stride: ldx) { ul_narrow_forward(m, d, k, kp, $0, w, &z) }
@@ -34,9 +34,9 @@ final class VectorKernelTests: XCTestCase {
                 XCTAssertEqual(zShuffled.map(\.bitPattern), zShuffledRef.map(\.bitPattern), "shuffled forward m \(m) d \(d) wide \(wide)")
             }
         }
-        // The gradient takes any column count (blocks of 12, 10, 8, 4, 2, 1), rows in blocks of 32, and strides
-        // wider than the columns, whose gaps it must leave alone.
-        for (m, d) in [(1, 1), (5, 3), (6, 8), (33, 20), (70, 17), (64, 9)] {
+        // The gradient takes any column count (blocks of 12, 10, 8, 4, 2, 1), features in groups of 16 and 8 on the
+        // 512-bit path, rows in blocks of 32, and strides wider than the columns, whose gaps it must leave alone.
+        for (m, d) in [(1, 1), (5, 3), (6, 8), (33, 20), (70, 17), (64, 9), (40, 25), (35, 48)] {
             for k in [1, 2, 3, 4, 5, 8, 10, 11, 12, 13, 22, 25] {
                 let ldx = d + 3, lde = k + 1, ldg = k + 2
                 let x = (0..<m * ldx).map { _ in Float(g.nextGaussian()) }
@@ -44,7 +44,7 @@ final class VectorKernelTests: XCTestCase {
                 let g0 = (0..<d * ldg).map { _ in Float(g.nextGaussian()) }
                 var gRef = g0
                 for j in 0..<d { for c in 0..<k { for i in 0..<m { gRef[j * ldg + c] += x[i * ldx + j] * e[i * lde + c] } } }
-                for wide in before == 1 ? [0, 1] : [0] {
+                for wide in 0...before {
                     _ = ul_kernels_set_wide(Int32(wide))
                     var gr = g0
                     withRowPointers(x, rows: m, stride: ldx) { ul_narrow_gradient(m, d, k, $0, e, lde, &gr, ldg) }
@@ -62,7 +62,7 @@ final class VectorKernelTests: XCTestCase {
             let f = (0..<5).map { _ in (0..<n).map { _ in Float(g.nextGaussian()) } }
             let dd = (0..<5).map { _ in (0..<n).map { _ in g.nextGaussian() } }
             let n4 = n & ~3
-            for wide in before == 1 ? [0, 1] : [0] {
+            for wide in 0...before {
                 _ = ul_kernels_set_wide(Int32(wide))
                 var distances = [Double](repeating: 0, count: 4), dots = distances, lanes = [Double](repeating: 0, count: 16)
                 ul_squared_distances4(f[0], f[1], f[2], f[3], f[4], n, &distances)

@@ -49,11 +49,12 @@ void ul_coverage_raise(float *c, const float *k, size_t n);
 /// is doing the work being waited for.
 void ul_spin_pause(void);
 
-/// Whether the 256-bit path is used: 1 when the CPU and OS support AVX, unless set otherwise.
+/// Which path is used: 2 (the softmax layer's gradient at 512 bits, 256 bits elsewhere) when the CPU and OS support
+/// AVX-512F, 1 (256-bit) with AVX, else 0 (128-bit), unless set otherwise.
 int ul_kernels_wide(void);
 
-/// Uses the 256-bit path (1, only where `ul_kernels_wide` was 1) or the 128-bit one (0): for tests, which
-/// check that both give the same bits. Returns the previous setting.
+/// Uses path `wide` (0, 1 or 2; at most what the CPU supports): for tests, which check that every path gives
+/// the same bits. Returns the previous setting.
 int ul_kernels_set_wide(int wide);
 
 #endif
