@@ -99,6 +99,7 @@ extension ForgetJob {
     private func scan(_ path: String, onlyShard: Int?, keep: Set<Int>, candidates: Bool, requested: Set<String>, exact: Bool,
                       tallies: inout [BlockKey: BlockTally], into data: inout ForgetData) throws -> Int {
         let r = try openDataRows(path)
+        if let store = (r as? StoreRows)?.singleStore { storesRead[path] = store }
         let columns = try ModelColumns(r, model: model, idColumn: options.columns.id, labelColumn: options.columns.label)
         let idCol = columns.id!, labelCol = columns.label!, featureCols = columns.features
         let shardCol = r.column("shard"), blockCol = r.column("block"), selectedCol = r.column("selected")

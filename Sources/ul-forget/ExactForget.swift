@@ -16,6 +16,7 @@ struct ExactForget: ForgetMethod {
         let shards = fromScratch ? job.model.config.heldShards : job.affectedBlocksByShard.keys.sorted()
         var data = try job.readData(keepShards: Set(shards))
         if let status = try job.finishIfNothingToRetrain(data) { return status }
+        job.stageRemaining(data)
         // Each shard's rows give way to its remaining rows, so memory holds about one copy of the kept shards.
         var remaining = [Int: ShardInput]()
         for shard in shards { remaining[shard] = job.takeRemainingRows(of: shard, from: &data) }

@@ -26,6 +26,10 @@ final class ForgetJob {
     let requestFileIds: [String: String]
     /// The ledger as read before the job (empty without --ledger).
     let ledger: [LedgerEntry]
+    /// Store files read (by path), still mapped: their rewrite copies from the map that was checked.
+    var storesRead = [String: MappedStore]()
+    /// The rewrite of the store files, started before the retraining (`stageRemaining`).
+    private var staging: StoreStaging?
     let started = Date()
 
     init(_ options: ForgetOptions, _ ctx: ToolContext) throws {
@@ -149,11 +153,20 @@ final class ForgetJob {
         }
     }
 
+    /// Starts rewriting the store files that hold dropped rows (with --data DIR of a store) under temporary
+    /// names, to be renamed into place by `writeRemaining`: the writing and flushing overlap the retraining.
+    func stageRemaining(_ data: ForgetData) {
+        let stores = storesRead.filter { data.filesWithDrops.contains($0.key) }
+        guard options.dataIsStore, staging == nil, !stores.isEmpty else { return }
+        staging = StoreStaging(stores, dropping: data.droppedIds, key: options.idKey)
+    }
+
     /// The one commit path. Writes the outputs in a crash-safe order: the new model (atomically), then
     /// the ledger line (atomically), then the remaining rows. A crash before the model's rename leaves
     /// everything as it was; after it, rerunning the same request finds the ids gone from the model and
-    /// only drops them from the data.
+    /// only drops them from the data. Staged store files must be written before anything is committed.
     func commit(_ outcome: ForgetOutcome, data: ForgetData) throws {
+        _ = try staging?.wait()
         let after = try outcome.model?.encode() ?? modelBytes
         try writeModel(after)
         if options.approximate == nil, let m = outcome.model { try dropCurvatureOfRetrainedShards(m) }
@@ -200,7 +213,11 @@ final class ForgetJob {
     }
 
     private func copyRows(from input: String, to output: String?, dropping: Set<String>, selection: Reselection?) throws {
-        if selection == nil, let output, let store = try MappedStore.open(input) {
+        if selection == nil, output == input, let staged = try staging?.wait()[input] {
+            try staged.commit()
+            return
+        }
+        if selection == nil, let output, let store = try storesRead[input] ?? MappedStore.open(input) {
             // A store file is written anew without the rows (the model records no selection for a store).
             try StoreDirectory.write(store, dropping: dropping, key: options.idKey, to: output)
             return

@@ -23,6 +23,7 @@ public final class OutputFile {
     let fd: Int32
     private let tempPath: String?
     private var committed = false
+    private var prepared = false
     /// Set for a file named `*.csv.gz`: what is written is compressed with gzip.
     private var gzip: GzipDeflater?
 
@@ -108,9 +109,10 @@ public final class OutputFile {
         try bytes.withUnsafeBytes { try write($0.baseAddress!, $0.count) }
     }
 
-    /// Flushes to disk and renames the temporary file into place.
-    public func commit() throws {
-        guard let temp = tempPath, !committed else { return }
+    /// Finishes the file under its temporary name and flushes it to disk: what `commit` does before the
+    /// rename, done ahead so that the rename is all that is left (a file written while other work runs).
+    public func prepare() throws {
+        guard tempPath != nil, !prepared else { return }
         if let g = gzip {
             try g.finish { try writeRaw($0, $1) }
             gzip = nil
@@ -119,6 +121,13 @@ public final class OutputFile {
         guard fsync(fd) == 0 else {
             throw ToolError(.ioError, "cannot write output: \(String(cString: strerror(errno)))", file: path)
         }
+        prepared = true
+    }
+
+    /// Flushes to disk and renames the temporary file into place.
+    public func commit() throws {
+        guard let temp = tempPath, !committed else { return }
+        try prepare()
         close(fd)
         guard rename(temp, path) == 0 else {
             throw ToolError(.cantCreate, "cannot rename output into place: \(String(cString: strerror(errno)))", file: path)

@@ -109,6 +109,13 @@ public enum StoreDirectory {
     /// Writes `source` without the rows whose id is in `dropping` (ids compared after `key`) to `path`
     /// atomically, the kept rows' features straight from the map.
     public static func write(_ source: MappedStore, dropping: Set<String>, key: IdKey?, to path: String) throws {
+        let out = try OutputFile(path: path)
+        try write(source, dropping: dropping, key: key, into: out)
+        try out.commit()
+    }
+
+    /// The same bytes into `out`, left for the caller to commit.
+    public static func write(_ source: MappedStore, dropping: Set<String>, key: IdKey?, into out: OutputFile) throws {
         let s = source.store
         let keep = (0..<s.rowCount).filter { i in
             let id = s.id(i)
@@ -124,13 +131,11 @@ public enum StoreDirectory {
             table[l] = labels.count - 1
             return labels.count - 1
         }
-        try writeFileAtomically(path) { emit in
-            try ShardStore.write(shard: s.shard, idColumn: s.idColumn, labelColumn: s.labelColumn, featureNames: s.featureNames,
-                                 labels: labels, rowCount: keep.count, row: { k in
-                                     let i = keep[k]
-                                     return (Array(s.idBytes(i)), labelIndex[k], s.block(i), s.features(i))
-                                 }, emit: emit)
-        }
+        try ShardStore.write(shard: s.shard, idColumn: s.idColumn, labelColumn: s.labelColumn, featureNames: s.featureNames,
+                             labels: labels, rowCount: keep.count, row: { k in
+                                 let i = keep[k]
+                                 return (Array(s.idBytes(i)), labelIndex[k], s.block(i), s.features(i))
+                             }, emit: { piece in if let p = piece.baseAddress { try out.write(p, piece.count) } })
     }
 }
 
@@ -153,6 +158,9 @@ public final class StoreRows: DataRows {
     private var featureCount = 0
     /// The current row's features in the map: `float` reads them without going through the store.
     private var features: UnsafeRawPointer?
+
+    /// The store file read, when this reads one (not a directory).
+    public var singleStore: MappedStore? { files.isEmpty ? current : nil }
 
     /// One store file (already opened).
     public init(_ store: MappedStore) {
