@@ -49,7 +49,7 @@ void ul_coverage_raise(float *c, const float *k, size_t n);
 /// is doing the work being waited for.
 void ul_spin_pause(void);
 
-/// Which path is used: 2 (the softmax layer's gradient at 512 bits, 256 bits elsewhere) when the CPU and OS support
+/// Which path is used: 2 (the softmax layer's products at 512 bits, 256 bits elsewhere) when the CPU and OS support
 /// AVX-512F, 1 (256-bit) with AVX, else 0 (128-bit), unless set otherwise.
 int ul_kernels_wide(void);
 
