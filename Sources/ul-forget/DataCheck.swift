@@ -65,6 +65,7 @@ extension ForgetJob {
             try recordErrors(file: options.dataIsStore ? shardFile(k) : nil) {
                 try shardRecord(k).check(rows.data, blocks: rows.blocks, labels: model.labels)
             }
+            if !candidates { data.shardsAsRecorded.insert(k) }
         }
         data.unknown = requestIds.filter { requestedLocations[$0] == nil && !data.droppedIds.contains($0) }
         return data
@@ -219,12 +220,15 @@ extension ForgetJob {
 
     /// A kept shard's rows without the forgotten ones, and their blocks (none when every row is forgotten:
     /// the shard becomes an empty shard, as ul-train records a shard without rows).
-    /// The shard's rows leave `data` (so its memory holds them once).
+    /// The shard's rows leave `data` (so its memory holds them once). Blocks that lose no row keep the rows
+    /// the reading checked against the model's digests (`blocksAsRecorded`).
     func takeRemainingRows(of shard: Int, from data: inout ForgetData) -> ShardInput {
         var all = data.shards.removeValue(forKey: shard) ?? ShardRows(featureCount: model.features.count)
         let keep = (0..<all.data.count).filter { !data.droppedIds.contains(all.data.ids[$0]) }
+        let losing = Set((0..<all.data.count).filter { data.droppedIds.contains(all.data.ids[$0]) }.map { all.blocks[$0] })
+        let asRecorded = data.shardsAsRecorded.contains(shard) ? Set(0..<model.config.blockCount).subtracting(losing) : []
         all.data.retain(keep)
-        return ShardInput(shard: shard, data: all.data, blocks: keep.map { all.blocks[$0] })
+        return ShardInput(shard: shard, data: all.data, blocks: keep.map { all.blocks[$0] }, blocksAsRecorded: asRecorded)
     }
 
     /// A record mismatch is bad data (65) in the data file (`file`, else --data).

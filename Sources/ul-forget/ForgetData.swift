@@ -51,6 +51,8 @@ struct ForgetData {
     var shardsWithUnselectedDrops: Set<Int> { Set(unselectedDrops.keys) }
     /// Labels of the remaining trained rows of the shards not kept (with --data DIR: of the files read).
     var labelsOfOtherShards = Set<String>()
+    /// Kept shards whose rows, as trained (not a `candidates` reading), matched the model's block digests.
+    var shardsAsRecorded = Set<Int>()
 }
 
 

@@ -11,8 +11,12 @@ func resumeShard(_ resume: ShardResume, config: TrainConfig, labels: [String],
                         progress: ((_ done: Int, _ total: Int) -> Void)? = nil) throws -> ResumedShard {
     let input = resume.input
     precondition(input.blocks.count == input.data.count)
-    let layout = try ShardLayout(input.data, blocks: input.blocks, blockCount: config.blockCount, labels: labels)
     let R = config.blockCount
+    var known = [Int: [UInt8]]()
+    if let old = resume.recorded, old.blocks.count == R {
+        for b in input.blocksAsRecorded where b >= 0 && b < R { known[b] = old.blocks[b].digest }
+    }
+    let layout = try ShardLayout(input.data, blocks: input.blocks, blockCount: R, labels: labels, knownDigests: known)
     var fromStep = 1
     if let old = resume.recorded, old.blocks.count == R {
         let changed = (0..<R).first { layout.digests[$0] != old.blocks[$0].digest }

@@ -65,9 +65,11 @@ struct ShardLayout {
     let blockRows: [[Int]]
     let digests: [[UInt8]]
 
-    init(_ data: Dataset, blocks: [Int], blockCount: Int, labels: [String]) throws {
-        blockRows = try rowsByBlock(ids: data.ids, blocks: blocks, blockCount: blockCount)
-        digests = blockRows.map { blockDigest(data, rows: $0, labels: labels) }
+    /// `knownDigests`: digests of blocks whose rows are known to be as recorded (`ShardInput.blocksAsRecorded`).
+    init(_ data: Dataset, blocks: [Int], blockCount: Int, labels: [String], knownDigests: [Int: [UInt8]] = [:]) throws {
+        let rows = try rowsByBlock(ids: data.ids, blocks: blocks, blockCount: blockCount)
+        blockRows = rows
+        digests = rows.indices.map { knownDigests[$0] ?? blockDigest(data, rows: rows[$0], labels: labels) }
     }
 
     var blockSizes: [Int] { blockRows.map(\.count) }
