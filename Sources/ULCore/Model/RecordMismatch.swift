@@ -59,9 +59,11 @@ extension ShardRecord {
             guard b >= 0, b < rows.count else { throw RecordMismatch.digest(shard: index, block: max(0, min(b, rows.count - 1))) }
             rows[b].append(i)
         }
-        for b in rows.indices {
+        // Each block's digest hashes every feature of it: the blocks on both cores, the first mismatch reported.
+        let matching = try concurrentMap(Array(rows.indices), workers: 2) { _, b in
             let sorted = rows[b].sorted { data.ids[$0].utf8.lexicographicallyPrecedes(data.ids[$1].utf8) }
-            guard blocks[b].matches(data, rows: sorted, labels: labels) else { throw RecordMismatch.digest(shard: index, block: b) }
+            return blocks[b].matches(data, rows: sorted, labels: labels)
         }
+        if let b = matching.firstIndex(of: false) { throw RecordMismatch.digest(shard: index, block: b) }
     }
 }
