@@ -14,6 +14,8 @@ final class ForgetJob {
     let ledgerLock: LockFile?
     /// The model file's bytes as read under the lock.
     let modelBytes: [UInt8]
+    /// Their SHA-256 in hex, as the ledger records models.
+    private(set) lazy var modelDigest = hexString(SHA256Digest.hash(modelBytes))
     let model: ModelFile
     /// The requested ids the model holds, with their shard and block.
     let requestedLocations: [String: RowLocation]
@@ -67,7 +69,7 @@ final class ForgetJob {
         }
         requestedLocations = model.rowLocations(of: Set(requestIds))
         ledger = try options.ledgerPath.map { try LedgerFile.read($0) } ?? []
-        if let last = ledger.last, last.modelAfter != hexString(SHA256Digest.hash(modelBytes)) {
+        if let last = ledger.last, last.modelAfter != modelDigest {
             ctx.note("warning: \(displayName(modelPath)) is not the model the ledger's last line produced")
         }
     }
@@ -112,7 +114,7 @@ final class ForgetJob {
         let honoured = ledger.lastIndex { $0.records(requests: requestIds, key: options.idKey) }
         // An interrupted run of this very batch (the ledger's last line, which produced this model) may have
         // rewritten some shard files of --data DIR and not others: the ids already gone are not unknown.
-        let interrupted = honoured.map { $0 == ledger.count - 1 && ledger[$0].modelAfter == hexString(SHA256Digest.hash(modelBytes)) } ?? false
+        let interrupted = honoured.map { $0 == ledger.count - 1 && ledger[$0].modelAfter == modelDigest } ?? false
         try refuseUnknown(data, unlessHonoured: honoured != nil && (data.droppedIds.isEmpty || interrupted))
         guard data.droppedIds.isEmpty else {
             if affectedBlocksByShard.isEmpty {
@@ -174,7 +176,7 @@ final class ForgetJob {
             var text = outcome.note
             if !data.unknown.isEmpty { text += (text.isEmpty ? "" : "; ") + "\(data.unknown.count) unknown ids ignored" }
             let entry = LedgerEntry(time: LedgerFile.now(), requestsDigest: ledgerRequestsDigest(requestIds, key: options.idKey), requestCount: requestIds.count,
-                                    method: options.method.rawValue, modelBefore: hexString(SHA256Digest.hash(modelBytes)),
+                                    method: options.method.rawValue, modelBefore: modelDigest,
                                     modelAfter: hexString(SHA256Digest.hash(after)),
                                     shardsRetrained: outcome.shardsRetrained.map(String.init).joined(separator: " "),
                                     rowsRetrained: outcome.cost, residualBound: outcome.residualBound, note: text)
