@@ -76,6 +76,7 @@ struct ApproximateOptions {
         OptionSpec("weights", value: "FILE", help: "puma: write id,weight of the affected shards' rows to FILE"),
         OptionSpec("budget", value: "B", help: "newton: accumulated residual bound after which an exact retrain is due"),
         OptionSpec("auto-retrain", help: "puma/newton: retrain exactly a shard whose conjugate gradient does not converge (newton: or whose accumulated bound passes --budget)"),
+        OptionSpec("curvature-update", value: "WAY", help: "puma/newton: how a stored factor follows the data: downdate, refactor, or drop it (default: the cheaper of the first two)"),
     ]
     static var names: [String] { specs.map(\.long) }
     static let pumaOnly = ["valid", "eta", "alpha", "iterations", "weights"]
@@ -100,7 +101,7 @@ struct ApproximateOptions {
     var weightsPath: String?
     var budget: Double?
     var autoRetrain: Bool
-    /// UL_CURVATURE_UPDATE: how a stored factor follows the data (nil: the cheaper way per request).
+    /// --curvature-update: how a stored factor follows the data (nil: the cheaper of downdate and refactor).
     var curvatureRoute: CurvatureDowndate.Route?
 
     init(_ args: ParsedArguments, method: ForgetMethodName, modelPath: String, outputPath: String) throws {
@@ -125,11 +126,8 @@ struct ApproximateOptions {
         weightsPath = args.value("weights")
         budget = try args.value("budget").map { _ in try args.double("budget", default: 0, min: 0) }
         autoRetrain = args.flag("auto-retrain")
-        switch ProcessInfo.processInfo.environment["UL_CURVATURE_UPDATE"] ?? "" {
-        case "": curvatureRoute = nil
-        case "downdate": curvatureRoute = .downdate
-        case "refactor": curvatureRoute = .refactor
-        case let other: throw ToolError.usage("UL_CURVATURE_UPDATE=\(quoted(other)): downdate or refactor (or unset)")
+        curvatureRoute = try args.value("curvature-update").map { _ in
+            CurvatureDowndate.Route(rawValue: try args.choice("curvature-update", ["downdate", "refactor", "drop"], default: ""))!
         }
     }
 }

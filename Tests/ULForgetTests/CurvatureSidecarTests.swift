@@ -87,6 +87,38 @@ final class CurvatureSidecarTests: XCTestCase {
         XCTAssertTrue(again.stderr.contains("curvature computed"), again.stderr)
     }
 
+    func testCurvatureUpdateDropLeavesNoFactorAndNewtonMatchesTheDowndate() throws {
+        let lines = try exampleLines("breast_cancer.csv").prefix(161)
+        try (lines.joined(separator: "\n") + "\n").write(toFile: path("bc.csv"), atomically: true, encoding: .utf8)
+        try "id\nbc00003\nbc00050\nbc00051\nbc00120\n".write(toFile: path("r.csv"), atomically: true, encoding: .utf8)
+        _ = try run("ul-train", ["-q", "--standardize", "-e", "200", "bc.csv", "-o", "m.ulm"])
+        _ = try run("ul-influence", ["-q", "-m", "m.ulm", "-d", "bc.csv", "--top", "1", "-o", "/dev/null"])
+        let request = ["-v", "--model", "m.ulm", "--data", "bc.csv", "--requests", "r.csv", "--method", "newton"]
+        for way in ["downdate", "drop"] {
+            try FileManager.default.copyItem(atPath: path("m.ulm.curv"), toPath: path("\(way).curv"))
+            let r = try run("ul-forget", request + ["-o", "\(way).ulm", "--remaining", "rem.csv", "--curvature", "\(way).curv",
+                                                   "--curvature-update", way])
+            XCTAssertTrue(r.stderr.contains("curvature loaded"), r.stderr)
+            if way == "drop" {
+                // The entry leaves the sidecar (its only one: the file goes), nothing summed over the rows is kept.
+                XCTAssertTrue(r.stderr.contains("--curvature-update drop"), r.stderr)
+                XCTAssertFalse(FileManager.default.fileExists(atPath: path("drop.curv")), "a sidecar was left")
+            }
+        }
+        // Both solve with the Hessian over the remaining rows: the factor downdated, or conjugate gradient
+        // preconditioned by the stored factor.
+        let a = try model("downdate.ulm").shards[0].finalParameters, b = try model("drop.ulm").shards[0].finalParameters
+        let scale = a.reduce(0) { max($0, abs($1)) }
+        for i in a.indices { XCTAssertEqual(a[i], b[i], accuracy: 1e-8 * scale) }
+        // A way that does not exist, and the option with the exact method, are usage errors.
+        let bad = try ProcessRunner.run(tool: "ul-forget", request + ["-o", "x.ulm", "--curvature-update", "sometimes"], in: dir)
+        XCTAssertEqual(bad.status, 64, bad.stderr)
+        let exact = try ProcessRunner.run(tool: "ul-forget", ["--model", "m.ulm", "--data", "bc.csv", "--requests", "r.csv",
+                                                              "-o", "x.ulm", "--curvature-update", "drop"], in: dir)
+        XCTAssertEqual(exact.status, 64, exact.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path("x.ulm")))
+    }
+
     func testMlpHessianPreconditionerIsDroppedAndGaussNewtonsFollowsTheRows() throws {
         let lines = try exampleLines("breast_cancer.csv").prefix(121)
         try (lines.joined(separator: "\n") + "\n").write(toFile: path("bc.csv"), atomically: true, encoding: .utf8)

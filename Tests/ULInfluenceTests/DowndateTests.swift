@@ -153,6 +153,32 @@ final class DowndateTests: XCTestCase {
         XCTAssertLessThan(relativeError(kept, f), 1e-9)
     }
 
+    func testNewtonWithTheDroppedFactorSolvesTheRemainingRowsHessianByPreconditionedCG() throws {
+        // Route.drop keeps nothing: Newton's H₋ is solved by conjugate gradient preconditioned with the stored
+        // factor of H, to the same step as the factor over the remaining rows; the entry leaves the sidecar.
+        let (c, objective, theta) = shard()
+        for (forget, damping) in [([2, 40, 41], 0.0), (Array(0..<30), 0.0), ([7], 0.3)] {
+            let stored = try StoredCurvature.compute(objective, at: theta, solver: .exact, damping: damping)
+            let solver = CurvatureSolver(objective: objective, theta: theta, stored: stored, damping: damping)
+            solver.route = .drop
+            let r = try ApproximateRemoval.newton(objective: objective, solver: solver, forget: forget, linear: nil)
+            var weights = [Double](repeating: 1, count: c.count)
+            for i in forget { weights[i] = 0 }
+            let f = try CholeskyFactor(symmetric: c.hessian(c.probabilities(theta), weights: weights, damping: damping), n: c.parameterCount)
+            let step = f.solve(objective.gradientSum(theta, rows: forget))
+            let scale = step.reduce(0) { max($0, abs($1)) }
+            for i in theta.indices { XCTAssertEqual(r.theta[i], theta[i] + step[i], accuracy: 1e-8 * scale, "\(forget.count) rows") }
+            XCTAssertGreaterThan(solver.iterations, 0)
+            XCTAssertLessThan(solver.iterations, 60, "the stored factor preconditions well: \(forget.count) rows")
+            guard case let .dropped(why) = solver.takeRemaining(removing: forget) else { return XCTFail("kept") }
+            XCTAssertEqual(why, CurvatureDowndate.dropReason)
+        }
+        // PUMA keeps the training Hessian for its solves; the entry is dropped all the same.
+        var stored = try StoredCurvature.compute(objective, at: theta, solver: .exact, damping: 0)
+        guard case .dropped = CurvatureDowndate.remaining(taking: &stored, objective: objective, at: theta, removing: [1, 2], damping: 0,
+                                                          route: .drop) else { return XCTFail("kept") }
+    }
+
     func testRouteIsTheCheaperWay() {
         XCTAssertEqual(CurvatureDowndate.route(rank: 10, remaining: 60000, parameters: 7850), .downdate)
         XCTAssertEqual(CurvatureDowndate.route(rank: 6000, remaining: 60000, parameters: 7850), .downdate)

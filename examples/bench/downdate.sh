@@ -14,7 +14,7 @@
 # optimum and ‖θ − θ_retrain‖ measures the removal, not the training's remainder). RUNS: runs per timing
 # (default 3; medians). PARTS: which parts to run (default "time next"). REUSE=1 keeps m.ulm and
 # original.curv from an earlier run in the same WORKDIR (trained and stored with the same settings). Times are the seconds ul-forget -v reports for the downdate ("downdated to the
-# remaining rows in", forced by UL_CURVATURE_UPDATE=downdate or refactor) so reading the CSV and the
+# remaining rows in", forced by --curvature-update downdate or refactor) so reading the CSV and the
 # factor and writing files are not in them; the whole request's wall time is given beside.
 set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -82,7 +82,7 @@ PY
 case " $PARTS " in *" time "*)
 echo
 echo "Newton requests of k rows on the trained model with its stored factor; the factor over the remaining rows by"
-echo "UL_CURVATURE_UPDATE=downdate (rank 10k) or =refactor (assembled and factored anew, n − k rows), at the same θ̂."
+echo "--curvature-update downdate (rank 10k) or refactor (assembled and factored anew, n − k rows), at the same θ̂."
 echo "Medians of $RUNS runs; the runs' values in brackets."
 echo
 echo "| rows k | rank | downdate (s) | refactorisation (s) | downdate / refactorisation | whole request, downdate (s) | whole request, refactorisation (s) |"
@@ -94,7 +94,7 @@ for k in $SIZES; do
         while [ $i -lt "$RUNS" ]; do
             ln -f original.curv c.curv
             t0=$(now)
-            UL_CURVATURE_UPDATE=$how ul-forget -v --method newton -m m.ulm -d train.csv -r req$k.csv -o x.ulm --remaining x.csv --curvature c.curv 2> log
+            ul-forget -v --curvature-update $how --method newton -m m.ulm -d train.csv -r req$k.csv -o x.ulm --remaining x.csv --curvature c.curv 2> log
             t1=$(now)
             grep -q 'curvature loaded' log || { cat log >&2; echo "the stored factor was not used" >&2; exit 1; }
             [ $how = downdate ] && done_as=downdated || done_as=refactored
@@ -114,7 +114,7 @@ esac
 case " $PARTS " in *" next "*) ;; *) exit 0 ;; esac
 # (2) The next request. The first (Newton, K1 rows) leaves the downdated factor under the patched state's key.
 cp original.curv first.curv
-UL_CURVATURE_UPDATE=downdate ul-forget -q --method newton -m m.ulm -d train.csv -r first.csv -o a.ulm --remaining rem_a.csv --curvature first.curv
+ul-forget -q --curvature-update downdate --method newton -m m.ulm -d train.csv -r first.csv -o a.ulm --remaining rem_a.csv --curvature first.curv
 # (c) The same entry with the original factor in place of the downdated one (made at the same θ̂).
 python3 - <<'PY'
 import hashlib, struct, zlib
@@ -151,7 +151,7 @@ for method in newton puma; do
         b) rm -f n.curv; what="(b) recomputed at the patched θ" ;;
         c) cp stale.curv n.curv; what="(c) original, stale" ;;
         esac
-        t0=$(now); UL_CURVATURE_UPDATE=downdate ul-forget -v --method $method -m a.ulm -d rem_a.csv -r next.csv -o next_$method$v.ulm --remaining x.csv --curvature n.curv 2> log; t1=$(now)
+        t0=$(now); ul-forget -v --curvature-update downdate --method $method -m a.ulm -d rem_a.csv -r next.csv -o next_$method$v.ulm --remaining x.csv --curvature n.curv 2> log; t1=$(now)
         res=$(sed -n 's/.*gradient residual \([^,]*\),.*/\1/p' log | head -1)
         c="$(seconds 'curvature computed in' log) / $(seconds 'downdated to the remaining rows in' log)"
         python3 dist.py row "$method" "$what" "next_$method$v.ulm" "next_${method}b.ulm" "${res:--}" "$c" "$(python3 -c "print('%.1f' % ($t1 - $t0))")"

@@ -15,6 +15,10 @@ public enum CurvatureDowndate {
         case refactor
         /// The diagonal preconditioner less the rows' diagonal terms.
         case diagonal
+        /// Nothing kept: the entry leaves the sidecar and the next request computes the curvature anew. The
+        /// request's own solves still use the stored factor (Newton's H₋ by conjugate gradient preconditioned
+        /// with it), so a large request costs products over the rows instead of a rank-K|F| downdate.
+        case drop
     }
 
     /// What became of the stored curvature.
@@ -30,6 +34,9 @@ public enum CurvatureDowndate {
     /// the refactorisation 107–122 s, so the two cross near 340 rows (rank 3,400): the downdate's panels and
     /// thin products run at about half the speed of dsyrk and dpotrf.
     static let downdateCost = 1.9
+
+    /// Why an entry left with `Route.drop`.
+    public static let dropReason = "--curvature-update drop"
 
     /// The cheaper way for a rank-`rank` removal from a factor of `parameters` over `remaining` rows.
     public static func route(rank: Int, remaining: Int, parameters: Int) -> Route {
@@ -53,6 +60,7 @@ public enum CurvatureDowndate {
                                  damping: Double, route forced: Route? = nil, kind: CurvatureKind = .hessian) -> Outcome {
         var taken = StoredCurvature.diagonal([])
         swap(&taken, &stored)
+        if forced == .drop { return .dropped(Self.dropReason) }
         guard let softmax = objective as? SoftmaxObjective else {
             guard kind == .gaussNewton, case var .diagonal(d) = taken else {
                 return .dropped("a Hutchinson estimate of the diagonal over every row cannot lose rows")
