@@ -221,14 +221,17 @@ extension ForgetJob {
     /// A kept shard's rows without the forgotten ones, and their blocks (none when every row is forgotten:
     /// the shard becomes an empty shard, as ul-train records a shard without rows).
     /// The shard's rows leave `data` (so its memory holds them once). Blocks that lose no row keep the rows
-    /// the reading checked against the model's digests (`blocksAsRecorded`).
+    /// the reading checked against the model's digests, and so those digests (`checkedDigests`).
     func takeRemainingRows(of shard: Int, from data: inout ForgetData) -> ShardInput {
         var all = data.shards.removeValue(forKey: shard) ?? ShardRows(featureCount: model.features.count)
         let keep = (0..<all.data.count).filter { !data.droppedIds.contains(all.data.ids[$0]) }
         let losing = Set((0..<all.data.count).filter { data.droppedIds.contains(all.data.ids[$0]) }.map { all.blocks[$0] })
-        let asRecorded = data.shardsAsRecorded.contains(shard) ? Set(0..<model.config.blockCount).subtracting(losing) : []
+        var checked = [Int: [UInt8]]()
+        if data.shardsAsRecorded.contains(shard) {
+            for (b, block) in shardRecord(shard).blocks.enumerated() where !losing.contains(b) { checked[b] = block.digest }
+        }
         all.data.retain(keep)
-        return ShardInput(shard: shard, data: all.data, blocks: keep.map { all.blocks[$0] }, blocksAsRecorded: asRecorded)
+        return ShardInput(shard: shard, data: all.data, blocks: keep.map { all.blocks[$0] }, checkedDigests: checked)
     }
 
     /// A record mismatch is bad data (65) in the data file (`file`, else --data).

@@ -12,11 +12,7 @@ func resumeShard(_ resume: ShardResume, config: TrainConfig, labels: [String],
     let input = resume.input
     precondition(input.blocks.count == input.data.count)
     let R = config.blockCount
-    var known = [Int: [UInt8]]()
-    if let old = resume.recorded, old.blocks.count == R {
-        for b in input.blocksAsRecorded where b >= 0 && b < R { known[b] = old.blocks[b].digest }
-    }
-    let layout = try ShardLayout(input.data, blocks: input.blocks, blockCount: R, labels: labels, knownDigests: known)
+    let layout = try ShardLayout(input.data, blocks: input.blocks, blockCount: R, labels: labels, knownDigests: input.checkedDigests)
     var fromStep = 1
     if let old = resume.recorded, old.blocks.count == R {
         let changed = (0..<R).first { layout.digests[$0] != old.blocks[$0].digest }

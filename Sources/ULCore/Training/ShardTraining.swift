@@ -65,7 +65,7 @@ struct ShardLayout {
     let blockRows: [[Int]]
     let digests: [[UInt8]]
 
-    /// `knownDigests`: digests of blocks whose rows are known to be as recorded (`ShardInput.blocksAsRecorded`).
+    /// `knownDigests`: digests of blocks whose rows were checked against them (`ShardInput.checkedDigests`).
     init(_ data: Dataset, blocks: [Int], blockCount: Int, labels: [String], knownDigests: [Int: [UInt8]] = [:]) throws {
         let rows = try rowsByBlock(ids: data.ids, blocks: blocks, blockCount: blockCount)
         blockRows = rows
