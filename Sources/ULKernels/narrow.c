@@ -159,24 +159,28 @@ GRADIENT_COLUMNS(4)
 GRADIENT_COLUMNS(2)
 GRADIENT_COLUMNS(1)
 
-// Columns in blocks of 12, 10 (softmax's ten classes in one pass), 8, 4, 2 and 1; the features past the last multiple of eight one at a time.
+// Columns in blocks of 12, 10 (softmax's ten classes in one pass), 8, 4, 2 and 1 through COLUMNS##NC; the
+// features past the last multiple of eight one at a time.
+#define GRADIENT_BLOCKS(COLUMNS)                                                                                   \
+    size_t c = 0;                                                                                                 \
+    float *t = malloc((d / 8 + 1) * 12 * 8 * sizeof(float));                                                      \
+    for (; c + 12 <= k; c += 12) COLUMNS##12(m, d, x, e + c, lde, g + c, ldg, t);                                 \
+    for (; c + 10 <= k; c += 10) COLUMNS##10(m, d, x, e + c, lde, g + c, ldg, t);                                 \
+    for (; c + 8 <= k; c += 8) COLUMNS##8(m, d, x, e + c, lde, g + c, ldg, t);                                    \
+    for (; c + 4 <= k; c += 4) COLUMNS##4(m, d, x, e + c, lde, g + c, ldg, t);                                    \
+    for (; c + 2 <= k; c += 2) COLUMNS##2(m, d, x, e + c, lde, g + c, ldg, t);                                    \
+    for (; c < k; c++) COLUMNS##1(m, d, x, e + c, lde, g + c, ldg, t);                                            \
+    free(t);                                                                                                      \
+    for (size_t j = d & ~(size_t)7; j < d; j++)                                                                   \
+        for (size_t c = 0; c < k; c++) {                                                                          \
+            float s = g[j * ldg + c];                                                                             \
+            for (size_t i = 0; i < m; i++) s = s + x[i][j] * e[i * lde + c];                                      \
+            g[j * ldg + c] = s;                                                                                   \
+        }
+
 static inline __attribute__((always_inline)) void gradient_body(size_t m, size_t d, size_t k, const float *const *x,
                                                                  const float *e, size_t lde, float *g, size_t ldg) {
-    size_t c = 0;
-    float *t = malloc((d / 8 + 1) * 12 * 8 * sizeof(float));
-    for (; c + 12 <= k; c += 12) gradient_columns_12(m, d, x, e + c, lde, g + c, ldg, t);
-    for (; c + 10 <= k; c += 10) gradient_columns_10(m, d, x, e + c, lde, g + c, ldg, t);
-    for (; c + 8 <= k; c += 8) gradient_columns_8(m, d, x, e + c, lde, g + c, ldg, t);
-    for (; c + 4 <= k; c += 4) gradient_columns_4(m, d, x, e + c, lde, g + c, ldg, t);
-    for (; c + 2 <= k; c += 2) gradient_columns_2(m, d, x, e + c, lde, g + c, ldg, t);
-    for (; c < k; c++) gradient_columns_1(m, d, x, e + c, lde, g + c, ldg, t);
-    free(t);
-    for (size_t j = d & ~(size_t)7; j < d; j++)
-        for (size_t c = 0; c < k; c++) {
-            float s = g[j * ldg + c];
-            for (size_t i = 0; i < m; i++) s = s + x[i][j] * e[i * lde + c];
-            g[j * ldg + c] = s;
-        }
+    GRADIENT_BLOCKS(gradient_columns_)
 }
 
 __attribute__((target("avx")))
@@ -257,21 +261,7 @@ GRADIENT_COLUMNS16(1)
 __attribute__((target("avx512f")))
 static void gradient_avx512(size_t m, size_t d, size_t k, const float *const *x, const float *e, size_t lde, float *g,
                             size_t ldg) {
-    size_t c = 0;
-    float *t = malloc((d / 8 + 1) * 12 * 8 * sizeof(float));
-    for (; c + 12 <= k; c += 12) gradient16_columns_12(m, d, x, e + c, lde, g + c, ldg, t);
-    for (; c + 10 <= k; c += 10) gradient16_columns_10(m, d, x, e + c, lde, g + c, ldg, t);
-    for (; c + 8 <= k; c += 8) gradient16_columns_8(m, d, x, e + c, lde, g + c, ldg, t);
-    for (; c + 4 <= k; c += 4) gradient16_columns_4(m, d, x, e + c, lde, g + c, ldg, t);
-    for (; c + 2 <= k; c += 2) gradient16_columns_2(m, d, x, e + c, lde, g + c, ldg, t);
-    for (; c < k; c++) gradient16_columns_1(m, d, x, e + c, lde, g + c, ldg, t);
-    free(t);
-    for (size_t j = d & ~(size_t)7; j < d; j++)
-        for (size_t c = 0; c < k; c++) {
-            float s = g[j * ldg + c];
-            for (size_t i = 0; i < m; i++) s = s + x[i][j] * e[i * lde + c];
-            g[j * ldg + c] = s;
-        }
+    GRADIENT_BLOCKS(gradient16_columns_)
 }
 
 // The forward product's 512-bit path: sixteen rows in the lanes of a register and one register per column
