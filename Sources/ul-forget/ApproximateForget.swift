@@ -39,6 +39,7 @@ struct ApproximateForget: ForgetMethod {
                                        kind: curvatureKind, damping: options.damping)
         var data = try job.readData(keepShards: Set(affected))
         if let status = try job.finishIfNothingToRetrain(data) { return status }
+        job.stageRemaining(data)
         // A request that changes what ul-train derives from the rows (a label gone, the block count) changes
         // every shard: no patch can give that model, the exact retrain can.
         let trainedLabels = Set(affected.flatMap { s in

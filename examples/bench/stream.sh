@@ -13,7 +13,8 @@
 #     retrain to the p50.
 # (b) BATCHES (default "1 10 100 1000"; empty skips it): one request of K random ids on a fresh copy of
 #     the model and store: wall time, rows retrained (the ledger's row-epochs), test accuracy; and the
-#     approximate methods at APPROX_K rows (default 600) on the one-shard softmax.
+#     approximate methods at APPROX_K rows (default 600) on the one-shard softmax, once per way of
+#     CURVATURE_UPDATES (default "auto drop": the cheaper of downdate and refactor, and --curvature-update drop).
 # (c) MLP_REQUESTS (default REQUESTS) single-row exact requests, as (a), on an mlp 10 shards x 5 blocks
 #     (--hidden MLP_HIDDEN, default 32; MLP_EPOCHS, default 5).
 # (d) K (default 10, the shard count) worst-case ids (one per shard, each in its first block) beside K random
@@ -34,6 +35,7 @@ requests=${REQUESTS:-200}
 approx_requests=${APPROX_REQUESTS:-$requests}
 batches=${BATCHES-1 10 100 1000}
 approx_k=${APPROX_K:-600}
+curvature_updates=${CURVATURE_UPDATES:-auto drop}
 epochs=${EPOCHS:-100}
 sk_runs=${SK_RUNS:-3}
 mlp_requests=${MLP_REQUESTS:-$requests}
@@ -158,25 +160,30 @@ echo
 if [ -n "$batches" ] || [ "$approx_k" -gt 0 ]; then
   echo "### (b) one request of K random ids, from the trained model and full store"
   echo
-  echo "| model | method | K | time s | rows retrained (row-epochs) | test acc | sklearn / time |"
-  echo "|---|---|---:|---:|---:|---:|---:|"
-  batch() {  # batch NAME METHOD MODEL STORE CURV K LABEL
+  echo "| model | method | K | time s | rows retrained (row-epochs) | test acc | sklearn / time | peak RSS MB |"
+  echo "|---|---|---:|---:|---:|---:|---:|---:|"
+  batch() {  # batch NAME METHOD MODEL STORE CURV K LABEL [ul-forget OPTIONS...]
+    local extra=("${@:8}")
     fresh "$1" "$3" "$4" "$5"
     ids 23 "$6" "run-$1/store" | { echo id; cat; } > "run-$1/req.csv"
     local a b
     a=$(now)
-    "$bin/ul-forget" -q --method "$2" -m "run-$1/model.ulm" --data "run-$1/store" -r "run-$1/req.csv" -o "run-$1/model.ulm" \
-      --ledger "run-$1/ledger.csv"
+    rss "$bin/ul-forget" -q --method "$2" -m "run-$1/model.ulm" --data "run-$1/store" -r "run-$1/req.csv" -o "run-$1/model.ulm" \
+      --ledger "run-$1/ledger.csv" "${extra[@]}"
     b=$(now)
     local t; t=$(elapsed "$a" "$b")
-    printf '| %s | %s | %d | %s | %s | %s | %s |\n' "$7" "$2" "$6" "$t" "$(tail -1 "run-$1/ledger.csv" | cut -d, -f8)" \
-      "$(accuracy "run-$1/model.ulm")" "$(ratio "$sklearn" "$t")"
+    printf '| %s | %s | %d | %s | %s | %s | %s | %s |\n' "$7" "$2${extra[*]:+ ${extra[*]}}" "$6" "$t" "$(tail -1 "run-$1/ledger.csv" | cut -d, -f8)" \
+      "$(accuracy "run-$1/model.ulm")" "$(ratio "$sklearn" "$t")" "$([ -s rss.txt ] && echo $(($(cat rss.txt) / 1024)) || echo -)"
   }
-  echo "| softmax 10x5 | (trained) | 0 | - | - | $(accuracy sm10.ulm) | - |"
+  echo "| softmax 10x5 | (trained) | 0 | - | - | $(accuracy sm10.ulm) | - | - |"
   for k in $batches; do batch "b-exact-$k" exact sm10.ulm s10 "" "$k" "softmax 10x5"; done
   if [ "$approx_k" -gt 0 ]; then
-    echo "| softmax 1 shard | (trained) | 0 | - | - | $(accuracy sm1.ulm) | - |"
-    for m in puma newton; do batch "b-$m" "$m" sm1.ulm s1 sm1.curv "$approx_k" "softmax 1 shard"; done
+    echo "| softmax 1 shard | (trained) | 0 | - | - | $(accuracy sm1.ulm) | - | - |"
+    for m in puma newton; do
+      for way in $curvature_updates; do
+        batch "b-$m-$way" "$m" sm1.ulm s1 sm1.curv "$approx_k" "softmax 1 shard" $([ "$way" = auto ] || echo "--curvature-update $way")
+      done
+    done
     batch "b-exact1" exact sm1.ulm s1 "" "$approx_k" "softmax 1 shard"
   fi
   echo
