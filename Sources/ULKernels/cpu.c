@@ -21,6 +21,18 @@ static int avx512_usable(void) {
     return (lo & 0xe6) == 0xe6;  // and the opmask and ZMM registers
 }
 
+const char *ul_openblas_core(void) {
+    unsigned a, b, c, d, a1 = 0, b1, c1, d1;
+    if (!avx_usable() || !__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_FMA)) return NULL;
+    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return NULL;
+    unsigned avx512 = bit_AVX512F | bit_AVX512DQ | bit_AVX512CD | bit_AVX512BW | bit_AVX512VL;
+    if ((b & avx512) == avx512 && avx512_usable()) {
+        if (a >= 1 && __get_cpuid_count(7, 1, &a1, &b1, &c1, &d1) && (a1 & (1u << 5))) return "Cooperlake";  // AVX512_BF16
+        return "SkylakeX";
+    }
+    return (b & bit_AVX2) ? "Haswell" : NULL;
+}
+
 static int widest(void) { return avx512_usable() ? 2 : avx_usable() ? 1 : 0; }
 
 static int wide = -1;

@@ -1,4 +1,6 @@
 import CBLAS
+import Foundation
+import ULKernels
 
 /// One shard's sub-model: its initial state, one block step of training, and prediction.
 protocol ShardLearner {
@@ -26,7 +28,18 @@ extension ShardLearner {
 /// The server threads OpenBLAS started when it was loaded are ended too: unused, they would spin and yield for
 /// about 0.1 s, taking a share of a core from every short command (measured: 4,600 `sched_yield` calls in one
 /// ul-predict run).
+///
+/// A CPU newer than the OpenBLAS that Debian ships (0.3.21: Emerald Rapids, for one) is not recognised and gets
+/// its Prescott kernels, about six times slower in dgemm (17 against 98 GFLOP/s measured): then OpenBLAS is set
+/// up again with the kernels the CPU's features call for, unless OPENBLAS_CORETYPE chose already.
 let blasSingleThreaded: Void = {
+    if getenv("OPENBLAS_CORETYPE") == nil, let name = openblas_get_corename(), String(cString: name) == "Prescott",
+       let core = ul_openblas_core() {
+        gotoblas_quit()
+        setenv("OPENBLAS_CORETYPE", core, 1)
+        gotoblas_init()
+        unsetenv("OPENBLAS_CORETYPE")
+    }
     openblas_set_num_threads(1)
     _ = blas_thread_shutdown_()
 }()

@@ -53,6 +53,10 @@ void ul_spin_pause(void);
 /// AVX-512F, 1 (256-bit) with AVX, else 0 (128-bit), unless set otherwise.
 int ul_kernels_wide(void);
 
+/// The OpenBLAS core type (OPENBLAS_CORETYPE) whose kernels this CPU runs: Cooperlake, SkylakeX or Haswell by
+/// its AVX-512 and AVX2 features; NULL for an older CPU.
+const char *ul_openblas_core(void);
+
 /// Uses path `wide` (0, 1 or 2; at most what the CPU supports): for tests, which check that every path gives
 /// the same bits. Returns the previous setting.
 int ul_kernels_set_wide(int wide);
