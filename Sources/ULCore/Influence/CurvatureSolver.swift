@@ -5,8 +5,8 @@ import Foundation
 /// downdated factor was made at), gradients taken at `theta`; with `kind` `.gaussNewton`, H is the
 /// generalised Gauss–Newton matrix instead (the same for softmax). With `downdate` rows, H is the Hessian without
 /// those rows (`H₋ = H − Σ_{i∈F}∇²ℓᵢ`): the stored factor downdated, or refactored when that is cheaper or
-/// the downdate fails (`exact`), or zero weights in the curvature-vector products (`cg`, and `exact` with
-/// `Route.drop`: conjugate gradient on H₋ preconditioned by the stored factor).
+/// the downdate fails (`exact`), or zero weights in the curvature-vector products (`cg`); with `Route.drop`
+/// (`exact`), conjugate gradient on H₋ preconditioned by the stored factor.
 public final class CurvatureSolver {
     public let objective: Objective
     /// Where gradients are taken (the shard's current parameters).
@@ -27,8 +27,9 @@ public final class CurvatureSolver {
     /// Row weights of the Hessian-vector products (nil: all 1).
     private var weights: [Double]?
     /// With `Route.drop`, H₋ is not factored: solves run conjugate gradient on it, preconditioned by the
-    /// stored factor of H (the removed rows are a small part of H, so a few iterations reach the tolerance).
-    private var preconditionedByFactor = false
+    /// stored factor of H (the removed rows are a small part of H, so a few iterations reach the tolerance);
+    /// this multiplies by the removed rows' curvature, the only product it needs.
+    private var removedProduct: (([Double]) -> [Double])?
     /// The rows `downdate` removed and what became of the stored curvature for keeping.
     private var removed: (rows: [Int], outcome: CurvatureDowndate.Outcome)?
     /// How the stored factor is brought to the remaining rows (nil: the cheaper, see `CurvatureDowndate.route`).
@@ -58,10 +59,8 @@ public final class CurvatureSolver {
         defer { remainingSeconds += Date().timeIntervalSince(start) }
         switch stored {
         case .cholesky where route == .drop:
-            var w = weights ?? [Double](repeating: 1, count: objective.rowCount)
-            for r in rows { w[r] = 0 }
-            weights = w
-            preconditionedByFactor = true
+            guard let s = objective as? SoftmaxObjective else { throw CurvatureError.noExactHessian("mlp") }
+            removedProduct = s.curvature.rowsHessianVectorProduct(at: curvatureTheta, rows: rows)
             removed = (rows, .dropped(CurvatureDowndate.dropReason))
         case .cholesky:
             guard let s = objective as? SoftmaxObjective else { throw CurvatureError.noExactHessian("mlp") }
@@ -103,39 +102,76 @@ public final class CurvatureSolver {
     /// (H + δI)⁻¹b.
     func solve(_ b: [Double]) throws -> [Double] {
         switch stored {
-        case let .cholesky(f) where preconditionedByFactor:
-            return try conjugateGradient(b, at: curvatureTheta) { f.solve($0) }
         case let .cholesky(f):
-            return f.solve(b)
+            guard let removedProduct else { return f.solve(b) }
+            return try factorPreconditionedCG(b, factor: f, removed: removedProduct)
         case let .diagonal(d):
-            let m = preconditioned ? d : [Double](repeating: 1, count: b.count)
-            return try conjugateGradient(b, at: theta) { r in (0..<r.count).map { r[$0] / m[$0] } }
+            return try conjugateGradient(b, preconditioner: d)
         }
     }
 
     /// (H + δI)⁻¹B for contiguous columns.
     func solve(columns b: [Double], count: Int) throws -> [Double] {
         let P = objective.parameterCount
-        if case let .cholesky(f) = stored, !preconditionedByFactor { return f.solve(b, columns: count) }
+        if case let .cholesky(f) = stored, removedProduct == nil { return f.solve(b, columns: count) }
         var out = [Double]()
         out.reserveCapacity(b.count)
         for c in 0..<count { out += try solve(Array(b[c * P ..< (c + 1) * P])) }
         return out
     }
 
-    /// Preconditioned conjugate gradient on (H + δI)x = b, H at `point`, from x = 0; `precondition` applies
-    /// the preconditioner's inverse.
-    func conjugateGradient(_ b: [Double], at point: [Double], precondition: ([Double]) -> [Double]) throws -> [Double] {
+    /// Conjugate gradient on (H − D + δI)x = b, D the removed rows' curvature (`removed` multiplies by it),
+    /// preconditioned by the factor of H + δI: with z = (H + δI)⁻¹r and p = z + βp, (H + δI)p = r + β(H + δI)p
+    /// follows without a product, so an iteration is one solve with the factor and a product over the
+    /// removed rows, none over the others.
+    func factorPreconditionedCG(_ b: [Double], factor f: CholeskyFactor, removed: ([Double]) -> [Double]) throws -> [Double] {
         let n = b.count
         var x = [Double](repeating: 0, count: n)
         var r = b
         let bn = norm(b)
         guard bn > 0 else { return x }
-        var z = precondition(r)
+        var z = f.solve(r)
+        var p = z
+        var hp = r  // (H + δI)p
+        var rz = dot(r, z)
+        for it in 1...maxIterations {
+            let dp = removed(p)
+            var ap = hp
+            for i in 0..<n { ap[i] -= dp[i] }
+            let pap = dot(p, ap)
+            guard pap > 0 else { throw CurvatureError.notConverged(iterations: it, residual: norm(r) / bn) }
+            let alpha = rz / pap
+            axpy(alpha, p, &x)
+            axpy(-alpha, ap, &r)
+            iterations += 1
+            if norm(r) <= tolerance * bn { return x }
+            z = f.solve(r)
+            let rzNew = dot(r, z)
+            let beta = rzNew / rz
+            rz = rzNew
+            for i in 0..<n {
+                p[i] = z[i] + beta * p[i]
+                hp[i] = r[i] + beta * hp[i]
+            }
+        }
+        let rel = norm(r) / bn
+        if rel <= max(tolerance, 1e-5) { return x }
+        throw CurvatureError.notConverged(iterations: maxIterations, residual: rel)
+    }
+
+    /// Preconditioned conjugate gradient on (H + δI)x = b, from x = 0.
+    func conjugateGradient(_ b: [Double], preconditioner m: [Double]) throws -> [Double] {
+        let n = b.count
+        var x = [Double](repeating: 0, count: n)
+        var r = b
+        let bn = norm(b)
+        guard bn > 0 else { return x }
+        let m = preconditioned ? m : [Double](repeating: 1, count: n)
+        var z = (0..<n).map { r[$0] / m[$0] }
         var p = z
         var rz = dot(r, z)
         for it in 1...maxIterations {
-            var ap = objective.curvatureVectorProduct(point, p, weights: weights, kind: kind)
+            var ap = objective.curvatureVectorProduct(theta, p, weights: weights, kind: kind)
             for i in 0..<n { ap[i] += damping * p[i] }
             let pap = dot(p, ap)
             guard pap > 0 else { throw CurvatureError.notConverged(iterations: it, residual: norm(r) / bn) }
@@ -144,7 +180,7 @@ public final class CurvatureSolver {
             axpy(-alpha, ap, &r)
             iterations += 1
             if norm(r) <= tolerance * bn { return x }
-            z = precondition(r)
+            z = (0..<n).map { r[$0] / m[$0] }
             let rzNew = dot(r, z)
             let beta = rzNew / rz
             rz = rzNew

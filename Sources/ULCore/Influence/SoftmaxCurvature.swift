@@ -210,6 +210,36 @@ final class SoftmaxCurvature {
         return (v, r)
     }
 
+    /// v ↦ Σ_{i∈rows} ∇²ℓᵢ·v at θ (the data term only), the rows and their probabilities gathered once: a
+    /// product over a request's few rows, not over all of them.
+    func rowsHessianVectorProduct(at theta: [Double], rows: [Int]) -> ([Double]) -> [Double] {
+        let k = classes, w = width, m = rows.count, count = parameterCount
+        var xs = [Double]()
+        xs.reserveCapacity(m * w)
+        for i in rows { xs.append(contentsOf: x[i * w ..< (i + 1) * w]) }
+        var p = [Double](repeating: 0, count: m * k)
+        dgemm(false, false, m, k, w, xs, w, theta, k, 0, &p, k)
+        for r in 0..<m {
+            var mx = -Double.infinity
+            for c in 0..<k { mx = max(mx, p[r * k + c]) }
+            var s = 0.0
+            for c in 0..<k { let e = exp(p[r * k + c] - mx); p[r * k + c] = e; s += e }
+            for c in 0..<k { p[r * k + c] /= s }
+        }
+        return { v in
+            var zv = [Double](repeating: 0, count: m * k)
+            dgemm(false, false, m, k, w, xs, w, v, k, 0, &zv, k)
+            for r in 0..<m {
+                var dot = 0.0
+                for c in 0..<k { dot += p[r * k + c] * zv[r * k + c] }
+                for c in 0..<k { zv[r * k + c] = p[r * k + c] * (zv[r * k + c] - dot) }
+            }
+            var out = [Double](repeating: 0, count: count)
+            dgemm(true, false, w, k, m, xs, w, zv, k, 0, &out, k)
+            return out
+        }
+    }
+
     /// Diagonal of Σ_{i∈rows} ∇²ℓᵢ (the data term only).
     func rowsHessianDiagonal(_ p: [Double], rows: [Int]) -> [Double] {
         let k = classes
@@ -228,17 +258,23 @@ final class SoftmaxCurvature {
     func spectralNorm(weights: [Double]? = nil) -> Double {
         let w = width
         var gram = [Double](repeating: 0, count: w * w)
+        // XᵀX over every row in place, less the rows of weight 0 (a request's forgotten rows): no copy of the
+        // rows kept, which for a large shard is hundreds of megabytes.
+        let dropped = (0..<count).filter { (weights?[$0] ?? 1) == 0 }
+        guard dropped.count < count else { return 0 }
         var rows = [Double]()
-        var m = 0
-        for i in 0..<count where (weights?[i] ?? 1) != 0 {
-            rows.append(contentsOf: x[i * w ..< (i + 1) * w])
-            m += 1
-        }
-        guard m > 0 else { return 0 }
-        rows.withUnsafeBufferPointer { rp in
-            gram.withUnsafeMutableBufferPointer { gp in
-                cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, Int32(w), Int32(m), 1, rp.baseAddress!, Int32(w), 0,
+        rows.reserveCapacity(dropped.count * w)
+        for i in dropped { rows.append(contentsOf: x[i * w ..< (i + 1) * w]) }
+        gram.withUnsafeMutableBufferPointer { gp in
+            x.withUnsafeBufferPointer { xp in
+                cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, Int32(w), Int32(count), 1, xp.baseAddress!, Int32(w), 0,
                             gp.baseAddress!, Int32(w))
+            }
+            if !dropped.isEmpty {
+                rows.withUnsafeBufferPointer { rp in
+                    cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, Int32(w), Int32(dropped.count), -1, rp.baseAddress!, Int32(w), 1,
+                                gp.baseAddress!, Int32(w))
+                }
             }
         }
         for a in 0..<w { for b in 0..<a { gram[a * w + b] = gram[b * w + a] } }
