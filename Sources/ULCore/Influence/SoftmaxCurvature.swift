@@ -52,14 +52,19 @@ final class SoftmaxCurvature {
         let k = classes
         var z = [Double](repeating: 0, count: count * k)
         dgemm(false, false, count, k, width, x, width, theta, k, 0, &z, k)
-        for i in 0..<count {
+        Self.softmaxRows(&z, classes: k)
+        return z
+    }
+
+    /// Each row of K logits in `z` becomes its class probabilities.
+    static func softmaxRows(_ z: inout [Double], classes k: Int) {
+        for i in 0..<z.count / k {
             var mx = -Double.infinity
             for c in 0..<k { mx = max(mx, z[i * k + c]) }
             var s = 0.0
             for c in 0..<k { let e = exp(z[i * k + c] - mx); z[i * k + c] = e; s += e }
             for c in 0..<k { z[i * k + c] /= s }
         }
-        return z
     }
 
     /// Residuals `pᵢ − e_yᵢ` (`count × K`): row i's gradient is `x̃ᵢ ⊗` its residual.
@@ -219,13 +224,7 @@ final class SoftmaxCurvature {
         for i in rows { xs.append(contentsOf: x[i * w ..< (i + 1) * w]) }
         var p = [Double](repeating: 0, count: m * k)
         dgemm(false, false, m, k, w, xs, w, theta, k, 0, &p, k)
-        for r in 0..<m {
-            var mx = -Double.infinity
-            for c in 0..<k { mx = max(mx, p[r * k + c]) }
-            var s = 0.0
-            for c in 0..<k { let e = exp(p[r * k + c] - mx); p[r * k + c] = e; s += e }
-            for c in 0..<k { p[r * k + c] /= s }
-        }
+        Self.softmaxRows(&p, classes: k)
         return { v in
             var zv = [Double](repeating: 0, count: m * k)
             dgemm(false, false, m, k, w, xs, w, v, k, 0, &zv, k)
