@@ -123,6 +123,10 @@ struct ApproximateForget: ForgetMethod {
                 fates.append(String(format: "shard %d: %d conjugate-gradient iterations (%@, %@) in %.2f s", shard, solver.iterations,
                                     curvatureKind.rawValue, solver.preconditioned ? "diagonal preconditioner" : "no preconditioner",
                                     Date().timeIntervalSince(t1)))
+            } else if solver.iterations > 0 {
+                // Newton with --curvature-update drop: H₋ by conjugate gradient, preconditioned by the factor.
+                fates.append(String(format: "shard %d: %d conjugate-gradient iterations preconditioned by the stored factor in %.2f s", shard,
+                                    solver.iterations, Date().timeIntervalSince(t1)))
             }
             entry.removedCount += forget.count
             entry.firstDirtyBlock = min(entry.firstDirtyBlock, job.affectedBlocksByShard[shard]!.min()!)

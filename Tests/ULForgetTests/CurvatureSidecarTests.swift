@@ -102,6 +102,7 @@ final class CurvatureSidecarTests: XCTestCase {
             if way == "drop" {
                 // The entry leaves the sidecar (its only one: the file goes), nothing summed over the rows is kept.
                 XCTAssertTrue(r.stderr.contains("--curvature-update drop"), r.stderr)
+                XCTAssertTrue(r.stderr.contains("conjugate-gradient iterations preconditioned by the stored factor"), r.stderr)
                 XCTAssertFalse(FileManager.default.fileExists(atPath: path("drop.curv")), "a sidecar was left")
             }
         }

@@ -17,7 +17,8 @@ public enum CurvatureDowndate {
         case diagonal
         /// Nothing kept: the entry leaves the sidecar and the next request computes the curvature anew. The
         /// request's own solves still use the stored factor (Newton's H₋ by conjugate gradient preconditioned
-        /// with it), so a large request costs products over the rows instead of a rank-K|F| downdate.
+        /// with it, multiplying only by the removed rows' curvature), so a large request costs a few solves
+        /// with the factor instead of a rank-K|F| downdate and a rewrite of the factor.
         case drop
     }
 
