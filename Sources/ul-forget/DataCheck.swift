@@ -116,7 +116,7 @@ extension ForgetJob {
             let c = try columns.classIndex(of: r.string(labelCol), path: path, line: r.line)
             if oneRun {
                 try row.withUnsafeMutableBufferPointer { try r.floats(from: firstFeature, count: $0.count, into: $0.baseAddress!) }
-                if !candidates { for j in row.indices { row[j] = config.scaled(row[j]) } }
+                if !candidates, let scale = config.scale { for j in row.indices { row[j] *= scale } }
             } else {
                 for (j, col) in featureCols.enumerated() { row[j] = candidates ? try r.float(col) : config.scaled(try r.float(col)) }
             }

@@ -9,9 +9,7 @@ struct ShardRows {
     var selected: [Bool] = []
     init(featureCount: Int, reserving rows: Int = 0) {
         data = Dataset(featureCount: featureCount)
-        data.ids.reserveCapacity(rows)
-        data.classes.reserveCapacity(rows)
-        data.features.reserveCapacity(rows * featureCount)
+        data.reserveRows(rows)
         blocks.reserveCapacity(rows)
         selected.reserveCapacity(rows)
     }

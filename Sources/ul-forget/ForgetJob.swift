@@ -169,7 +169,8 @@ final class ForgetJob {
     /// only drops them from the data. Staged store files must be written before anything is committed.
     func commit(_ outcome: ForgetOutcome, data: ForgetData) throws {
         _ = try staging?.wait()
-        let after = try outcome.model?.encode() ?? modelBytes
+        // Sections the request left as they were keep their checksums from the model read.
+        let after = try outcome.model?.encode(reusing: try ModelContainerReader(source: modelBytes)) ?? modelBytes
         try writeModel(after)
         if options.approximate == nil, let m = outcome.model { try dropCurvatureOfRetrainedShards(m) }
         if let l = options.ledgerPath {

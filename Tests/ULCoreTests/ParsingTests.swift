@@ -1,3 +1,4 @@
+import CZlib
 import XCTest
 @testable import ULCore
 
@@ -37,5 +38,21 @@ final class ParsingTests: XCTestCase {
         XCTAssertEqual(hexString(SHA256Digest.hash(Array("abc".utf8))),
                        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
         XCTAssertEqual(crc32Checksum(Array("123456789".utf8)), 0xCBF4_3926)
+    }
+
+    /// A buffer large enough to be checked in two lanes has the CRC-32 of one pass, from any starting value
+    /// and for odd lengths (the halves then differ in length).
+    func testTwoLaneCRCEqualsOnePass() {
+        var g = SeededGenerator(seed: 7)
+        let bytes = (0..<(crc32TwoLaneBytes + 12_345)).map { _ in UInt8(truncatingIfNeeded: g.next()) }
+        var serial = uLong(0)
+        var continued = uLong(0x1234_5678)
+        bytes.withUnsafeBufferPointer { b in
+            serial = crc32(0, b.baseAddress, uInt(b.count))
+            continued = crc32(continued, b.baseAddress, uInt(b.count))
+        }
+        XCTAssertEqual(UInt64(crc32Checksum(bytes)), UInt64(serial))
+        XCTAssertEqual(UInt64(bytes.withUnsafeBytes { crc32Continue(0x1234_5678, $0) }), UInt64(continued))
+        XCTAssertEqual(UInt64(crc32Checksum(Array(bytes.dropLast()))), UInt64(crc32(0, Array(bytes.dropLast()), uInt(bytes.count - 1))))
     }
 }

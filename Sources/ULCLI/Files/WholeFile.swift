@@ -12,8 +12,19 @@ public func readWholeFile(_ path: String) throws -> [UInt8] {
     let fd = path == "-" ? 0 : open(path, O_RDONLY)
     guard fd >= 0 else { throw ToolError(.noInput, "cannot open: \(String(cString: strerror(errno)))", file: path) }
     defer { if fd != 0 { close(fd) } }
-    var out = [UInt8]()
-    var buf = [UInt8](repeating: 0, count: 1 << 20)
+    // A regular file is read straight into an array of its size: no growth by doubling, no second copy.
+    var st = stat()
+    let size = fstat(fd, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG ? Int(st.st_size) : 0
+    var out = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
+        while count < size {
+            let n = Foundation.read(fd, buffer.baseAddress! + count, size - count)
+            if n < 0, errno == EINTR { continue }
+            if n <= 0 { break }
+            count += n
+        }
+    }
+    // Standard input, and a file that grew (or a read error, reported by the loop below).
+    var buf = [UInt8](repeating: 0, count: size > 0 ? 1 << 16 : 1 << 20)
     while true {
         let n = buf.withUnsafeMutableBytes { Foundation.read(fd, $0.baseAddress, $0.count) }
         if n < 0 {

@@ -28,6 +28,14 @@ public struct Dataset: Sendable, Equatable {
         features.append(contentsOf: row)
     }
 
+    /// Room for `rows` more rows, appended without growing the arrays (features on huge pages when large).
+    public mutating func reserveRows(_ rows: Int) {
+        ids.reserveCapacity(count + rows)
+        classes.reserveCapacity(count + rows)
+        if features.isEmpty { features = reservedLargeArray(of: Float.self, capacity: rows * featureCount) }
+        else { features.reserveCapacity(features.count + rows * featureCount) }
+    }
+
     /// Appends every row of `other` (same feature count).
     public mutating func append(contentsOf other: Dataset) {
         precondition(other.featureCount == featureCount)

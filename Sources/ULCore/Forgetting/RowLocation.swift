@@ -25,9 +25,11 @@ extension ModelFile {
     /// The shard and block of those of `ids` that the model holds: memory follows `ids`, not the model.
     public func rowLocations(of ids: Set<String>) -> [String: RowLocation] {
         var out = [String: RowLocation]()
+        // A few ids are compared directly: cheaper than hashing every id of the model.
+        let few = ids.count <= 16 ? Array(ids) : nil
         for s in shards {
             for (b, block) in s.blocks.enumerated() {
-                for id in block.ids where ids.contains(id) { out[id] = RowLocation(shard: s.index, block: b) }
+                for id in block.ids where few?.contains(id) ?? ids.contains(id) { out[id] = RowLocation(shard: s.index, block: b) }
             }
         }
         return out

@@ -33,7 +33,7 @@ enum ModelContainer {
             else { throw ModelFileError.invalidTag(s.tag) }
             guard seen.insert(s.tag).inserted else { throw ModelFileError.duplicateSection(s.tag) }
         }
-        let headerSize = fixedHeaderSize + entrySize * sections.count + 4
+        let headerSize = headerSize(sections: sections.count)
         var w = ByteWriter()
         w.raw(magic)
         w.u32(formatVersion)
@@ -74,6 +74,9 @@ enum ModelContainer {
         }
         guard written == offset else { throw ModelFileError.malformedSection(sections.last?.tag ?? "", "payload changed while written") }
     }
+
+    /// Bytes before the first payload: fixed header, table, table CRC.
+    static func headerSize(sections: Int) -> Int { fixedHeaderSize + entrySize * sections + 4 }
 
     /// Decodes a whole file held in memory.
     static func decode(_ bytes: [UInt8]) throws -> [ModelSection] {

@@ -38,7 +38,7 @@ public struct ModelContainerReader {
             throw ModelFileError.newerVersion(found: version, supported: ModelContainer.formatVersion)
         }
         guard version >= 1 else { throw ModelFileError.corruptHeader }
-        let headerSize = ModelContainer.fixedHeaderSize + ModelContainer.entrySize * count + 4
+        let headerSize = ModelContainer.headerSize(sections: count)
         guard count < 1 << 24 else { throw ModelFileError.corruptHeader }
         guard size >= headerSize else { throw ModelFileError.truncated(expected: headerSize, actual: size) }
         let header = try source.read(offset: 0, count: headerSize)

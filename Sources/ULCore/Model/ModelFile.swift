@@ -40,7 +40,28 @@ public struct ModelFile: Equatable, Sendable {
         return "shard" + String(repeating: "0", count: max(0, 4 - s.count)) + s
     }
 
-    public func encode() throws -> [UInt8] {
+    /// The bytes of the model file. A section whose payload is byte for byte that of the same section in
+    /// `previous` (the file this model was read from, whose payloads were checked when it was decoded)
+    /// keeps its table entry's checksums instead of hashing the payload again: a request that retrains one
+    /// shard of ten hashes one shard's section.
+    public func encode(reusing previous: ModelContainerReader? = nil) throws -> [UInt8] {
+        let sections = sectionPayloads()
+        var streams = [ModelSectionStream]()
+        for section in sections {
+            var stream = ModelSectionStream(section)
+            if let e = previous?.entry(section.tag), e.length == section.payload.count,
+               try previous!.source.withBytes(offset: e.offset, count: e.length, { $0.elementsEqual(section.payload) }) {
+                stream.checksums = (e.length, e.crc, e.digestPrefix)
+            }
+            streams.append(stream)
+        }
+        var out = [UInt8]()
+        out.reserveCapacity(ModelContainer.headerSize(sections: sections.count) + sections.reduce(0) { $0 + $1.payload.count })
+        try ModelContainer.write(streams, to: { out.append(contentsOf: $0) })
+        return out
+    }
+
+    private func sectionPayloads() -> [ModelSection] {
         var sections = [ModelSection]()
         var w = ByteWriter()
         config.encode(into: &w)
@@ -74,7 +95,7 @@ public struct ModelFile: Equatable, Sendable {
         if !approximate.isEmpty {
             sections.append(ModelSection(tag: "approx", payload: ApproximateShard.encode(approximate.sorted { $0.shard < $1.shard })))
         }
-        return try ModelContainer.encode(sections)
+        return sections
     }
 
     static func encodeShard(_ s: ShardRecord, into w: inout ByteWriter) {
@@ -147,8 +168,8 @@ public struct ModelFile: Equatable, Sendable {
         let learner = config.kind.learner(config: config, featureCount: features.count, classCount: labels.count)
         let approximate = reader.has("approx") ? try reader.decode("approx") { try ApproximateShard.decode(&$0) } : []
         let dirty = Dictionary(approximate.map { ($0.shard, $0.firstDirtyBlock) }, uniquingKeysWith: min)
-        var shards = [ShardRecord]()
-        for index in config.heldShards {
+        // Shard sections decode on both cores (checksums, ids, checkpoints); the first bad one in file order is reported.
+        let shards = try concurrentMap(config.heldShards, workers: 2) { _, index -> ShardRecord in
             let tag = shardTag(index)
             let s = try reader.decode(tag) { try decodeShard(&$0, featureCount: features.count) }
             guard s.index == index, s.blocks.count == config.blockCount,
@@ -159,7 +180,7 @@ public struct ModelFile: Equatable, Sendable {
                                       || (s.blocks[b].parameters.isEmpty && b < s.blocks.count - 1 && b >= dirty[index] ?? Int.max)
                               })
             else { throw ModelFileError.malformedSection(tag, "shard does not match the configuration") }
-            shards.append(s)
+            return s
         }
         // The work the file implies: retraining its shards must end (ul-train refuses more, see TrainConfig).
         let work = shards.reduce(0.0) { $0 + config.rowEpochs(blockRows: $1.blocks.map(\.rowCount)) }

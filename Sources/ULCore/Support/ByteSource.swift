@@ -20,4 +20,12 @@ extension Array: ByteSource where Element == UInt8 {
         }
         return Array(self[offset..<offset + count])
     }
+
+    /// The bytes in place: no copy.
+    public func withBytes<T>(offset: Int, count: Int, _ body: (UnsafeRawBufferPointer) throws -> T) throws -> T {
+        guard offset >= 0, count >= 0, offset + count <= self.count else {
+            throw ModelFileError.truncated(expected: offset + count, actual: self.count)
+        }
+        return try withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[offset..<offset + count])) }
+    }
 }

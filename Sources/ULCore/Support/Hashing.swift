@@ -57,8 +57,27 @@ public func hexString(_ bytes: [UInt8]) -> String {
     return String(decoding: out, as: UTF8.self)
 }
 
-/// `crc` continued over `bytes` (zlib).
+/// `crc` continued over `bytes` (zlib). A large buffer is checked in two halves at once, joined by
+/// `crc32_combine`: the same value, in half the time on two cores.
 func crc32Continue(_ crc: UInt32, _ bytes: UnsafeRawBufferPointer) -> UInt32 {
+    guard bytes.count >= crc32TwoLaneBytes else { return crc32Serial(crc, bytes) }
+    let half = bytes.count / 2
+    var second: UInt32 = 0
+    var first: UInt32 = 0
+    DispatchQueue.concurrentPerform(iterations: 2) { lane in
+        if lane == 0 {
+            first = crc32Serial(crc, UnsafeRawBufferPointer(rebasing: bytes[..<half]))
+        } else {
+            second = crc32Serial(UInt32(truncatingIfNeeded: crc32(0, nil, 0)), UnsafeRawBufferPointer(rebasing: bytes[half...]))
+        }
+    }
+    return UInt32(truncatingIfNeeded: crc32_combine(uLong(first), uLong(second), off_t(bytes.count - half)))
+}
+
+/// Below this many bytes one core checks a buffer: starting the second lane would cost more than it saves.
+let crc32TwoLaneBytes = 1 << 21
+
+private func crc32Serial(_ crc: UInt32, _ bytes: UnsafeRawBufferPointer) -> UInt32 {
     guard let base = bytes.baseAddress, bytes.count > 0 else { return crc }
     var c = uLong(crc)
     var offset = 0
