@@ -62,6 +62,25 @@ final class ShardTrainingTests: XCTestCase {
         }
     }
 
+    /// Encoding a model that reuses the checksums of the file it was read from gives the bytes of a fresh
+    /// encoding: for the model unchanged, and with one shard retrained on fewer rows (its section differs).
+    func testEncodingThatReusesChecksumsGivesTheSameBytes() throws {
+        let bytes = try model(softmax, shards: 3, blocks: 2)
+        let read = try ModelContainerReader(source: bytes)
+        var m = try ModelFile.decode(read)
+        XCTAssertEqual(try m.encode(reusing: read), bytes)
+        let (d, labels) = Self.digits
+        var input = partition(d, shards: 3, blocks: 2)[1]
+        input.data.retain(Array(1..<input.data.count))
+        input.blocks.removeFirst()
+        var c = m.config
+        c.heldShards = [1]
+        m.shards[1] = try trainShards([input], config: c, labels: labels, jobs: 1)[0]
+        let changed = try m.encode()
+        XCTAssertNotEqual(changed, bytes)
+        XCTAssertEqual(try m.encode(reusing: read), changed)
+    }
+
     /// L-BFGS is recorded (config layout 4) and read back; an Adam mlp keeps layout 1, and the two differ.
     func testOptimizerIsRecorded() throws {
         let (_, labels) = Self.digits
