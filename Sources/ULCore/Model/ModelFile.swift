@@ -1,3 +1,5 @@
+import Foundation
+
 /// A trained model as stored in a `.ulm` container (sections documented in man/ul-model.5):
 /// `config`, `labels`, `features`, `selection` (only for a model trained on selected rows), then one `shardNNNN`
 /// section per held shard, ascending.
@@ -50,7 +52,9 @@ public struct ModelFile: Equatable, Sendable {
         for section in sections {
             var stream = ModelSectionStream(section)
             if let e = previous?.entry(section.tag), e.length == section.payload.count,
-               try previous!.source.withBytes(offset: e.offset, count: e.length, { $0.elementsEqual(section.payload) }) {
+               try previous!.source.withBytes(offset: e.offset, count: e.length, { old in
+                   section.payload.withUnsafeBytes { e.length == 0 || memcmp(old.baseAddress!, $0.baseAddress!, e.length) == 0 }
+               }) {
                 stream.checksums = (e.length, e.crc, e.digestPrefix)
             }
             streams.append(stream)

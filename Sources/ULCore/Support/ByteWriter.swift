@@ -13,8 +13,11 @@ public struct ByteWriter {
 
     /// A string as a u32 byte length and its UTF-8 bytes.
     public mutating func string(_ s: String) {
-        u32(UInt32(s.utf8.count))
-        bytes.append(contentsOf: s.utf8)
+        var s = s
+        s.withUTF8 { utf8 in
+            u32(UInt32(utf8.count))
+            bytes.append(contentsOf: utf8)
+        }
     }
     public mutating func raw(_ b: [UInt8]) { bytes.append(contentsOf: b) }
     mutating func strings(_ a: [String]) {
