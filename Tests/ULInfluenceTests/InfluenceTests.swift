@@ -1,4 +1,5 @@
 import Foundation
+import ULCLI
 import XCTest
 @testable import ULCore
 import ULTestSupport
@@ -230,6 +231,81 @@ final class InfluenceTests: XCTestCase {
         XCTAssertNotEqual(a.x, SoftmaxCurvature(data: data, rows: order, classCount: 3, l2: 1).x)
     }
 
+    /// A sidecar's computed factors start at a multiple of 64 bytes in the file whatever precedes them (entries
+    /// with parameters of odd lengths, diagonals), and a request uses them from the file's map:
+    /// the same values and solves as the factor in memory; changing a mapped factor copies it and leaves the
+    /// file as it was. A factor in the layout of earlier versions (kind 0, unaligned) is still read, copied.
+    func testFactorsAreAlignedAndReadInPlace() throws {
+        let dir = try makeWorkDirectory("aligned-factors")
+        let data = randomData(n: 40, d: 3, k: 3, seed: 9)
+        let c = SoftmaxCurvature(data: data, rows: Array(0..<40), classCount: 3, l2: 1)
+        let theta = [Double](repeating: 0.05, count: c.parameterCount)
+        let stored = try StoredCurvature.compute(SoftmaxObjective(curvature: c), at: theta, solver: .exact, damping: 0.5)
+        guard case let .cholesky(factor) = stored else { return XCTFail("not a factor") }
+        let b = (0..<factor.n).map { Double($0 % 5) - 2 }
+        var entries = [CurvatureFile.Entry]()
+        for shard in 0..<5 {
+            let key = [UInt8](repeating: UInt8(shard), count: 32)
+            let curvature: StoredCurvature = shard == 2 ? .diagonal([1, 2, 3]) : stored
+            entries.append(.init(shard: shard, key: key, curvature: curvature, theta: shard == 1 ? [1, 2, 3] : shard == 3 ? [4] : nil))
+            let bytes = try CurvatureFile(solver: .exact, damping: 0.5, entries: entries).encode()
+            let path = dir.appendingPathComponent("s\(shard).curv").path
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            let reader = try ModelContainerReader(source: try FileByteSource(path: path))
+            let store = try CurvatureStore(reader)
+            for e in entries where e.shard != 2 {
+                let section = reader.entry(CurvatureFile.tag(e.shard))!
+                let p = Int(bytes[section.offset + 1])
+                XCTAssertEqual(bytes[section.offset], 2)
+                XCTAssertEqual((section.offset + 2 + p + 16) % 64, 0, "shard \(e.shard) of \(entries.count)")
+                guard case .cholesky(var read)? = try store.lookup(shard: e.shard, key: e.key, solver: .exact, damping: 0.5) else {
+                    return XCTFail("no factor")
+                }
+                XCTAssertTrue(read.isMapped)
+                XCTAssertEqual(read, factor)
+                XCTAssertEqual(read.solve(b), factor.solve(b))
+                var owned = factor
+                let v = (0..<factor.n).map { 0.01 * Double($0 % 3) }
+                try owned.downdate(v, rank: 1)
+                try read.downdate(v, rank: 1)
+                XCTAssertFalse(read.isMapped)
+                XCTAssertEqual(read, owned)
+            }
+            XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path)), Data(bytes))
+            // Carried over by a request that computes another shard: the sections keep their bytes, so a factor
+            // is read in place where its values still lie aligned (the table before it changed length) and
+            // copied where not, the same values either way.
+            let update = CurvatureStore.updated(store, with: [.init(shard: 9, key: entries[0].key, curvature: .diagonal([5]))],
+                                                solver: .exact, damping: 0.5)
+            var carried = [UInt8]()
+            try update.write { carried.append(contentsOf: $0) }
+            let carriedPath = dir.appendingPathComponent("c\(shard).curv").path
+            try Data(carried).write(to: URL(fileURLWithPath: carriedPath))
+            let carriedReader = try ModelContainerReader(source: try FileByteSource(path: carriedPath))
+            let carriedStore = try CurvatureStore(carriedReader)
+            for e in entries where e.shard != 2 {
+                let section = carriedReader.entry(CurvatureFile.tag(e.shard))!
+                let aligned = (section.offset + 2 + Int(carried[section.offset + 1]) + 16) % 8 == 0
+                guard case let .cholesky(read)? = try carriedStore.lookup(shard: e.shard, key: e.key, solver: .exact, damping: 0.5) else {
+                    return XCTFail("no carried factor")
+                }
+                XCTAssertEqual(read.isMapped, aligned)
+                XCTAssertEqual(read, factor)
+            }
+        }
+
+        // Kind 0, as earlier versions wrote it: read and copied.
+        var head = ByteWriter()
+        head.u32(1); head.string("exact"); head.f64(0.5); head.int(1); head.int(0); head.raw(entries[0].key)
+        var old = ByteWriter()
+        old.u8(0); old.int(factor.n); old.doubles(factor.withValues { Array($0) })
+        let oldBytes = try ModelContainer.encode([ModelSection(tag: "curvature", payload: head.bytes), ModelSection(tag: "curve0000", payload: old.bytes)])
+        let oldPath = dir.appendingPathComponent("old.curv").path
+        try Data(oldBytes).write(to: URL(fileURLWithPath: oldPath))
+        let oldStore = try CurvatureStore(try ModelContainerReader(source: try FileByteSource(path: oldPath)))
+        XCTAssertEqual(try oldStore.lookup(shard: 0, key: entries[0].key, solver: .exact, damping: 0.5), stored)
+    }
+
     func testStoredCurvatureAndApproxSectionRoundTrip() throws {
         let data = randomData(n: 30, d: 3, k: 2, seed: 8)
         let c = SoftmaxCurvature(data: data, rows: Array(0..<30), classCount: 2, l2: 1)
@@ -264,7 +340,8 @@ final class InfluenceTests: XCTestCase {
         }
 
         // Sections with a valid checksum but impossible contents are refused as malformed, never trusted:
-        // shorter than their header, a value count that is not the byte count, n·n ≠ count, an unknown kind.
+        // shorter than their header, a value count that is not the byte count, n·n ≠ count, an unknown kind,
+        // padding of a factor that is not zero bytes or runs past the section.
         var head = ByteWriter()
         head.u32(1); head.string("exact"); head.f64(0.5); head.int(1); head.int(3); head.raw(key)
         func payload(kind: UInt8, n: Int, count: UInt64, values: Int) -> [UInt8] {
@@ -273,9 +350,11 @@ final class InfluenceTests: XCTestCase {
             for v in 0..<values { w.f64(Double(v)) }
             return w.bytes
         }
-        for bad in [[UInt8](repeating: 0, count: 5), payload(kind: 0, n: 2, count: 9, values: 4),
-                    payload(kind: 0, n: 3, count: 4, values: 4), payload(kind: 0, n: 1 << 40, count: 1, values: 1),
-                    payload(kind: 7, n: 2, count: 4, values: 4)] {
+        let badPadding: [UInt8] = [2, 3, 0, 1, 0] + Array(payload(kind: 2, n: 2, count: 4, values: 4).dropFirst())
+        let bads: [[UInt8]] = [[UInt8](repeating: 0, count: 5), payload(kind: 0, n: 2, count: 9, values: 4),
+                               payload(kind: 0, n: 3, count: 4, values: 4), payload(kind: 0, n: 1 << 40, count: 1, values: 1),
+                               payload(kind: 7, n: 2, count: 4, values: 4), badPadding, [2, 200, 0, 0]]
+        for bad in bads {
             let bytes = try ModelContainer.encode([ModelSection(tag: "curvature", payload: head.bytes),
                                                    ModelSection(tag: "curve0003", payload: bad)])
             let s = try CurvatureStore(try ModelContainerReader(source: bytes))

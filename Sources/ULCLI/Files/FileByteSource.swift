@@ -35,6 +35,19 @@ public final class FileByteSource: ByteSource {
         return try body(UnsafeRawBufferPointer(start: base + (offset - start), count: count))
     }
 
+    /// A read-only map of the range that lives as long as the region (copied where it cannot be mapped).
+    public func region(offset: Int, count: Int) throws -> ByteRegion {
+        guard offset >= 0, count >= 0, offset + count <= size else {
+            throw ModelFileError.truncated(expected: offset + count, actual: size)
+        }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let start = offset / page * page, length = offset + count - start
+        guard count > 0, let base = mmap(nil, length, PROT_READ, MAP_PRIVATE, fd, off_t(start)), base != MAP_FAILED else {
+            return try withBytes(offset: offset, count: count) { ByteRegion(copying: $0) }
+        }
+        return ByteRegion(bytes: UnsafeRawBufferPointer(start: base + (offset - start), count: count)) { munmap(base, length) }
+    }
+
     public func read(offset: Int, count: Int) throws -> [UInt8] {
         guard offset >= 0, count >= 0, offset + count <= size else {
             throw ModelFileError.truncated(expected: offset + count, actual: size)

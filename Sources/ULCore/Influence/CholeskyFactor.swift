@@ -5,8 +5,12 @@ import CLAPACKE
 /// the lower triangle (LAPACK's own layout, so no call copies it).
 public struct CholeskyFactor: Sendable, Equatable {
     public let n: Int
-    /// Column-major; the lower triangle holds L, the strict upper triangle is unspecified.
-    var storage: [Double]
+    /// Column-major; the lower triangle holds L, the strict upper triangle is unspecified. Empty while the
+    /// values are read in place from `mapped`.
+    private var storage: [Double]
+    /// The values in a stored sidecar's map (n·n little-endian f64): a factor loaded for a request is used
+    /// from the file's pages, not copied; it is copied only when changed (`downdate`).
+    private var mapped: ByteRegion?
 
     /// Factors a symmetric matrix given with both triangles (row- and column-major are then the same).
     public init(symmetric a: [Double], n: Int) throws {
@@ -25,13 +29,44 @@ public struct CholeskyFactor: Sendable, Equatable {
         self.storage = storage
     }
 
+    /// A factor read in place from `region`: n·n f64 values on a little-endian host, 8-byte aligned.
+    init(n: Int, mapped region: ByteRegion) {
+        precondition(isLittleEndianHost && region.bytes.count == n * n * MemoryLayout<Double>.stride
+                     && Int(bitPattern: region.bytes.baseAddress) % MemoryLayout<Double>.alignment == 0)
+        self.n = n
+        storage = []
+        mapped = region
+    }
+
+    /// Whether the values are read from a sidecar's map.
+    var isMapped: Bool { mapped != nil }
+
+    /// The column-major values, wherever they are held.
+    func withValues<T>(_ body: (UnsafeBufferPointer<Double>) throws -> T) rethrows -> T {
+        guard let m = mapped else { return try storage.withUnsafeBufferPointer(body) }
+        return try body(m.bytes.bindMemory(to: Double.self))
+    }
+
+    /// The values in `storage`, copied out of the map first if need be, for a change in place.
+    private mutating func withMutableValues<T>(_ body: (inout UnsafeMutableBufferPointer<Double>) throws -> T) rethrows -> T {
+        if mapped != nil {
+            storage = withValues { Array($0) }
+            mapped = nil
+        }
+        return try storage.withUnsafeMutableBufferPointer(body)
+    }
+
+    public static func == (a: CholeskyFactor, b: CholeskyFactor) -> Bool {
+        a.n == b.n && a.withValues { x in b.withValues { x.elementsEqual($0) } }
+    }
+
     /// A⁻¹B for `columns` right-hand sides, each a contiguous vector of length n.
     func solve(_ b: [Double], columns: Int = 1) -> [Double] {
         precondition(b.count == n * columns)
         guard columns > 0 else { return [] }
         var x = b
         // The _work variant: the plain one scans the whole factor for NaNs on every call (a tenth of a request).
-        let info = storage.withUnsafeBufferPointer { s in
+        let info = withValues { s in
             LAPACKE_dpotrs_work(LAPACK_COL_MAJOR, Int8(UInt8(ascii: "L")), Int32(n), Int32(columns), s.baseAddress!, Int32(n), &x, Int32(n))
         }
         precondition(info == 0, "dpotrs: bad argument \(-info)")
@@ -62,7 +97,7 @@ extension CholeskyFactor {
         var y = [Double](repeating: 0, count: max(0, n - nb) * nb)
         var w = [Double](repeating: 0, count: nb)
         let floor = 1000 * Double.ulpOfOne
-        try storage.withUnsafeMutableBufferPointer { lb in
+        try withMutableValues { lb in
             try v.withUnsafeMutableBufferPointer { vb in
                 let l = lb.baseAddress!, vp = vb.baseAddress!
                 var j0 = 0
@@ -146,7 +181,7 @@ extension CholeskyFactor {
     /// zᵀLLᵀz = ‖Lᵀz‖² (one triangular product), for a cheap check of a downdate.
     func quadraticForm(_ z: [Double]) -> Double {
         var x = z
-        storage.withUnsafeBufferPointer { s in
+        withValues { s in
             cblas_dtrmv(CblasColMajor, CblasLower, CblasTrans, CblasNonUnit, Int32(n), s.baseAddress!, Int32(n), &x, 1)
         }
         return x.reduce(0) { $0 + $1 * $1 }
@@ -155,7 +190,7 @@ extension CholeskyFactor {
     /// L's lower triangle, row-major n × n with zeros above the diagonal (for tests and comparisons).
     public var lowerTriangle: [Double] {
         var out = [Double](repeating: 0, count: n * n)
-        for j in 0..<n { for i in j..<n { out[i * n + j] = storage[i + j * n] } }
+        withValues { s in for j in 0..<n { for i in j..<n { out[i * n + j] = s[i + j * n] } } }
         return out
     }
 }

@@ -79,12 +79,13 @@ public final class CurvatureStore {
 
     /// A stored shard's section as it is, for a sidecar written after a request: its bytes come from the map,
     /// its table entry's CRC-32 and digest are the stored ones (the bytes are checked against them as they go).
-    func carriedSection(_ shard: Int) throws -> ModelSectionStream {
+    func carriedSection(_ shard: Int) throws -> (stream: ModelSectionStream, length: Int) {
         let tag = CurvatureFile.tag(shard)
         guard let e = reader.entry(tag) else { throw ModelFileError.missingSection(tag) }
-        return ModelSectionStream(tag: tag, checksums: (e.length, e.crc, e.digestPrefix)) { [reader] emit in
+        let stream = ModelSectionStream(tag: tag, checksums: (e.length, e.crc, e.digestPrefix)) { [reader] emit in
             try reader.withPayload(tag) { try emit($0) }
         }
+        return (stream, e.length)
     }
 
     /// Whether the store has the curvature of this shard state (without reading it).
@@ -92,35 +93,53 @@ public final class CurvatureStore {
         solver == self.solver && kind == self.kind && damping == self.damping && keys.contains { $0.shard == shard && $0.key == key }
     }
 
-    /// Decoded straight from the payload in place: u8 kind, i64 n, then the values as `ByteWriter.doubles`.
+    /// Decoded from the payload in place (ul-model(5)): u8 kind, for kind 2 a u8 p and p zero bytes, i64 n,
+    /// then the values as `ByteWriter.doubles` writes them. A factor whose values lie 8-byte aligned in a
+    /// mapped file (kind 2 always) is used from the map, checked against its CRC-32 first; others are copied.
     func load(_ shard: Int) throws -> StoredCurvature {
         let tag = CurvatureFile.tag(shard)
-        return try reader.withPayload(tag) { bytes -> StoredCurvature in
-            let head = 1 + 8 + 8
-            var r = ByteReader(Array(bytes.prefix(head)))
+        let (kind, n, count, head) = try reader.withPayload(tag) { bytes -> (UInt8, Int, Int, Int) in
             do {
-                let kind = try r.u8(), n = try r.int(), count = try r.u64()
+                var r = ByteReader(Array(bytes.prefix(2)))
+                let kind = try r.u8()
+                var head = 1
+                if kind == 2 {
+                    let p = Int(try r.u8())
+                    guard bytes.count >= 2 + p, bytes[2..<(2 + p)].allSatisfy({ $0 == 0 }) else {
+                        throw ByteReaderError.invalid("factor padding of \(p) bytes is not zero bytes")
+                    }
+                    head = 2 + p
+                }
+                var fields = ByteReader(Array(bytes.dropFirst(head).prefix(16)))
+                let n = try fields.int(), count = try fields.u64()
+                head += 16
                 guard count == UInt64((bytes.count - head) / 8), (bytes.count - head) % 8 == 0 else {
                     throw ByteReaderError.invalid("curvature of \(count) values in \(bytes.count - head) bytes")
                 }
-                let values: [Double]
-                if isLittleEndianHost {
-                    values = [Double](unsafeUninitializedCapacity: Int(count)) { v, initialized in
-                        UnsafeMutableRawBufferPointer(v).copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[head...]))
-                        initialized = Int(count)
-                    }
-                } else {
-                    var all = ByteReader(Array(bytes), offset: head - 8)
-                    values = try all.doubles()
-                }
-                switch kind {
-                case 0 where n >= 0 && n < 1 << 31 && values.count == n * n: return .cholesky(CholeskyFactor(n: n, storage: values))
-                case 1 where values.count == n: return .diagonal(values)
-                default: throw ByteReaderError.invalid("curvature of \(values.count) values for n = \(n)")
-                }
+                return (kind, n, Int(count), head)
             } catch let e as ByteReaderError {
                 throw ModelFileError.malformedSection(tag, "\(e)")
             }
+        }
+        let e = reader.entry(tag)!
+        let region = try reader.source.region(offset: e.offset + head, count: count * 8)
+        let aligned = Int(bitPattern: region.bytes.baseAddress) % MemoryLayout<Double>.alignment == 0
+        let shapeFits = kind == 1 ? count == n : n >= 0 && n < 1 << 31 && count == n * n
+        guard kind <= 2, shapeFits else { throw ModelFileError.malformedSection(tag, "curvature of \(count) values for n = \(n)") }
+        if kind == 1 { return .diagonal(Self.doubles(region.bytes)) }
+        if isLittleEndianHost && aligned { return .cholesky(CholeskyFactor(n: n, mapped: region)) }
+        return .cholesky(CholeskyFactor(n: n, storage: Self.doubles(region.bytes)))
+    }
+
+    /// Little-endian f64 values, copied into an array.
+    private static func doubles(_ bytes: UnsafeRawBufferPointer) -> [Double] {
+        [Double](unsafeUninitializedCapacity: bytes.count / 8) { v, initialized in
+            if isLittleEndianHost {
+                UnsafeMutableRawBufferPointer(v).copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[0..<(bytes.count / 8 * 8)]))
+            } else {
+                for i in 0..<bytes.count / 8 { v[i] = Double(bitPattern: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self))) }
+            }
+            initialized = bytes.count / 8
         }
     }
 }

@@ -4,6 +4,14 @@ public enum StoredCurvature: Equatable, Sendable {
     case cholesky(CholeskyFactor)
     case diagonal([Double])
 
+    /// How many f64 values the stored part holds (n·n for a factor, n for a diagonal).
+    var valueCount: Int {
+        switch self {
+        case let .cholesky(f): return f.n * f.n
+        case let .diagonal(d): return d.count
+        }
+    }
+
     public var solverKind: SolverKind {
         switch self {
         case .cholesky: return .exact

@@ -4,11 +4,17 @@ public protocol ByteSource {
     func read(offset: Int, count: Int) throws -> [UInt8]
     /// Calls `body` with the bytes in place where the source can (a mapped file), else with a copy.
     func withBytes<T>(offset: Int, count: Int, _ body: (UnsafeRawBufferPointer) throws -> T) throws -> T
+    /// The bytes for as long as the returned region lives: mapped where the source can, else a copy.
+    func region(offset: Int, count: Int) throws -> ByteRegion
 }
 
 extension ByteSource {
     public func withBytes<T>(offset: Int, count: Int, _ body: (UnsafeRawBufferPointer) throws -> T) throws -> T {
         try read(offset: offset, count: count).withUnsafeBytes(body)
+    }
+
+    public func region(offset: Int, count: Int) throws -> ByteRegion {
+        try withBytes(offset: offset, count: count) { ByteRegion(copying: $0) }
     }
 }
 

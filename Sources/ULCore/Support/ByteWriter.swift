@@ -50,9 +50,9 @@ public struct ByteWriter {
 let isLittleEndianHost = 1.littleEndian == 1
 
 /// The values of `a` as `ByteWriter.doubles` lays them out (without the count), handed to `emit` from the
-/// array's own storage on a little-endian host, through a bounded buffer otherwise.
-func emitLittleEndian(_ a: [Double], to emit: (UnsafeRawBufferPointer) throws -> Void) throws {
-    if isLittleEndianHost { return try a.withUnsafeBytes { try emit($0) } }
+/// values' own storage on a little-endian host, through a bounded buffer otherwise.
+func emitLittleEndian(_ a: UnsafeBufferPointer<Double>, to emit: (UnsafeRawBufferPointer) throws -> Void) throws {
+    if isLittleEndianHost { return try emit(UnsafeRawBufferPointer(a)) }
     var start = 0
     while start < a.count {
         let end = min(a.count, start + 1 << 16)
