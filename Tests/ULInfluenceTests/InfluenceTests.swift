@@ -243,21 +243,27 @@ final class InfluenceTests: XCTestCase {
         let stored = try StoredCurvature.compute(SoftmaxObjective(curvature: c), at: theta, solver: .exact, damping: 0.5)
         guard case let .cholesky(factor) = stored else { return XCTFail("not a factor") }
         let b = (0..<factor.n).map { Double($0 % 5) - 2 }
+        /// The sidecar written to a file and opened as a request opens it; where a factor's values start.
+        func opened(_ bytes: [UInt8], as name: String) throws -> (ModelContainerReader, CurvatureStore) {
+            let path = dir.appendingPathComponent(name).path
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            let reader = try ModelContainerReader(source: try FileByteSource(path: path))
+            return (reader, try CurvatureStore(reader))
+        }
+        func valuesStart(_ bytes: [UInt8], _ reader: ModelContainerReader, shard: Int) -> Int {
+            let offset = reader.entry(CurvatureFile.tag(shard))!.offset
+            return offset + 2 + Int(bytes[offset + 1]) + 16
+        }
         var entries = [CurvatureFile.Entry]()
         for shard in 0..<5 {
             let key = [UInt8](repeating: UInt8(shard), count: 32)
             let curvature: StoredCurvature = shard == 2 ? .diagonal([1, 2, 3]) : stored
             entries.append(.init(shard: shard, key: key, curvature: curvature, theta: shard == 1 ? [1, 2, 3] : shard == 3 ? [4] : nil))
             let bytes = try CurvatureFile(solver: .exact, damping: 0.5, entries: entries).encode()
-            let path = dir.appendingPathComponent("s\(shard).curv").path
-            try Data(bytes).write(to: URL(fileURLWithPath: path))
-            let reader = try ModelContainerReader(source: try FileByteSource(path: path))
-            let store = try CurvatureStore(reader)
+            let (reader, store) = try opened(bytes, as: "s\(shard).curv")
             for e in entries where e.shard != 2 {
-                let section = reader.entry(CurvatureFile.tag(e.shard))!
-                let p = Int(bytes[section.offset + 1])
-                XCTAssertEqual(bytes[section.offset], 2)
-                XCTAssertEqual((section.offset + 2 + p + 16) % 64, 0, "shard \(e.shard) of \(entries.count)")
+                XCTAssertEqual(bytes[reader.entry(CurvatureFile.tag(e.shard))!.offset], 2)
+                XCTAssertEqual(valuesStart(bytes, reader, shard: e.shard) % 64, 0, "shard \(e.shard) of \(entries.count)")
                 guard case .cholesky(var read)? = try store.lookup(shard: e.shard, key: e.key, solver: .exact, damping: 0.5) else {
                     return XCTFail("no factor")
                 }
@@ -271,7 +277,7 @@ final class InfluenceTests: XCTestCase {
                 XCTAssertFalse(read.isMapped)
                 XCTAssertEqual(read, owned)
             }
-            XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path)), Data(bytes))
+            XCTAssertEqual(try Data(contentsOf: dir.appendingPathComponent("s\(shard).curv")), Data(bytes))
             // Carried over by a request that computes another shard: the sections keep their bytes, so a factor
             // is read in place where its values still lie aligned (the table before it changed length) and
             // copied where not, the same values either way.
@@ -279,13 +285,9 @@ final class InfluenceTests: XCTestCase {
                                                 solver: .exact, damping: 0.5)
             var carried = [UInt8]()
             try update.write { carried.append(contentsOf: $0) }
-            let carriedPath = dir.appendingPathComponent("c\(shard).curv").path
-            try Data(carried).write(to: URL(fileURLWithPath: carriedPath))
-            let carriedReader = try ModelContainerReader(source: try FileByteSource(path: carriedPath))
-            let carriedStore = try CurvatureStore(carriedReader)
+            let (carriedReader, carriedStore) = try opened(carried, as: "c\(shard).curv")
             for e in entries where e.shard != 2 {
-                let section = carriedReader.entry(CurvatureFile.tag(e.shard))!
-                let aligned = (section.offset + 2 + Int(carried[section.offset + 1]) + 16) % 8 == 0
+                let aligned = valuesStart(carried, carriedReader, shard: e.shard) % 8 == 0
                 guard case let .cholesky(read)? = try carriedStore.lookup(shard: e.shard, key: e.key, solver: .exact, damping: 0.5) else {
                     return XCTFail("no carried factor")
                 }
@@ -300,9 +302,7 @@ final class InfluenceTests: XCTestCase {
         var old = ByteWriter()
         old.u8(0); old.int(factor.n); old.doubles(factor.withValues { Array($0) })
         let oldBytes = try ModelContainer.encode([ModelSection(tag: "curvature", payload: head.bytes), ModelSection(tag: "curve0000", payload: old.bytes)])
-        let oldPath = dir.appendingPathComponent("old.curv").path
-        try Data(oldBytes).write(to: URL(fileURLWithPath: oldPath))
-        let oldStore = try CurvatureStore(try ModelContainerReader(source: try FileByteSource(path: oldPath)))
+        let (_, oldStore) = try opened(oldBytes, as: "old.curv")
         XCTAssertEqual(try oldStore.lookup(shard: 0, key: entries[0].key, solver: .exact, damping: 0.5), stored)
     }
 
