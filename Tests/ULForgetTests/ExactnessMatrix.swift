@@ -71,6 +71,9 @@ struct ExactnessMatrix {
         case sameRequestTwice = "same-request-twice"
         case unknownIgnored = "unknown-id-ignored"
         case successiveVsCombined = "successive-vs-combined"
+        /// A row forgotten by PUMA, then another row of the same shard exactly: the exact request retrains the
+        /// shard from its last clean checkpoint, so the approximation leaves no trace (ul-forget(1)).
+        case approximateThenExact = "approximate-then-exact"
 
         /// Whether the request can leave a shard or a label without rows (so that derived counts or labels change).
         var canChangeShape: Bool { [.wholeShard, .wholeClass].contains(self) }
@@ -158,6 +161,8 @@ struct ExactnessMatrix {
     static func makesSense(_ setup: Setup, _ pattern: Pattern) -> Bool {
         if setup.kind.oneClass && !setup.partition.byClass { return false }
         if pattern == .oneUnselectedRow && setup.selection.options == nil { return false }
+        // PUMA needs a training loss (no one-class kind) and rows that are all trained (no selection).
+        if pattern == .approximateThenExact && (setup.kind.oneClass || setup.selection.options != nil) { return false }
         // Declared counts and labels differ from derived ones only when a request can empty a shard or a label;
         // the other patterns run with derived ones (the plain command line) alone.
         if setup.declaration.declares && !pattern.canChangeShape { return false }

@@ -400,6 +400,10 @@ struct MatrixSetupRun {
             guard let a = pick(candidates.filter { block($0) == 0 }, "first"),
                   let b = pick(candidates.filter { block($0) == lastBlock && $0[id] != a }, "then") else { return nil }
             return [[a], [b]]
+        case .approximateThenExact:
+            guard let a = pick(candidates.filter { shard($0) == largest }, "approximate"),
+                  let b = pick(candidates.filter { shard($0) == largest && $0[id] != a }, "exact after") else { return nil }
+            return [[a], [b]]
         }
     }
 
@@ -446,7 +450,8 @@ struct MatrixSetupRun {
         for (i, ids) in steps.enumerated() {
             try ("id\n" + ids.joined(separator: "\n") + "\n").write(to: dir.appendingPathComponent("requests\(i).csv"), atomically: true, encoding: .utf8)
             forgotten.formUnion(ids.filter { known.contains($0) })
-            let r = try tool("ul-forget", ["--method", "exact", "-m", model, "-d", rows, "-r", "requests\(i).csv", "-o", "new\(i).ulm",
+            let method = pattern == .approximateThenExact && i == 0 ? "puma" : "exact"
+            let r = try tool("ul-forget", ["--method", method, "-m", model, "-d", rows, "-r", "requests\(i).csv", "-o", "new\(i).ulm",
                                            "--remaining", "rest\(i).csv", "--ledger", "ledger.csv"] + data.keyOptions(setup)
                              + (pattern == .unknownIgnored ? ["--ignore-unknown"] : []), in: dir)
             if r.status != 0 {
