@@ -121,12 +121,11 @@ public final class CurvatureStore {
                 throw ModelFileError.malformedSection(tag, "\(e)")
             }
         }
-        let e = reader.entry(tag)!
-        let region = try reader.source.region(offset: e.offset + head, count: count * 8)
-        let aligned = Int(bitPattern: region.bytes.baseAddress) % MemoryLayout<Double>.alignment == 0
         let shapeFits = kind == 1 ? count == n : n >= 0 && n < 1 << 31 && count == n * n
         guard kind <= 2, shapeFits else { throw ModelFileError.malformedSection(tag, "curvature of \(count) values for n = \(n)") }
+        let region = try reader.source.region(offset: reader.entry(tag)!.offset + head, count: count * 8)
         if kind == 1 { return .diagonal(Self.doubles(region.bytes)) }
+        let aligned = Int(bitPattern: region.bytes.baseAddress) % MemoryLayout<Double>.alignment == 0
         if isLittleEndianHost && aligned { return .cholesky(CholeskyFactor(n: n, mapped: region)) }
         return .cholesky(CholeskyFactor(n: n, storage: Self.doubles(region.bytes)))
     }
