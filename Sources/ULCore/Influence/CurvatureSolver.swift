@@ -125,54 +125,41 @@ public final class CurvatureSolver {
     /// follows without a product, so an iteration is one solve with the factor and a product over the
     /// removed rows, none over the others.
     func factorPreconditionedCG(_ b: [Double], factor f: CholeskyFactor, removed: ([Double]) -> [Double]) throws -> [Double] {
-        let n = b.count
-        var x = [Double](repeating: 0, count: n)
-        var r = b
-        let bn = norm(b)
-        guard bn > 0 else { return x }
-        var z = f.solve(r)
-        var p = z
-        var hp = r  // (H + δI)p
-        var rz = dot(r, z)
-        for it in 1...maxIterations {
+        var hp = b  // (H + δI)p, p starting as (H + δI)⁻¹b
+        return try preconditionedCG(b, precondition: { f.solve($0) }, product: { p in
             let dp = removed(p)
             var ap = hp
-            for i in 0..<n { ap[i] -= dp[i] }
-            let pap = dot(p, ap)
-            guard pap > 0 else { throw CurvatureError.notConverged(iterations: it, residual: norm(r) / bn) }
-            let alpha = rz / pap
-            axpy(alpha, p, &x)
-            axpy(-alpha, ap, &r)
-            iterations += 1
-            if norm(r) <= tolerance * bn { return x }
-            z = f.solve(r)
-            let rzNew = dot(r, z)
-            let beta = rzNew / rz
-            rz = rzNew
-            for i in 0..<n {
-                p[i] = z[i] + beta * p[i]
-                hp[i] = r[i] + beta * hp[i]
-            }
-        }
-        let rel = norm(r) / bn
-        if rel <= max(tolerance, 1e-5) { return x }
-        throw CurvatureError.notConverged(iterations: maxIterations, residual: rel)
+            for i in 0..<ap.count { ap[i] -= dp[i] }
+            return ap
+        }, directionChanged: { r, beta in
+            for i in 0..<hp.count { hp[i] = r[i] + beta * hp[i] }
+        })
     }
 
     /// Preconditioned conjugate gradient on (H + δI)x = b, from x = 0.
     func conjugateGradient(_ b: [Double], preconditioner m: [Double]) throws -> [Double] {
+        let m = preconditioned ? m : [Double](repeating: 1, count: b.count)
+        return try preconditionedCG(b, precondition: { r in (0..<r.count).map { r[$0] / m[$0] } }, product: { p in
+            var ap = objective.curvatureVectorProduct(theta, p, weights: weights, kind: kind)
+            for i in 0..<ap.count { ap[i] += damping * p[i] }
+            return ap
+        })
+    }
+
+    /// The loop both solvers share, from x = 0: `precondition` gives z = M⁻¹r, `product` A·p, and
+    /// `directionChanged(r, β)` is told each p ← z + βp (for state that follows p).
+    private func preconditionedCG(_ b: [Double], precondition: ([Double]) -> [Double], product: ([Double]) -> [Double],
+                                  directionChanged: ((_ r: [Double], _ beta: Double) -> Void)? = nil) throws -> [Double] {
         let n = b.count
         var x = [Double](repeating: 0, count: n)
         var r = b
         let bn = norm(b)
         guard bn > 0 else { return x }
-        let m = preconditioned ? m : [Double](repeating: 1, count: n)
-        var z = (0..<n).map { r[$0] / m[$0] }
+        var z = precondition(r)
         var p = z
         var rz = dot(r, z)
         for it in 1...maxIterations {
-            var ap = objective.curvatureVectorProduct(theta, p, weights: weights, kind: kind)
-            for i in 0..<n { ap[i] += damping * p[i] }
+            let ap = product(p)
             let pap = dot(p, ap)
             guard pap > 0 else { throw CurvatureError.notConverged(iterations: it, residual: norm(r) / bn) }
             let alpha = rz / pap
@@ -180,11 +167,12 @@ public final class CurvatureSolver {
             axpy(-alpha, ap, &r)
             iterations += 1
             if norm(r) <= tolerance * bn { return x }
-            z = (0..<n).map { r[$0] / m[$0] }
+            z = precondition(r)
             let rzNew = dot(r, z)
             let beta = rzNew / rz
             rz = rzNew
             for i in 0..<n { p[i] = z[i] + beta * p[i] }
+            directionChanged?(r, beta)
         }
         let rel = norm(r) / bn
         if rel <= max(tolerance, 1e-5) { return x }
