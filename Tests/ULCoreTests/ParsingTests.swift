@@ -40,6 +40,24 @@ final class ParsingTests: XCTestCase {
         XCTAssertEqual(crc32Checksum(Array("123456789".utf8)), 0xCBF4_3926)
     }
 
+    /// The CRC-32 is zlib's, whoever computes it: every length up to 300 bytes and a few larger ones, at every
+    /// offset within a cache line, from zero and from other starting values.
+    func testCRCEqualsZlibAtEveryLengthAndOffset() {
+        var g = SeededGenerator(seed: 11)
+        let bytes = (0..<70_000).map { _ in UInt8(truncatingIfNeeded: g.next()) }
+        bytes.withUnsafeBytes { raw in
+            for length in Array(0...300) + [1_023, 4_096, 65_537] {
+                for offset in [0, 1, 7, 63] {
+                    let piece = UnsafeRawBufferPointer(rebasing: raw[offset..<offset + length])
+                    for start: UInt32 in [0, 0xFFFF_FFFF, 0x1234_5678] {
+                        let zlib = crc32(uLong(start), piece.baseAddress?.assumingMemoryBound(to: Bytef.self), uInt(length))
+                        XCTAssertEqual(UInt64(crc32Continue(start, piece)), UInt64(zlib), "length \(length) offset \(offset) start \(start)")
+                    }
+                }
+            }
+        }
+    }
+
     /// A buffer large enough to be checked in two lanes has the CRC-32 of one pass, from any starting value
     /// and for odd lengths (the halves then differ in length).
     func testTwoLaneCRCEqualsOnePass() {
