@@ -21,7 +21,7 @@ func runSelect(_ options: SelectOptions, _ ctx: ToolContext) throws -> ExitStatu
 
     let order = shards.keys.sorted()
     // Each shard's outcome is kept as a Result, so the first failing shard in order is the one reported.
-    let outcomes = try concurrentMap(order, workers: options.jobs) { _, shard -> Result<(SelectionOutcome, Double), Error> in
+    let outcomes = concurrentMap(order, workers: options.jobs) { _, shard -> Result<(SelectionOutcome, Double), Error> in
         let s = shards[shard]!
         let m = options.count(shard: shard, rows: s.ids.count, recorded: recordedCounts)
         let started = Date()

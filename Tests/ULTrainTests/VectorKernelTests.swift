@@ -54,6 +54,49 @@ final class VectorKernelTests: XCTestCase {
         }
     }
 
+    /// The curvature's products of single-precision rows and double-precision parameters: z = x̃θ (bias first,
+    /// then the features in order) and g = x̃ᵀs (rows in order from 0), against the plain loops, bit for bit, on
+    /// every width: columns in blocks of sixteen with every tail, rows in groups of four and eight with every tail.
+    func testRowProductsInDoubleEqualThePlainLoopsOnEveryWidth() {
+        var g = SeededGenerator(seed: 13)
+        let before = ul_kernels_wide()
+        defer { _ = ul_kernels_set_wide(before) }
+        for (m, d) in [(0, 3), (1, 1), (3, 5), (4, 7), (5, 2), (8, 9), (9, 16), (17, 33), (30, 64)] {
+            for k in [1, 2, 3, 8, 10, 15, 16, 17, 33] {
+                let x = (0..<m * d).map { _ in Float(g.nextGaussian()) }
+                let theta = (0..<(d + 1) * k).map { _ in g.nextGaussian() }
+                let s = (0..<m * k).map { _ in g.nextGaussian() }
+                var zRef = [Double](repeating: 0, count: m * k)
+                for i in 0..<m {
+                    for c in 0..<k {
+                        var v = theta[d * k + c]
+                        for j in 0..<d { v += Double(x[i * d + j]) * theta[j * k + c] }
+                        zRef[i * k + c] = v
+                    }
+                }
+                var gRef = [Double](repeating: 0, count: (d + 1) * k)
+                for c in 0..<k {
+                    for j in 0...d {
+                        var v = 0.0
+                        for i in 0..<m { v += (j == d ? 1 : Double(x[i * d + j])) * s[i * k + c] }
+                        gRef[j * k + c] = v
+                    }
+                }
+                for wide in 0...before {
+                    _ = ul_kernels_set_wide(Int32(wide))
+                    var z = [Double](repeating: .nan, count: m * k), gr = [Double](repeating: .nan, count: (d + 1) * k)
+                    x.withUnsafeBufferPointer { xp in
+                        let rows = xp.baseAddress ?? UnsafePointer(bitPattern: 64)!
+                        ul_rows_product(m, d, k, rows, theta, &z)
+                        ul_rows_transposed_product(m, d, k, rows, s, &gr)
+                    }
+                    XCTAssertEqual(z.map(\.bitPattern), zRef.map(\.bitPattern), "product m \(m) d \(d) k \(k) wide \(wide)")
+                    XCTAssertEqual(gr.map(\.bitPattern), gRef.map(\.bitPattern), "transposed m \(m) d \(d) k \(k) wide \(wide)")
+                }
+            }
+        }
+    }
+
     func testSelectionSumsEqualTheOrderedSumsOnEveryWidth() {
         var g = SeededGenerator(seed: 12)
         let before = ul_kernels_wide()

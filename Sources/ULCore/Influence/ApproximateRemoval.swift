@@ -100,12 +100,12 @@ public enum ApproximateRemoval {
             var e = s.hessianVectorProduct(solver.theta, delta, weights: weights)
             for i in e.indices { e[i] += grad[i] }
             let dz = s.curvature.logitChanges(delta)
-            let k = s.curvature.classes, w = s.curvature.width
+            let k = s.curvature.classes
             var fourth = 0.0, rowWeighted = 0.0
             for i in 0..<n where weights[i] != 0 {
-                var q = 0.0, xx = 0.0
+                var q = 0.0
                 for c in 0..<k { q += dz[i * k + c] * dz[i * k + c] }
-                for j in 0..<w { xx += s.curvature.x[i * w + j] * s.curvature.x[i * w + j] }
+                let xx = s.curvature.squaredNorm(row: i)
                 fourth += q * q
                 rowWeighted += xx.squareRoot() * q
             }

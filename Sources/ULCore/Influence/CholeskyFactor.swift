@@ -65,6 +65,15 @@ public struct CholeskyFactor: Sendable, Equatable {
         precondition(b.count == n * columns)
         guard columns > 0 else { return [] }
         var x = b
+        if columns == 1 {
+            // One right-hand side: two triangular solves that read the factor once each, where dpotrs's dtrsm
+            // packs it into panels first (twice the memory traffic of a factor of hundreds of megabytes).
+            withValues { s in
+                cblas_dtrsv(CblasColMajor, CblasLower, CblasNoTrans, CblasNonUnit, Int32(n), s.baseAddress!, Int32(n), &x, 1)
+                cblas_dtrsv(CblasColMajor, CblasLower, CblasTrans, CblasNonUnit, Int32(n), s.baseAddress!, Int32(n), &x, 1)
+            }
+            return x
+        }
         // The _work variant: the plain one scans the whole factor for NaNs on every call (a tenth of a request).
         let info = withValues { s in
             LAPACKE_dpotrs_work(LAPACK_COL_MAJOR, Int8(UInt8(ascii: "L")), Int32(n), Int32(columns), s.baseAddress!, Int32(n), &x, Int32(n))

@@ -92,13 +92,15 @@ extension ShardCurvature {
     /// trained on the removed rows (see `ApproximateShard`); earlier ones are clean and kept.
     public static func patchedRecord(_ record: ShardRecord, removing forgotten: Set<String>, data: Dataset,
                                      labels: [String], theta: [Double], droppingCheckpointsFrom dirty: Int) -> ShardRecord {
-        var index = [String: Int]()
+        var index = [String: Int](minimumCapacity: data.count)
         for (i, id) in data.ids.enumerated() { index[id] = i }
         var out = record
-        for b in out.blocks.indices {
-            let ids = out.blocks[b].ids.filter { !forgotten.contains($0) }
-            let rows = ids.map { index[$0]! }
-            out.blocks[b] = BlockRecord(ids: ids, digest: blockDigest(data, rows: rows, labels: labels), parameters: out.blocks[b].parameters)
+        // A block that lost no row keeps its digest; the others are hashed again, on both cores.
+        let kept = out.blocks.map { $0.ids.filter { !forgotten.contains($0) } }
+        let changed = out.blocks.indices.filter { kept[$0].count != out.blocks[$0].ids.count }
+        let digests = concurrentMap(changed, workers: 2) { _, b in blockDigest(data, rows: kept[b].map { index[$0]! }, labels: labels) }
+        for (b, digest) in zip(changed, digests) {
+            out.blocks[b] = BlockRecord(ids: kept[b], digest: digest, parameters: out.blocks[b].parameters)
         }
         for b in out.blocks.indices.dropLast() where b >= dirty { out.blocks[b].parameters = [] }
         out.blocks[out.blocks.count - 1].parameters = theta

@@ -1,6 +1,8 @@
 import CBLAS
 import CLAPACKE
+import Dispatch
 import Foundation
+import ULKernels
 
 /// Second-order quantities of multinomial logistic regression in Double, on a shard's standardised rows.
 /// θ is the `(d+1) × K` row-major matrix Θ (feature weights, then the bias row), as in `DenseNetwork`, so a
@@ -10,8 +12,10 @@ final class SoftmaxCurvature {
     let inputs: Int
     let classes: Int
     let count: Int
-    /// `count × (d+1)`, row-major, last column 1.
-    let x: [Double]
+    /// `count × d`, row-major, standardised: x̃ᵢ is row i with a last column 1. Kept in Float, as training
+    /// sees the rows (every Float is a Double exactly): products over all rows widen each row as they read
+    /// it instead of holding a Double copy, twice the memory and read again by every product.
+    let x: [Float]
     let y: [Int32]
     /// λ of the L2 term of J.
     let l2: Double
@@ -19,40 +23,130 @@ final class SoftmaxCurvature {
     var width: Int { inputs + 1 }
     var parameterCount: Int { width * classes }
 
+    /// Products over all rows run on `lanes` consecutive parts of the rows at once; a sum over rows is formed
+    /// per part in row order and the parts' sums are added in part order. The split is fixed, so results never
+    /// depend on the number of cores.
+    static let lanes = 2
+
     /// `rows` of `data`, in that order, standardised (in Float, as training does) by `standardization` if
-    /// given. Rows are converted one at a time: a copy of the whole data set would cost as much again.
+    /// given, each row in place where it is copied to.
     init(data: Dataset, rows: [Int], classCount: Int, l2: Double, standardization: FeatureStandardization? = nil) {
         inputs = data.featureCount
         classes = classCount
         count = rows.count
         self.l2 = l2
-        let d = data.featureCount, w = d + 1
+        let d = data.featureCount
         var y = [Int32](repeating: 0, count: rows.count)
-        var row = [Float](repeating: 0, count: d)
-        x = [Double](unsafeUninitializedCapacity: rows.count * w) { x, initialized in
-            data.features.withUnsafeBufferPointer { f in
-                row.withUnsafeMutableBufferPointer { row in
-                    for (i, r) in rows.enumerated() {
-                        for j in 0..<d { row[j] = f[r * d + j] }
-                        standardization?.apply(row.baseAddress!, rows: 1)
-                        for j in 0..<d { x[i * w + j] = Double(row[j]) }
-                        x[i * w + d] = 1
-                        y[i] = data.classes[r]
-                    }
+        let x = data.features.withUnsafeBufferPointer { f in
+            largeArray(of: Float.self, count: rows.count * d) { x in
+                for (i, r) in rows.enumerated() {
+                    let row = x.baseAddress! + i * d
+                    row.initialize(from: f.baseAddress! + r * d, count: d)
+                    standardization?.apply(row, rows: 1)
+                    y[i] = data.classes[r]
+                }
+            }
+        }
+        self.x = x
+        self.y = y
+    }
+
+    /// x̃ᵢⱼ: feature j of row i, 1 in the bias column j = d.
+    @inline(__always) func value(_ i: Int, _ j: Int) -> Double { j == inputs ? 1 : Double(x[i * inputs + j]) }
+
+    /// ‖x̃ᵢ‖².
+    func squaredNorm(row i: Int) -> Double {
+        var s = 1.0
+        for j in 0..<inputs { let v = Double(x[i * inputs + j]); s += v * v }
+        return s
+    }
+
+    /// x̃ of `rows`, in that order, in Double (`rows.count × width`, row-major).
+    func rowValues(_ rows: [Int]) -> [Double] {
+        let w = width, d = inputs
+        return [Double](unsafeUninitializedCapacity: rows.count * w) { out, initialized in
+            x.withUnsafeBufferPointer { f in
+                for (i, r) in rows.enumerated() {
+                    for j in 0..<d { out[i * w + j] = Double(f[r * d + j]) }
+                    out[i * w + d] = 1
                 }
             }
             initialized = rows.count * w
         }
-        self.y = y
+    }
+
+    /// Calls `body(start, m, xs)` for rows `range` in consecutive chunks of at most `chunkRows`, rows
+    /// `start..<start + m`, with `xs` their x̃ in Double (`m × width`, row-major).
+    func forEachChunk(of range: Range<Int>, rows chunkRows: Int, _ body: (_ start: Int, _ m: Int, _ xs: UnsafePointer<Double>) -> Void) {
+        let w = width, d = inputs
+        let buffer = UnsafeMutablePointer<Double>.allocate(capacity: chunkRows * w)
+        defer { buffer.deallocate() }
+        x.withUnsafeBufferPointer { f in
+            var start = range.lowerBound
+            while start < range.upperBound {
+                let m = min(chunkRows, range.upperBound - start)
+                for i in 0..<m {
+                    let src = f.baseAddress! + (start + i) * d, dst = buffer + i * w
+                    for j in 0..<d { dst[j] = Double(src[j]) }
+                    dst[d] = 1
+                }
+                body(start, m, buffer)
+                start += m
+            }
+        }
+    }
+
+    /// Rows `lane` of `lanes` parts (see `lanes`).
+    private func part(_ lane: Int) -> Range<Int> { count * lane / Self.lanes ..< count * (lane + 1) / Self.lanes }
+
+    /// X̃·B for B `width × n` (row-major): `count × n`, each row widened to Double as it is read.
+    func product(_ b: [Double], columns n: Int) -> [Double] {
+        precondition(b.count == width * n)
+        var out = [Double](repeating: 0, count: count * n)
+        guard count > 0, n > 0 else { return out }
+        let d = inputs
+        x.withUnsafeBufferPointer { x in
+            b.withUnsafeBufferPointer { b in
+                out.withUnsafeMutableBufferPointer { o in
+                    // Models have features, so rows have storage.
+                    let x = x.baseAddress!, b = b.baseAddress!, o = o.baseAddress!
+                    DispatchQueue.concurrentPerform(iterations: Self.lanes) { lane in
+                        let rows = part(lane)
+                        ul_rows_product(rows.count, d, n, x + rows.lowerBound * d, b, o + rows.lowerBound * n)
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// X̃ᵀ·S for S `count × n` (row-major): `width × n`, summed per part of the rows (see `lanes`).
+    func transposedProduct(_ s: [Double], columns n: Int) -> [Double] {
+        precondition(s.count == count * n)
+        let size = width * n, d = inputs
+        var sums = [Double](repeating: 0, count: Self.lanes * size)
+        x.withUnsafeBufferPointer { x in
+            s.withUnsafeBufferPointer { s in
+                sums.withUnsafeMutableBufferPointer { o in
+                    let x = x.baseAddress, s = s.baseAddress, o = o.baseAddress!
+                    DispatchQueue.concurrentPerform(iterations: Self.lanes) { lane in
+                        let rows = part(lane)
+                        guard !rows.isEmpty, let x, let s else { return }
+                        ul_rows_transposed_product(rows.count, d, n, x + rows.lowerBound * d, s + rows.lowerBound * n, o + lane * size)
+                    }
+                }
+            }
+        }
+        var out = [Double](repeating: 0, count: size)
+        for lane in 0..<Self.lanes { for i in 0..<size { out[i] += sums[lane * size + i] } }
+        return out
     }
 
     /// Class probabilities `count × K` at θ.
     func probabilities(_ theta: [Double]) -> [Double] {
         precondition(theta.count == parameterCount)
-        let k = classes
-        var z = [Double](repeating: 0, count: count * k)
-        dgemm(false, false, count, k, width, x, width, theta, k, 0, &z, k)
-        Self.softmaxRows(&z, classes: k)
+        var z = product(theta, columns: classes)
+        Self.softmaxRows(&z, classes: classes)
         return z
     }
 
@@ -84,9 +178,7 @@ final class SoftmaxCurvature {
         let k = classes
         var scaled = residuals
         for i in 0..<count { for j in 0..<k { scaled[i * k + j] *= c[i] } }
-        var out = [Double](repeating: 0, count: parameterCount)
-        dgemm(true, false, width, k, count, x, width, scaled, k, 0, &out, k)
-        return out
+        return transposedProduct(scaled, columns: k)
     }
 
     /// gᵢ of one row.
@@ -94,7 +186,7 @@ final class SoftmaxCurvature {
         let k = classes
         var g = [Double](repeating: 0, count: parameterCount)
         for j in 0..<width {
-            let xv = x[i * width + j]
+            let xv = value(i, j)
             if xv == 0 { continue }
             for c in 0..<k { g[j * k + c] = xv * residuals[i * k + c] }
         }
@@ -104,17 +196,14 @@ final class SoftmaxCurvature {
     /// (Σᵢ wᵢ∇²ℓᵢ)·v at the probabilities `p` (the data term only; `SoftmaxObjective` adds λv).
     func dataHessianVectorProduct(_ p: [Double], _ v: [Double], weights: [Double]? = nil) -> [Double] {
         let k = classes
-        var zv = [Double](repeating: 0, count: count * k)
-        dgemm(false, false, count, k, width, x, width, v, k, 0, &zv, k)
+        var zv = product(v, columns: k)
         for i in 0..<count {
             var dot = 0.0
             for c in 0..<k { dot += p[i * k + c] * zv[i * k + c] }
             let w = weights?[i] ?? 1
             for c in 0..<k { zv[i * k + c] = w * p[i * k + c] * (zv[i * k + c] - dot) }
         }
-        var out = [Double](repeating: 0, count: parameterCount)
-        dgemm(true, false, width, k, count, x, width, zv, k, 0, &out, k)
-        return out
+        return transposedProduct(zv, columns: k)
     }
 
     /// Diagonal of Σᵢ wᵢ∇²ℓᵢ + λI.
@@ -124,7 +213,7 @@ final class SoftmaxCurvature {
         for i in 0..<count {
             let w = weights?[i] ?? 1
             for j in 0..<width {
-                let x2 = x[i * width + j] * x[i * width + j]
+                let x2 = value(i, j) * value(i, j)
                 if x2 == 0 { continue }
                 for c in 0..<k { let q = p[i * k + c]; out[j * k + c] += w * x2 * q * (1 - q) }
             }
@@ -150,7 +239,7 @@ final class SoftmaxCurvature {
                 let r = start + i
                 let sw = (weights?[r] ?? 1).squareRoot()
                 for j in 0..<w {
-                    let xv = sw * x[r * w + j]
+                    let xv = sw * value(r, j)
                     for c in 0..<k { g[i * P + j * k + c] = xv * p[r * k + c] }
                 }
             }
@@ -164,7 +253,7 @@ final class SoftmaxCurvature {
                 for i in 0..<m {
                     let r = start + i
                     let s = ((weights?[r] ?? 1) * p[r * k + c]).squareRoot()
-                    for j in 0..<w { xs[i * w + j] = s * x[r * w + j] }
+                    for j in 0..<w { xs[i * w + j] = s * value(r, j) }
                 }
                 xs.withUnsafeBufferPointer { xp in
                     blk.withUnsafeMutableBufferPointer { bp in
@@ -197,7 +286,7 @@ final class SoftmaxCurvature {
             let s = pc.squareRoot()
             var u = [Double](repeating: 0, count: parameterCount)
             for j in 0..<width {
-                let xv = s * x[i * width + j]
+                let xv = s * value(i, j)
                 if xv == 0 { continue }
                 for e in 0..<k { u[j * k + e] = xv * ((e == c ? 1 : 0) - p[i * k + e]) }
             }
@@ -219,9 +308,7 @@ final class SoftmaxCurvature {
     /// product over a request's few rows, not over all of them.
     func rowsHessianVectorProduct(at theta: [Double], rows: [Int]) -> ([Double]) -> [Double] {
         let k = classes, w = width, m = rows.count, count = parameterCount
-        var xs = [Double]()
-        xs.reserveCapacity(m * w)
-        for i in rows { xs.append(contentsOf: x[i * w ..< (i + 1) * w]) }
+        let xs = rowValues(rows)
         var p = [Double](repeating: 0, count: m * k)
         dgemm(false, false, m, k, w, xs, w, theta, k, 0, &p, k)
         Self.softmaxRows(&p, classes: k)
@@ -245,7 +332,7 @@ final class SoftmaxCurvature {
         var out = [Double](repeating: 0, count: parameterCount)
         for i in rows {
             for j in 0..<width {
-                let x2 = x[i * width + j] * x[i * width + j]
+                let x2 = value(i, j) * value(i, j)
                 if x2 == 0 { continue }
                 for c in 0..<k { let q = p[i * k + c]; out[j * k + c] += x2 * q * (1 - q) }
             }
@@ -253,38 +340,40 @@ final class SoftmaxCurvature {
         return out
     }
 
-    /// Largest singular value of X̃ restricted to rows with a non-zero weight (power iteration on X̃ᵀX̃).
+    /// Largest singular value of X̃ restricted to rows with a non-zero weight: √λmax of X̃ᵀX̃, formed per part of
+    /// the rows (see `lanes`) in chunks of 1,024 rows.
     func spectralNorm(weights: [Double]? = nil) -> Double {
-        let w = width
-        var gram = [Double](repeating: 0, count: w * w)
-        // XᵀX over every row in place, less the rows of weight 0 (a request's forgotten rows): no copy of the
-        // rows kept, which for a large shard is hundreds of megabytes.
-        let dropped = (0..<count).filter { (weights?[$0] ?? 1) == 0 }
-        guard dropped.count < count else { return 0 }
-        var rows = [Double]()
-        rows.reserveCapacity(dropped.count * w)
-        for i in dropped { rows.append(contentsOf: x[i * w ..< (i + 1) * w]) }
-        gram.withUnsafeMutableBufferPointer { gp in
-            x.withUnsafeBufferPointer { xp in
-                cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, Int32(w), Int32(count), 1, xp.baseAddress!, Int32(w), 0,
-                            gp.baseAddress!, Int32(w))
-            }
-            if !dropped.isEmpty {
-                rows.withUnsafeBufferPointer { rp in
-                    cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, Int32(w), Int32(dropped.count), -1, rp.baseAddress!, Int32(w), 1,
-                                gp.baseAddress!, Int32(w))
+        let w = width, size = w * w
+        var grams = [Double](repeating: 0, count: Self.lanes * size)
+        var kept = [Int](repeating: 0, count: Self.lanes)
+        grams.withUnsafeMutableBufferPointer { g in
+            kept.withUnsafeMutableBufferPointer { kept in
+                let g = g.baseAddress!, kept = kept.baseAddress!
+                DispatchQueue.concurrentPerform(iterations: Self.lanes) { lane in
+                    forEachChunk(of: part(lane), rows: 1024) { start, m, xs in
+                        // A request's forgotten rows (weight 0) are left out: a chunk that lost rows is gathered without them.
+                        let rows = (start..<start + m).filter { (weights?[$0] ?? 1) != 0 }
+                        guard !rows.isEmpty else { return }
+                        func add(_ a: UnsafePointer<Double>) {
+                            cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, Int32(w), Int32(rows.count), 1, a, Int32(w), 1,
+                                        g + lane * size, Int32(w))
+                        }
+                        if rows.count == m { add(xs) } else { rowValues(rows).withUnsafeBufferPointer { add($0.baseAddress!) } }
+                        kept[lane] += rows.count
+                    }
                 }
             }
         }
+        guard kept.reduce(0, +) > 0 else { return 0 }
+        var gram = [Double](repeating: 0, count: size)
+        for lane in 0..<Self.lanes { for i in 0..<size { gram[i] += grams[lane * size + i] } }
         for a in 0..<w { for b in 0..<a { gram[a * w + b] = gram[b * w + a] } }
         return symmetricLargestEigenvalue(gram, n: w).squareRoot()
     }
 
     /// Row i's logit change `ΔΘᵀx̃ᵢ` (K values) for a parameter change `delta`.
     func logitChanges(_ delta: [Double]) -> [Double] {
-        var z = [Double](repeating: 0, count: count * classes)
-        dgemm(false, false, count, classes, width, x, width, delta, classes, 0, &z, classes)
-        return z
+        product(delta, columns: classes)
     }
 }
 

@@ -60,7 +60,7 @@ extension ShardRecord {
             rows[b].append(i)
         }
         // Each block's digest hashes every feature of it: the blocks on both cores, the first mismatch reported.
-        let matching = try concurrentMap(Array(rows.indices), workers: 2) { _, b in
+        let matching = concurrentMap(Array(rows.indices), workers: 2) { _, b in
             let sorted = rows[b].sorted { data.ids[$0].utf8.lexicographicallyPrecedes(data.ids[$1].utf8) }
             return blocks[b].matches(data, rows: sorted, labels: labels)
         }
