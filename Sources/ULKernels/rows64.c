@@ -26,19 +26,25 @@ static void take_columns(size_t d, size_t k, size_t c0, const double *theta, dou
     }
 }
 
-// Rows `rows` (at most `group`) of x from `i0` widened to double into w (group × d), the missing ones as copies
-// of the first: the products then broadcast each value straight from memory.
+// Rows `rows` (at most `group`) from `i0` widened to double into w (group × d), the missing ones as copies of the
+// first: the products then broadcast each value straight from memory. With `mean`, each value is first
+// standardised in single precision, (x − mean)·factor, as training does.
 static inline __attribute__((always_inline)) void widen_rows(size_t i0, size_t rows, size_t group, size_t d,
-                                                              const float *x, double *w) {
+                                                              const float *const *x, const float *mean,
+                                                              const float *factor, double *w) {
     for (size_t q = 0; q < group; q++) {
-        const float *r = x + (i0 + (q < rows ? q : 0)) * d;
+        const float *r = x[i0 + (q < rows ? q : 0)];
         double *o = w + q * d;
-        for (size_t j = 0; j < d; j++) o[j] = (double)r[j];
+        if (mean)
+            for (size_t j = 0; j < d; j++) o[j] = (double)((r[j] - mean[j]) * factor[j]);
+        else
+            for (size_t j = 0; j < d; j++) o[j] = (double)r[j];
     }
 }
 
 // z[i][c] = θ[d][c] + x[i][0]·θ[0][c] + x[i][1]·θ[1][c] + …, the terms added in that order; four rows at a time.
-static inline __attribute__((always_inline)) void product_body(size_t m, size_t d, size_t k, const float *x,
+static inline __attribute__((always_inline)) void product_body(size_t m, size_t d, size_t k, const float *const *x,
+                                                                const float *mean, const float *factor,
                                                                 const double *theta, double *z, double *t, double *w) {
     for (size_t c0 = 0; c0 < k; c0 += 16) {
         size_t n = k - c0 < 16 ? k - c0 : 16;
@@ -47,7 +53,7 @@ static inline __attribute__((always_inline)) void product_body(size_t m, size_t 
         for (size_t i0 = 0; i0 < m; i0 += 4) {
             // A group of fewer than four rows repeats its first row and stores only its own.
             size_t rows = m - i0 < 4 ? m - i0 : 4;
-            widen_rows(i0, rows, 4, d, x, w);
+            widen_rows(i0, rows, 4, d, x, mean, factor, w);
             const double *w0 = w, *w1 = w + d, *w2 = w + 2 * d, *w3 = w + 3 * d;
             v8d a0 = load8(bias), b0 = load8(bias + 8), a1 = a0, b1 = b0, a2 = a0, b2 = b0, a3 = a0, b3 = b0;
             const double *tj = t;
@@ -69,7 +75,8 @@ static inline __attribute__((always_inline)) void product_body(size_t m, size_t 
 // g[j][c] = Σ_i x[i][j]·s[i][c] (j < d) and g[d][c] = Σ_i s[i][c], each adding the rows' terms in order
 // i = 0, 1, … to 0; eight rows a pass over the sixteen columns' sums (a short group's missing rows have zero s,
 // and adding their +0 terms leaves every sum as it is: a sum that starts at +0 and adds a term never becomes −0).
-static inline __attribute__((always_inline)) void transposed_body(size_t m, size_t d, size_t k, const float *x,
+static inline __attribute__((always_inline)) void transposed_body(size_t m, size_t d, size_t k, const float *const *x,
+                                                                   const float *mean, const float *factor,
                                                                    const double *s, double *g, double *t, double *w) {
     for (size_t c0 = 0; c0 < k; c0 += 16) {
         size_t n = k - c0 < 16 ? k - c0 : 16;
@@ -77,7 +84,7 @@ static inline __attribute__((always_inline)) void transposed_body(size_t m, size
         double *bias = t + d * 16;
         for (size_t i0 = 0; i0 < m; i0 += 8) {
             size_t rows = m - i0 < 8 ? m - i0 : 8;
-            widen_rows(i0, rows, 8, d, x, w);
+            widen_rows(i0, rows, 8, d, x, mean, factor, w);
             double e[8][16];
             memset(e, 0, sizeof e);
             for (size_t q = 0; q < rows; q++) memcpy(e[q], s + (i0 + q) * k + c0, n * sizeof(double));
@@ -109,28 +116,28 @@ static inline __attribute__((always_inline)) void transposed_body(size_t m, size
     }
 }
 
-__attribute__((target("avx512f"))) static void product_avx512(size_t m, size_t d, size_t k, const float *x,
-                                                               const double *theta, double *z, double *t, double *w) {
-    product_body(m, d, k, x, theta, z, t, w);
+// The rows' arguments of both products, one parameter list for the three builds.
+#define ROWS_ARGS size_t m, size_t d, size_t k, const float *const *x, const float *mean, const float *factor
+#define ROWS_PASS m, d, k, x, mean, factor
+
+__attribute__((target("avx512f"))) static void product_avx512(ROWS_ARGS, const double *theta, double *z, double *t, double *w) {
+    product_body(ROWS_PASS, theta, z, t, w);
 }
-__attribute__((target("avx"))) static void product_avx(size_t m, size_t d, size_t k, const float *x,
-                                                        const double *theta, double *z, double *t, double *w) {
-    product_body(m, d, k, x, theta, z, t, w);
+__attribute__((target("avx"))) static void product_avx(ROWS_ARGS, const double *theta, double *z, double *t, double *w) {
+    product_body(ROWS_PASS, theta, z, t, w);
 }
-static void product_sse2(size_t m, size_t d, size_t k, const float *x, const double *theta, double *z, double *t, double *w) {
-    product_body(m, d, k, x, theta, z, t, w);
+static void product_sse2(ROWS_ARGS, const double *theta, double *z, double *t, double *w) {
+    product_body(ROWS_PASS, theta, z, t, w);
 }
 
-__attribute__((target("avx512f"))) static void transposed_avx512(size_t m, size_t d, size_t k, const float *x,
-                                                                  const double *s, double *g, double *t, double *w) {
-    transposed_body(m, d, k, x, s, g, t, w);
+__attribute__((target("avx512f"))) static void transposed_avx512(ROWS_ARGS, const double *s, double *g, double *t, double *w) {
+    transposed_body(ROWS_PASS, s, g, t, w);
 }
-__attribute__((target("avx"))) static void transposed_avx(size_t m, size_t d, size_t k, const float *x, const double *s,
-                                                           double *g, double *t, double *w) {
-    transposed_body(m, d, k, x, s, g, t, w);
+__attribute__((target("avx"))) static void transposed_avx(ROWS_ARGS, const double *s, double *g, double *t, double *w) {
+    transposed_body(ROWS_PASS, s, g, t, w);
 }
-static void transposed_sse2(size_t m, size_t d, size_t k, const float *x, const double *s, double *g, double *t, double *w) {
-    transposed_body(m, d, k, x, s, g, t, w);
+static void transposed_sse2(ROWS_ARGS, const double *s, double *g, double *t, double *w) {
+    transposed_body(ROWS_PASS, s, g, t, w);
 }
 
 // Scratch of both products: the sixteen columns' parameters or sums ((d + 1) × 16) and the widened rows
@@ -142,24 +149,24 @@ static double *scratch(size_t d) {
     return t;
 }
 
-void ul_rows_product(size_t m, size_t d, size_t k, const float *x, const double *theta, double *z) {
+void ul_rows_product(ROWS_ARGS, const double *theta, double *z) {
     if (m == 0 || k == 0) return;
     double *t = scratch(d), *w = t + (d + 1) * 16;
     switch (ul_kernels_wide()) {
-    case 2: product_avx512(m, d, k, x, theta, z, t, w); break;
-    case 1: product_avx(m, d, k, x, theta, z, t, w); break;
-    default: product_sse2(m, d, k, x, theta, z, t, w);
+    case 2: product_avx512(ROWS_PASS, theta, z, t, w); break;
+    case 1: product_avx(ROWS_PASS, theta, z, t, w); break;
+    default: product_sse2(ROWS_PASS, theta, z, t, w);
     }
     free(t);
 }
 
-void ul_rows_transposed_product(size_t m, size_t d, size_t k, const float *x, const double *s, double *g) {
+void ul_rows_transposed_product(ROWS_ARGS, const double *s, double *g) {
     if (k == 0) return;
     double *t = scratch(d), *w = t + (d + 1) * 16;
     switch (ul_kernels_wide()) {
-    case 2: transposed_avx512(m, d, k, x, s, g, t, w); break;
-    case 1: transposed_avx(m, d, k, x, s, g, t, w); break;
-    default: transposed_sse2(m, d, k, x, s, g, t, w);
+    case 2: transposed_avx512(ROWS_PASS, s, g, t, w); break;
+    case 1: transposed_avx(ROWS_PASS, s, g, t, w); break;
+    default: transposed_sse2(ROWS_PASS, s, g, t, w);
     }
     free(t);
 }

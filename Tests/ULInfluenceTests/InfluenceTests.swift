@@ -226,9 +226,16 @@ final class InfluenceTests: XCTestCase {
         copy.features.withUnsafeMutableBufferPointer { s.apply($0.baseAddress!, rows: order.count) }
         let a = SoftmaxCurvature(data: data, rows: order, classCount: 3, l2: 1, standardization: s)
         let b = SoftmaxCurvature(data: copy, rows: Array(0..<order.count), classCount: 3, l2: 1)
-        XCTAssertEqual(a.x, b.x)
+        let all = Array(0..<order.count)
+        XCTAssertEqual(a.rowValues(all).map(\.bitPattern), b.rowValues(all).map(\.bitPattern))
         XCTAssertEqual(a.y, b.y)
-        XCTAssertNotEqual(a.x, SoftmaxCurvature(data: data, rows: order, classCount: 3, l2: 1).x)
+        XCTAssertNotEqual(a.rowValues(all), SoftmaxCurvature(data: data, rows: order, classCount: 3, l2: 1).rowValues(all))
+        // The products over all rows read the rows in place, standardising them as they go: the same bits as on the copy.
+        var g = SeededGenerator(seed: 12)
+        let theta = (0..<a.parameterCount).map { _ in g.nextGaussian() }
+        XCTAssertEqual(a.product(theta, columns: 3).map(\.bitPattern), b.product(theta, columns: 3).map(\.bitPattern))
+        let residuals = (0..<order.count * 3).map { _ in g.nextGaussian() }
+        XCTAssertEqual(a.transposedProduct(residuals, columns: 3).map(\.bitPattern), b.transposedProduct(residuals, columns: 3).map(\.bitPattern))
     }
 
     /// A sidecar's computed factors start at a multiple of 64 bytes in the file whatever precedes them (entries

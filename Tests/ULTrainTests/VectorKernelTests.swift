@@ -55,8 +55,9 @@ final class VectorKernelTests: XCTestCase {
     }
 
     /// The curvature's products of single-precision rows and double-precision parameters: z = x̃θ (bias first,
-    /// then the features in order) and g = x̃ᵀs (rows in order from 0), against the plain loops, bit for bit, on
-    /// every width: columns in blocks of sixteen with every tail, rows in groups of four and eight with every tail.
+    /// then the features in order) and g = x̃ᵀs (rows in order from 0), x̃ the rows as they are or standardised in
+    /// Float, against the plain loops, bit for bit, on every width: columns in blocks of sixteen with every tail,
+    /// rows in groups of four and eight with every tail, read through row pointers in any order.
     func testRowProductsInDoubleEqualThePlainLoopsOnEveryWidth() {
         var g = SeededGenerator(seed: 13)
         let before = ul_kernels_wide()
@@ -64,34 +65,47 @@ final class VectorKernelTests: XCTestCase {
         for (m, d) in [(0, 3), (1, 1), (3, 5), (4, 7), (5, 2), (8, 9), (9, 16), (17, 33), (30, 64)] {
             for k in [1, 2, 3, 8, 10, 15, 16, 17, 33] {
                 let x = (0..<m * d).map { _ in Float(g.nextGaussian()) }
+                let order = (0..<m).reversed().map { $0 }
+                let mean = (0..<d).map { _ in Float(g.nextGaussian()) }, factor = (0..<d).map { _ in Float(1 + abs(g.nextGaussian())) }
                 let theta = (0..<(d + 1) * k).map { _ in g.nextGaussian() }
                 let s = (0..<m * k).map { _ in g.nextGaussian() }
-                var zRef = [Double](repeating: 0, count: m * k)
-                for i in 0..<m {
+                for standardised in [false, true] {
+                    func xt(_ i: Int, _ j: Int) -> Double {
+                        let v = x[order[i] * d + j]
+                        return standardised ? Double((v - mean[j]) * factor[j]) : Double(v)
+                    }
+                    var zRef = [Double](repeating: 0, count: m * k)
+                    for i in 0..<m {
+                        for c in 0..<k {
+                            var v = theta[d * k + c]
+                            for j in 0..<d { v += xt(i, j) * theta[j * k + c] }
+                            zRef[i * k + c] = v
+                        }
+                    }
+                    var gRef = [Double](repeating: 0, count: (d + 1) * k)
                     for c in 0..<k {
-                        var v = theta[d * k + c]
-                        for j in 0..<d { v += Double(x[i * d + j]) * theta[j * k + c] }
-                        zRef[i * k + c] = v
+                        for j in 0...d {
+                            var v = 0.0
+                            for i in 0..<m { v += (j == d ? 1 : xt(i, j)) * s[i * k + c] }
+                            gRef[j * k + c] = v
+                        }
                     }
-                }
-                var gRef = [Double](repeating: 0, count: (d + 1) * k)
-                for c in 0..<k {
-                    for j in 0...d {
-                        var v = 0.0
-                        for i in 0..<m { v += (j == d ? 1 : Double(x[i * d + j])) * s[i * k + c] }
-                        gRef[j * k + c] = v
+                    for wide in 0...before {
+                        _ = ul_kernels_set_wide(Int32(wide))
+                        var z = [Double](repeating: .nan, count: m * k), gr = [Double](repeating: .nan, count: (d + 1) * k)
+                        withRowPointers(x, rows: m, stride: d, order: order) { rows in
+                            mean.withUnsafeBufferPointer { mp in
+                                factor.withUnsafeBufferPointer { fp in
+                                    let mean = standardised ? mp.baseAddress : nil, factor = standardised ? fp.baseAddress : nil
+                                    ul_rows_product(m, d, k, rows, mean, factor, theta, &z)
+                                    ul_rows_transposed_product(m, d, k, rows, mean, factor, s, &gr)
+                                }
+                            }
+                        }
+                        let what = "m \(m) d \(d) k \(k) standardised \(standardised) wide \(wide)"
+                        XCTAssertEqual(z.map(\.bitPattern), zRef.map(\.bitPattern), "product " + what)
+                        XCTAssertEqual(gr.map(\.bitPattern), gRef.map(\.bitPattern), "transposed " + what)
                     }
-                }
-                for wide in 0...before {
-                    _ = ul_kernels_set_wide(Int32(wide))
-                    var z = [Double](repeating: .nan, count: m * k), gr = [Double](repeating: .nan, count: (d + 1) * k)
-                    x.withUnsafeBufferPointer { xp in
-                        let rows = xp.baseAddress ?? UnsafePointer(bitPattern: 64)!
-                        ul_rows_product(m, d, k, rows, theta, &z)
-                        ul_rows_transposed_product(m, d, k, rows, s, &gr)
-                    }
-                    XCTAssertEqual(z.map(\.bitPattern), zRef.map(\.bitPattern), "product m \(m) d \(d) k \(k) wide \(wide)")
-                    XCTAssertEqual(gr.map(\.bitPattern), gRef.map(\.bitPattern), "transposed m \(m) d \(d) k \(k) wide \(wide)")
                 }
             }
         }
@@ -128,7 +142,8 @@ final class VectorKernelTests: XCTestCase {
     private func withRowPointers(_ x: [Float], rows m: Int, stride: Int, order: [Int]? = nil,
                                  _ body: (UnsafePointer<UnsafePointer<Float>?>) -> Void) {
         x.withUnsafeBufferPointer { xb in
-            let pointers: [UnsafePointer<Float>?] = (0..<m).map { xb.baseAddress! + (order?[$0] ?? $0) * stride }
+            // No rows: one unused pointer, so the list has an address.
+            let pointers: [UnsafePointer<Float>?] = m == 0 ? [nil] : (0..<m).map { xb.baseAddress! + (order?[$0] ?? $0) * stride }
             pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
         }
     }

@@ -12,10 +12,14 @@ final class SoftmaxCurvature {
     let inputs: Int
     let classes: Int
     let count: Int
-    /// `count × d`, row-major, standardised: x̃ᵢ is row i with a last column 1. Kept in Float, as training
-    /// sees the rows (every Float is a Double exactly): products over all rows widen each row as they read
-    /// it instead of holding a Double copy, twice the memory and read again by every product.
-    let x: [Float]
+    /// The rows are read where they are, in the data the objective was made from: `features` (the data's own
+    /// array, shared, not copied) at row `source[i]` for row i, standardised as they are read by `mean` and
+    /// `factor` in Float, as training does (every Float is a Double exactly). x̃ᵢ is that row with a last
+    /// column 1. Products over all rows widen each row as they read it: no copy of the shard, in Float or Double.
+    let features: [Float]
+    let source: [Int]
+    let mean: [Float]?
+    let factor: [Float]?
     let y: [Int32]
     /// λ of the L2 term of J.
     let l2: Double
@@ -28,49 +32,45 @@ final class SoftmaxCurvature {
     /// depend on the number of cores.
     static let lanes = 2
 
-    /// `rows` of `data`, in that order, standardised (in Float, as training does) by `standardization` if
-    /// given, each row in place where it is copied to.
+    /// `rows` of `data`, in that order, standardised by `standardization` if given.
     init(data: Dataset, rows: [Int], classCount: Int, l2: Double, standardization: FeatureStandardization? = nil) {
+        precondition(data.featureCount > 0 && rows.allSatisfy { $0 >= 0 && $0 < data.count })
         inputs = data.featureCount
         classes = classCount
         count = rows.count
         self.l2 = l2
-        let d = data.featureCount
-        var y = [Int32](repeating: 0, count: rows.count)
-        let x = data.features.withUnsafeBufferPointer { f in
-            largeArray(of: Float.self, count: rows.count * d) { x in
-                for (i, r) in rows.enumerated() {
-                    let row = x.baseAddress! + i * d
-                    row.initialize(from: f.baseAddress! + r * d, count: d)
-                    standardization?.apply(row, rows: 1)
-                    y[i] = data.classes[r]
-                }
-            }
-        }
-        self.x = x
-        self.y = y
+        features = data.features
+        source = rows
+        mean = standardization?.mean
+        factor = standardization?.factor
+        y = rows.map { data.classes[$0] }
     }
 
     /// x̃ᵢⱼ: feature j of row i, 1 in the bias column j = d.
-    @inline(__always) func value(_ i: Int, _ j: Int) -> Double { j == inputs ? 1 : Double(x[i * inputs + j]) }
+    @inline(__always) func value(_ i: Int, _ j: Int) -> Double {
+        guard j < inputs else { return 1 }
+        let v = features[source[i] * inputs + j]
+        guard let mean, let factor else { return Double(v) }
+        return Double((v - mean[j]) * factor[j])
+    }
+
+    /// x̃ᵢ in Double into `out` (`width` values).
+    private func widen(row i: Int, into out: UnsafeMutablePointer<Double>) {
+        for j in 0..<width { out[j] = value(i, j) }
+    }
 
     /// ‖x̃ᵢ‖².
     func squaredNorm(row i: Int) -> Double {
-        var s = 1.0
-        for j in 0..<inputs { let v = Double(x[i * inputs + j]); s += v * v }
+        var s = 0.0
+        for j in 0..<width { let v = value(i, j); s += v * v }
         return s
     }
 
     /// x̃ of `rows`, in that order, in Double (`rows.count × width`, row-major).
     func rowValues(_ rows: [Int]) -> [Double] {
-        let w = width, d = inputs
+        let w = width
         return [Double](unsafeUninitializedCapacity: rows.count * w) { out, initialized in
-            x.withUnsafeBufferPointer { f in
-                for (i, r) in rows.enumerated() {
-                    for j in 0..<d { out[i * w + j] = Double(f[r * d + j]) }
-                    out[i * w + d] = 1
-                }
-            }
+            for (i, r) in rows.enumerated() { widen(row: r, into: out.baseAddress! + i * w) }
             initialized = rows.count * w
         }
     }
@@ -78,26 +78,31 @@ final class SoftmaxCurvature {
     /// Calls `body(start, m, xs)` for rows `range` in consecutive chunks of at most `chunkRows`, rows
     /// `start..<start + m`, with `xs` their x̃ in Double (`m × width`, row-major).
     func forEachChunk(of range: Range<Int>, rows chunkRows: Int, _ body: (_ start: Int, _ m: Int, _ xs: UnsafePointer<Double>) -> Void) {
-        let w = width, d = inputs
+        let w = width
         let buffer = UnsafeMutablePointer<Double>.allocate(capacity: chunkRows * w)
         defer { buffer.deallocate() }
-        x.withUnsafeBufferPointer { f in
-            var start = range.lowerBound
-            while start < range.upperBound {
-                let m = min(chunkRows, range.upperBound - start)
-                for i in 0..<m {
-                    let src = f.baseAddress! + (start + i) * d, dst = buffer + i * w
-                    for j in 0..<d { dst[j] = Double(src[j]) }
-                    dst[d] = 1
-                }
-                body(start, m, buffer)
-                start += m
-            }
+        var start = range.lowerBound
+        while start < range.upperBound {
+            let m = min(chunkRows, range.upperBound - start)
+            for i in 0..<m { widen(row: start + i, into: buffer + i * w) }
+            body(start, m, buffer)
+            start += m
         }
     }
 
     /// Rows `lane` of `lanes` parts (see `lanes`).
     private func part(_ lane: Int) -> Range<Int> { count * lane / Self.lanes ..< count * (lane + 1) / Self.lanes }
+
+    /// `body(rows, mean, factor)` with `rows` pointing at each row's features in order, for the kernels (at
+    /// least one row).
+    private func withRowPointers<R>(_ body: (UnsafePointer<UnsafePointer<Float>?>, UnsafePointer<Float>?, UnsafePointer<Float>?) -> R) -> R {
+        features.withUnsafeBufferPointer { f in
+            let rows = source.map { UnsafePointer<Float>?(f.baseAddress! + $0 * inputs) }
+            return rows.withUnsafeBufferPointer { r in
+                withOptionalPointer(mean) { m in withOptionalPointer(factor) { body(r.baseAddress!, m, $0) } }
+            }
+        }
+    }
 
     /// X̃·B for B `width × n` (row-major): `count × n`, each row widened to Double as it is read.
     func product(_ b: [Double], columns n: Int) -> [Double] {
@@ -105,14 +110,13 @@ final class SoftmaxCurvature {
         var out = [Double](repeating: 0, count: count * n)
         guard count > 0, n > 0 else { return out }
         let d = inputs
-        x.withUnsafeBufferPointer { x in
+        withRowPointers { rows, mean, factor in
             b.withUnsafeBufferPointer { b in
                 out.withUnsafeMutableBufferPointer { o in
-                    // Models have features, so rows have storage.
-                    let x = x.baseAddress!, b = b.baseAddress!, o = o.baseAddress!
+                    let b = b.baseAddress!, o = o.baseAddress!
                     DispatchQueue.concurrentPerform(iterations: Self.lanes) { lane in
-                        let rows = part(lane)
-                        ul_rows_product(rows.count, d, n, x + rows.lowerBound * d, b, o + rows.lowerBound * n)
+                        let part = part(lane)
+                        ul_rows_product(part.count, d, n, rows + part.lowerBound, mean, factor, b, o + part.lowerBound * n)
                     }
                 }
             }
@@ -125,14 +129,14 @@ final class SoftmaxCurvature {
         precondition(s.count == count * n)
         let size = width * n, d = inputs
         var sums = [Double](repeating: 0, count: Self.lanes * size)
-        x.withUnsafeBufferPointer { x in
+        guard count > 0, n > 0 else { return [Double](repeating: 0, count: size) }
+        withRowPointers { rows, mean, factor in
             s.withUnsafeBufferPointer { s in
                 sums.withUnsafeMutableBufferPointer { o in
-                    let x = x.baseAddress, s = s.baseAddress, o = o.baseAddress!
+                    let s = s.baseAddress!, o = o.baseAddress!
                     DispatchQueue.concurrentPerform(iterations: Self.lanes) { lane in
-                        let rows = part(lane)
-                        guard !rows.isEmpty, let x, let s else { return }
-                        ul_rows_transposed_product(rows.count, d, n, x + rows.lowerBound * d, s + rows.lowerBound * n, o + lane * size)
+                        let part = part(lane)
+                        ul_rows_transposed_product(part.count, d, n, rows + part.lowerBound, mean, factor, s + part.lowerBound * n, o + lane * size)
                     }
                 }
             }
@@ -375,6 +379,12 @@ final class SoftmaxCurvature {
     func logitChanges(_ delta: [Double]) -> [Double] {
         product(delta, columns: classes)
     }
+}
+
+/// `body` with the array's storage, or nil for nil.
+private func withOptionalPointer<R>(_ values: [Float]?, _ body: (UnsafePointer<Float>?) -> R) -> R {
+    guard let values else { return body(nil) }
+    return values.withUnsafeBufferPointer { body($0.baseAddress) }
 }
 
 /// Largest eigenvalue of a symmetric positive semidefinite matrix (LAPACK dsyevd on a copy).

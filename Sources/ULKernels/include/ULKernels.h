@@ -27,13 +27,16 @@ void ul_narrow_forward(size_t m, size_t d, size_t k, size_t kp, const float *con
 void ul_narrow_gradient(size_t m, size_t d, size_t k, const float *const *x, const float *e, size_t lde, float *g,
                         size_t ldg);
 
-/// Single-precision rows times double-precision parameters: z (m × k) = x̃ θ for the rows x (m × d, row-major)
-/// with a bias, θ ((d + 1) × k, the bias row last): z[i][c] = θ[d][c] + x[i][0]·θ[0][c] + … in that order.
-void ul_rows_product(size_t m, size_t d, size_t k, const float *x, const double *theta, double *z);
+/// Single-precision rows times double-precision parameters: z (m × k) = x̃ θ for the rows at x[0], …, x[m − 1]
+/// (d values each) with a bias, θ ((d + 1) × k, the bias row last): z[i][c] = θ[d][c] + x̃[i][0]·θ[0][c] + … in that
+/// order. x̃ is x, or with `mean` (and `factor`, d values each) (x − mean)·factor in single precision.
+void ul_rows_product(size_t m, size_t d, size_t k, const float *const *x, const float *mean, const float *factor,
+                     const double *theta, double *z);
 
-/// Its transpose: g ((d + 1) × k) = x̃ᵀ s for s (m × k): g[j][c] = Σ_i x[i][j]·s[i][c], g[d][c] = Σ_i s[i][c],
+/// Its transpose: g ((d + 1) × k) = x̃ᵀ s for s (m × k): g[j][c] = Σ_i x̃[i][j]·s[i][c], g[d][c] = Σ_i s[i][c],
 /// each sum adding the rows' terms in order i = 0, 1, …, m − 1 to 0.
-void ul_rows_transposed_product(size_t m, size_t d, size_t k, const float *x, const double *s, double *g);
+void ul_rows_transposed_product(size_t m, size_t d, size_t k, const float *const *x, const float *mean,
+                                const float *factor, const double *s, double *g);
 
 /// Greedy log-det selection's sums, four at once, each with four lanes (lane l takes the elements l, l + 4, …)
 /// added in order and reduced as (s₀ + s₁) + (s₂ + s₃) after any tail (which goes to lane 0):
