@@ -42,6 +42,36 @@ final class DowndateTests: XCTestCase {
         }
     }
 
+    /// A solve with one right-hand side goes by blocks of columns, the panels below them in two lanes of rows:
+    /// against LAPACK's dpotrs (the path of several right-hand sides) and against A·x = b, for sizes below,
+    /// at and across the block size, the last block short or full.
+    func testBlockedSolveEqualsLAPACK() throws {
+        var g = SeededGenerator(seed: 21)
+        let nb = CholeskyFactor.triangularBlock
+        for n in [1, 7, nb - 1, nb, nb + 1, 2 * nb + 37, 3 * nb] {
+            // A = I + BBᵀ with B n × 8 (positive definite, cheap to form).
+            let r = 8
+            let b = (0..<n * r).map { _ in g.nextGaussian() }
+            var a = [Double](repeating: 0, count: n * n)
+            for i in 0..<n { for j in 0..<n { for k in 0..<r { a[i * n + j] += b[i * r + k] * b[j * r + k] } } }
+            for i in 0..<n { a[i * n + i] += 1 }
+            let f = try CholeskyFactor(symmetric: a, n: n)
+            let rhs = (0..<n).map { _ in g.nextGaussian() }
+            let x = f.solve(rhs)
+            let lapack = Array(f.solve(rhs + rhs, columns: 2)[0..<n])
+            var worst = 0.0, residual = 0.0
+            for i in 0..<n {
+                worst = max(worst, abs(x[i] - lapack[i]) / max(1, abs(lapack[i])))
+                var ax = 0.0
+                for j in 0..<n { ax += a[i * n + j] * x[j] }
+                residual = max(residual, abs(ax - rhs[i]))
+            }
+            XCTAssertLessThan(worst, 1e-12, "n \(n)")
+            XCTAssertLessThan(residual, 1e-10, "n \(n)")
+            XCTAssertEqual(f.solve(rhs).map(\.bitPattern), x.map(\.bitPattern), "n \(n): the same bits again")
+        }
+    }
+
     func testRankKDowndateOfRowsEqualsFactorOverTheRemainingRows() throws {
         let (c, objective, theta) = shard()
         let p = c.probabilities(theta)

@@ -1,5 +1,6 @@
 import CBLAS
 import CLAPACKE
+import Dispatch
 
 /// Cholesky factor `L` of a symmetric positive definite `n × n` matrix (`A = LLᵀ`), held column-major in
 /// the lower triangle (LAPACK's own layout, so no call copies it).
@@ -66,12 +67,9 @@ public struct CholeskyFactor: Sendable, Equatable {
         guard columns > 0 else { return [] }
         var x = b
         if columns == 1 {
-            // One right-hand side: two triangular solves that read the factor once each, where dpotrs's dtrsm
-            // packs it into panels first (twice the memory traffic of a factor of hundreds of megabytes).
-            withValues { s in
-                cblas_dtrsv(CblasColMajor, CblasLower, CblasNoTrans, CblasNonUnit, Int32(n), s.baseAddress!, Int32(n), &x, 1)
-                cblas_dtrsv(CblasColMajor, CblasLower, CblasTrans, CblasNonUnit, Int32(n), s.baseAddress!, Int32(n), &x, 1)
-            }
+            // One right-hand side: triangular solves that read the factor once each, where dpotrs's dtrsm packs
+            // it into panels first (twice the memory traffic of a factor of hundreds of megabytes).
+            withValues { s in x.withUnsafeMutableBufferPointer { solveInLanes($0.baseAddress!, values: s.baseAddress!) } }
             return x
         }
         // The _work variant: the plain one scans the whole factor for NaNs on every call (a tenth of a request).
@@ -84,6 +82,49 @@ public struct CholeskyFactor: Sendable, Equatable {
 }
 
 extension CholeskyFactor {
+    /// Columns per diagonal block of `solveInLanes`.
+    static let triangularBlock = 256
+
+    /// x ← L⁻ᵀL⁻¹x by blocks of `triangularBlock` columns: each diagonal block by `dtrsv`, the panel of L below it
+    /// by `dgemv` in two fixed lanes of rows, at once. Forward, each lane updates its own rows of x; backward,
+    /// each lane forms its rows' share of the panel's product and the shares are subtracted in lane order. The
+    /// split is fixed, so the result does not depend on the number of cores; the factor (hundreds of megabytes)
+    /// is read by both cores.
+    private func solveInLanes(_ x: UnsafeMutablePointer<Double>, values l: UnsafePointer<Double>) {
+        let nb = Self.triangularBlock, ld = Int32(n)
+        let blocks = stride(from: 0, to: n, by: nb).map { $0..<min($0 + nb, n) }
+        // The rows below block b cut in two.
+        func lanes(below b: Range<Int>) -> [Range<Int>] {
+            let mid = b.upperBound + (n - b.upperBound) / 2
+            return [b.upperBound..<mid, mid..<n]
+        }
+        for b in blocks {
+            cblas_dtrsv(CblasColMajor, CblasLower, CblasNoTrans, CblasNonUnit, Int32(b.count), l + b.lowerBound * n + b.lowerBound, ld,
+                        x + b.lowerBound, 1)
+            let parts = lanes(below: b)
+            DispatchQueue.concurrentPerform(iterations: parts.count) { lane in
+                let rows = parts[lane]
+                guard !rows.isEmpty else { return }
+                cblas_dgemv(CblasColMajor, CblasNoTrans, Int32(rows.count), Int32(b.count), -1, l + b.lowerBound * n + rows.lowerBound, ld,
+                            x + b.lowerBound, 1, 1, x + rows.lowerBound, 1)
+            }
+        }
+        let shares = UnsafeMutablePointer<Double>.allocate(capacity: 2 * nb)
+        defer { shares.deallocate() }
+        for b in blocks.reversed() {
+            let parts = lanes(below: b)
+            DispatchQueue.concurrentPerform(iterations: parts.count) { lane in
+                let rows = parts[lane], share = shares + lane * nb
+                guard !rows.isEmpty else { share.update(repeating: 0, count: b.count); return }
+                cblas_dgemv(CblasColMajor, CblasTrans, Int32(rows.count), Int32(b.count), 1, l + b.lowerBound * n + rows.lowerBound, ld,
+                            x + rows.lowerBound, 1, 0, share, 1)
+            }
+            for lane in 0..<parts.count { for i in 0..<b.count { x[b.lowerBound + i] -= shares[lane * nb + i] } }
+            cblas_dtrsv(CblasColMajor, CblasLower, CblasTrans, CblasNonUnit, Int32(b.count), l + b.lowerBound * n + b.lowerBound, ld,
+                        x + b.lowerBound, 1)
+        }
+    }
+
     /// Replaces L by the factor of `LLᵀ − VVᵀ` (a rank-`rank` downdate), `v` the `n × rank` matrix V
     /// row-major (row i holds the i-th entry of every column). Blocked hyperbolic Householder transforms:
     /// column j of L and row j of V are combined by a J-orthogonal reflector (J = diag(1, −I)) that zeroes
