@@ -37,7 +37,8 @@ struct ApproximateForget: ForgetMethod {
         let first = affected.first
         let preload = CurvaturePreload(store: store, shard: first, key: first.map { curvatureKeys[$0]! }, solver: solverKind,
                                        kind: curvatureKind, damping: options.damping)
-        var data = try job.readData(keepShards: Set(affected))
+        // The rows' digests are checked beside the patch (SHA-256 over every row of the shard), before the commit.
+        var data = try job.readData(keepShards: Set(affected), deferringDigests: true)
         if let status = try job.finishIfNothingToRetrain(data) { return status }
         job.stageRemaining(data)
         // A request that changes what ul-train derives from the rows (a label gone, the block count) changes
@@ -45,7 +46,9 @@ struct ApproximateForget: ForgetMethod {
         let trainedLabels = Set(affected.flatMap { s in
             data.shards[s].map { rows in rows.data.ids.indices.filter { !data.droppedIds.contains(rows.data.ids[$0]) }.map { job.model.labels[Int(rows.data.classes[$0])] } } ?? []
         })
-        let shape = try job.derivedShape(of: job.model.removingIds(data.droppedIds), trainedLabels: trainedLabels, data: data)
+        let shape = try data.reportingDigestsFirst {
+            try job.derivedShape(of: job.model.removingIds(data.droppedIds), trainedLabels: trainedLabels, data: data)
+        }
         if shape.labels != job.model.labels || shape.blockCount != job.model.config.blockCount {
             let why = "no \(job.options.method.rawValue) patch: the request changes the model's shape, so every shard is retrained exactly"
             job.ctx.note(why)
@@ -60,94 +63,102 @@ struct ApproximateForget: ForgetMethod {
         // Shards whose conjugate gradient did not converge, retrained exactly instead (--auto-retrain).
         var unsolved = [Int]()
         var unsolvedNotes = [String]()
-        for shard in affected {
-            let record = job.shardRecord(shard)
-            // The objective's rows are the shard's in record order, read in place from the data (no copy).
-            let all = data.shards[shard]!.data
-            var position = [String: Int](minimumCapacity: all.count)
-            for (i, id) in all.ids.enumerated() { position[id] = i }
-            let rows = try job.recordErrors { try record.rowsInRecordOrder(position) }
-            let forget = rows.indices.filter { data.droppedIds.contains(all.ids[rows[$0]]) }
-            guard forget.count < rows.count else {
-                // Nothing left to patch: the exact result, an empty shard.
-                job.ctx.note("shard \(shard): every row forgotten: the shard is empty (exact, not approximate)")
-                emptied.append(shard)
-                records.append(.empty(index: shard, blockCount: config.blockCount))
-                approximate[shard] = nil
-                continue
-            }
-            let objective = ShardCurvature.objective(config: config, classCount: classCount, shard: record, data: all, rows: rows)
-            let key = curvatureKeys[shard]!
-            var entry = approximate[shard] ?? ApproximateShard(shard: shard)
-            let t0 = Date()
-            let bar = job.ctx.progress("curvature", total: objective.rowCount)
-            let (solver, fresh) = try curvatureErrors(curvaturePath) {
-                let stored = shard == first ? try preload.take()
-                    : try store?.lookup(shard: shard, key: key, solver: solverKind, kind: curvatureKind, damping: options.damping)
-                return try ShardCurvature.solver(objective: objective, theta: record.finalParameters, stored: stored,
-                                                 storedAt: stored == nil ? nil : store?.theta(shard: shard), shard: shard, key: key,
-                                                 solver: solverKind, kind: curvatureKind, damping: options.damping,
-                                                 progress: { done, _ in bar.update(done) })
-            }
-            bar.finish()
-            solver.route = options.curvatureRoute
-            solver.preconditioned = CurvatureOptions.preconditioned(options.preconditioned, kind: curvatureKind)
-            solver.maxIterations = options.cgLimit
-            if let t = options.cgTolerance { solver.tolerance = t }
-            if fresh != nil { curvatureSeconds += Date().timeIntervalSince(t0) }
-            let shardPatch = ShardPatchInput(shard: shard, record: record, data: all, rows: rows, forget: forget,
-                                             objective: objective, solver: solver)
-            let t1 = Date()
-            var patchedTheta: [Double]?, unconverged: CurvatureError?
-            try curvatureErrors(curvaturePath) {
-                do {
-                    patchedTheta = try patch.patch(shardPatch, entry: &entry)
-                } catch let e as CurvatureError {
-                    guard case .notConverged = e else { throw e }
-                    unconverged = e
+        // A failure of the patch on rows that are not the model's is reported as that (the digests' error).
+        try data.reportingDigestsFirst {
+            for shard in affected {
+                let record = job.shardRecord(shard)
+                // The objective's rows are the shard's in record order, read in place from the data (no copy).
+                let all = data.shards[shard]!.data
+                var position = [String: Int](minimumCapacity: all.count)
+                for (i, id) in all.ids.enumerated() { position[id] = i }
+                let rows = try job.recordErrors { try record.rowsInRecordOrder(position) }
+                let forget = rows.indices.filter { data.droppedIds.contains(all.ids[rows[$0]]) }
+                guard forget.count < rows.count else {
+                    // Nothing left to patch: the exact result, an empty shard.
+                    job.ctx.note("shard \(shard): every row forgotten: the shard is empty (exact, not approximate)")
+                    emptied.append(shard)
+                    records.append(.empty(index: shard, blockCount: config.blockCount))
+                    approximate[shard] = nil
+                    continue
                 }
-            }
-            guard let theta = patchedTheta else {
-                // No patch for this shard: retrained exactly with --auto-retrain, otherwise the request fails.
-                let what = "shard \(shard): \(unconverged!)"
-                guard options.autoRetrain else {
-                    throw ToolError(.dataError, what, hint: "--auto-retrain retrains a shard whose conjugate gradient does not converge")
+                // The blocks' new ids and digests (SHA-256 over the remaining rows) on other threads, beside the patch.
+                let dropped = data.droppedIds, labels = job.model.labels
+                let remainingBlocks = BackgroundWork { ShardCurvature.remainingBlocks(of: record, removing: dropped, data: all, labels: labels) }
+                let objective = ShardCurvature.objective(config: config, classCount: classCount, shard: record, data: all, rows: rows)
+                let key = curvatureKeys[shard]!
+                var entry = approximate[shard] ?? ApproximateShard(shard: shard)
+                let t0 = Date()
+                let bar = job.ctx.progress("curvature", total: objective.rowCount)
+                let (solver, fresh) = try curvatureErrors(curvaturePath) {
+                    let stored = shard == first ? try preload.take()
+                        : try store?.lookup(shard: shard, key: key, solver: solverKind, kind: curvatureKind, damping: options.damping)
+                    return try ShardCurvature.solver(objective: objective, theta: record.finalParameters, stored: stored,
+                                                     storedAt: stored == nil ? nil : store?.theta(shard: shard), shard: shard, key: key,
+                                                     solver: solverKind, kind: curvatureKind, damping: options.damping,
+                                                     progress: { done, _ in bar.update(done) })
                 }
-                let why = what + ": retrained exactly (--auto-retrain)"
-                job.ctx.note(why)
-                unsolvedNotes.append(why)
-                unsolved.append(shard)
-                continue
-            }
-            if solverKind == .cg {
-                fates.append(String(format: "shard %d: %d conjugate-gradient iterations (%@, %@) in %.2f s", shard, solver.iterations,
-                                    curvatureKind.rawValue, solver.preconditioned ? "diagonal preconditioner" : "no preconditioner",
-                                    Date().timeIntervalSince(t1)))
-            } else if solver.iterations > 0 {
-                // Newton with --curvature-update drop: H₋ by conjugate gradient, preconditioned by the factor.
-                fates.append(String(format: "shard %d: %d conjugate-gradient iterations preconditioned by the stored factor in %.2f s", shard,
-                                    solver.iterations, Date().timeIntervalSince(t1)))
-            }
-            entry.removedCount += forget.count
-            entry.firstDirtyBlock = min(entry.firstDirtyBlock, job.affectedBlocksByShard[shard]!.min()!)
-            entry.requests += 1
-            approximate[shard] = entry
-            let patched = ShardCurvature.patchedRecord(record, removing: data.droppedIds, data: all, labels: job.model.labels, theta: theta,
-                                                       droppingCheckpointsFrom: entry.firstDirtyBlock)
-            records.append(patched)
-            // The curvature was summed over the forgotten rows: it follows the data (downdated to the remaining
-            // rows at the parameters it was computed at) or leaves the sidecar; it is never kept as it was.
-            switch solver.takeRemaining(removing: forget) {
-            case let .kept(curvature, route):
-                let newKey = ShardCurvature.key(config: config, featureCount: job.model.features.count, classCount: classCount, shard: patched)
-                remaining.append(CurvatureFile.Entry(shard: shard, key: newKey, curvature: curvature, theta: solver.curvatureTheta))
-                let how = ["downdate": "downdated", "refactor": "refactored", "diagonal": "diagonal downdated"][route.rawValue]!
-                fates.append(String(format: "shard %d %@ to the remaining rows in %.2f s", shard, how, solver.remainingSeconds))
-            case let .dropped(why):
-                fates.append("shard \(shard) dropped (\(why))")
-                job.ctx.note("shard \(shard): its stored curvature is dropped, not downdated: \(why)")
+                bar.finish()
+                solver.route = options.curvatureRoute
+                solver.preconditioned = CurvatureOptions.preconditioned(options.preconditioned, kind: curvatureKind)
+                solver.maxIterations = options.cgLimit
+                if let t = options.cgTolerance { solver.tolerance = t }
+                if fresh != nil { curvatureSeconds += Date().timeIntervalSince(t0) }
+                let shardPatch = ShardPatchInput(shard: shard, record: record, data: all, rows: rows, forget: forget,
+                                                 objective: objective, solver: solver)
+                let t1 = Date()
+                var patchedTheta: [Double]?, unconverged: CurvatureError?
+                try curvatureErrors(curvaturePath) {
+                    do {
+                        patchedTheta = try patch.patch(shardPatch, entry: &entry)
+                    } catch let e as CurvatureError {
+                        guard case .notConverged = e else { throw e }
+                        unconverged = e
+                    }
+                }
+                guard let theta = patchedTheta else {
+                    // No patch for this shard: retrained exactly with --auto-retrain, otherwise the request fails.
+                    let what = "shard \(shard): \(unconverged!)"
+                    guard options.autoRetrain else {
+                        throw ToolError(.dataError, what, hint: "--auto-retrain retrains a shard whose conjugate gradient does not converge")
+                    }
+                    let why = what + ": retrained exactly (--auto-retrain)"
+                    job.ctx.note(why)
+                    unsolvedNotes.append(why)
+                    unsolved.append(shard)
+                    continue
+                }
+                if solverKind == .cg {
+                    fates.append(String(format: "shard %d: %d conjugate-gradient iterations (%@, %@) in %.2f s", shard, solver.iterations,
+                                        curvatureKind.rawValue, solver.preconditioned ? "diagonal preconditioner" : "no preconditioner",
+                                        Date().timeIntervalSince(t1)))
+                } else if solver.iterations > 0 {
+                    // Newton with --curvature-update drop: H₋ by conjugate gradient, preconditioned by the factor.
+                    fates.append(String(format: "shard %d: %d conjugate-gradient iterations preconditioned by the stored factor in %.2f s", shard,
+                                        solver.iterations, Date().timeIntervalSince(t1)))
+                }
+                entry.removedCount += forget.count
+                entry.firstDirtyBlock = min(entry.firstDirtyBlock, job.affectedBlocksByShard[shard]!.min()!)
+                entry.requests += 1
+                approximate[shard] = entry
+                let patched = ShardCurvature.patchedRecord(record, remaining: try remainingBlocks.wait(), theta: theta,
+                                                           droppingCheckpointsFrom: entry.firstDirtyBlock)
+                records.append(patched)
+                // The curvature was summed over the forgotten rows: it follows the data (downdated to the remaining
+                // rows at the parameters it was computed at) or leaves the sidecar; it is never kept as it was.
+                switch solver.takeRemaining(removing: forget) {
+                case let .kept(curvature, route):
+                    let newKey = ShardCurvature.key(config: config, featureCount: job.model.features.count, classCount: classCount, shard: patched)
+                    remaining.append(CurvatureFile.Entry(shard: shard, key: newKey, curvature: curvature, theta: solver.curvatureTheta))
+                    let how = ["downdate": "downdated", "refactor": "refactored", "diagonal": "diagonal downdated"][route.rawValue]!
+                    fates.append(String(format: "shard %d %@ to the remaining rows in %.2f s", shard, how, solver.remainingSeconds))
+                case let .dropped(why):
+                    fates.append("shard \(shard) dropped (\(why))")
+                    job.ctx.note("shard \(shard): its stored curvature is dropped, not downdated: \(why)")
+                }
             }
         }
+        // Nothing is written (sidecar, weights, model) before the rows are known to be the model's.
+        try data.digestCheck?.wait()
         let retrain = (patch.shardsToRetrain + unsolved).sorted()
         var cost = 0
         if !retrain.isEmpty {

@@ -17,11 +17,15 @@ extension ForgetJob {
     ///
     /// With `candidates` (ARCANE) the kept shards hold every row, selected or not, with features as read
     /// (selection scales them itself); the digests are checked over their selected rows, scaled.
-    func readData(keepShards: Set<Int>, candidates: Bool = false) throws -> ForgetData {
+    ///
+    /// `deferringDigests`: the block digests (SHA-256 over every kept row) are checked on other threads while
+    /// the caller works with the rows (`ForgetData.digestCheck`); a mismatch is still exit 65 with nothing
+    /// written, found before the commit instead of before the work.
+    func readData(keepShards: Set<Int>, candidates: Bool = false, deferringDigests: Bool = false) throws -> ForgetData {
         do {
-            return try readData(keepShards: keepShards, candidates: candidates, exact: false)
+            return try readData(keepShards: keepShards, candidates: candidates, exact: false, deferringDigests: deferringDigests)
         } catch is TallyMismatch {
-            return try readData(keepShards: keepShards, candidates: candidates, exact: true)
+            return try readData(keepShards: keepShards, candidates: candidates, exact: true, deferringDigests: deferringDigests)
         }
     }
 
@@ -29,7 +33,7 @@ extension ForgetJob {
     private struct TallyMismatch: Error {}
 
     /// `exact`: look every row up in `recorded`; else check the rows not requested by the tallies.
-    private func readData(keepShards: Set<Int>, candidates: Bool, exact: Bool) throws -> ForgetData {
+    private func readData(keepShards: Set<Int>, candidates: Bool, exact: Bool, deferringDigests: Bool) throws -> ForgetData {
         let requested = Set(requestIds)
         var data = ForgetData()
         var seenRecorded = 0
@@ -59,14 +63,22 @@ extension ForgetJob {
             if !exact, tallies != recordedTallies(nil) { throw TallyMismatch() }
             if exact, seenRecorded != recorded.count { try reportMissing(in: nil, data: data) }
         }
+        var checks = [(file: String?, record: ShardRecord, rows: ShardRows)]()
         for k in keepShards.sorted() {
             var rows = data.shards[k] ?? ShardRows(featureCount: model.features.count)
             if candidates { rows = rows.trainedRows(config: model.config) }
-            try recordErrors(file: options.dataIsStore ? shardFile(k) : nil) {
-                try shardRecord(k).check(rows.data, blocks: rows.blocks, labels: model.labels)
-            }
+            checks.append((options.dataIsStore ? shardFile(k) : nil, shardRecord(k), rows))
             if !candidates { data.shardsAsRecorded.insert(k) }
         }
+        let labels = model.labels, dataPath = options.dataPath, pending = checks
+        let checkAll: @Sendable () throws -> Void = {
+            for c in pending {
+                do { try c.record.check(c.rows.data, blocks: c.rows.blocks, labels: labels) } catch let e as RecordMismatch {
+                    throw ToolError.data("\(e)", file: c.file ?? dataPath)
+                }
+            }
+        }
+        if deferringDigests { data.digestCheck = BackgroundWork(checkAll) } else { try checkAll() }
         data.unknown = requestIds.filter { requestedLocations[$0] == nil && !data.droppedIds.contains($0) }
         return data
     }

@@ -2,7 +2,7 @@ import ULCLI
 import ULCore
 
 /// One shard's rows as read: all of them, the forgotten ones included (the digests cover them).
-struct ShardRows {
+struct ShardRows: Sendable {
     var data: Dataset
     var blocks: [Int] = []
     /// Whether each row is selected (every row is, but with `candidates` reading of a selected model).
@@ -49,8 +49,21 @@ struct ForgetData {
     var shardsWithUnselectedDrops: Set<Int> { Set(unselectedDrops.keys) }
     /// Labels of the remaining trained rows of the shards not kept (with --data DIR: of the files read).
     var labelsOfOtherShards = Set<String>()
-    /// Kept shards whose rows, as trained (not a `candidates` reading), matched the model's block digests.
+    /// Kept shards whose rows, as trained (not a `candidates` reading), matched the model's block digests
+    /// (or will have, before anything is committed: see `digestCheck`).
     var shardsAsRecorded = Set<Int>()
+    /// The kept shards' block digests being checked on other threads (`readData(deferringDigests:)`): it
+    /// throws the first mismatch, and `ForgetJob.commit` waits for it before writing anything.
+    var digestCheck: BackgroundWork<Void>?
+
+    /// `body`'s value; when it throws and the deferred digest check fails, the check's error instead: rows that
+    /// are not the model's explain whatever failed on them.
+    func reportingDigestsFirst<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch {
+            try digestCheck?.wait()
+            throw error
+        }
+    }
 }
 
 

@@ -124,6 +124,7 @@ final class ForgetJob {
                 // adds no second line for the same batch.
                 if interrupted, let h = honoured {
                     ctx.note("finishing the run of ledger line \(h + 2) (\(escapedForMessage(ledger[h].time))): its rows leave the data; model and ledger unchanged")
+                    try data.digestCheck?.wait()
                     try writeModel(modelBytes)
                     try writeRemaining(data, selection: nil)
                     return .ok
@@ -138,6 +139,7 @@ final class ForgetJob {
         } else {
             ctx.note("nothing to forget: none of the \(requestIds.count) requested ids is in the model or the data; model unchanged")
         }
+        try data.digestCheck?.wait()
         try writeModel(modelBytes)
         try writeRemaining(data, selection: nil)
         return .ok
@@ -168,6 +170,7 @@ final class ForgetJob {
     /// everything as it was; after it, rerunning the same request finds the ids gone from the model and
     /// only drops them from the data. Staged store files must be written before anything is committed.
     func commit(_ outcome: ForgetOutcome, data: ForgetData) throws {
+        try data.digestCheck?.wait()
         _ = try staging?.wait()
         // Sections the request left as they were keep their checksums from the model read.
         let after = try outcome.model?.encode(reusing: try ModelContainerReader(source: modelBytes)) ?? modelBytes

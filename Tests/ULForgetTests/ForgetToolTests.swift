@@ -157,6 +157,15 @@ final class ForgetToolTests: XCTestCase {
         fields[30] = fields[30] == "3" ? "4" : "3"
         changed[sameShard] = fields.joined(separator: ",")
         try check("changed feature", changed, "digest mismatch")
+        // PUMA and Newton check the digests while they patch: still refused, and nothing written, the sidecar and
+        // PUMA's weights included.
+        for method in ["puma", "newton"] {
+            let r = try run("ul-forget", ["-m", "model.ulm", "-d", "bad.csv", "-r", "requests.csv", "-o", "new.ulm", "--remaining", "rest.csv",
+                                          "--method", method] + (method == "puma" ? ["--weights", "weights.csv"] : []))
+            XCTAssertEqual(r.status, 65, method)
+            XCTAssertTrue(r.stderr.contains("digest mismatch"), "\(method): \(r.stderr)")
+            for file in ["new.ulm", "rest.csv", "new.ulm.curv", "weights.csv"] { XCTAssertFalse(exists(file), "\(method): \(file)") }
+        }
         var relabelled = lines
         fields = relabelled[sameShard].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
         fields[1] = fields[1] == "3" ? "4" : "3"

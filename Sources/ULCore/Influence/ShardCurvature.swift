@@ -86,24 +86,31 @@ extension ShardCurvature {
                 CurvatureFile.Entry(shard: shard, key: key, curvature: stored))
     }
 
-    /// The shard record after approximate removal: the forgotten ids leave their blocks (digests recomputed
-    /// from `data`, which holds at least the remaining rows), and the last block carries `theta`. The
-    /// checkpoints of blocks `droppingCheckpointsFrom`... but the last are dropped (emptied): they were
-    /// trained on the removed rows (see `ApproximateShard`); earlier ones are clean and kept.
-    public static func patchedRecord(_ record: ShardRecord, removing forgotten: Set<String>, data: Dataset,
-                                     labels: [String], theta: [Double], droppingCheckpointsFrom dirty: Int) -> ShardRecord {
-        var index = [String: Int](minimumCapacity: data.count)
-        for (i, id) in data.ids.enumerated() { index[id] = i }
+    /// The shard record after approximate removal: the forgotten ids leave their blocks (`remaining`, from
+    /// `remainingBlocks`), and the last block carries `theta`. The checkpoints of blocks
+    /// `droppingCheckpointsFrom`... but the last are dropped (emptied): they were trained on the removed rows
+    /// (see `ApproximateShard`); earlier ones are clean and kept.
+    public static func patchedRecord(_ record: ShardRecord, remaining: [Int: BlockRecord], theta: [Double],
+                                     droppingCheckpointsFrom dirty: Int) -> ShardRecord {
         var out = record
-        // A block that lost no row keeps its digest; the others are hashed again, on both cores.
-        let kept = out.blocks.map { $0.ids.filter { !forgotten.contains($0) } }
-        let changed = out.blocks.indices.filter { kept[$0].count != out.blocks[$0].ids.count }
-        let digests = concurrentMap(changed, workers: 2) { _, b in blockDigest(data, rows: kept[b].map { index[$0]! }, labels: labels) }
-        for (b, digest) in zip(changed, digests) {
-            out.blocks[b] = BlockRecord(ids: kept[b], digest: digest, parameters: out.blocks[b].parameters)
-        }
+        for (b, block) in remaining { out.blocks[b] = block }
         for b in out.blocks.indices.dropLast() where b >= dirty { out.blocks[b].parameters = [] }
         out.blocks[out.blocks.count - 1].parameters = theta
+        return out
+    }
+
+    /// The blocks of `record` that lose rows of `forgotten`, by index: their remaining ids and the digest of
+    /// those rows in `data` (which holds at least them), hashed on both cores. A block that loses no row keeps
+    /// its digest. None of it depends on the new parameters, so it can be formed while they are computed.
+    public static func remainingBlocks(of record: ShardRecord, removing forgotten: Set<String>, data: Dataset,
+                                       labels: [String]) -> [Int: BlockRecord] {
+        var index = [String: Int](minimumCapacity: data.count)
+        for (i, id) in data.ids.enumerated() { index[id] = i }
+        let kept = record.blocks.map { $0.ids.filter { !forgotten.contains($0) } }
+        let changed = record.blocks.indices.filter { kept[$0].count != record.blocks[$0].ids.count }
+        let digests = concurrentMap(changed, workers: 2) { _, b in blockDigest(data, rows: kept[b].map { index[$0]! }, labels: labels) }
+        var out = [Int: BlockRecord]()
+        for (b, digest) in zip(changed, digests) { out[b] = BlockRecord(ids: kept[b], digest: digest, parameters: record.blocks[b].parameters) }
         return out
     }
 }
