@@ -241,23 +241,17 @@ extension ParameterPatch {
 }
 
 /// A stored curvature read on another thread while the caller reads the data.
-final class CurvaturePreload: @unchecked Sendable {
-    private let group = DispatchGroup()
-    private var result: Result<StoredCurvature?, Error> = .success(nil)
+final class CurvaturePreload {
+    private var work: BackgroundWork<StoredCurvature?>?
 
     init(store: CurvatureStore?, shard: Int?, key: [UInt8]?, solver: SolverKind, kind: CurvatureKind, damping: Double) {
         guard let store, let shard, let key, store.has(shard: shard, key: key, solver: solver, kind: kind, damping: damping) else { return }
-        group.enter()
-        DispatchQueue.global().async {
-            self.result = Result { try store.lookup(shard: shard, key: key, solver: solver, kind: kind, damping: damping) }
-            self.group.leave()
-        }
+        work = BackgroundWork { try store.lookup(shard: shard, key: key, solver: solver, kind: kind, damping: damping) }
     }
 
     /// Waits for the read and hands the curvature over (nil when the store had none); the preload keeps no copy.
     func take() throws -> StoredCurvature? {
-        group.wait()
-        defer { result = .success(nil) }
-        return try result.get()
+        defer { work = nil }
+        return try work?.wait() ?? nil
     }
 }
