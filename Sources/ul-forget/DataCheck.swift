@@ -8,7 +8,8 @@ extension ForgetJob {
     /// shard and block it was trained in, no other row claims to be trained, and the rows of each kept
     /// shard hash to the digests of its blocks. Rows of `keepShards` are kept in memory (features as
     /// training sees them); with --data DIR only those shards' files are read (and the others' ids only
-    /// when a requested id is not in the model). Any mismatch is exit 65, before any work.
+    /// when a requested id is not in the model). Any mismatch is exit 65, before any work (a block digest's,
+    /// with `deferringDigests`, before anything is written).
     ///
     /// Memory follows the kept shards, not the file: the rows of other shards are checked by a tally per
     /// block (row count and sum of id fingerprints, equal for the same ids in any order), and a fingerprint
