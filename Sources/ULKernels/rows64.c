@@ -120,25 +120,21 @@ static inline __attribute__((always_inline)) void transposed_body(size_t m, size
 #define ROWS_ARGS size_t m, size_t d, size_t k, const float *const *x, const float *mean, const float *factor
 #define ROWS_PASS m, d, k, x, mean, factor
 
-__attribute__((target("avx512f"))) static void product_avx512(ROWS_ARGS, const double *theta, double *z, double *t, double *w) {
-    product_body(ROWS_PASS, theta, z, t, w);
-}
-__attribute__((target("avx"))) static void product_avx(ROWS_ARGS, const double *theta, double *z, double *t, double *w) {
-    product_body(ROWS_PASS, theta, z, t, w);
-}
-static void product_sse2(ROWS_ARGS, const double *theta, double *z, double *t, double *w) {
-    product_body(ROWS_PASS, theta, z, t, w);
-}
+// A body built for 512-, 256- and 128-bit registers (NAME_avx512, NAME_avx, NAME_sse2), and the call of the
+// one the CPU takes (`ul_kernels_wide`).
+#define BUILDS(NAME, BODY, PARAMS, ARGS)                                                                           \
+    __attribute__((target("avx512f"))) static void NAME##_avx512 PARAMS { BODY ARGS; }                              \
+    __attribute__((target("avx"))) static void NAME##_avx PARAMS { BODY ARGS; }                                     \
+    static void NAME##_sse2 PARAMS { BODY ARGS; }
+#define CALL_WIDEST(NAME, ...)                                                                                     \
+    switch (ul_kernels_wide()) {                                                                                   \
+    case 2: NAME##_avx512(__VA_ARGS__); break;                                                                     \
+    case 1: NAME##_avx(__VA_ARGS__); break;                                                                        \
+    default: NAME##_sse2(__VA_ARGS__);                                                                             \
+    }
 
-__attribute__((target("avx512f"))) static void transposed_avx512(ROWS_ARGS, const double *s, double *g, double *t, double *w) {
-    transposed_body(ROWS_PASS, s, g, t, w);
-}
-__attribute__((target("avx"))) static void transposed_avx(ROWS_ARGS, const double *s, double *g, double *t, double *w) {
-    transposed_body(ROWS_PASS, s, g, t, w);
-}
-static void transposed_sse2(ROWS_ARGS, const double *s, double *g, double *t, double *w) {
-    transposed_body(ROWS_PASS, s, g, t, w);
-}
+BUILDS(product, product_body, (ROWS_ARGS, const double *theta, double *z, double *t, double *w), (ROWS_PASS, theta, z, t, w))
+BUILDS(transposed, transposed_body, (ROWS_ARGS, const double *s, double *g, double *t, double *w), (ROWS_PASS, s, g, t, w))
 
 // Scratch of both products: the sixteen columns' parameters or sums ((d + 1) × 16) and the widened rows
 // (at most 8 × d), on a cache line's boundary: a 512-bit load across two lines costs two.
@@ -152,21 +148,13 @@ static double *scratch(size_t d) {
 void ul_rows_product(ROWS_ARGS, const double *theta, double *z) {
     if (m == 0 || k == 0) return;
     double *t = scratch(d), *w = t + (d + 1) * 16;
-    switch (ul_kernels_wide()) {
-    case 2: product_avx512(ROWS_PASS, theta, z, t, w); break;
-    case 1: product_avx(ROWS_PASS, theta, z, t, w); break;
-    default: product_sse2(ROWS_PASS, theta, z, t, w);
-    }
+    CALL_WIDEST(product, ROWS_PASS, theta, z, t, w)
     free(t);
 }
 
 void ul_rows_transposed_product(ROWS_ARGS, const double *s, double *g) {
     if (k == 0) return;
     double *t = scratch(d), *w = t + (d + 1) * 16;
-    switch (ul_kernels_wide()) {
-    case 2: transposed_avx512(ROWS_PASS, s, g, t, w); break;
-    case 1: transposed_avx(ROWS_PASS, s, g, t, w); break;
-    default: transposed_sse2(ROWS_PASS, s, g, t, w);
-    }
+    CALL_WIDEST(transposed, ROWS_PASS, s, g, t, w)
     free(t);
 }

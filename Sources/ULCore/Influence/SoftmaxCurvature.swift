@@ -93,13 +93,18 @@ final class SoftmaxCurvature {
     /// Rows `lane` of `lanes` parts (see `lanes`).
     private func part(_ lane: Int) -> Range<Int> { count * lane / Self.lanes ..< count * (lane + 1) / Self.lanes }
 
-    /// `body(rows, mean, factor)` with `rows` pointing at each row's features in order, for the kernels (at
-    /// least one row).
-    private func withRowPointers<R>(_ body: (UnsafePointer<UnsafePointer<Float>?>, UnsafePointer<Float>?, UnsafePointer<Float>?) -> R) -> R {
+    /// `body(lane, part, rows, mean, factor)` for each of the `lanes` parts of the rows at once, `rows` pointing at
+    /// each row's features in order (for the kernels; at least one row).
+    private func inLanes(_ body: (_ lane: Int, _ part: Range<Int>, UnsafePointer<UnsafePointer<Float>?>, UnsafePointer<Float>?,
+                                  UnsafePointer<Float>?) -> Void) {
         features.withUnsafeBufferPointer { f in
             let rows = source.map { UnsafePointer<Float>?(f.baseAddress! + $0 * inputs) }
-            return rows.withUnsafeBufferPointer { r in
-                withOptionalPointer(mean) { m in withOptionalPointer(factor) { body(r.baseAddress!, m, $0) } }
+            rows.withUnsafeBufferPointer { r in
+                withOptionalPointer(mean) { m in
+                    withOptionalPointer(factor) { factor in
+                        DispatchQueue.concurrentPerform(iterations: Self.lanes) { lane in body(lane, part(lane), r.baseAddress!, m, factor) }
+                    }
+                }
             }
         }
     }
@@ -110,14 +115,11 @@ final class SoftmaxCurvature {
         var out = [Double](repeating: 0, count: count * n)
         guard count > 0, n > 0 else { return out }
         let d = inputs
-        withRowPointers { rows, mean, factor in
-            b.withUnsafeBufferPointer { b in
-                out.withUnsafeMutableBufferPointer { o in
-                    let b = b.baseAddress!, o = o.baseAddress!
-                    DispatchQueue.concurrentPerform(iterations: Self.lanes) { lane in
-                        let part = part(lane)
-                        ul_rows_product(part.count, d, n, rows + part.lowerBound, mean, factor, b, o + part.lowerBound * n)
-                    }
+        b.withUnsafeBufferPointer { b in
+            out.withUnsafeMutableBufferPointer { o in
+                let b = b.baseAddress!, o = o.baseAddress!
+                inLanes { _, part, rows, mean, factor in
+                    ul_rows_product(part.count, d, n, rows + part.lowerBound, mean, factor, b, o + part.lowerBound * n)
                 }
             }
         }
@@ -130,14 +132,11 @@ final class SoftmaxCurvature {
         let size = width * n, d = inputs
         var sums = [Double](repeating: 0, count: Self.lanes * size)
         guard count > 0, n > 0 else { return [Double](repeating: 0, count: size) }
-        withRowPointers { rows, mean, factor in
-            s.withUnsafeBufferPointer { s in
-                sums.withUnsafeMutableBufferPointer { o in
-                    let s = s.baseAddress!, o = o.baseAddress!
-                    DispatchQueue.concurrentPerform(iterations: Self.lanes) { lane in
-                        let part = part(lane)
-                        ul_rows_transposed_product(part.count, d, n, rows + part.lowerBound, mean, factor, s + part.lowerBound * n, o + lane * size)
-                    }
+        s.withUnsafeBufferPointer { s in
+            sums.withUnsafeMutableBufferPointer { o in
+                let s = s.baseAddress!, o = o.baseAddress!
+                inLanes { lane, part, rows, mean, factor in
+                    ul_rows_transposed_product(part.count, d, n, rows + part.lowerBound, mean, factor, s + part.lowerBound * n, o + lane * size)
                 }
             }
         }
