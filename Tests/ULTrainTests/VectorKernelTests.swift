@@ -63,7 +63,7 @@ final class VectorKernelTests: XCTestCase {
         let before = ul_kernels_wide()
         defer { _ = ul_kernels_set_wide(before) }
         for (m, d) in [(0, 3), (1, 1), (3, 5), (4, 7), (5, 2), (8, 9), (9, 16), (17, 33), (30, 64)] {
-            for k in [1, 2, 3, 8, 10, 15, 16, 17, 33] {
+            for k in [1, 2, 3, 8, 9, 10, 15, 16, 17, 25, 26, 33] {
                 let x = (0..<m * d).map { _ in Float(g.nextGaussian()) }
                 let order = (0..<m).reversed().map { $0 }
                 let mean = (0..<d).map { _ in Float(g.nextGaussian()) }, factor = (0..<d).map { _ in Float(1 + abs(g.nextGaussian())) }
