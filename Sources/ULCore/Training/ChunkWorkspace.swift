@@ -79,7 +79,7 @@ final class ChunkWorkspace {
         grad = alloc(net.parameterCount)
         hv = alloc(net.parameterCount)
         owned += [grad, hv]
-        paddedClasses = (net.classCount + 7) / 8 * 8
+        paddedClasses = ChunkWorkspace.paddedClasses(net.classCount)
         if net.layerCount == 1 {
             let kp = paddedClasses
             narrow = (alloc(net.inputCount * kp), alloc(capacity * kp))
@@ -101,9 +101,22 @@ final class ChunkWorkspace {
         narrow != nil && direction == nil && secondOrder != .gaussNewtonDiagonal
     }
 
+    /// Columns of the softmax layer's padded weights (a multiple of 8).
+    static func paddedClasses(_ k: Int) -> Int { (k + 7) / 8 * 8 }
+
+    /// The softmax layer's weights of `theta` in rows of `paddedClasses` (d × kp, the padding zero), as the
+    /// forward product takes them: an evaluation makes them once for all its chunks (`paddedWeights`).
+    static func padWeights(_ theta: UnsafePointer<Float>, net: DenseNetwork, into out: UnsafeMutablePointer<Float>) {
+        let d = net.inputCount, k = net.classCount, kp = paddedClasses(k)
+        let w = theta + net.weightOffset(0)
+        for j in 0..<d { (out + j * kp).update(from: w + j * k, count: k) }
+    }
+
     /// Forward pass over `m` rows at `input` (default: the workspace's `x`), or with `scattered`, at
-    /// `rowPointers` (see `readsScattered`); fills A, H and the class probabilities P.
-    func forward(_ theta: UnsafePointer<Float>, m: Int, input: UnsafePointer<Float>? = nil, scattered: Bool = false) {
+    /// `rowPointers` (see `readsScattered`); fills A, H and the class probabilities P. `paddedWeights`: the
+    /// softmax layer's weights of `theta` made by `padWeights`, else made here.
+    func forward(_ theta: UnsafePointer<Float>, m: Int, input: UnsafePointer<Float>? = nil, scattered: Bool = false,
+                 paddedWeights: UnsafePointer<Float>? = nil) {
         precondition(!scattered || narrow != nil, "only the narrow products read scattered rows")
         h[0] = input.map { UnsafeMutablePointer(mutating: $0) } ?? x
         let s = net.sizes
@@ -113,10 +126,10 @@ final class ChunkWorkspace {
         if let narrow {
             // Logits (bias, then the terms in feature order) in padded rows, then copied out.
             let d = s[0], k = s[1], kp = paddedClasses
-            let w = theta + net.weightOffset(0), b = theta + net.biasOffset(0)
-            for j in 0..<d { (narrow.w + j * kp).update(from: w + j * k, count: k) }
+            let b = theta + net.biasOffset(0)
+            if paddedWeights == nil { ChunkWorkspace.padWeights(theta, net: net, into: narrow.w) }
             for i in 0..<m { (narrow.z + i * kp).update(from: b, count: k) }
-            ul_narrow_forward(m, d, k, kp, rowPointers, narrow.w, narrow.z)
+            ul_narrow_forward(m, d, k, kp, rowPointers, paddedWeights ?? UnsafePointer(narrow.w), narrow.z)
             for i in 0..<m { (a[1] + i * k).update(from: narrow.z + i * kp, count: k) }
         }
         for l in 0..<net.layerCount where narrow == nil {
@@ -147,10 +160,10 @@ final class ChunkWorkspace {
     /// the Hessian-vector product into `hv` (Pearlmutter's R-operator; ReLU'' = 0 almost everywhere), or the
     /// Gauss–Newton one (`secondOrder`); with `.gaussNewtonDiagonal` (no direction), diag G into `hv`.
     func run(_ theta: UnsafePointer<Float>, direction: UnsafePointer<Float>?, m: Int, input: UnsafePointer<Float>?,
-             scattered: Bool = false, classes: (Int) -> Int, weight: (Int) -> Double, gradient: Bool,
-             secondOrder: SecondOrder = .hessian) -> Double {
+             scattered: Bool = false, paddedWeights: UnsafePointer<Float>? = nil, classes: (Int) -> Int,
+             weight: (Int) -> Double, gradient: Bool, secondOrder: SecondOrder = .hessian) -> Double {
         precondition(!scattered || readsScattered(direction: direction, secondOrder: secondOrder))
-        forward(theta, m: m, input: input, scattered: scattered)
+        forward(theta, m: m, input: input, scattered: scattered, paddedWeights: paddedWeights)
         let s = net.sizes
         let L = net.layerCount
         let k = net.classCount

@@ -15,6 +15,8 @@ final class NetworkEvaluator {
     /// kept between calls: a mini-batch step allocates and zeroes nothing.
     private var laneSums: UnsafeMutablePointer<Double>
     private var laneValues: UnsafeMutablePointer<Double>
+    /// A softmax layer's weights padded for the forward product, made once per `accumulate` for every chunk.
+    private var paddedWeights: UnsafeMutablePointer<Float>?
     /// Lanes that held a chunk in the last `accumulate`.
     private(set) var usedLanes = 0
     /// Whether every lane held one chunk at most (a mini-batch): its sum is then read from the chunk's
@@ -35,6 +37,7 @@ final class NetworkEvaluator {
     deinit {
         laneSums.deallocate()
         laneValues.deallocate()
+        paddedWeights?.deallocate()
     }
 
     struct Result {
@@ -85,6 +88,15 @@ final class NetworkEvaluator {
         let spaces = workspaces
         let sums = laneSums, values = laneValues
         let chunkRows = chunkRows
+        if network.layerCount == 1 {
+            if paddedWeights == nil {
+                let count = network.inputCount * ChunkWorkspace.paddedClasses(network.classCount)
+                paddedWeights = .allocate(capacity: count)
+                paddedWeights!.initialize(repeating: 0, count: count)
+            }
+            ChunkWorkspace.padWeights(theta, net: network, into: paddedWeights!)
+        }
+        let padded = paddedWeights.map { UnsafePointer($0) }
         data.features.withUnsafeBufferPointer { features in
             data.classes.withUnsafeBufferPointer { cls in
                 DispatchQueue.concurrentPerform(iterations: nLanes) { lane in
@@ -111,7 +123,7 @@ final class NetworkEvaluator {
                                 (ws.x + i * d).update(from: features.baseAddress! + r * d, count: d)
                             }
                         }
-                        value += ws.run(theta, direction: direction, m: m, input: input, scattered: scattered,
+                        value += ws.run(theta, direction: direction, m: m, input: input, scattered: scattered, paddedWeights: padded,
                                         classes: { Int(cls[rows[start + $0]]) },
                                         weight: { weights?[start + $0] ?? 1 }, gradient: wantG, secondOrder: secondOrder)
                         // The first chunk sets the lane's sum as 0 + x would, so a lane of one chunk and a
