@@ -23,7 +23,7 @@ approx_rounds=${APPROX_ROUNDS:-5}
 approx_k=${APPROX_K:-600}
 seed=${SEED:-1}
 for b in "$old" "$new"; do [ -x "$b" ] || { echo "ab.sh: not an executable: $b" >&2; exit 66; }; done
-cd "$work"
+cd "$work" 2> /dev/null || { echo "ab.sh: no directory $work: run examples/bench/stream.sh $work first" >&2; exit 66; }
 for f in sm10.ulm s10 train.csv; do [ -e "$f" ] || { echo "ab.sh: no $work/$f: run examples/bench/stream.sh $work first" >&2; exit 66; }; done
 scratch=$(mktemp -d ab.XXXXXX)
 trap 'rm -rf "$scratch"' EXIT
