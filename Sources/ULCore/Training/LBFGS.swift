@@ -4,7 +4,7 @@
 ///
 /// Every dot product is a sum in index order, so each is a chain of dependent additions that no vector unit
 /// shortens; the passes over the parameters are arranged so that the chains do not wait for one another (see
-/// `TwoLoopPasses`): each update of the search direction is followed in the same pass by the dot product that
+/// `CurvaturePairs`): each update of the search direction is followed in the same pass by the dot product that
 /// needs it, independent dot products share a pass, and sᵀy and yᵀy of a pair are kept rather than formed
 /// again for the scaling γ. The arithmetic, and so every iterate, is that of the textbook recursion.
 struct LBFGS: Sendable {
