@@ -64,11 +64,13 @@ static void take_pairs(size_t d, const double *t, double *p) {
 // values of a feature are one load. Eight features of the four rows at a time, converted and then interleaved in
 // registers.
 typedef float v8f __attribute__((vector_size(32), aligned(4), may_alias));
-static inline __attribute__((always_inline)) v8d widen8(const float *r, const float *mean, const float *factor, size_t j) {
-    v8f v = *(const v8f *)(r + j);
-    if (mean) v = (v - *(const v8f *)(mean + j)) * *(const v8f *)(factor + j);
-    return __builtin_convertvector(v, v8d);
-}
+// Features j..j + 7 of row r widened (standardised first with `mean`): a macro, since a function returning a
+// vector by value would have a different ABI in the three builds.
+#define widen8(r, mean, factor, j)                                                                                 \
+    __builtin_convertvector((mean) ? (*(const v8f *)((r) + (j)) - *(const v8f *)((mean) + (j))) *                 \
+                                         *(const v8f *)((factor) + (j))                                          \
+                                   : *(const v8f *)((r) + (j)),                                                   \
+                            v8d)
 static inline __attribute__((always_inline)) void widen_interleaved(size_t i0, size_t rows, size_t d,
                                                                      const float *const *x, const float *mean,
                                                                      const float *factor, double *w) {
@@ -155,6 +157,25 @@ static inline __attribute__((always_inline)) void product_body(size_t m, size_t 
     }
 }
 
+// The residuals s of `rows` rows from i0, columns c0..c0 + n − 1, into e (eight rows of sixteen; the missing rows
+// and columns zero).
+static inline __attribute__((always_inline)) void take_residuals(size_t i0, size_t rows, size_t k, size_t c0, size_t n,
+                                                                  const double *s, double e[8][16]) {
+    memset(e, 0, 8 * 16 * sizeof(double));
+    for (size_t q = 0; q < rows; q++) memcpy(e[q], s + (i0 + q) * k + c0, n * sizeof(double));
+}
+
+// The sixteen bias sums add the eight rows' residuals, in row order.
+static inline __attribute__((always_inline)) void add_bias(double *bias, double e[8][16]) {
+    v8d lo = load8(bias), hi = load8(bias + 8);
+    for (size_t q = 0; q < 8; q++) {
+        lo = lo + load8(e[q]);
+        hi = hi + load8(e[q] + 8);
+    }
+    store8(bias, lo);
+    store8(bias + 8, hi);
+}
+
 // `transposed_body`'s block of n = 9 or 10 columns at c0, eight rows at a time: columns c0..c0 + 7 as there, and
 // the pairs (c0 + 8, c0 + 9) of four features a register, their sums in p ((d + 3) / 4 groups × 8).
 static inline __attribute__((always_inline)) void transposed_ten(size_t m, size_t d, size_t k, size_t c0, size_t n,
@@ -172,8 +193,7 @@ static inline __attribute__((always_inline)) void transposed_ten(size_t m, size_
         for (size_t q = 0; q < 8; q++)
             for (size_t j = d; j < 4 * groups; j++) w[q * 4 * groups + j] = 0;
         double e[8][16];
-        memset(e, 0, sizeof e);
-        for (size_t q = 0; q < rows; q++) memcpy(e[q], s + (i0 + q) * k + c0, n * sizeof(double));
+        take_residuals(i0, rows, k, c0, n, s, e);
         v8d e0 = load8(e[0]), e1 = load8(e[1]), e2 = load8(e[2]), e3 = load8(e[3]);
         v8d e4 = load8(e[4]), e5 = load8(e[5]), e6 = load8(e[6]), e7 = load8(e[7]);
         size_t ld = 4 * groups;
@@ -204,12 +224,7 @@ static inline __attribute__((always_inline)) void transposed_ten(size_t m, size_
             a = a + pairs(load4(w6 + j)) * f6; a = a + pairs(load4(w7 + j)) * f7;
             store8(pg, a);
         }
-        v8d lo = load8(bias), hi = load8(bias + 8);
-        v8d g0 = load8(e[0] + 8), g1 = load8(e[1] + 8), g2 = load8(e[2] + 8), g3 = load8(e[3] + 8);
-        v8d g4 = load8(e[4] + 8), g5 = load8(e[5] + 8), g6 = load8(e[6] + 8), g7 = load8(e[7] + 8);
-        lo = lo + e0; hi = hi + g0; lo = lo + e1; hi = hi + g1; lo = lo + e2; hi = hi + g2; lo = lo + e3; hi = hi + g3;
-        lo = lo + e4; hi = hi + g4; lo = lo + e5; hi = hi + g5; lo = lo + e6; hi = hi + g6; lo = lo + e7; hi = hi + g7;
-        store8(bias, lo); store8(bias + 8, hi);
+        add_bias(bias, e);
     }
     for (size_t j = 0; j < d; j++) {
         memcpy(g + j * k + c0, t + j * 16, 8 * sizeof(double));
@@ -237,8 +252,7 @@ static inline __attribute__((always_inline)) void transposed_body(size_t m, size
             size_t rows = m - i0 < 8 ? m - i0 : 8;
             widen_rows(i0, rows, 8, d, d, x, mean, factor, w);
             double e[8][16];
-            memset(e, 0, sizeof e);
-            for (size_t q = 0; q < rows; q++) memcpy(e[q], s + (i0 + q) * k + c0, n * sizeof(double));
+            take_residuals(i0, rows, k, c0, n, s, e);
             v8d e0 = load8(e[0]), f0 = load8(e[0] + 8), e1 = load8(e[1]), f1 = load8(e[1] + 8);
             v8d e2 = load8(e[2]), f2 = load8(e[2] + 8), e3 = load8(e[3]), f3 = load8(e[3] + 8);
             v8d e4 = load8(e[4]), f4 = load8(e[4] + 8), e5 = load8(e[5]), f5 = load8(e[5] + 8);
@@ -258,10 +272,7 @@ static inline __attribute__((always_inline)) void transposed_body(size_t m, size
                 v = splat8(w7[j]); lo = lo + v * e7; hi = hi + v * f7;
                 store8(tj, lo); store8(tj + 8, hi);
             }
-            v8d lo = load8(bias), hi = load8(bias + 8);
-            lo = lo + e0; hi = hi + f0; lo = lo + e1; hi = hi + f1; lo = lo + e2; hi = hi + f2; lo = lo + e3; hi = hi + f3;
-            lo = lo + e4; hi = hi + f4; lo = lo + e5; hi = hi + f5; lo = lo + e6; hi = hi + f6; lo = lo + e7; hi = hi + f7;
-            store8(bias, lo); store8(bias + 8, hi);
+            add_bias(bias, e);
         }
         for (size_t j = 0; j <= d; j++) memcpy(g + j * k + c0, t + j * 16, n * sizeof(double));
     }
