@@ -72,19 +72,13 @@ private struct CurvaturePairs {
             let n = x.count
             var s = [Double](repeating: 0, count: n), y = s
             var sy = 0.0, yy = 0.0, gg = 0.0
-            x.withUnsafeBufferPointer { x in xNew.withUnsafeBufferPointer { xNew in
-                g.withUnsafeBufferPointer { g in gNew.withUnsafeBufferPointer { gNew in
-                    s.withUnsafeMutableBufferPointer { s in y.withUnsafeMutableBufferPointer { y in
-                        for i in 0..<n {
-                            s[i] = xNew[i] - x[i]
-                            y[i] = gNew[i] - g[i]
-                            sy += s[i] * y[i]
-                            yy += y[i] * y[i]
-                            gg += gNew[i] * gNew[i]
-                        }
-                    } }
-                } }
-            } }
+            for i in 0..<n {
+                s[i] = xNew[i] - x[i]
+                y[i] = gNew[i] - g[i]
+                sy += s[i] * y[i]
+                yy += y[i] * y[i]
+                gg += gNew[i] * gNew[i]
+            }
             (self.s, self.y, self.sy, self.yy, gNewNorm) = (s, y, sy, yy, gg.squareRoot())
         }
     }
